@@ -6,12 +6,10 @@ list. ``load_library`` raises :class:`ContentInvalid` with all of them.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -78,11 +76,7 @@ class Pack:
 
     def items(self, *, topic: str | None = None, kinds: Iterable[str] = KINDS) -> list[Item]:
         wanted = set(kinds)
-        return [
-            e.item
-            for e in self.entries
-            if e.item.kind in wanted and (topic is None or e.topic == topic)
-        ]
+        return [e.item for e in self.entries if e.item.kind in wanted and (topic is None or e.topic == topic)]
 
     def quiz_items(self, *, topic: str | None = None) -> list[Item]:
         return self.items(topic=topic, kinds=QUIZ_KINDS)
@@ -181,10 +175,11 @@ def load_pack(root: Path) -> tuple[Pack | None, list[ContentError]]:
         return None, errors
     pack = Pack(meta=meta, root=root)
     topic_ids = {t.id for t in meta.topics}
+    ids: list[tuple[str, str, int]] = []
     for path in sorted(root.rglob("*.y*ml")):
         if path.name != PACK_FILE and path.suffix in (".yaml", ".yml"):
-            pack.entries.extend(_load_item_file(path, topic_ids, errors))
-    errors.extend(_duplicate_ids(pack.entries))
+            pack.entries.extend(_load_item_file(path, topic_ids, errors, ids))
+    errors.extend(_duplicate_ids(ids))
     pack.index()
     return pack, errors
 
@@ -203,7 +198,9 @@ def _read(path: Path, errors: list[ContentError]) -> LocatedDocument | None:
     return doc
 
 
-def _load_item_file(path: Path, topic_ids: set[str], errors: list[ContentError]) -> list[LocatedItem]:
+def _load_item_file(
+    path: Path, topic_ids: set[str], errors: list[ContentError], ids: list[tuple[str, str, int]]
+) -> list[LocatedItem]:
     doc = _read(path, errors)
     if doc is None:
         return []
@@ -218,7 +215,9 @@ def _load_item_file(path: Path, topic_ids: set[str], errors: list[ContentError])
     topic = data["topic"]
     if topic not in topic_ids:
         known = ", ".join(sorted(topic_ids))
-        errors.append(ContentError(name, doc.line_of(("topic",)), f"unknown topic {topic!r} (pack.yaml lists: {known})"))
+        errors.append(
+            ContentError(name, doc.line_of(("topic",)), f"unknown topic {topic!r} (pack.yaml lists: {known})")
+        )
         return []
     raw_items = data["items"]
     if not isinstance(raw_items, list):
@@ -227,6 +226,8 @@ def _load_item_file(path: Path, topic_ids: set[str], errors: list[ContentError])
     located: list[LocatedItem] = []
     for index, raw in enumerate(raw_items):
         prefix: tuple[str | int, ...] = ("items", index)
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            ids.append((raw["id"], name, doc.line_of(prefix)))
         try:
             item = ITEM_ADAPTER.validate_python(raw)
         except ValidationError as exc:
@@ -263,34 +264,21 @@ def _validation_errors(
             message = "unknown field"
         elif err["type"] == "union_tag_invalid":
             where, message = "kind", f"kind must be one of {', '.join(KINDS)}"
+            path = path + ("kind",)
         elif err["type"] == "union_tag_not_found":
             where, message = "kind", "field required"
         result.append(ContentError(file, doc.line_of(path), f"{where}: {message}"))
     return result
 
 
-def _duplicate_ids(entries: list[LocatedItem]) -> list[ContentError]:
-    counts = Counter(e.item.id for e in entries)
-    first: dict[str, LocatedItem] = {}
+def _duplicate_ids(ids: list[tuple[str, str, int]]) -> list[ContentError]:
+    """Every id written more than once, reported at each later place."""
+    first: dict[str, tuple[str, int]] = {}
     errors = []
-    for entry in entries:
-        if counts[entry.item.id] < 2:
+    for item_id, file, line in ids:
+        if item_id not in first:
+            first[item_id] = (file, line)
             continue
-        if entry.item.id not in first:
-            first[entry.item.id] = entry
-            continue
-        original = first[entry.item.id]
-        errors.append(
-            ContentError(
-                entry.file,
-                entry.line,
-                f"duplicate id {entry.item.id!r} (first at {original.file}:{original.line})",
-            )
-        )
+        where = f"{first[item_id][0]}:{first[item_id][1]}"
+        errors.append(ContentError(file, line, f"duplicate id {item_id!r} (first at {where})"))
     return errors
-
-
-def describe(value: Any) -> str:
-    """A short, safe rendering of a value for messages."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -16,9 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, field_v
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
 Difficulty = Literal["easy", "medium", "hard"]
-Round = Literal[
-    "recruiter-screen", "hiring-manager", "technical", "system-design", "culture", "any"
-]
+Round = Literal["recruiter-screen", "hiring-manager", "technical", "system-design", "culture", "any"]
 Interviewer = Literal[
     "recruiter", "hiring-manager", "engineer", "senior-engineer", "leader", "partner", "any"
 ]

@@ -1,0 +1,1 @@
+"""The console adapter: a local channel in the terminal, also the test harness."""

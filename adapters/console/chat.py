@@ -1,0 +1,93 @@
+"""A ChatPort that keeps every message in memory and prints it as text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.render import OutboundMessage
+
+
+@dataclass
+class Sent:
+    """One message in the console's log, from the bot or from a member."""
+
+    ref: MessageRef
+    message: OutboundMessage
+    author: str = "prepbot"
+    visible_to: str | None = None
+    deleted: bool = False
+
+    @property
+    def is_private(self) -> bool:
+        return self.visible_to is not None
+
+    @property
+    def in_thread(self) -> bool:
+        return self.ref.thread_id is not None and self.ref.thread_id != self.ref.id
+
+    @property
+    def text(self) -> str:
+        return self.message.as_text()
+
+
+class ConsoleChat:
+    """The console's platform: message ids are ``m1``, ``m2``…; threads are named by their root."""
+
+    def __init__(self, out: Callable[[str], None] | None = None) -> None:
+        self.log: list[Sent] = []
+        self._out = out
+        self._next = 0
+
+    def new_ref(self, channel: ChannelRef, thread_id: str | None = None) -> MessageRef:
+        self._next += 1
+        return MessageRef(channel=channel, id=f"m{self._next}", thread_id=thread_id)
+
+    def record(self, sent: Sent) -> Sent:
+        self.log.append(sent)
+        if self._out is not None:
+            self._out(format_sent(sent))
+        return sent
+
+    async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
+        return self.record(Sent(self.new_ref(channel), message)).ref
+
+    async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
+        ref = self.new_ref(parent.channel, thread_id=parent.thread_root)
+        return self.record(Sent(ref, message)).ref
+
+    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
+        self.record(Sent(self.new_ref(channel), message, visible_to=member.id))
+
+    async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
+        for index, sent in enumerate(self.log):
+            if sent.ref.id == ref.id:
+                self.log[index] = replace(sent, message=message)
+                if self._out is not None:
+                    self._out(f"(edited {ref.id})\n" + format_sent(self.log[index]))
+                return
+        raise KeyError(f"no message {ref.id}")
+
+    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
+        return MessageRef(channel=parent.channel, id=parent.id, thread_id=parent.id)
+
+    def find(self, message_id: str) -> Sent | None:
+        return next((s for s in self.log if s.ref.id == message_id), None)
+
+
+def format_sent(sent: Sent) -> str:
+    """How a message looks in the terminal: where, who, text, then numbered buttons."""
+    where = f"#{sent.ref.channel.name or sent.ref.channel.id}"
+    if sent.in_thread:
+        where += f" › thread {sent.ref.thread_id}"
+    who = sent.author if not sent.is_private else f"{sent.author} → {sent.visible_to} (only you)"
+    body = sent.message.as_text().replace("\n", "\n    ")
+    lines = [f"[{where}] {who} ({sent.ref.id}): {body}"]
+    if sent.message.buttons:
+        labels = "  ".join(f"[{n}] {b.label}" for n, b in enumerate(sent.message.buttons, start=1))
+        lines.append(f"    {labels}")
+    if sent.message.choices:
+        labels = "  ".join(f"<{c.label}>" for c in sent.message.choices)
+        lines.append(f"    choose: {labels}")
+    return "\n".join(lines)

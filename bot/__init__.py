@@ -1,0 +1,1 @@
+"""prepbot's platform-neutral core: content, rules, services and the store."""

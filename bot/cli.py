@@ -1,0 +1,174 @@
+"""The ``prepbot`` command line: demo, console, serve, db, content and discord sync."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.content import ContentInvalid, load_library
+from bot.settings import Settings
+
+app = typer.Typer(
+    help="prepbot: interview prep for teams, on Slack, Discord or the console.", no_args_is_help=True
+)
+content_app = typer.Typer(help="Validate and count content packs.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+serve_app = typer.Typer(help="Run prepbot on a chat platform.", no_args_is_help=True)
+discord_app = typer.Typer(help="Discord application commands.", no_args_is_help=True)
+app.add_typer(content_app, name="content")
+app.add_typer(db_app, name="db")
+app.add_typer(serve_app, name="serve")
+app.add_typer(discord_app, name="discord")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@app.command()
+def demo() -> None:
+    """Run the scripted demo in the console on a fresh SQLite file; exits 0 on success."""
+    from adapters.console.runner import run_script_text
+
+    script = resources.files("adapters.console").joinpath("demo.prep").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="prepbot-demo-") as folder:
+        settings = _settings().model_copy(
+            update={"database_url": f"sqlite+aiosqlite:///{Path(folder) / 'demo.db'}"}
+        )
+        code = asyncio.run(run_script_text(settings, script, source="demo.prep"))
+    raise typer.Exit(code)
+
+
+@app.command()
+def console(
+    script: Annotated[
+        str | None, typer.Option("--script", help="Read lines from FILE ('-' for stdin).")
+    ] = None,
+) -> None:
+    """A local channel in the terminal (interactive, or driven by a script)."""
+    from adapters.console.runner import run_interactive, run_script_text
+
+    settings = _settings()
+    if script is None:
+        raise typer.Exit(asyncio.run(run_interactive(settings)))
+    if script == "-":
+        text, source = sys.stdin.read(), "<stdin>"
+    else:
+        path = Path(script)
+        if not path.is_file():
+            typer.echo(f"{script}: no such file", err=True)
+            raise typer.Exit(2)
+        text, source = path.read_text(encoding="utf-8"), script
+    raise typer.Exit(asyncio.run(run_script_text(settings, text, source=source)))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply Alembic migrations to PREPBOT_DATABASE_URL."""
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, upgrade
+
+    async def run() -> str | None:
+        db = Database(_settings().database_url)
+        try:
+            await upgrade(db)
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    typer.echo(f"database at revision {asyncio.run(run())}")
+
+
+@content_app.command("lint")
+def content_lint(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Packs or folders of packs.")] = None,
+) -> None:
+    """Validate packs; print file:line: message for each problem and exit 1 if any."""
+    from bot.content_checks import quality_problems
+    from bot.runtime import content_paths
+
+    targets = paths or content_paths(_settings())
+    try:
+        library = load_library(targets)
+    except ContentInvalid as exc:
+        for error in exc.errors:
+            typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    problems = [p for pack in library.packs.values() for p in quality_problems(pack)]
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        raise typer.Exit(1)
+    total = sum(len(p.entries) for p in library.packs.values())
+    typer.echo(f"ok: {len(library.packs)} pack(s), {total} items")
+
+
+@content_app.command("stats")
+def content_stats(as_json: Annotated[bool, typer.Option("--json", help="Print only JSON.")] = False) -> None:
+    """Count items per pack, topic and kind."""
+    from bot.runtime import load_content
+
+    try:
+        library = load_content(_settings())
+    except ContentInvalid as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    counts = {pack_id: pack.counts() for pack_id, pack in library.packs.items()}
+    if as_json:
+        typer.echo(json.dumps(counts, indent=2, sort_keys=True))
+        return
+    for pack_id, topics in counts.items():
+        typer.echo(f"{pack_id}:")
+        for topic, kinds in topics.items():
+            detail = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) or "empty"
+            typer.echo(f"  {topic}: {sum(kinds.values())} ({detail})")
+
+
+@serve_app.command("slack")
+def serve_slack(
+    socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (SLACK_APP_TOKEN).")] = False,
+    no_migrate: Annotated[
+        bool, typer.Option("--no-migrate", help="Do not upgrade the schema on start.")
+    ] = False,
+) -> None:
+    """Run the Slack app (HTTP mode by default)."""
+    from adapters.slack.server import serve
+
+    raise typer.Exit(asyncio.run(serve(_settings(), socket=socket, migrate=not no_migrate)))
+
+
+@serve_app.command("discord")
+def serve_discord(
+    no_migrate: Annotated[
+        bool, typer.Option("--no-migrate", help="Do not upgrade the schema on start.")
+    ] = False,
+) -> None:
+    """Run the Discord bot on the gateway."""
+    from adapters.discord.server import serve
+
+    raise typer.Exit(asyncio.run(serve(_settings(), migrate=not no_migrate)))
+
+
+@discord_app.command("sync")
+def discord_sync(
+    guild: Annotated[str | None, typer.Option("--guild", help="Register on one guild (development).")] = None,
+) -> None:
+    """Register /prep with Discord, globally or on one guild."""
+    from adapters.discord.server import sync_commands
+
+    raise typer.Exit(asyncio.run(sync_commands(_settings(), guild_id=guild)))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""The ``/prep`` sub-commands: one table for help text and for platform registration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One sub-command: its usage line, what it does, and who may run it."""
+
+    name: str
+    usage: str
+    summary: str
+    admin: bool = False
+    options: tuple[str, ...] = ()
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", "help", "Show what prepbot can do."),
+    CommandSpec(
+        "quiz", "quiz [topic]", "Practise privately with a multiple-choice question.", options=("topic",)
+    ),
+    CommandSpec(
+        "challenge",
+        "challenge [topic] [rounds]",
+        "Start a timed quiz round for the whole channel.",
+        options=("topic", "rounds"),
+    ),
+    CommandSpec("review", "review", "Review the questions you missed, spaced out over time."),
+    CommandSpec(
+        "leaderboard", "leaderboard [week|month|all]", "Points in this workspace.", options=("period",)
+    ),
+    CommandSpec("stats", "stats", "Your accuracy per topic, items seen and streak."),
+    CommandSpec("topics", "topics", "The topics and how many items each has."),
+    CommandSpec("ask", "ask", "A question to ask your interviewer, with what to listen for."),
+    CommandSpec("prompt", "prompt", "Post a culture scenario to this channel now.", admin=True),
+    CommandSpec("reveal", "reveal", "Close voting on the latest scenario and post the digest.", admin=True),
+    CommandSpec(
+        "schedule",
+        "schedule HH:MM [Area/City] [weekdays] | schedule off",
+        "Set or stop the daily culture prompt for this channel.",
+        admin=True,
+        options=("time", "timezone", "weekdays"),
+    ),
+    CommandSpec("pair", "pair", "Opt in or out of mock-interview pairing in this channel."),
+    CommandSpec(
+        "interview",
+        "interview YYYY-MM-DD [company]",
+        "Set your interview date and get a daily plan.",
+        options=("date", "company"),
+    ),
+    CommandSpec("export", "export", "Get your prep document as Markdown, privately."),
+)
+
+BY_NAME = {spec.name: spec for spec in COMMANDS}
+
+
+def help_lines() -> list[str]:
+    """One line per command, admin-only ones marked."""
+    lines = []
+    for spec in COMMANDS:
+        mark = " _(admins)_" if spec.admin else ""
+        lines.append(f"`/prep {spec.usage}` — {spec.summary}{mark}")
+    return lines

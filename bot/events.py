@@ -1,0 +1,80 @@
+"""What adapters hand to the core: platform payloads turned into plain events.
+
+``delivery_id`` identifies one delivery of one user action. A platform retry of
+the same action carries the same id, so effects keyed by it happen once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain import ChannelRef, MemberRef, MessageRef
+
+
+@dataclass(frozen=True)
+class CommandInvoked:
+    """``/prep <name> <args…>`` typed by a member in a channel (or a thread)."""
+
+    delivery_id: str
+    channel: ChannelRef
+    member: MemberRef
+    name: str
+    args: tuple[str, ...] = ()
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    """A member pressed a button the bot rendered; ``action`` and ``value`` come from it."""
+
+    delivery_id: str
+    channel: ChannelRef
+    member: MemberRef
+    action: str
+    value: str
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True)
+class MessagePosted:
+    """A member wrote in a channel or a thread (a thread answer, or a typed quiz answer)."""
+
+    message: MessageRef
+    member: MemberRef
+    text: str
+
+
+@dataclass(frozen=True)
+class MessageEdited:
+    """A member edited a message the bot may have recorded."""
+
+    message: MessageRef
+    member: MemberRef
+    text: str
+
+
+@dataclass(frozen=True)
+class MessageDeleted:
+    """A message was deleted; the member may be unknown on some platforms."""
+
+    message: MessageRef
+
+
+@dataclass(frozen=True)
+class ReactionChanged:
+    """A reaction was added or removed on a message."""
+
+    message: MessageRef
+    member: MemberRef
+    emoji: str
+    added: bool = True
+
+
+@dataclass(frozen=True)
+class Tick:
+    """The clock moved: the scheduler asks the core to do what is due at ``now``."""
+
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+Event = CommandInvoked | ButtonPressed | MessagePosted | MessageEdited | MessageDeleted | ReactionChanged

@@ -1,0 +1,14 @@
+"""Assembles the core: every feature installs its handlers on one Prepbot."""
+
+from __future__ import annotations
+
+from bot.router import Prepbot
+from bot.services import basics
+from bot.services.context import ServiceContext
+
+
+def build_bot(ctx: ServiceContext) -> Prepbot:
+    """A Prepbot with every shipped feature installed."""
+    bot = Prepbot(ctx)
+    basics.install(bot)
+    return bot

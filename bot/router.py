@@ -1,0 +1,162 @@
+"""Routes plain events to the features that handle them.
+
+Features register handlers with :class:`Prepbot`; the router owns what is common
+to all of them: dropping re-delivered actions, refusing non-admins politely, and
+turning any failure into a private message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+
+from bot.commands import BY_NAME
+from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.events import ButtonPressed, CommandInvoked, Event, MessageDeleted, MessageEdited, MessagePosted
+from bot.ports import ChatPort
+from bot.render import OutboundMessage
+from bot.services.context import ServiceContext, UserError
+from bot.store.models import Delivery
+from bot.store.tenants import claim_delivery, ensure_space
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Turn:
+    """One member action being handled: who, where, and how to answer them."""
+
+    ctx: ServiceContext
+    port: ChatPort
+    channel: ChannelRef
+    member: MemberRef
+    delivery_id: str
+    thread_id: str | None = None
+
+    async def whisper(self, message: OutboundMessage | str) -> None:
+        """Answer the member privately."""
+        if isinstance(message, str):
+            message = OutboundMessage(text=message)
+        await self.port.whisper(self.channel, self.member, message)
+
+    async def post(self, message: OutboundMessage) -> MessageRef:
+        """Post to the channel for everyone."""
+        return await self.port.post(self.channel, message)
+
+
+CommandHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
+ButtonHandler = Callable[[Turn, str, MessageRef | None], Awaitable[None]]
+MessageHandler = Callable[[ServiceContext, ChatPort, Event], Awaitable[bool]]
+TickHandler = Callable[[ServiceContext, ChatPort], Awaitable[None]]
+
+GENERIC_FAILURE = "Sorry, something went wrong on prepbot's side. Nothing was lost; please try again."
+
+
+class Prepbot:
+    """The core as adapters see it: ``handle(event, port)`` and ``tick(port)``."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self._commands: dict[str, CommandHandler] = {}
+        self._buttons: dict[str, ButtonHandler] = {}
+        self._messages: list[MessageHandler] = []
+        self._ticks: list[TickHandler] = []
+
+    def command(self, name: str, handler: CommandHandler) -> None:
+        if name not in BY_NAME:
+            raise ValueError(f"unknown command {name!r}: add it to bot.commands first")
+        self._commands[name] = handler
+
+    def button(self, action: str, handler: ButtonHandler) -> None:
+        self._buttons[action] = handler
+
+    def on_message(self, handler: MessageHandler) -> None:
+        """``handler`` returns True when it consumed the message."""
+        self._messages.append(handler)
+
+    def on_tick(self, handler: TickHandler) -> None:
+        self._ticks.append(handler)
+
+    @property
+    def commands(self) -> list[str]:
+        return list(self._commands)
+
+    async def handle(self, event: Event, port: ChatPort) -> None:
+        """Handle one event; never raises for a member's mistake or a handler's failure."""
+        if isinstance(event, CommandInvoked):
+            await self._command(event, port)
+        elif isinstance(event, ButtonPressed):
+            await self._button(event, port)
+        elif isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+            for handler in self._messages:
+                try:
+                    if await handler(self.ctx, port, event):
+                        break
+                except Exception:
+                    log.exception("message handler failed for %s", type(event).__name__)
+                    break
+
+    async def tick(self, port: ChatPort) -> None:
+        """Run whatever is due at the clock's current time (scheduled posts, timeouts)."""
+        for handler in self._ticks:
+            try:
+                await handler(self.ctx, port)
+            except Exception:
+                log.exception("scheduled work failed in %s", getattr(handler, "__qualname__", handler))
+
+    async def _command(self, event: CommandInvoked, port: ChatPort) -> None:
+        turn = Turn(self.ctx, port, event.channel, event.member, event.delivery_id, event.thread_id)
+        name = event.name.lower().strip() or "help"
+        spec = BY_NAME.get(name)
+        if spec is None:
+            await turn.whisper(f"I don't know `/prep {event.name}`. Try `/prep help` for the list.")
+            return
+        if spec.admin and not event.member.is_admin:
+            await turn.whisper(f"`/prep {name}` is for workspace admins. Ask an admin to run it.")
+            return
+        handler = self._commands.get(name)
+        if handler is None:
+            await turn.whisper(f"`/prep {name}` is not available in this version of prepbot yet.")
+            return
+        await self._run_once(turn, f"cmd:{event.delivery_id}", lambda: handler(turn, event.args))
+
+    async def _button(self, event: ButtonPressed, port: ChatPort) -> None:
+        turn = Turn(self.ctx, port, event.channel, event.member, event.delivery_id)
+        handler = self._buttons.get(event.action)
+        if handler is None:
+            await turn.whisper("That button is no longer active. Run the command again.")
+            return
+        await self._run_once(
+            turn, f"btn:{event.delivery_id}", lambda: handler(turn, event.value, event.message)
+        )
+
+    async def _run_once(self, turn: Turn, key: str, run: Callable[[], Awaitable[None]]) -> None:
+        """Run an action unless this delivery was already handled; release the claim on failure."""
+        async with self.ctx.db.unit() as session:
+            space = await ensure_space(session, ref=turn.channel.space)
+            assert space.id is not None
+            space_id = space.id
+            first = await claim_delivery(session, space_id=space_id, key=key)
+        if not first:
+            log.info("dropping re-delivered action %s", key)
+            return
+        try:
+            await run()
+        except UserError as exc:
+            await turn.whisper(str(exc))
+        except Exception:
+            log.exception("handler failed for %s", key)
+            await self._release(space_id, key)
+            try:
+                await turn.whisper(GENERIC_FAILURE)
+            except Exception:
+                log.exception("could not tell the member about the failure")
+
+    async def _release(self, space_id: int, key: str) -> None:
+        async with self.ctx.db.unit() as session:
+            await session.execute(
+                delete(Delivery).where(Delivery.space_id == space_id, Delivery.key == key)  # type: ignore[arg-type]
+            )

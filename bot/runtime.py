@@ -1,0 +1,41 @@
+"""Builds a running core from settings: database, content, clock and bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.clock import Clock, SystemClock
+from bot.content import Library, load_library, shipped_content_root
+from bot.features import build_bot
+from bot.router import Prepbot
+from bot.services.context import ServiceContext
+from bot.settings import Settings
+from bot.store.engine import Database
+from bot.store.migrate import upgrade
+
+
+def content_paths(settings: Settings) -> list[Path]:
+    """The shipped packs first, then the folders named in ``PREPBOT_CONTENT_PATH``."""
+    return [shipped_content_root(), *settings.extra_content_paths()]
+
+
+def load_content(settings: Settings) -> Library:
+    return load_library(content_paths(settings))
+
+
+@asynccontextmanager
+async def running_core(
+    settings: Settings, *, clock: Clock | None = None, migrate: bool = True
+) -> AsyncIterator[Prepbot]:
+    """A Prepbot on the configured database; the engine is disposed on exit."""
+    library = load_content(settings)
+    db = Database(settings.database_url)
+    try:
+        if migrate:
+            await upgrade(db)
+        ctx = ServiceContext(db=db, library=library, clock=clock or SystemClock(), settings=settings)
+        yield build_bot(ctx)
+    finally:
+        await db.dispose()

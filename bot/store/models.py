@@ -1,0 +1,221 @@
+"""Every table in one place. Unique keys here are what make effects exactly-once.
+
+Times are timezone-aware UTC; SQLModel's ``UTCDateTime`` keeps them so on both
+SQLite and PostgreSQL. Every row belongs to one space, directly or through
+its parent, and every repository query filters by it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Space(SQLModel, table=True):
+    """A tenant: a Slack team, a Discord guild or a console session."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_space_platform_ext"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class Channel(SQLModel, table=True):
+    """A channel, with its daily-prompt schedule in its own IANA time zone."""
+
+    __table_args__ = (UniqueConstraint("space_id", "external_id", name="uq_channel_space_ext"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    post_time: str | None = Field(default=None, max_length=5)
+    weekdays: str = Field(default="0,1,2,3,4,5,6", max_length=20)
+    pack_id: str = Field(default="", max_length=80)
+    voting_hours: float | None = None
+    reminders: bool = False
+    pairing_weekday: int | None = None
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class Member(SQLModel, table=True):
+    """A person in a space, with what they told prepbot about themselves."""
+
+    __table_args__ = (UniqueConstraint("space_id", "external_id", name="uq_member_space_ext"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    external_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    interview_date: dt.date | None = None
+    interview_company: str | None = Field(default=None, max_length=80)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class Delivery(SQLModel, table=True):
+    """One processed delivery of one user action; a platform retry finds it and stops."""
+
+    __table_args__ = (UniqueConstraint("space_id", "key", name="uq_delivery_space_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    key: str = Field(max_length=200)
+    created_at: dt.datetime = Field(default_factory=_now, index=True)
+
+
+class QuizAttempt(SQLModel, table=True):
+    """One answer to one presented question; ``token`` names the presentation."""
+
+    __table_args__ = (UniqueConstraint("member_id", "token", name="uq_attempt_member_token"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    item_id: str = Field(max_length=80)
+    topic: str = Field(max_length=80)
+    mode: str = Field(max_length=16)
+    token: str = Field(max_length=80)
+    correct: bool
+    created_at: dt.datetime = Field(default_factory=_now, index=True)
+
+
+class ReviewCard(SQLModel, table=True):
+    """Spaced-repetition state of one item for one member (SM-2)."""
+
+    __table_args__ = (UniqueConstraint("member_id", "item_id", name="uq_review_member_item"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    item_id: str = Field(max_length=80)
+    ease: float = 2.5
+    interval_days: int = 0
+    repetitions: int = 0
+    lapses: int = 0
+    due_at: dt.datetime = Field(default_factory=_now, index=True)
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class Challenge(SQLModel, table=True):
+    """A timed round for a channel; ``active_slot`` is 1 while running, so one runs at a time."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "active_slot", name="uq_challenge_active"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    started_by: int = Field(foreign_key="member.id")
+    topic: str | None = Field(default=None, max_length=80)
+    rounds: int = 5
+    active_slot: int | None = 1
+    delivery_key: str | None = Field(default=None, max_length=200)
+    created_at: dt.datetime = Field(default_factory=_now)
+    last_activity_at: dt.datetime = Field(default_factory=_now)
+    ended_at: dt.datetime | None = None
+
+
+class ChallengeRound(SQLModel, table=True):
+    """One question of a challenge; the winner is set once, by an atomic conditional update."""
+
+    __table_args__ = (UniqueConstraint("challenge_id", "round_no", name="uq_round_challenge_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_id: int = Field(foreign_key="challenge.id", index=True)
+    round_no: int
+    item_id: str = Field(max_length=80)
+    started_at: dt.datetime = Field(default_factory=_now)
+    message_id: str | None = Field(default=None, max_length=64)
+    winner_id: int | None = Field(default=None, foreign_key="member.id")
+    won_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+
+
+class PromptPost(SQLModel, table=True):
+    """A culture scenario posted to a channel.
+
+    A scheduled post is claimed by (channel, local date) before it is sent; an
+    admin's extra post by (channel, delivery key). Either key is NULL for the
+    other kind, and NULLs never collide in a unique index.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "local_date", name="uq_prompt_channel_date"),
+        UniqueConstraint("channel_id", "delivery_key", name="uq_prompt_channel_delivery"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    scenario_id: str = Field(max_length=80)
+    local_date: dt.date | None = None
+    delivery_key: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="claimed", max_length=16, index=True)
+    message_id: str | None = Field(default=None, max_length=64, index=True)
+    reason: str = Field(default="", max_length=300)
+    created_at: dt.datetime = Field(default_factory=_now)
+    posted_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    reminded_at: dt.datetime | None = None
+    revealed_at: dt.datetime | None = None
+
+
+class Answer(SQLModel, table=True):
+    """One member's answer to one prompt: the sum of their replies in its thread."""
+
+    __table_args__ = (UniqueConstraint("prompt_id", "member_id", name="uq_answer_prompt_member"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    prompt_id: int = Field(foreign_key="promptpost.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class AnswerPart(SQLModel, table=True):
+    """One reply message; one row per platform message id."""
+
+    __table_args__ = (UniqueConstraint("prompt_id", "message_id", name="uq_part_prompt_message"),)
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answer.id", index=True)
+    prompt_id: int = Field(foreign_key="promptpost.id", index=True)
+    message_id: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=_now)
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class Vote(SQLModel, table=True):
+    """One member's vote for one answer."""
+
+    __table_args__ = (UniqueConstraint("answer_id", "voter_id", name="uq_vote_answer_voter"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    prompt_id: int = Field(foreign_key="promptpost.id", index=True)
+    answer_id: int = Field(foreign_key="answer.id", index=True)
+    voter_id: int = Field(foreign_key="member.id", index=True)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class PointEvent(SQLModel, table=True):
+    """The points ledger: each award has a key, so an award is written once."""
+
+    __table_args__ = (UniqueConstraint("space_id", "event_key", name="uq_points_space_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    points: int
+    reason: str = Field(max_length=32)
+    event_key: str = Field(max_length=200)
+    created_at: dt.datetime = Field(default_factory=_now, index=True)
+
+
+class PairingOptIn(SQLModel, table=True):
+    """A member who wants mock-interview pairing in a channel."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "member_id", name="uq_pairing_channel_member"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    created_at: dt.datetime = Field(default_factory=_now)

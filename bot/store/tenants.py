@@ -1,0 +1,59 @@
+"""Spaces, channels, members and processed deliveries: get-or-create, race-free."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.domain import ChannelRef, MemberRef, SpaceRef
+from bot.store.models import Channel, Delivery, Member, Space
+from bot.store.sql import insert_ignore, scalar_one
+
+
+async def ensure_space(session: AsyncSession, *, ref: SpaceRef) -> Space:
+    """The row for ``ref``, created on first sight (two replicas may race; both get it)."""
+    await insert_ignore(session, Space, platform=ref.platform, external_id=ref.id, name=ref.name)
+    return await scalar_one(
+        session, select(Space).where(Space.platform == ref.platform, Space.external_id == ref.id)
+    )
+
+
+async def ensure_channel(session: AsyncSession, *, ref: ChannelRef) -> Channel:
+    space = await ensure_space(session, ref=ref.space)
+    assert space.id is not None
+    await insert_ignore(session, Channel, space_id=space.id, external_id=ref.id, name=ref.name)
+    return await scalar_one(
+        session, select(Channel).where(Channel.space_id == space.id, Channel.external_id == ref.id)
+    )
+
+
+async def ensure_member(session: AsyncSession, *, ref: MemberRef) -> Member:
+    space = await ensure_space(session, ref=ref.space)
+    assert space.id is not None
+    await insert_ignore(session, Member, space_id=space.id, external_id=ref.id, display_name=ref.display_name)
+    member = await scalar_one(
+        session, select(Member).where(Member.space_id == space.id, Member.external_id == ref.id)
+    )
+    if ref.display_name and member.display_name != ref.display_name:
+        member.display_name = ref.display_name
+        session.add(member)
+    return member
+
+
+async def find_channel(session: AsyncSession, *, ref: ChannelRef) -> Channel | None:
+    """The channel row if prepbot has seen it, without creating anything."""
+    stmt = (
+        select(Channel)
+        .join(Space, Space.id == Channel.space_id)  # type: ignore[arg-type]
+        .where(
+            Space.platform == ref.space.platform,
+            Space.external_id == ref.space.id,
+            Channel.external_id == ref.id,
+        )
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def claim_delivery(session: AsyncSession, *, space_id: int, key: str) -> bool:
+    """Record that delivery ``key`` is being handled; False when it already was."""
+    return await insert_ignore(session, Delivery, space_id=space_id, key=key[:200])

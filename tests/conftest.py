@@ -1,0 +1,74 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL server, never mocks."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.console.session import ConsoleSession
+from bot.clock import ManualClock
+from bot.content import Library, load_library, shipped_content_root
+from bot.features import build_bot
+from bot.services.context import ServiceContext
+from bot.settings import Settings
+from bot.store.engine import Database
+from bot.store.migrate import upgrade
+from tests.support.postgres import PostgresCluster
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return load_library([shipped_content_root()])
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.new_database()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    database = Database(database_url)
+    await upgrade(database)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def ctx(db: Database, library: Library, clock: ManualClock) -> ServiceContext:
+    return ServiceContext(db=db, library=library, clock=clock, settings=Settings(), rng=random.Random(7))
+
+
+@pytest.fixture
+def session(ctx: ServiceContext, clock: ManualClock) -> ConsoleSession:
+    """The console harness on a migrated database: ``await session.push('alice: /prep quiz')``."""
+    return ConsoleSession(build_bot(ctx), clock)
