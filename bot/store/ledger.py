@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
-
 from sqlmodel import col, select
 
 from bot.store.models import Member, PointEvent
