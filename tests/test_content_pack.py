@@ -43,7 +43,9 @@ def test_role_expectations_has_enough_quiz_items_and_scenarios(shipped: Library)
 
 
 def test_fact_bearing_items_cite_a_source(shipped: Library) -> None:
-    missing = [e.item.id for e in shipped.pack("netflix").entries if e.item.kind in FACT_KINDS and not e.item.source]
+    missing = [
+        e.item.id for e in shipped.pack("netflix").entries if e.item.kind in FACT_KINDS and not e.item.source
+    ]
     assert missing == []
 
 
