@@ -121,6 +121,7 @@ class Prepbot:
         if handler is None:
             await turn.whisper(f"`/prep {name}` is not available in this version of prepbot yet.")
             return
+        self.ctx.metrics.inc("prepbot_commands_total", command=name)
         await self._run_once(turn, f"cmd:{event.delivery_id}", lambda: handler(turn, event.args))
 
     async def _button(self, event: ButtonPressed, port: ChatPort) -> None:
@@ -147,8 +148,9 @@ class Prepbot:
             await run()
         except UserError as exc:
             await turn.whisper(str(exc))
-        except Exception:
+        except Exception as exc:
             log.exception("handler failed for %s", key)
+            self.ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
             await self._release(space_id, key)
             try:
                 await turn.whisper(GENERIC_FAILURE)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.content import Library
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store.engine import Database
 
@@ -20,6 +21,7 @@ class ServiceContext:
     clock: Clock
     settings: Settings
     rng: random.Random = field(default_factory=random.Random)
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 class UserError(Exception):

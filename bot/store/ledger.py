@@ -24,9 +24,20 @@ class Standing:
 
 
 async def award(
-    session: AsyncSession, *, space_id: int, member_id: int, points: int, reason: str, key: str
+    session: AsyncSession,
+    *,
+    space_id: int,
+    member_id: int,
+    points: int,
+    reason: str,
+    key: str,
+    at: dt.datetime | None = None,
 ) -> bool:
-    """Add ``points`` unless an award with ``key`` already exists in this space."""
+    """Add ``points`` unless an award with ``key`` already exists in this space.
+
+    ``at`` is the service clock's time, so week and month boards follow that clock.
+    """
+    stamp = {"created_at": at} if at is not None else {}
     return await insert_ignore(
         session,
         PointEvent,
@@ -35,6 +46,7 @@ async def award(
         points=points,
         reason=reason,
         event_key=key[:200],
+        **stamp,
     )
 
 
