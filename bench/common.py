@@ -1,0 +1,54 @@
+"""Shared helpers: timing, percentiles, databases, and the one output format."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Result:
+    """One comparison: prepbot against a baseline measured side by side."""
+
+    name: str
+    ours: float
+    baseline: float
+    unit: str
+    higher_is_better: bool = False
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        """prepbot / baseline (for times: how many times slower; for rates: the share achieved)."""
+        return self.ours / self.baseline if self.baseline else float("inf")
+
+    def line(self) -> str:
+        suffix = f"  [{self.note}]" if self.note else ""
+        return (
+            f"{self.name:<58} prepbot {self.ours:>12,.3f} {self.unit:<6} "
+            f"baseline {self.baseline:>12,.3f} {self.unit:<6} ratio {self.ratio:6.2f}{suffix}"
+        )
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def best_of(runs: int, action: Callable[[], Awaitable[object]]) -> float:
+    """The fastest of ``runs`` timings, in milliseconds (the least disturbed by a busy machine)."""
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await action()
+        timings.append((time.perf_counter() - start) * 1000)
+    return min(timings)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

@@ -1,0 +1,110 @@
+"""Leaderboard and digest queries over 1,000,000 votes and 100,000 answers, against hand-written SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.common import Result, best_of
+from bench.dataset import START, Shape
+from bench.load import load_postgres, load_sqlite
+from bot.store.engine import Database
+from bot.store.ledger import standings
+from bot.store.migrate import upgrade
+from tests.support.postgres import PostgresCluster
+
+RUNS = 5
+HAND_LEADERBOARD = text(
+    """
+    SELECT m.id, m.display_name, t.total
+    FROM (SELECT member_id, SUM(points) AS total FROM pointevent
+          WHERE space_id = :space AND created_at >= :since
+          GROUP BY member_id ORDER BY total DESC LIMIT 10) AS t
+    JOIN member m ON m.id = t.member_id
+    ORDER BY t.total DESC, m.display_name
+    """
+)
+HAND_DIGEST = text(
+    """
+    SELECT a.id, a.member_id, COUNT(v.id) AS votes
+    FROM answer a LEFT JOIN vote v ON v.answer_id = a.id
+    WHERE a.prompt_id = :prompt
+    GROUP BY a.id, a.member_id
+    ORDER BY votes DESC, a.id
+    """
+)
+
+
+async def _compare(db: Database, backend: str) -> list[Result]:
+    since_all = START - dt.timedelta(days=1)
+    since_week = START + dt.timedelta(days=53)
+    results = []
+    for label, since in (("all time", since_all), ("last week", since_week)):
+
+        async def ours(since: dt.datetime = since) -> None:
+            async with db.unit() as session:
+                await standings(session, space_id=1, since=since)
+
+        async def hand(since: dt.datetime = since) -> None:
+            async with db.unit() as session:
+                (await session.execute(HAND_LEADERBOARD, {"space": 1, "since": since})).all()
+
+        await ours()
+        results.append(
+            Result(
+                f"leaderboard {label} ({backend})", await best_of(RUNS, ours), await best_of(RUNS, hand), "ms"
+            )
+        )
+    results.extend(await _digest(db, backend))
+    return results
+
+
+async def _digest(db: Database, backend: str) -> list[Result]:
+    try:
+        from bot.store.prompts import ranked_answers  # the digest's query, when the feature has it
+    except ImportError:
+        return []
+
+    async def ours() -> None:
+        async with db.unit() as session:
+            await ranked_answers(session, prompt_id=500)
+
+    async def hand() -> None:
+        async with db.unit() as session:
+            (await session.execute(HAND_DIGEST, {"prompt": 500})).all()
+
+    await ours()
+    return [
+        Result(
+            f"digest ranking of one prompt ({backend})",
+            await best_of(RUNS, ours),
+            await best_of(RUNS, hand),
+            "ms",
+        )
+    ]
+
+
+async def run() -> list[Result]:
+    shape = Shape()
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="prepbot-bench-") as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        db = Database(url)
+        await upgrade(db)
+        load_sqlite(url, shape)
+        results += await _compare(db, "sqlite")
+        await db.dispose()
+    cluster = PostgresCluster().start()
+    try:
+        url = cluster.new_database()
+        db = Database(url)
+        await upgrade(db)
+        await load_postgres(url, shape)
+        results += await _compare(db, "postgresql")
+        await db.dispose()
+    finally:
+        cluster.stop()
+    return results
