@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Prepbot
-from bot.services import basics
+from bot.services import basics, challenge, quiz, review
 from bot.services.context import ServiceContext
 
 
@@ -11,4 +11,7 @@ def build_bot(ctx: ServiceContext) -> Prepbot:
     """A Prepbot with every shipped feature installed."""
     bot = Prepbot(ctx)
     basics.install(bot)
+    quiz.install(bot)
+    review.install(bot)
+    challenge.install(bot)
     return bot

@@ -85,6 +85,24 @@ class QuizAttempt(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=_now, index=True)
 
 
+class QuizPresentation(SQLModel, table=True):
+    """One question shown to one member (practice or review); answers must name its token.
+
+    Kept apart from attempts because "seen" starts when a question is shown, not
+    when it is answered: no repeats until every item of a topic was shown.
+    """
+
+    __table_args__ = (UniqueConstraint("member_id", "token", name="uq_presentation_member_token"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    token: str = Field(max_length=80)
+    item_id: str = Field(max_length=80)
+    topic: str = Field(max_length=80)
+    mode: str = Field(max_length=16)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
 class ReviewCard(SQLModel, table=True):
     """Spaced-repetition state of one item for one member (SM-2)."""
 

@@ -1,0 +1,90 @@
+"""What a channel challenge says: the intro, each question, round summaries and the final standings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import quiz
+from bot.content import Pack
+from bot.content_schema import FreeText, MultipleChoice
+from bot.render import OutboundMessage, Section
+from bot.services import quiz as practice
+from bot.store.models import Challenge, ChallengeRound
+
+PRIVATE = {
+    "late": "✅ Correct, but {winner} answered first.",
+    "wrong": "❌ Incorrect. That was your one try this round; the answer comes when it closes.",
+    "already": "You already answered this round; your first answer counts.",
+    "closed": "That round is over. Watch for the next question.",
+}
+
+
+def intro(starter: str, challenge: Challenge, pack: Pack) -> OutboundMessage:
+    title = next((t.title for t in pack.topics if t.id == challenge.topic), "every topic")
+    return OutboundMessage(
+        text=f"🏁 {starter} started a challenge: {challenge.rounds} round(s) on {title}.",
+        sections=(
+            Section(
+                "Press a button or type your answer in the channel (a letter, or the answer itself). "
+                f"The first correct answer scores {quiz.BASE_POINTS} points plus up to {quiz.SPEED_BONUS} "
+                f"for speed; each round lasts {quiz.ROUND_SECONDS} seconds."
+            ),
+        ),
+        footer="The starter or an admin can end it with /prep challenge stop.",
+    )
+
+
+def question(
+    item: MultipleChoice | FreeText, challenge: Challenge, rnd: ChallengeRound, action: str
+) -> OutboundMessage:
+    """A round's question: buttons for a multiple-choice item, a typing hint for a free-text one."""
+    text = f"Round {rnd.round_no}/{challenge.rounds}: {item.question}"
+    if isinstance(item, FreeText):
+        return OutboundMessage(text=text, footer=f"Type your answer in the channel · {quiz.ROUND_SECONDS}s")
+    buttons, clipped = practice.choice_buttons(item, action, f"r{rnd.id}")
+    last = quiz.LETTERS[len(item.choices) - 1]
+    return OutboundMessage(
+        text=text,
+        sections=(practice.choices_section(item),) if clipped else (),
+        buttons=buttons,
+        footer=f"Press a button or type A–{last} · {quiz.ROUND_SECONDS}s",
+    )
+
+
+def score_line(scores: Sequence[tuple[str, int]]) -> str:
+    return " · ".join(f"{name} {points}" for name, points in scores) or "nobody has scored yet"
+
+
+def round_summary(
+    item: MultipleChoice | FreeText, headline: str, scores: Sequence[tuple[str, int]]
+) -> OutboundMessage:
+    return OutboundMessage(
+        text=headline,
+        sections=(
+            Section(practice.answer_text(item), title="Answer"),
+            Section(item.explanation, title="Why"),
+            Section(score_line(scores), title="Scores"),
+        ),
+    )
+
+
+def final(scores: Sequence[tuple[str, int]], reason: str) -> OutboundMessage:
+    """The final standings; equal scores share a rank."""
+    ranked = quiz.ranked(scores)
+    lines = [f"{rank}. {name} — {points} points" for rank, name, points in ranked]
+    top = [name for rank, name, _ in ranked if rank == 1]
+    if not top:
+        verdict = "Nobody scored this time."
+    elif len(top) == 1:
+        verdict = f"{top[0]} wins!"
+    else:
+        verdict = f"A tie for first: {', '.join(top)}."
+    return OutboundMessage(
+        text=f"🏁 Challenge over. {reason} {verdict}",
+        sections=(Section("\n".join(lines)),) if lines else (),
+        footer="Points count on /prep leaderboard.",
+    )
+
+
+def private_outcome(kind: str, winner: str | None) -> str:
+    return PRIVATE.get(kind, PRIVATE["closed"]).format(winner=winner or "someone")

@@ -1,0 +1,260 @@
+"""Private practice: ``/prep quiz [topic]``, its answer buttons and the Next button.
+
+Practice asks multiple-choice items only. Free-text items need a typed answer,
+and a typed answer in a channel is public, so they are kept for channel
+challenges, where typing is the point.
+
+A shown question is recorded (``QuizPresentation``) before it is sent, under a
+token derived from the delivery that asked for it; its buttons carry that token,
+and ``QuizAttempt``'s unique (member, token) key makes a second click count once.
+Review questions (``/prep review``) use the same message and buttons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import quiz
+from bot.content import Pack
+from bot.content_schema import FreeText, MultipleChoice
+from bot.domain import MessageRef
+from bot.render import Button, OutboundMessage, Section, clip
+from bot.services.context import UserError
+from bot.store import ledger
+from bot.store import quizzes as store
+from bot.store.tenants import ensure_member
+
+if TYPE_CHECKING:
+    from bot.router import Prepbot, Turn
+
+PRACTICE = "practice"
+REVIEW = "review"
+ANSWER = "quiz.answer"
+NEXT = {PRACTICE: "quiz.next", REVIEW: "review.next"}
+
+
+def token_for(delivery_id: str) -> str:
+    """A short presentation token: one per delivery, so a retried command cannot show two."""
+    return "t" + hashlib.sha256(delivery_id.encode()).hexdigest()[:15]
+
+
+def practice_topics(pack: Pack) -> dict[str, list[MultipleChoice]]:
+    """Topics that have multiple-choice items, with those items, in pack order."""
+    found: dict[str, list[MultipleChoice]] = {}
+    for topic in pack.topics:
+        items = [i for i in pack.quiz_items(topic=topic.id) if isinstance(i, MultipleChoice)]
+        if items:
+            found[topic.id] = items
+    return found
+
+
+def choice_buttons(item: MultipleChoice, action: str, prefix: str) -> tuple[tuple[Button, ...], bool]:
+    """One button per choice (``A. …``), clipped to the label limit; True when any was clipped."""
+    buttons, clipped = [], False
+    for index, choice in enumerate(item.choices):
+        full = f"{quiz.LETTERS[index]}. {choice}"
+        label = clip(full, quiz.LABEL_LIMIT)
+        clipped = clipped or label != full
+        buttons.append(Button(label=label, action=action, value=f"{prefix}|{item.id}|{index}"))
+    return tuple(buttons), clipped
+
+
+def choices_section(item: MultipleChoice) -> Section:
+    return Section("\n".join(f"{quiz.LETTERS[i]}. {c}" for i, c in enumerate(item.choices)))
+
+
+def question_message(item: MultipleChoice, *, token: str, footer: str) -> OutboundMessage:
+    """The question with a button per choice; full choice texts in the body when labels are clipped."""
+    buttons, clipped = choice_buttons(item, ANSWER, token)
+    return OutboundMessage(
+        text=item.question,
+        sections=(choices_section(item),) if clipped else (),
+        buttons=buttons,
+        footer=footer,
+    )
+
+
+def feedback_text(item: MultipleChoice | FreeText, correct: bool) -> str:
+    """Feedback always begins with the verdict, then the explanation."""
+    mark = "✅ Correct." if correct else "❌ Incorrect."
+    return f"{mark} {item.explanation}"
+
+
+def answer_text(item: MultipleChoice | FreeText) -> str:
+    if isinstance(item, FreeText):
+        return item.accepted[0]
+    return f"{quiz.LETTERS[item.answer_index]}. {item.answer}"
+
+
+def feedback_message(
+    item: MultipleChoice, *, correct: bool, mode: str, next_value: str, footer: str
+) -> OutboundMessage:
+    sections = [Section(answer_text(item), title="Answer")]
+    if item.source is not None:
+        sections.append(Section(str(item.source), title="Source"))
+    return OutboundMessage(
+        text=feedback_text(item, correct),
+        sections=tuple(sections),
+        buttons=(Button("Next", NEXT[mode], next_value, style="primary"),),
+        footer=footer,
+    )
+
+
+def resolve_topic(pack: Pack, word: str | None) -> str | None:
+    """The practice topic named by ``word`` (None for "choose for me"); a clear error otherwise."""
+    if word is None:
+        return None
+    topics = practice_topics(pack)
+    wanted = word.casefold().strip("`")
+    if wanted in topics:
+        return wanted
+    listed = ", ".join(f"`{t}`" for t in topics)
+    raise UserError(f"I don't know the topic `{word}`. Topics with quiz questions: {listed}.")
+
+
+async def start(turn: Turn, args: tuple[str, ...]) -> None:
+    """``/prep quiz [topic]``: a private question, from the weakest topic when none is named."""
+    topic = resolve_topic(turn.ctx.library.default, args[0] if args else None)
+    await present_next(turn, topic)
+
+
+async def next_question(turn: Turn, value: str, message: MessageRef | None) -> None:
+    """The Next button: another question on the same topic (or the weakest one)."""
+    await present_next(turn, value or None)
+
+
+async def present_next(turn: Turn, topic: str | None) -> None:
+    """Choose an unseen item (least-shown first), record it as shown, then whisper it."""
+    ctx = turn.ctx
+    topics = practice_topics(ctx.library.default)
+    if not topics:
+        raise UserError("This pack has no quiz questions yet.")
+    token = token_for(turn.delivery_id)
+    async with ctx.db.unit() as session:
+        member = await ensure_member(session, ref=turn.member)
+        assert member.id is not None
+        if topic is None or topic not in topics:
+            tallies = await store.topic_tallies(session, member_id=member.id)
+            topic = quiz.weakest_topic(list(topics), tallies, ctx.rng)
+        counts = await store.shown_counts(session, member_id=member.id, topic=topic, mode=PRACTICE)
+        items = {i.id: i for i in topics[topic]}
+        item = items[quiz.pick_item(list(items), counts, ctx.rng)]
+        await store.add_presentation(
+            session,
+            space_id=member.space_id,
+            member_id=member.id,
+            token=token,
+            item_id=item.id,
+            topic=topic,
+            mode=PRACTICE,
+            at=ctx.clock.now(),
+        )
+    seen = sum(1 for i in items if counts.get(i)) + (0 if counts.get(item.id) else 1)
+    title = next((t.title for t in ctx.library.default.topics if t.id == topic), topic)
+    footer = f"Practice · {title} · {item.difficulty} · {seen} of {len(items)} seen"
+    await turn.whisper(question_message(item, token=token, footer=footer))
+
+
+def parse_answer(value: str) -> tuple[str, str, int]:
+    """``token|item|choice`` from an answer button."""
+    try:
+        token, item_id, choice = value.split("|")
+        return token, item_id, int(choice)
+    except ValueError:
+        raise UserError("That button is no longer active. Run the command again.") from None
+
+
+async def answer(turn: Turn, value: str, message: MessageRef | None) -> None:
+    """An answer button: record the attempt once, award points, update the review card, give feedback."""
+    ctx = turn.ctx
+    token, item_id, choice = parse_answer(value)
+    item = ctx.library.default.get(item_id)
+    if not isinstance(item, MultipleChoice):
+        raise UserError("That question is no longer in the pack. Try `/prep quiz` for a new one.")
+    correct = choice == item.answer_index
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        member = await ensure_member(session, ref=turn.member)
+        assert member.id is not None
+        shown = await store.get_presentation(session, member_id=member.id, token=token)
+        if shown is None or shown.item_id != item_id:
+            raise UserError("That question was not shown to you. Try `/prep quiz` for your own.")
+        first = await store.record_attempt(
+            session,
+            space_id=member.space_id,
+            member_id=member.id,
+            item_id=item_id,
+            topic=shown.topic,
+            mode=shown.mode,
+            token=token,
+            correct=correct,
+            at=now,
+        )
+        if not first:
+            raise UserError("You already answered this question; your first answer counts.")
+        points = (quiz.PRACTICE_POINTS if shown.mode == PRACTICE else quiz.REVIEW_POINTS) if correct else 0
+        if points:
+            await ledger.award(
+                session,
+                space_id=member.space_id,
+                member_id=member.id,
+                points=points,
+                reason=shown.mode,
+                key=f"quiz:{member.id}:{token}",
+                at=now,
+            )
+        state = await update_card(
+            session,
+            space_id=member.space_id,
+            member_id=member.id,
+            item_id=item_id,
+            mode=shown.mode,
+            correct=correct,
+            now=now,
+        )
+    footer = feedback_footer(points, state)
+    next_value = shown.topic if shown.mode == PRACTICE else ""
+    await turn.whisper(
+        feedback_message(item, correct=correct, mode=shown.mode, next_value=next_value, footer=footer)
+    )
+
+
+async def update_card(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    member_id: int,
+    item_id: str,
+    mode: str,
+    correct: bool,
+    now: dt.datetime,
+) -> quiz.ReviewState | None:
+    """Apply SM-2: every review answer moves the card; a miss elsewhere creates or lapses it."""
+    current = store.card_state(await store.get_card(session, member_id=member_id, item_id=item_id))
+    if mode == REVIEW:
+        state = quiz.review(current or quiz.ReviewState(), correct, now)
+    elif not correct:
+        state = quiz.missed(current, now)
+    else:
+        return None
+    await store.save_card(
+        session, space_id=space_id, member_id=member_id, item_id=item_id, state=state, at=now
+    )
+    return state
+
+
+def feedback_footer(points: int, state: quiz.ReviewState | None) -> str:
+    parts = [f"+{points} points"] if points else []
+    if state is not None and state.due_at is not None:
+        parts.append(f"you'll review it again on {state.due_at:%a %d %b %H:%M} UTC")
+    return " · ".join(parts) or "Keep going"
+
+
+def install(bot: Prepbot) -> None:
+    bot.command("quiz", start)
+    bot.button(ANSWER, answer)
+    bot.button(NEXT[PRACTICE], next_question)

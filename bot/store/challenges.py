@@ -1,0 +1,185 @@
+"""Channel challenges: one running per channel, rounds won once, by atomic conditional updates.
+
+Who wins a round, who times it out and who ends a challenge is decided by an
+``UPDATE … WHERE <still open>`` and its row count, never by reading first:
+two members answering in the same instant, or two replicas ticking together,
+leave exactly one of them holding the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.domain import ChannelRef, SpaceRef
+from bot.store.models import Challenge, ChallengeRound, Channel, Member, PointEvent, Space
+from bot.store.sql import insert_ignore, scalar_first, scalar_one
+
+
+def round_key(challenge_id: int, round_no: int) -> str:
+    """The ledger key of a round's points: one award per round, whoever tries to write it."""
+    return f"challenge:{challenge_id}:round:{round_no}"
+
+
+async def start(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    channel_id: int,
+    member_id: int,
+    topic: str | None,
+    rounds: int,
+    delivery_key: str,
+    at: dt.datetime,
+) -> Challenge | None:
+    """Claim the channel's one active slot; None when a challenge already runs there."""
+    claimed = await insert_ignore(
+        session,
+        Challenge,
+        space_id=space_id,
+        channel_id=channel_id,
+        started_by=member_id,
+        topic=topic,
+        rounds=rounds,
+        active_slot=1,
+        delivery_key=delivery_key,
+        created_at=at,
+        last_activity_at=at,
+    )
+    return await active_in(session, channel_id=channel_id) if claimed else None
+
+
+async def active_in(session: AsyncSession, *, channel_id: int) -> Challenge | None:
+    stmt = select(Challenge).where(col(Challenge.channel_id) == channel_id, col(Challenge.active_slot) == 1)
+    return await scalar_first(session, stmt)
+
+
+async def all_active(session: AsyncSession) -> list[Challenge]:
+    """Every running challenge, for the clock's timeouts (each is then handled on its own)."""
+    stmt = select(Challenge).where(col(Challenge.active_slot) == 1).order_by(col(Challenge.id))
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def get(session: AsyncSession, *, challenge_id: int) -> Challenge | None:
+    return await scalar_first(session, select(Challenge).where(col(Challenge.id) == challenge_id))
+
+
+async def add_round(
+    session: AsyncSession, *, challenge_id: int, round_no: int, item_id: str, at: dt.datetime
+) -> ChallengeRound | None:
+    """Open round ``round_no``; None when someone else opened it first."""
+    opened = await insert_ignore(
+        session, ChallengeRound, challenge_id=challenge_id, round_no=round_no, item_id=item_id, started_at=at
+    )
+    if not opened:
+        return None
+    stmt = select(ChallengeRound).where(
+        col(ChallengeRound.challenge_id) == challenge_id, col(ChallengeRound.round_no) == round_no
+    )
+    return await scalar_one(session, stmt)
+
+
+async def rounds_of(session: AsyncSession, *, challenge_id: int) -> list[ChallengeRound]:
+    stmt = (
+        select(ChallengeRound)
+        .where(col(ChallengeRound.challenge_id) == challenge_id)
+        .order_by(col(ChallengeRound.round_no))
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def get_round(session: AsyncSession, *, round_id: int) -> ChallengeRound | None:
+    return await scalar_first(session, select(ChallengeRound).where(col(ChallengeRound.id) == round_id))
+
+
+async def set_message(session: AsyncSession, *, round_id: int, message_id: str) -> None:
+    await session.execute(
+        update(ChallengeRound).where(col(ChallengeRound.id) == round_id).values(message_id=message_id)
+    )
+
+
+async def claim_win(session: AsyncSession, *, round_id: int, member_id: int, at: dt.datetime) -> bool:
+    """Make ``member_id`` the round's winner unless it has one or is closed; True for the winner."""
+    result = await session.execute(
+        update(ChallengeRound)
+        .where(
+            col(ChallengeRound.id) == round_id,
+            col(ChallengeRound.winner_id).is_(None),
+            col(ChallengeRound.closed_at).is_(None),
+        )
+        .values(winner_id=member_id, won_at=at, closed_at=at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def close_round(session: AsyncSession, *, round_id: int, at: dt.datetime) -> bool:
+    """Close a round without a winner (time's up, or stopped); True for the one closer."""
+    result = await session.execute(
+        update(ChallengeRound)
+        .where(col(ChallengeRound.id) == round_id, col(ChallengeRound.closed_at).is_(None))
+        .values(closed_at=at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish(session: AsyncSession, *, challenge_id: int, at: dt.datetime) -> bool:
+    """Free the channel's slot; True for the one caller that ended it."""
+    result = await session.execute(
+        update(Challenge)
+        .where(col(Challenge.id) == challenge_id, col(Challenge.active_slot).is_not(None))
+        .values(active_slot=None, ended_at=at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def touch(session: AsyncSession, *, challenge_id: int, at: dt.datetime) -> None:
+    """Someone is playing: push back the idle stop."""
+    await session.execute(
+        update(Challenge)
+        .where(col(Challenge.id) == challenge_id, col(Challenge.last_activity_at) < at)
+        .values(last_activity_at=at)
+    )
+
+
+async def scores(session: AsyncSession, *, space_id: int, challenge_id: int) -> list[tuple[str, int]]:
+    """(member name, points) earned in this challenge, best first; from the ledger, the truth."""
+    total = func.sum(PointEvent.points).label("total")
+    stmt = (
+        select(col(Member.display_name), col(Member.external_id), total)
+        .join(PointEvent, col(PointEvent.member_id) == col(Member.id))
+        .where(
+            col(PointEvent.space_id) == space_id,
+            col(PointEvent.event_key).startswith(f"challenge:{challenge_id}:"),
+        )
+        .group_by(col(Member.id), col(Member.display_name), col(Member.external_id))
+        .order_by(total.desc(), col(Member.display_name))
+    )
+    return [(name or ext, int(points)) for name, ext, points in (await session.execute(stmt)).all()]
+
+
+async def member_name(session: AsyncSession, *, member_id: int) -> str:
+    member = await scalar_one(session, select(Member).where(col(Member.id) == member_id))
+    return member.display_name or member.external_id
+
+
+async def channel_ref(session: AsyncSession, *, channel_id: int) -> ChannelRef:
+    """The platform reference of a stored channel, to post to it from the clock."""
+    stmt = select(Channel, Space).join(Space, col(Space.id) == col(Channel.space_id))
+    row = (await session.execute(stmt.where(col(Channel.id) == channel_id))).one()
+    channel, space = row
+    space_ref = SpaceRef(space.platform, space.external_id, space.name)  # type: ignore[arg-type]
+    return ChannelRef(space_ref, channel.external_id, channel.name)
+
+
+async def winner_name(session: AsyncSession, *, round_id: int) -> str | None:
+    """Who won the round, read fresh (the winner may have committed a moment ago)."""
+    stmt = (
+        select(col(Member.display_name), col(Member.external_id))
+        .join(ChallengeRound, col(ChallengeRound.winner_id) == col(Member.id))
+        .where(col(ChallengeRound.id) == round_id)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0] or row[1]) if row else None

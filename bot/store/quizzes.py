@@ -1,0 +1,185 @@
+"""Practice and review storage: questions shown, answers given, review cards, per-topic tallies.
+
+Every write that a retry could repeat is an ``insert_ignore`` on a unique key,
+so a re-delivered click or command changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import case, func, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.quiz import ReviewState, Tally
+from bot.store.models import QuizAttempt, QuizPresentation, ReviewCard
+from bot.store.sql import insert_ignore, scalar_first
+
+
+async def add_presentation(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    member_id: int,
+    token: str,
+    item_id: str,
+    topic: str,
+    mode: str,
+    at: dt.datetime,
+) -> bool:
+    """Record that a question was shown under ``token``; False when it already was."""
+    return await insert_ignore(
+        session,
+        QuizPresentation,
+        space_id=space_id,
+        member_id=member_id,
+        token=token,
+        item_id=item_id,
+        topic=topic,
+        mode=mode,
+        created_at=at,
+    )
+
+
+async def get_presentation(session: AsyncSession, *, member_id: int, token: str) -> QuizPresentation | None:
+    stmt = select(QuizPresentation).where(
+        col(QuizPresentation.member_id) == member_id, col(QuizPresentation.token) == token
+    )
+    return await scalar_first(session, stmt)
+
+
+async def shown_counts(session: AsyncSession, *, member_id: int, topic: str, mode: str) -> dict[str, int]:
+    """How often each item of ``topic`` was shown to the member in ``mode``."""
+    stmt = (
+        select(col(QuizPresentation.item_id), func.count())
+        .where(
+            col(QuizPresentation.member_id) == member_id,
+            col(QuizPresentation.topic) == topic,
+            col(QuizPresentation.mode) == mode,
+        )
+        .group_by(col(QuizPresentation.item_id))
+    )
+    return {item_id: int(n) for item_id, n in (await session.execute(stmt)).all()}
+
+
+async def record_attempt(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    member_id: int,
+    item_id: str,
+    topic: str,
+    mode: str,
+    token: str,
+    correct: bool,
+    at: dt.datetime,
+) -> bool:
+    """Record one answer; False when the member already answered under ``token``."""
+    return await insert_ignore(
+        session,
+        QuizAttempt,
+        space_id=space_id,
+        member_id=member_id,
+        item_id=item_id,
+        topic=topic,
+        mode=mode,
+        token=token,
+        correct=correct,
+        created_at=at,
+    )
+
+
+async def has_attempt(session: AsyncSession, *, member_id: int, token: str) -> bool:
+    stmt = select(col(QuizAttempt.id)).where(
+        col(QuizAttempt.member_id) == member_id, col(QuizAttempt.token) == token
+    )
+    return await scalar_first(session, stmt) is not None
+
+
+async def topic_tallies(session: AsyncSession, *, member_id: int) -> dict[str, Tally]:
+    """Right and total answers per topic, every mode together."""
+    right = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
+    stmt = (
+        select(col(QuizAttempt.topic), right, func.count())
+        .where(col(QuizAttempt.member_id) == member_id)
+        .group_by(col(QuizAttempt.topic))
+    )
+    rows = (await session.execute(stmt)).all()
+    return {topic: Tally(correct=int(ok or 0), attempts=int(n)) for topic, ok, n in rows}
+
+
+async def seen_items(session: AsyncSession, *, member_id: int) -> dict[str, set[str]]:
+    """Items per topic the member was shown or answered (challenges included)."""
+    seen: dict[str, set[str]] = {}
+    for model in (QuizPresentation, QuizAttempt):
+        stmt = (
+            select(model.topic, model.item_id)  # type: ignore[attr-defined]
+            .where(model.member_id == member_id)  # type: ignore[attr-defined]
+            .distinct()
+        )
+        for topic, item_id in (await session.execute(stmt)).all():
+            seen.setdefault(topic, set()).add(item_id)
+    return seen
+
+
+async def answer_times(session: AsyncSession, *, member_id: int, since: dt.datetime) -> list[dt.datetime]:
+    """When the member answered anything since ``since`` (for the streak)."""
+    stmt = select(col(QuizAttempt.created_at)).where(
+        col(QuizAttempt.member_id) == member_id, col(QuizAttempt.created_at) >= since
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+# --- review cards ----------------------------------------------------------
+async def get_card(session: AsyncSession, *, member_id: int, item_id: str) -> ReviewCard | None:
+    stmt = select(ReviewCard).where(
+        col(ReviewCard.member_id) == member_id, col(ReviewCard.item_id) == item_id
+    )
+    return await scalar_first(session, stmt)
+
+
+def card_state(card: ReviewCard | None) -> ReviewState | None:
+    if card is None:
+        return None
+    return ReviewState(card.ease, card.interval_days, card.repetitions, card.lapses, card.due_at)
+
+
+async def save_card(
+    session: AsyncSession, *, space_id: int, member_id: int, item_id: str, state: ReviewState, at: dt.datetime
+) -> None:
+    """Create or overwrite the member's card for ``item_id`` (insert first, so two writers never clash)."""
+    due = state.due_at or at
+    values = {
+        "ease": state.ease,
+        "interval_days": state.interval_days,
+        "repetitions": state.repetitions,
+        "lapses": state.lapses,
+        "due_at": due,
+        "updated_at": at,
+    }
+    created = await insert_ignore(
+        session, ReviewCard, space_id=space_id, member_id=member_id, item_id=item_id, **values
+    )
+    if not created:
+        await session.execute(
+            update(ReviewCard)
+            .where(col(ReviewCard.member_id) == member_id, col(ReviewCard.item_id) == item_id)
+            .values(**values)
+        )
+
+
+async def due_cards(session: AsyncSession, *, member_id: int, now: dt.datetime) -> list[ReviewCard]:
+    """The member's cards due by ``now``, most overdue first."""
+    stmt = (
+        select(ReviewCard)
+        .where(col(ReviewCard.member_id) == member_id, col(ReviewCard.due_at) <= now)
+        .order_by(col(ReviewCard.due_at), col(ReviewCard.id))
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def next_due(session: AsyncSession, *, member_id: int) -> dt.datetime | None:
+    """When the member's next card comes due, or None without cards."""
+    stmt = select(func.min(ReviewCard.due_at)).where(col(ReviewCard.member_id) == member_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
