@@ -43,6 +43,9 @@ class Channel(SQLModel, table=True):
     voting_hours: float | None = None
     reminders: bool = False
     pairing_weekday: int | None = None
+    # Occurrences before this instant are never posted: setting a schedule at 10:00
+    # for 09:00 must not "catch up" on a post nobody asked for.
+    schedule_from: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -177,6 +180,10 @@ class PromptPost(SQLModel, table=True):
     closes_at: dt.datetime | None = None
     reminded_at: dt.datetime | None = None
     revealed_at: dt.datetime | None = None
+    # Whoever sends the post (or the digest) holds this lease; an expired lease means
+    # that process died mid-send and another may retry, so no claim is forgotten.
+    lease_until: dt.datetime | None = None
+    attempts: int = 0
 
 
 class Answer(SQLModel, table=True):
@@ -197,7 +204,7 @@ class AnswerPart(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answer.id", index=True)
     prompt_id: int = Field(foreign_key="promptpost.id", index=True)
-    message_id: str = Field(max_length=64)
+    message_id: str = Field(max_length=64, index=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = Field(default_factory=_now)
     updated_at: dt.datetime = Field(default_factory=_now)

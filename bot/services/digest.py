@@ -1,0 +1,232 @@
+"""The reveal: close voting, post the ranked digest in the thread, award points once.
+
+A prompt is revealed when its voting window ends (on a tick) or on ``/prep reveal``.
+Taking the reveal lease is one conditional UPDATE, so a tick and an admin, or two
+processes, never post two digests. Points go through the ledger under keys
+derived from the prompt, so a retried reveal cannot award twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.content_schema import Scenario
+from bot.domain import MessageRef
+from bot.render import OutboundMessage, Section, clip
+from bot.services.answers import AnswerView, answers_of
+from bot.services.context import ServiceContext, UserError
+from bot.services.prompts import pack_for, scenario_by_id
+from bot.store import ledger
+from bot.store import prompts as store
+from bot.store.models import Channel, PromptPost, Space, Vote
+from bot.store.tenants import ensure_channel
+
+if TYPE_CHECKING:
+    from bot.ports import ChatPort
+    from bot.router import Prepbot, Turn
+
+log = logging.getLogger(__name__)
+
+POINTS_FOR_ANSWERING = 5
+POINTS_PER_VOTE = 2
+REVEAL_LEASE = dt.timedelta(seconds=60)
+REMIND_BEFORE = dt.timedelta(hours=2)
+OPENING_CHARS = 60
+TOP_ANSWERS_SHOWN = 3
+FULL_TEXT_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """An answer's place in the digest; tied answers share a rank (1, 2, 2, 4)."""
+
+    rank: int
+    answer: AnswerView
+    votes: int
+
+    def line(self) -> str:
+        """``1. “I would roll back first…” — alice — 2 votes``"""
+        noun = "vote" if self.votes == 1 else "votes"
+        opening = clip(self.answer.text, OPENING_CHARS)
+        return f"{self.rank}. “{opening}” — {self.answer.author} — {self.votes} {noun}"
+
+
+def rank(answers: Sequence[AnswerView], tallies: dict[int, int]) -> list[Ranked]:
+    """Most votes first; ties keep thread order and share their rank."""
+    ordered = sorted(answers, key=lambda a: (-tallies.get(a.id, 0), a.number))
+    result: list[Ranked] = []
+    for position, answer in enumerate(ordered, start=1):
+        votes = tallies.get(answer.id, 0)
+        tied = bool(result) and result[-1].votes == votes
+        result.append(Ranked(result[-1].rank if tied else position, answer, votes))
+    return result
+
+
+async def tally(session: AsyncSession, *, prompt_id: int) -> dict[int, int]:
+    stmt = (
+        select(col(Vote.answer_id), func.count())
+        .where(col(Vote.prompt_id) == prompt_id)
+        .group_by(col(Vote.answer_id))
+    )
+    return {answer_id: int(n) for answer_id, n in (await session.execute(stmt)).all()}
+
+
+def render_digest(scenario: Scenario | None, ranked: Sequence[Ranked]) -> OutboundMessage:
+    title = scenario.title if scenario else "this scenario"
+    count = len(ranked)
+    text = f"Voting is closed on “{title}”: {count} answer{'' if count == 1 else 's'}."
+    sections: list[Section] = []
+    if ranked:
+        sections.append(Section("\n".join(r.line() for r in ranked), title="Results"))
+        for entry in [r for r in ranked if r.rank == 1 and r.votes > 0][:TOP_ANSWERS_SHOWN]:
+            sections.append(
+                Section(
+                    clip(entry.answer.text, FULL_TEXT_CHARS), title=f"Top answer, by {entry.answer.author}"
+                )
+            )
+    else:
+        sections.append(Section("Nobody answered this time. The next scenario is a fresh chance."))
+    if scenario is not None:
+        sections.append(
+            Section("\n".join(f"• {point}" for point in scenario.rubric), title="What a strong answer covers")
+        )
+        sections.append(
+            Section("\n".join(f"• {q}" for q in scenario.follow_ups), title="Follow-ups to practise")
+        )
+    return OutboundMessage(
+        text=text,
+        sections=tuple(sections),
+        footer=f"Answers earn {POINTS_FOR_ANSWERING} points, plus {POINTS_PER_VOTE} per vote received.",
+    )
+
+
+async def _award(session: AsyncSession, prompt: PromptPost, ranked: Sequence[Ranked]) -> None:
+    for entry in ranked:
+        member_id, key = entry.answer.member_id, f"prompt:{prompt.id}:member:{entry.answer.member_id}"
+        await ledger.award(
+            session,
+            space_id=prompt.space_id,
+            member_id=member_id,
+            points=POINTS_FOR_ANSWERING,
+            reason="prompt-answer",
+            key=f"{key}:answer",
+        )
+        if entry.votes:
+            await ledger.award(
+                session,
+                space_id=prompt.space_id,
+                member_id=member_id,
+                points=POINTS_PER_VOTE * entry.votes,
+                reason="prompt-votes",
+                key=f"{key}:votes",
+            )
+
+
+async def reveal(
+    ctx: ServiceContext, port: ChatPort, prompt_id: int
+) -> Literal["revealed", "busy", "failed"]:
+    """Close voting and post the digest in the thread, if this call wins the reveal lease."""
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        if not await store.take_reveal_lease(session, prompt_id=prompt_id, now=now, until=now + REVEAL_LEASE):
+            return "busy"
+        loaded = await store.load(session, prompt_id=prompt_id)
+        assert loaded is not None
+        prompt, channel, space = loaded
+        ranked = rank(
+            await answers_of(session, prompt_id=prompt_id), await tally(session, prompt_id=prompt_id)
+        )
+    scenario = scenario_by_id(pack_for(ctx, channel), prompt.scenario_id)
+    assert prompt.message_id is not None
+    post = MessageRef(store.channel_ref(channel, space), prompt.message_id, thread_id=prompt.message_id)
+    try:
+        await port.reply_in_thread(post, render_digest(scenario, ranked))
+    except Exception as exc:
+        log.exception("posting the digest of prompt %s failed; the next tick retries it", prompt_id)
+        async with ctx.db.unit() as session:
+            await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
+        return "failed"
+    async with ctx.db.unit() as session:
+        await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())
+        await _award(session, prompt, ranked)
+    return "revealed"
+
+
+async def reveal_due(ctx: ServiceContext, port: ChatPort) -> None:
+    """Tick: reveal every prompt whose voting window has ended."""
+    async with ctx.db.unit() as session:
+        due = await store.due_reveals(session, now=ctx.clock.now())
+    for prompt_id in due:
+        await reveal(ctx, port, prompt_id)
+
+
+def remind_at(prompt: PromptPost) -> dt.datetime | None:
+    """Two hours before voting closes, but never in the first half of the window."""
+    if prompt.closes_at is None or prompt.posted_at is None:
+        return None
+    window = prompt.closes_at - prompt.posted_at
+    return prompt.closes_at - min(REMIND_BEFORE, window / 2)
+
+
+async def remind_due(ctx: ServiceContext, port: ChatPort) -> None:
+    """Tick: one gentle reminder in the thread of each open prompt whose channel wants them."""
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        stmt = (
+            select(PromptPost, Channel, Space)
+            .join(Channel, col(Channel.id) == col(PromptPost.channel_id))
+            .join(Space, col(Space.id) == col(PromptPost.space_id))
+            .where(
+                col(PromptPost.status) == store.OPEN,
+                col(PromptPost.reminded_at).is_(None),
+                col(Channel.reminders).is_(True),
+            )
+        )
+        rows = (await session.execute(stmt)).all()
+    for prompt, channel, space in rows:
+        due, closes = remind_at(prompt), prompt.closes_at
+        if due is None or closes is None or not due <= now < closes or prompt.message_id is None:
+            continue
+        async with ctx.db.unit() as session:
+            if not await store.take_reminder(session, prompt_id=prompt.id or 0, now=now):
+                continue
+        hours = max(1, round((closes - now).total_seconds() / 3600))
+        # Never names anyone: a nudge to the room, not a call-out.
+        text = (
+            f"Voting on this scenario closes in about {hours} hour{'' if hours == 1 else 's'}. "
+            "There is still time to reply here with your answer, "
+            "or press Vote on the post to read the others."
+        )
+        post = MessageRef(store.channel_ref(channel, space), prompt.message_id, thread_id=prompt.message_id)
+        await port.reply_in_thread(post, OutboundMessage(text=text))
+
+
+async def reveal_command(turn: Turn, args: tuple[str, ...]) -> None:
+    """``/prep reveal`` (admins): close voting on the channel's latest open prompt now."""
+    async with turn.ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=turn.channel)
+        prompt = await store.latest_open(session, channel_id=channel.id or 0)
+    if prompt is None or prompt.id is None:
+        raise UserError("There is no open culture prompt in this channel. Post one with `/prep prompt`.")
+    outcome = await reveal(turn.ctx, turn.port, prompt.id)
+    if outcome == "failed":
+        raise RuntimeError(f"could not post the digest of prompt {prompt.id}")
+    if outcome == "busy":
+        await turn.whisper("That prompt is already being revealed.")
+        return
+    await turn.whisper("Voting is closed; the digest is in the prompt's thread.")
+
+
+def install(bot: Prepbot) -> None:
+    """Registers the reveal and reminders; install before prompts so a digest precedes the next post."""
+    bot.command("reveal", reveal_command)
+    bot.on_tick(reveal_due)
+    bot.on_tick(remind_due)

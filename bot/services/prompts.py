@@ -1,0 +1,270 @@
+"""Daily culture prompts: schedules, the exactly-once post, and ``/prep prompt``.
+
+``post_due`` is the one function that posts whatever is due at ``ctx.clock.now()``.
+The console's clock and the tests call it through ``Prepbot.tick``; the APScheduler
+runner calls it from its per-channel cron jobs and its catch-up on start. It can be
+called any number of times, from any number of processes, at any moment: a post is
+claimed with a unique (channel, local date) row before anything is sent, and only
+the holder of the row's send lease sends it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+from bot.content import Pack
+from bot.content_schema import Scenario
+from bot.render import Button, OutboundMessage, Section, clip
+from bot.schedule import (
+    Schedule,
+    ScheduleError,
+    latest_occurrence,
+    next_occurrence,
+    parse_request,
+    weekdays_from_db,
+    weekdays_to_db,
+)
+from bot.services.context import ServiceContext, UserError
+from bot.settings import Settings
+from bot.store import prompts as store
+from bot.store.models import Channel
+from bot.store.tenants import ensure_channel
+
+if TYPE_CHECKING:
+    from bot.ports import ChatPort
+    from bot.router import Prepbot, Turn
+
+log = logging.getLogger(__name__)
+
+BALLOT_ACTION = "prompt.ballot"
+# Long enough for a send that waits out a 429, short enough that a restart after a
+# crash mid-send retries the post within a minute or so.
+SEND_LEASE = dt.timedelta(seconds=60)
+# By default voting closes just before the next scheduled post, so the digest of
+# yesterday's scenario lands before today's; never sooner than an hour after posting.
+REVEAL_MARGIN = dt.timedelta(minutes=5)
+MIN_WINDOW = dt.timedelta(hours=1)
+UNSCHEDULED_WINDOW = dt.timedelta(hours=24)
+
+Outcome = Literal["posted", "busy", "failed"]
+
+
+def schedule_of(channel: Channel) -> Schedule | None:
+    """The channel's stored schedule, or None when it has none."""
+    if not channel.post_time:
+        return None
+    hour, minute = (int(p) for p in channel.post_time.split(":"))
+    return Schedule(dt.time(hour, minute), channel.timezone, weekdays_from_db(channel.weekdays))
+
+
+def voting_closes(channel: Channel, settings: Settings, posted_at: dt.datetime) -> dt.datetime:
+    """When voting on a prompt posted at ``posted_at`` ends (see the constants above)."""
+    hours = channel.voting_hours or settings.voting_hours
+    if hours:
+        return posted_at + dt.timedelta(hours=hours)
+    schedule = schedule_of(channel)
+    if schedule is None:
+        return posted_at + UNSCHEDULED_WINDOW
+    after = posted_at
+    while True:
+        closes = next_occurrence(schedule, after).instant - REVEAL_MARGIN
+        if closes - posted_at >= MIN_WINDOW:
+            return closes
+        after = closes + REVEAL_MARGIN
+
+
+def pack_for(ctx: ServiceContext, channel: Channel) -> Pack:
+    return ctx.library.packs.get(channel.pack_id) or ctx.library.default
+
+
+def choose_scenario(scenarios: Sequence[Scenario], uses: dict[str, int], ctx: ServiceContext) -> Scenario:
+    """A scenario among the least used in the channel: no repeat until all were posted."""
+    if not scenarios:
+        raise UserError("This content pack has no culture scenarios to post yet.")
+    fewest = min(uses.get(s.id, 0) for s in scenarios)
+    return ctx.rng.choice([s for s in scenarios if uses.get(s.id, 0) == fewest])
+
+
+def scenario_by_id(pack: Pack, scenario_id: str) -> Scenario | None:
+    item = pack.get(scenario_id)
+    return item if isinstance(item, Scenario) else None
+
+
+def render_post(
+    scenario: Scenario, prompt_id: int, closes_at: dt.datetime, zone: str, *, daily: bool
+) -> OutboundMessage:
+    local = closes_at.astimezone(ZoneInfo(zone))
+    heading = "Today's culture scenario" if daily else "Culture scenario"
+    return OutboundMessage(
+        text=f"{heading}: {scenario.title}",
+        sections=(
+            Section(scenario.situation),
+            Section(", ".join(scenario.values), title="Values it probes"),
+        ),
+        buttons=(Button("Vote", BALLOT_ACTION, value=str(prompt_id), style="primary"),),
+        footer=(
+            "Answer by replying in this thread. Press Vote to read the other answers and vote; "
+            f"votes stay hidden until the reveal ({local:%a %H:%M} {zone})."
+        ),
+    )
+
+
+async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcome:
+    """Send one claimed post if this process wins its send lease; record it, open its thread."""
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        if not await store.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + SEND_LEASE):
+            return "busy"
+        loaded = await store.load(session, prompt_id=prompt_id)
+    assert loaded is not None
+    prompt, channel, space = loaded
+    pack = pack_for(ctx, channel)
+    scenario = scenario_by_id(pack, prompt.scenario_id) or choose_scenario(pack.scenarios(), {}, ctx)
+    closes_at = voting_closes(channel, ctx.settings, now)
+    message = render_post(
+        scenario, prompt_id, closes_at, channel.timezone, daily=prompt.local_date is not None
+    )
+    try:
+        ref = await port.post(store.channel_ref(channel, space), message)
+    except Exception as exc:
+        log.exception("posting prompt %s failed; the next tick retries it", prompt_id)
+        async with ctx.db.unit() as session:
+            await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
+        return "failed"
+    async with ctx.db.unit() as session:
+        await store.mark_posted(
+            session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=closes_at
+        )
+    try:
+        # Discord needs the thread opened on the post; elsewhere this is a no-op.
+        await port.open_thread(ref, clip(scenario.title, 90))
+    except Exception:
+        log.exception("could not open the thread on prompt %s; members can still open it", prompt_id)
+    return "posted"
+
+
+async def post_due(ctx: ServiceContext, port: ChatPort, *, channel_ids: Sequence[int] | None = None) -> int:
+    """Post every scheduled prompt due at ``ctx.clock.now()``; returns how many this call sent.
+
+    Due means: the channel's latest occurrence is at or before now, no more than
+    ``settings.catch_up_hours`` ago, and not before the schedule was set. Claims
+    left unsent (a failed send, a crashed process) are retried here too.
+    """
+    now = ctx.clock.now()
+    grace = dt.timedelta(hours=ctx.settings.catch_up_hours)
+    async with ctx.db.unit() as session:
+        await store.give_up_stale_claims(session, before=now - grace)
+        for channel, _space in await store.scheduled_channels(session, channel_ids=channel_ids):
+            assert channel.id is not None
+            schedule = schedule_of(channel)
+            occurrence = latest_occurrence(schedule, now) if schedule else None
+            if occurrence is None or occurrence.instant < now - grace:
+                continue
+            if channel.schedule_from is not None and occurrence.instant < channel.schedule_from:
+                continue
+            if await store.has_post_on(session, channel_id=channel.id, local_date=occurrence.local_date):
+                continue
+            scenarios = pack_for(ctx, channel).scenarios()
+            if not scenarios:
+                log.warning("channel %s is scheduled but its pack has no scenarios", channel.id)
+                continue
+            uses = await store.scenario_uses(session, channel_id=channel.id)
+            await store.claim(
+                session,
+                space_id=channel.space_id,
+                channel_id=channel.id,
+                scenario_id=choose_scenario(scenarios, uses, ctx).id,
+                local_date=occurrence.local_date,
+            )
+        pending = await store.sendable_claims(session, now=now, channel_ids=channel_ids)
+    outcomes = [await deliver(ctx, port, prompt_id) for prompt_id in pending]
+    return outcomes.count("posted")
+
+
+async def _tick(ctx: ServiceContext, port: ChatPort) -> None:
+    await post_due(ctx, port)
+
+
+async def post_now(turn: Turn, args: tuple[str, ...]) -> None:
+    """``/prep prompt``: an admin's extra post, keyed by the delivery so a retry posts once."""
+    ctx = turn.ctx
+    async with ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=turn.channel)
+        assert channel.id is not None
+        uses = await store.scenario_uses(session, channel_id=channel.id)
+        scenario = choose_scenario(pack_for(ctx, channel).scenarios(), uses, ctx)
+        prompt = await store.claim(
+            session,
+            space_id=channel.space_id,
+            channel_id=channel.id,
+            scenario_id=scenario.id,
+            delivery_key=f"cmd:{turn.delivery_id}",
+        )
+    assert prompt.id is not None
+    if prompt.status != store.CLAIMED:
+        return  # this delivery already posted it
+    if await deliver(ctx, turn.port, prompt.id) == "failed":
+        # The router tells the admin and forgets the delivery, so their retry resends this claim.
+        raise RuntimeError(f"could not post prompt {prompt.id}")
+
+
+async def schedule_changed(ctx: ServiceContext) -> None:
+    """Tell listeners (the scheduler) that a channel's schedule changed."""
+    for listener in list(ctx.schedule_listeners):
+        try:
+            await listener()
+        except Exception:
+            log.exception("a schedule listener failed; the periodic sync will catch up")
+
+
+async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
+    """``/prep schedule HH:MM [Area/City] [weekdays]`` and ``/prep schedule off`` (admins)."""
+    ctx = turn.ctx
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=turn.channel)
+        try:
+            request = parse_request(args, zone=channel.timezone, weekdays=weekdays_from_db(channel.weekdays))
+        except ScheduleError as exc:
+            raise UserError(
+                f"{exc}\nUsage: `/prep schedule HH:MM [Area/City] [weekdays]` or `/prep schedule off`."
+            ) from None
+        schedule = request.schedule
+        was_on = channel.post_time is not None
+        if schedule is None:
+            channel.post_time = None
+        else:
+            channel.post_time = f"{schedule.time:%H:%M}"
+            channel.timezone = schedule.zone
+            channel.weekdays = weekdays_to_db(schedule.weekdays)
+            channel.schedule_from = now
+        if request.reminders is not None:
+            channel.reminders = request.reminders
+        reminders = channel.reminders
+        session.add(channel)
+    await schedule_changed(ctx)
+    if schedule is None:
+        state = "are now off" if was_on else "were already off"
+        await turn.whisper(
+            f"Daily culture prompts {state} in this channel. `/prep prompt` still posts one now."
+        )
+        return
+    upcoming = next_occurrence(schedule, now).instant.astimezone(schedule.tz)
+    await turn.whisper(
+        OutboundMessage(
+            text=f"Daily culture prompt set: {schedule.describe()}.",
+            sections=(Section(f"Next post: {upcoming:%a %d %b %Y %H:%M} ({upcoming.tzname()})."),),
+            footer="Reminders in the thread are "
+            + ("on." if reminders else "off (add `reminders` to turn them on)."),
+        )
+    )
+
+
+def install(bot: Prepbot) -> None:
+    bot.command("schedule", set_schedule)
+    bot.command("prompt", post_now)
+    bot.on_tick(_tick)

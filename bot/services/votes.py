@@ -1,0 +1,145 @@
+"""Blind peer voting: a private ballot per member, one vote per (member, answer).
+
+**Vote** on a prompt opens a ballot only the presser sees: every answer but
+their own, numbered, without authors and without counts. Each answer has a
+button; pressing it votes, pressing it again withdraws. The unique key
+(answer, voter) makes a vote exactly-once whatever the platform re-delivers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.domain import MessageRef
+from bot.render import Button, OutboundMessage, Section, clip
+from bot.services.answers import AnswerView, answers_of
+from bot.services.context import UserError
+from bot.services.prompts import BALLOT_ACTION
+from bot.store import prompts as store
+from bot.store.engine import Database
+from bot.store.models import Answer, PromptPost, Vote
+from bot.store.sql import insert_ignore
+from bot.store.tenants import ensure_member
+
+if TYPE_CHECKING:
+    from bot.router import Prepbot, Turn
+
+VOTE_ACTION = "prompt.vote"
+LABEL_LIMIT = 75  # Slack's button label limit (Discord allows 80)
+SHOWN_CHARS = 600  # the ballot shows each answer in full up to this length
+
+
+def ballot_label(answer: AnswerView, *, voted: bool) -> str:
+    """``2. “I would roll back first…”`` (with a check when voted), within 75 characters."""
+    mark = "✓ " if voted else ""
+    prefix = f"{mark}{answer.number}. “"
+    return f"{prefix}{clip(answer.text, LABEL_LIMIT - len(prefix) - 1)}”"
+
+
+async def cast_vote(session: AsyncSession, *, prompt: PromptPost, answer_id: int, voter_id: int) -> bool:
+    """Record one vote; True when new. Idempotent: a duplicate is ignored by the unique key."""
+    assert prompt.id is not None
+    return await insert_ignore(
+        session, Vote, space_id=prompt.space_id, prompt_id=prompt.id, answer_id=answer_id, voter_id=voter_id
+    )
+
+
+async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int) -> bool:
+    """Cast a vote in its own transaction (what many concurrent presses each do)."""
+    async with db.unit() as session:
+        prompt = await session.get(PromptPost, prompt_id)
+        if prompt is None or prompt.status != store.OPEN:
+            return False
+        return await cast_vote(session, prompt=prompt, answer_id=answer_id, voter_id=voter_id)
+
+
+async def withdraw_vote(session: AsyncSession, *, answer_id: int, voter_id: int) -> bool:
+    """Remove one vote; True when there was one."""
+    result = await session.execute(
+        delete(Vote).where(col(Vote.answer_id) == answer_id, col(Vote.voter_id) == voter_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> PromptPost:
+    """The prompt a button names, checked to be in the presser's space and still open."""
+    member = await ensure_member(session, ref=turn.member)
+    prompt = await session.get(PromptPost, int(prompt_id)) if prompt_id.isdigit() else None
+    if prompt is None or prompt.space_id != member.space_id:
+        raise UserError("That prompt no longer exists.")
+    if prompt.status != store.OPEN:
+        raise UserError("Voting on this scenario has closed: the digest is in its thread.")
+    return prompt
+
+
+async def open_ballot(turn: Turn, value: str, message: MessageRef | None) -> None:
+    """**Vote**: show the presser every answer but their own, blind."""
+    async with turn.ctx.db.unit() as session:
+        prompt = await _open_prompt(session, turn, value)
+        member = await ensure_member(session, ref=turn.member)
+        answers = [a for a in await answers_of(session, prompt_id=prompt.id or 0) if a.member_id != member.id]
+        mine = set(
+            (
+                await session.execute(
+                    select(col(Vote.answer_id)).where(
+                        col(Vote.voter_id) == member.id, col(Vote.prompt_id) == prompt.id
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if not answers:
+        await turn.whisper(
+            "No answers from others yet. Reply in the thread with yours, then come back to vote."
+        )
+        return
+    await turn.whisper(
+        OutboundMessage(
+            text=(
+                "Your ballot: press an answer to vote for it, press it again to withdraw. "
+                "Vote for as many as you like."
+            ),
+            sections=tuple(Section(clip(a.text, SHOWN_CHARS), title=f"Answer {a.number}") for a in answers),
+            buttons=tuple(
+                Button(ballot_label(a, voted=a.id in mine), VOTE_ACTION, value=f"{prompt.id}:{a.id}")
+                for a in answers
+            ),
+            footer="Votes stay secret until the reveal; authors are shown with the results.",
+        )
+    )
+
+
+async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
+    """An answer's button on a ballot: vote, or withdraw the vote already given."""
+    prompt_id, _, answer_id = value.partition(":")
+    if not answer_id.isdigit():
+        raise UserError("That ballot button is broken; press Vote on the post again.")
+    async with turn.ctx.db.unit() as session:
+        prompt = await _open_prompt(session, turn, prompt_id)
+        voter = await ensure_member(session, ref=turn.member)
+        answer = await session.get(Answer, int(answer_id))
+        if answer is None or answer.prompt_id != prompt.id:
+            raise UserError("That answer was deleted by its author.")
+        if answer.member_id == voter.id:
+            raise UserError("You can't vote for your own answer.")
+        assert voter.id is not None and answer.id is not None
+        withdrawn = await withdraw_vote(session, answer_id=answer.id, voter_id=voter.id)
+        if not withdrawn:
+            await cast_vote(session, prompt=prompt, answer_id=answer.id, voter_id=voter.id)
+        number = next(
+            (a.number for a in await answers_of(session, prompt_id=prompt.id or 0) if a.id == answer.id), 0
+        )
+    if withdrawn:
+        await turn.whisper(f"Vote for answer {number} withdrawn.")
+    else:
+        await turn.whisper(f"Vote for answer {number} recorded. Press it again to withdraw it.")
+
+
+def install(bot: Prepbot) -> None:
+    bot.button(BALLOT_ACTION, open_ballot)
+    bot.button(VOTE_ACTION, toggle)
