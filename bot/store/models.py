@@ -60,6 +60,7 @@ class Member(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     interview_date: dt.date | None = None
     interview_company: str | None = Field(default=None, max_length=80)
+    plan_channel_id: int | None = Field(default=None, foreign_key="channel.id")
     created_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -243,4 +244,56 @@ class PairingOptIn(SQLModel, table=True):
     space_id: int = Field(foreign_key="space.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class PairingRound(SQLModel, table=True):
+    """One pairing round in a channel, claimed by (channel, round key) before anyone is told."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "round_key", name="uq_pairing_round_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    round_key: str = Field(max_length=200)
+    status: str = Field(default="claimed", max_length=16)
+    created_at: dt.datetime = Field(default_factory=_now)
+    check_in_at: dt.datetime | None = None
+    checked_in_at: dt.datetime | None = None
+
+
+class PairingSeat(SQLModel, table=True):
+    """A member's place in a round: their group and role."""
+
+    __table_args__ = (UniqueConstraint("round_id", "member_id", name="uq_pairing_seat_member"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pairinground.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    group_no: int
+    role: str = Field(max_length=16)
+
+
+class PairingFeedback(SQLModel, table=True):
+    """An interviewer's rating of a candidate on one question of the feedback form."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "candidate_id", "reviewer_id", "question", name="uq_pairing_feedback"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    round_id: int = Field(foreign_key="pairinground.id", index=True)
+    candidate_id: int = Field(foreign_key="member.id", index=True)
+    reviewer_id: int = Field(foreign_key="member.id")
+    question: str = Field(max_length=40)
+    rating: int
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class SavedQuestion(SQLModel, table=True):
+    """A question to ask an interviewer that a member saved to their plan."""
+
+    __table_args__ = (UniqueConstraint("member_id", "item_id", name="uq_saved_question_member_item"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    item_id: str = Field(max_length=80)
     created_at: dt.datetime = Field(default_factory=_now)
