@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Prepbot
-from bot.services import answers, basics, challenge, digest, prompts, quiz, review, votes
+from bot.services import answers, basics, challenge, digest, leaderboard, prompts, quiz, review, votes
 from bot.services.context import ServiceContext
 
 
@@ -14,6 +14,7 @@ def build_bot(ctx: ServiceContext) -> Prepbot:
     quiz.install(bot)
     review.install(bot)
     challenge.install(bot)
+    leaderboard.install(bot)
     # digest before prompts: on one tick, yesterday's digest goes out before today's post.
     digest.install(bot)
     prompts.install(bot)

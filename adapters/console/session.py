@@ -112,7 +112,8 @@ class ConsoleSession:
     # --- member actions ------------------------------------------------
     async def press(self, member: MemberRef, which: str, delivery: str) -> None:
         """Press a button by number or label on the latest message the member can see with buttons."""
-        target_id, _, which = which.rpartition(" on ") if " on " in which else ("", "", which)
+        # "press 2 on m7": the button comes first, the message after " on ".
+        which, _, target_id = which.rpartition(" on ") if " on " in which else (which, "", "")
         sent = self._button_message(member, target_id.strip() or None, which)
         buttons = sent.message.buttons
         if which.isdigit():

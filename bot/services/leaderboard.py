@@ -1,0 +1,124 @@
+"""``/prep leaderboard [week|month|all]`` and ``/prep stats``.
+
+The leaderboard is public and covers the whole space (workspace or server);
+totals come from the points ledger, ranks are shared by ties (1, 2, 2, 4).
+Stats are private: accuracy per topic, items seen, points and the streak of
+consecutive active days in the member's own time zone (UTC unless set).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import quiz
+from bot.content import Pack
+from bot.render import OutboundMessage, Section
+from bot.services.context import UserError
+from bot.store import ledger
+from bot.store import quizzes as store
+from bot.store.ledger import Standing
+from bot.store.tenants import ensure_member, ensure_space
+
+if TYPE_CHECKING:
+    from bot.router import Prepbot, Turn
+
+PERIODS: dict[str, tuple[dt.timedelta | None, str]] = {
+    "week": (dt.timedelta(days=7), "the last 7 days"),
+    "month": (dt.timedelta(days=30), "the last 30 days"),
+    "all": (None, "all time"),
+}
+STREAK_WINDOW = dt.timedelta(days=400)  # streaks longer than this still show, capped
+
+
+def parse_period(args: tuple[str, ...]) -> str:
+    period = args[0].casefold() if args else "all"
+    if period not in PERIODS:
+        raise UserError("Usage: `/prep leaderboard [week|month|all]`.")
+    return period
+
+
+def board_lines(rows: list[Standing]) -> list[str]:
+    """One line per member; a shared rank is marked so ties read as ties."""
+    ranks = [r.rank for r in rows]
+    lines = []
+    for row in rows:
+        tie = " (tie)" if ranks.count(row.rank) > 1 else ""
+        lines.append(f"{row.rank}. {row.name} — {row.points} points{tie}")
+    return lines
+
+
+async def leaderboard(turn: Turn, args: tuple[str, ...]) -> None:
+    """Post the space's standings for the chosen period in the channel."""
+    period = parse_period(args)
+    span, label = PERIODS[period]
+    since = turn.ctx.clock.now() - span if span is not None else None
+    async with turn.ctx.db.unit() as session:
+        space = await ensure_space(session, ref=turn.channel.space)
+        assert space.id is not None
+        rows = await ledger.standings(session, space_id=space.id, since=since, limit=10)
+    if not rows:
+        message = OutboundMessage(
+            text=f"🏆 Leaderboard ({label}): no points yet. Start with `/prep quiz` or `/prep challenge`."
+        )
+    else:
+        message = OutboundMessage(
+            text=f"🏆 Leaderboard ({label})",
+            sections=(Section("\n".join(board_lines(rows))),),
+            footer="Points: quizzes, challenges, reviews and culture answers.",
+        )
+    await turn.post(message)
+
+
+def member_zone(name: str | None) -> ZoneInfo:
+    """The member's IANA zone; an unknown or missing one counts as UTC."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def topic_lines(pack: Pack, tallies: dict[str, quiz.Tally], seen: dict[str, set[str]]) -> list[str]:
+    lines = []
+    for topic in pack.topics:
+        total = len(pack.quiz_items(topic=topic.id))
+        if not total:
+            continue
+        tally = tallies.get(topic.id, quiz.Tally())
+        shown = len(seen.get(topic.id, set()))
+        accuracy = f"{tally.accuracy:.0%} right ({tally.correct}/{tally.attempts})" if tally.attempts else "—"
+        lines.append(f"`{topic.id}`: {accuracy}, {shown} of {total} items seen")
+    return lines
+
+
+async def stats(turn: Turn, args: tuple[str, ...]) -> None:
+    """Privately: accuracy per topic, items seen, points and streak."""
+    ctx = turn.ctx
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        member = await ensure_member(session, ref=turn.member)
+        assert member.id is not None
+        tallies = await store.topic_tallies(session, member_id=member.id)
+        seen = await store.seen_items(session, member_id=member.id)
+        times = await store.answer_times(session, member_id=member.id, since=now - STREAK_WINDOW)
+        points = await ledger.total_points(session, space_id=member.space_id, member_id=member.id)
+        zone_name = member.timezone
+    zone = member_zone(zone_name)
+    days = {t.astimezone(zone).date() for t in times}
+    run = quiz.streak(days, now.astimezone(zone).date())
+    answered = sum(t.attempts for t in tallies.values())
+    right = sum(t.correct for t in tallies.values())
+    overall = f"{right}/{answered} right" if answered else "no answers yet"
+    await turn.whisper(
+        OutboundMessage(
+            text=f"Your prep stats: {overall}, {points} points, streak {run} day(s).",
+            sections=(Section("\n".join(topic_lines(ctx.library.default, tallies, seen)), title="By topic"),),
+            footer=f"Days count in {zone.key}.",
+        )
+    )
+
+
+def install(bot: Prepbot) -> None:
+    bot.command("leaderboard", leaderboard)
+    bot.command("stats", stats)
