@@ -1,0 +1,248 @@
+"""Bolt listeners: Slack requests → core events, acked within Slack's 3 seconds.
+
+Every listener acks in a bounded time and never raises. Slow work (posting,
+users.info) runs in a task of its own after the ack, because a listener that
+raises after ``ack()`` can make bolt answer with an error and Slack retry.
+Clicks and thread replies are given a short head start before the ack, so
+that a vote or an answer (one fast insert) is normally stored before Slack
+hears "OK"; the ack never waits longer than :data:`RECORD_BUDGET_S`.
+
+Retries: commands and clicks carry the same delivery id on every retry and the
+core claims each id once; events are claimed here by ``event_id``. A short
+in-memory memory of recent deliveries also drops a retry that arrives while
+the first attempt is still running, before any lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.admins import MemberDirectory
+from adapters.slack.blocks import home_view
+from adapters.slack.home import CapturePort
+from adapters.slack.port import Invocation, SlackPort
+from adapters.slack.translate import click_events, command_event, message_author, message_event, space_of
+from bot.domain import ChannelRef
+from bot.events import CommandInvoked, Event
+from bot.router import Prepbot
+from bot.store.tenants import claim_delivery, ensure_space
+
+log = logging.getLogger(__name__)
+
+RECORD_BUDGET_S = 1.5
+RECENT_TTL_S = 900.0
+Ack = Callable[..., Awaitable[Any]]
+
+
+class SlackApp:
+    """The Bolt app and everything it needs: the core, the port, the member directory."""
+
+    def __init__(self, bot: Prepbot, client: AsyncWebClient) -> None:
+        self.bot = bot
+        self.client = client
+        self.port = SlackPort(client)
+        self.directory = MemberDirectory(client)
+        self._identity: dict[str, Any] | None = None
+        self._identity_tried_at: float | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._recent: dict[str, float] = {}
+        # Bolt's own client carries no token (ours does, with the patient rate-limit
+        # handler); bolt's signature check is off because guard.py checks first.
+        self.bolt = AsyncApp(
+            client=AsyncWebClient(base_url=client.base_url),
+            authorize=self._authorizer(),
+            process_before_response=True,
+            request_verification_enabled=False,
+            name="prepbot",
+        )
+        self.bolt.command(re.compile(r"^/"))(self._on_command)
+        self.bolt.action(re.compile(r".*"))(self._on_action)
+        self.bolt.event("message")(self._on_message)
+        self.bolt.event("app_mention")(self._on_mention)
+        self.bolt.event("app_home_opened")(self._on_home)
+        # Anything else subscribed or sent anyway is acked, so Slack does not retry it.
+        self.bolt.event(re.compile(r".*"))(self._just_ack)
+        for kind in ("shortcut", "view", "options"):
+            getattr(self.bolt, kind)(re.compile(r".*"))(self._just_ack)
+
+    # --- identity ---------------------------------------------------------
+    async def identity(self) -> dict[str, Any]:
+        """auth.test, once: the bot's own user and bot ids (to ignore its own posts)."""
+        last = self._identity_tried_at
+        if self._identity is None and (last is None or time.monotonic() - last > 60):
+            self._identity_tried_at = time.monotonic()
+            try:
+                self._identity = dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
+            except (SlackApiError, OSError, TimeoutError) as exc:
+                log.warning("auth.test failed (%s); own posts are recognised by bot_id only", exc)
+        return self._identity or {}
+
+    def _authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
+        """Bolt's ``authorize``: our token, and the bot's ids so bolt can drop its own events.
+
+        A plain function, because bolt passes arguments by the names it finds in
+        the signature (a bound method's ``self`` would be one of them).
+        """
+
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            me = await self.identity()
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                bot_token=self.client.token,
+                bot_user_id=me.get("user_id"),
+                bot_id=me.get("bot_id"),
+            )
+
+        return authorize
+
+    # --- background work ----------------------------------------------------
+    def spawn(self, work: Awaitable[None], *, forget: str | None = None) -> asyncio.Task[None]:
+        """Run ``work`` after the ack; log failures (and let a retry of ``forget`` through)."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("Slack work failed")
+                if forget is not None:
+                    self._recent.pop(forget, None)
+
+        task = asyncio.create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def idle(self) -> None:
+        """Wait until no background work is left (tests, and a clean shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def first_time(self, key: str) -> bool:
+        """False when this process saw delivery ``key`` in the last 15 minutes."""
+        now = time.monotonic()
+        if len(self._recent) > 50_000:
+            self._recent = {k: t for k, t in self._recent.items() if now - t < RECENT_TTL_S}
+        seen = self._recent.get(key)
+        if seen is not None and now - seen < RECENT_TTL_S:
+            return False
+        self._recent[key] = now
+        return True
+
+    async def _ack_after(self, ack: Ack, task: asyncio.Task[None]) -> None:
+        await asyncio.wait({task}, timeout=RECORD_BUDGET_S)
+        await ack()
+
+    async def _handle(self, event: Event, port: SlackPort) -> None:
+        await self.bot.handle(event, port)
+
+    # --- listeners ------------------------------------------------------------
+    async def _just_ack(self, ack: Ack) -> None:
+        await ack()
+
+    async def _on_command(self, ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        key = f"cmd:{body.get('team_id')}:{body.get('trigger_id')}"
+        if self.first_time(key):
+            self.spawn(self._command(body), forget=key)
+
+    async def _command(self, body: dict[str, Any]) -> None:
+        space = space_of(body)
+        member = await self.directory.member(space, str(body["user_id"]), str(body.get("user_name") or ""))
+        event = command_event(body, member)
+        port = self.port.for_request(Invocation(body.get("response_url"), member.id))
+        await self._handle(event, port)
+
+    async def _on_action(self, ack: Ack, body: dict[str, Any]) -> None:
+        if body.get("type") != "block_actions":
+            await ack()
+            return
+        key = f"act:{body.get('trigger_id')}:{','.join(str(a.get('action_ts')) for a in body['actions'])}"
+        if not self.first_time(key):
+            await ack()
+            return
+        await self._ack_after(ack, self.spawn(self._actions(body), forget=key))
+
+    async def _actions(self, body: dict[str, Any]) -> None:
+        space = space_of(body)
+        user = body["user"]
+        member = await self.directory.member(space, str(user["id"]), str(user.get("name") or ""))
+        for click in click_events(body, member):
+            message = click.event.message
+            ephemeral_ts = message.id if click.ephemeral and message else None
+            port = self.port.for_request(Invocation(body.get("response_url"), member.id, ephemeral_ts))
+            await self._handle(click.event, port)
+
+    async def _on_message(self, ack: Ack, body: dict[str, Any]) -> None:
+        await self._on_event(ack, body, self._message)
+
+    async def _on_mention(self, ack: Ack, body: dict[str, Any]) -> None:
+        await self._on_event(ack, body, self._mention)
+
+    async def _on_home(self, ack: Ack, body: dict[str, Any]) -> None:
+        await self._on_event(ack, body, self._home)
+
+    async def _on_event(
+        self, ack: Ack, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]
+    ) -> None:
+        key = f"evt:{body.get('team_id')}:{body.get('event_id')}"
+        if not self.first_time(key):
+            await ack()
+            return
+        await self._ack_after(ack, self.spawn(self._claimed(body, run), forget=key))
+
+    async def _claimed(self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        """Run an event's work once per ``event_id`` across processes (the database decides)."""
+        async with self.bot.ctx.db.unit() as session:
+            space = await ensure_space(session, ref=space_of(body))
+            assert space.id is not None
+            first = await claim_delivery(session, space_id=space.id, key=f"slack:evt:{body['event_id']}")
+        if first:
+            await run(body)
+        else:
+            log.info("dropping re-delivered event %s", body["event_id"])
+
+    async def _message(self, body: dict[str, Any]) -> None:
+        event = body["event"]
+        space = space_of(body)
+        author = message_author(event)
+        me = await self.identity()
+        if author is not None and author == me.get("user_id"):
+            return
+        member = await self.directory.member(space, author) if author else None
+        translated = message_event(event, space, member)
+        if translated is not None:
+            await self._handle(translated, self.port)
+
+    async def _mention(self, body: dict[str, Any]) -> None:
+        event = body["event"]
+        if not event.get("user") or event.get("bot_id"):
+            return
+        space = space_of(body)
+        member = await self.directory.member(space, str(event["user"]))
+        channel = ChannelRef(space, str(event.get("channel") or ""))
+        command = CommandInvoked(f"mention:{body['event_id']}", channel, member, "help")
+        await self._handle(command, self.port)
+
+    async def _home(self, body: dict[str, Any]) -> None:
+        """The Home tab: the member's stats when the core has them, else the help."""
+        event = body["event"]
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        space = space_of(body)
+        member = await self.directory.member(space, str(event["user"]))
+        name = "stats" if "stats" in self.bot.commands else "help"
+        channel = ChannelRef(space, str(event.get("channel") or member.id))
+        capture = CapturePort()
+        await self.bot.handle(CommandInvoked(f"home:{body['event_id']}", channel, member, name), capture)
+        await self.client.views_publish(user_id=member.id, view=home_view(capture.messages))

@@ -1,0 +1,133 @@
+"""The gate in front of bolt: size, signature and shape of every Slack request.
+
+Bolt would answer some bad requests with a 500 or hand half-parsed bodies to
+listeners; here every request is checked before anything else sees it, and a
+bad one gets a short 4xx: oversized → 413, unsigned or stale → 401, malformed
+→ 400. Only a request that passes reaches bolt, the core and the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_SKEW_S = 300
+
+
+class Rejected(Exception):
+    """A request refused before processing; ``status`` and a short message for the body."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A checked request: its decoded text, and the payload as bolt will see it.
+
+    ``kind`` is ``command``, ``interactive``, ``event``, ``url_verification`` or ``ssl_check``.
+    """
+
+    kind: str
+    text: str
+    payload: dict[str, Any]
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """Slack's v0 signature: HMAC-SHA256 of ``v0:{timestamp}:{body}`` with the signing secret."""
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, headers: Any, body: bytes, *, now: float | None = None) -> None:
+    """Raise :class:`Rejected` (401) unless the request is signed by Slack, recently."""
+    timestamp = headers.get("X-Slack-Request-Timestamp")
+    given = headers.get("X-Slack-Signature")
+    if not timestamp or not given:
+        raise Rejected(401, "missing Slack signature")
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        raise Rejected(401, "bad Slack request timestamp") from None
+    # A replayed request older (or newer) than five minutes is refused, as Slack advises.
+    if abs((time.time() if now is None else now) - sent_at) > MAX_SKEW_S:
+        raise Rejected(401, "stale Slack request timestamp")
+    if not hmac.compare_digest(signature(secret, timestamp, body), given):
+        raise Rejected(401, "invalid Slack signature")
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected(400, "body is not UTF-8") from None
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Rejected(400, f"malformed JSON in {what}") from None
+    if not isinstance(value, dict):
+        raise Rejected(400, f"{what} is not a JSON object")
+    return value
+
+
+def _require(payload: dict[str, Any], *paths: str) -> None:
+    for path in paths:
+        node: Any = payload
+        for key in path.split("."):
+            if not isinstance(node, dict) or not node.get(key):
+                raise Rejected(400, f"missing {path}")
+            node = node[key]
+
+
+def parse(body: bytes, content_type: str) -> Parsed:
+    """Decode and check a request's body; raise :class:`Rejected` (400) when it is malformed."""
+    text = _text(body)
+    if not text.strip():
+        raise Rejected(400, "empty body")
+    content_type = content_type.lower()
+    if "json" in content_type or ("form" not in content_type and text.lstrip().startswith("{")):
+        return _parse_event(text)
+    try:
+        form = parse_qs(text, keep_blank_values=True, strict_parsing=True, errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        raise Rejected(400, "malformed form body") from None
+    fields = {key: values[-1] for key, values in form.items()}
+    if "payload" in fields:
+        payload = _json_object(fields["payload"], "payload")
+        _require(payload, "type")
+        if payload["type"] == "block_actions":
+            _require(payload, "trigger_id", "user.id")
+            actions = payload.get("actions")
+            if not isinstance(actions, list) or not all(
+                isinstance(a, dict) and a.get("action_id") and a.get("action_ts") for a in actions
+            ):
+                raise Rejected(400, "malformed actions")
+        return Parsed("interactive", text, payload)
+    if fields.get("ssl_check"):
+        return Parsed("ssl_check", text, fields)
+    if "command" in fields:
+        _require(fields, "command", "team_id", "user_id", "channel_id", "trigger_id")
+        return Parsed("command", text, fields)
+    raise Rejected(400, "not a Slack command, interaction or event")
+
+
+def _parse_event(text: str) -> Parsed:
+    payload = _json_object(text, "body")
+    _require(payload, "type")
+    if payload["type"] == "url_verification":
+        _require(payload, "challenge")
+        return Parsed("url_verification", text, payload)
+    if payload["type"] == "event_callback":
+        _require(payload, "event_id", "team_id", "event.type")
+    return Parsed("event", text, payload)

@@ -1,0 +1,173 @@
+"""``prepbot serve slack``: the HTTP listener, Socket Mode, and the scheduler, in one process.
+
+HTTP routes: ``POST /slack/events`` (commands, interactivity and the Events API,
+checked by :mod:`adapters.slack.guard` before bolt sees them), ``GET /healthz``
+and ``GET /metrics``. In Socket Mode the same listener serves health and metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from adapters.slack.app import SlackApp
+from adapters.slack.guard import MAX_BODY_BYTES, Rejected, parse, verify
+from adapters.slack.port import make_client
+from adapters.slack.ticker import run_scheduler
+from bot.logs import configure
+from bot.router import Prepbot
+from bot.runtime import running_core
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def missing_settings(settings: Settings, *, socket: bool) -> list[str]:
+    """The Slack variables this mode needs but the environment lacks."""
+    needed = {"SLACK_BOT_TOKEN": settings.slack_bot_token}
+    if socket:
+        needed["SLACK_APP_TOKEN"] = settings.slack_app_token
+    else:
+        needed["SLACK_SIGNING_SECRET"] = settings.slack_signing_secret
+    return [name for name, value in needed.items() if not (value or "").strip()]
+
+
+async def _read_body(request: web.Request) -> bytes:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise Rejected(413, "request body over 1 MiB")
+    data = bytearray()
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        data += chunk
+        if len(data) > MAX_BODY_BYTES:
+            raise Rejected(413, "request body over 1 MiB")
+    return bytes(data)
+
+
+def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | None) -> web.Application:
+    """The aiohttp application; ``slack`` is None in Socket Mode (no events over HTTP)."""
+    metrics = bot.ctx.metrics
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        try:
+            body = await _read_body(request)
+            if signing_secret is None or slack is None:
+                raise Rejected(404, "HTTP events are off (Socket Mode)")
+            verify(signing_secret, request.headers, body)
+            parsed = parse(body, request.headers.get("Content-Type", ""))
+        except Rejected as exc:
+            metrics.inc("prepbot_errors_total", kind=f"http_{exc.status}")
+            return web.Response(status=exc.status, text=exc.message + "\n")
+        if parsed.kind == "url_verification":
+            return web.json_response({"challenge": parsed.payload["challenge"]})
+        try:
+            headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
+            bolt_request = AsyncBoltRequest(body=parsed.text, query=request.query_string, headers=headers)
+            response = await slack.bolt.async_dispatch(bolt_request)
+        except Exception:
+            # A traceback never goes back to Slack; 503 asks Slack to retry later.
+            log.exception("Slack request failed")
+            metrics.inc("prepbot_errors_total", kind="http_dispatch")
+            return web.Response(status=503, text="temporarily unavailable\n")
+        finally:
+            metrics.observe("prepbot_ack_seconds", time.perf_counter() - started)
+        if response.status == 404:
+            # Something the bot does not use: acknowledge it so Slack does not retry.
+            return web.Response(status=200, text="")
+        if response.status >= 500:
+            return web.Response(status=503, text="temporarily unavailable\n")
+        return await to_aiohttp_response(response)
+
+    async def healthz(request: web.Request) -> web.Response:
+        if await bot.ctx.db.ping():
+            return web.json_response({"status": "ok", "database": "ok"})
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+
+    async def metrics_text(request: web.Request) -> web.Response:
+        return web.Response(text=metrics.render(), content_type="text/plain")
+
+    app = web.Application(client_max_size=MAX_BODY_BYTES + 1)
+    app.router.add_post("/slack/events", events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_text)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
+    """Serve ``app`` on host:port (0 picks a free port); yields the bound port."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+        server: Any = site._server  # aiohttp keeps the bound sockets here
+        bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+        yield int(bound)
+    finally:
+        await runner.cleanup()
+
+
+async def run_slack(bot: Prepbot, settings: Settings, *, socket: bool, stop: asyncio.Event) -> None:
+    """Run the Slack app on a running core until ``stop`` is set."""
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    slack = SlackApp(bot, client)
+    await slack.identity()
+    web_app = build_web_app(bot, None if socket else slack, settings.slack_signing_secret)
+    async with listening(web_app, settings.host, settings.port) as port:
+        mode = "socket" if socket else "HTTP"
+        log.info("prepbot on Slack (%s mode), listening on %s:%s", mode, settings.host, port)
+        handler = None
+        if socket:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            handler = AsyncSocketModeHandler(
+                slack.bolt, settings.slack_app_token, web_client=slack.bolt.client
+            )
+            await handler.connect_async()
+        scheduler = asyncio.create_task(run_scheduler(bot, slack.port, stop))
+        try:
+            await stop.wait()
+        finally:
+            if handler is not None:
+                await handler.close_async()
+            await scheduler
+            # Finish in-flight work (SIGTERM: stop taking new work, finish, close).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(slack.idle(), timeout=25)
+
+
+async def serve(settings: Settings, *, socket: bool = False, migrate: bool = True) -> int:
+    """Entry point of ``prepbot serve slack``; returns the process exit code."""
+    missing = missing_settings(settings, socket=socket)
+    if missing:
+        mode = "Socket Mode" if socket else "HTTP mode"
+        print(f"prepbot: cannot start on Slack ({mode}): set {', '.join(missing)}.", file=sys.stderr)
+        return 2
+    configure(json_lines=settings.log_json, level=settings.log_level)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        async with running_core(settings, migrate=migrate) as bot:
+            await run_slack(bot, settings, socket=socket, stop=stop)
+    except OSError as exc:
+        print(f"prepbot: cannot start on Slack: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+        log.debug("start-up failed", exc_info=True)
+        print(f"prepbot: cannot start on Slack: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0

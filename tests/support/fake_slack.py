@@ -1,0 +1,338 @@
+"""A local Slack for end-to-end tests: the Web API prepbot calls, and the sender of signed requests.
+
+The Web API side answers like Slack (``ok``, ``ts``, ``channel``; ``429`` with
+``Retry-After`` past a per-workspace post rate) and records every call. The
+sending side builds requests in the shapes Slack documents (from the JSON
+fixtures in ``tests/fixtures/slack/``) and signs them exactly as Slack does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+
+from adapters.slack.app import SlackApp
+from adapters.slack.port import make_client
+from adapters.slack.server import build_web_app, listening
+from bot.features import build_bot
+from bot.router import Prepbot
+from bot.services.context import ServiceContext
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
+TEAM = "T0PREP"
+BOT_USER = "UPREPBOT"
+BOT_ID = "BPREPBOT"
+
+
+def fixture(name: str, **overrides: Any) -> dict[str, Any]:
+    """A fixture payload with top-level keys replaced (``event={...}`` merges into the event)."""
+    data = json.loads((FIXTURES / f"{name}.json").read_text())
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return data
+
+
+@dataclass
+class ApiCall:
+    """One Web API call prepbot made: the method, its arguments, and what the fake answered."""
+
+    method: str
+    args: dict[str, Any]
+    status: int = 200
+
+    def __getitem__(self, key: str) -> Any:
+        return self.args[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.args.get(key, default)
+
+
+@dataclass
+class SlackUser:
+    id: str
+    name: str
+    is_admin: bool = False
+    is_owner: bool = False
+
+
+@dataclass
+class FakeSlack:
+    """Slack's side of the wire; ``async with FakeSlack(...) as slack`` starts it on 127.0.0.1."""
+
+    signing_secret: str = "test-signing-secret"
+    posts_per_second: float | None = None
+    retry_after: int = 1
+    users: dict[str, SlackUser] = field(default_factory=dict)
+    # Channels where chat.postEphemeral fails as when the bot is not a member.
+    ephemeral_fails_in: set[str] = field(default_factory=set)
+    calls: list[ApiCall] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    app_url: str = ""
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._window: dict[str, deque[float]] = defaultdict(deque)
+        self._runner: web.AppRunner | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self.port = 0
+
+    # --- lifecycle ------------------------------------------------------------
+    async def __aenter__(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk GETs users.info
+        app.router.add_post("/respond/{key}", self._respond)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        self._http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._http is not None:
+            await self._http.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/respond/{uuid.uuid4().hex}"
+
+    def add_user(self, user_id: str, name: str, *, admin: bool = False) -> None:
+        self.users[user_id] = SlackUser(user_id, name, is_admin=admin)
+
+    # --- the Web API ----------------------------------------------------------
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.read()
+        if request.content_type == "application/json":
+            args = json.loads(raw or b"{}")
+        else:
+            args = dict(request.query) | dict(parse_qsl(raw.decode()))
+            for key in ("blocks", "view"):
+                if isinstance(args.get(key), str):
+                    args[key] = json.loads(args[key])
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if method == "chat.postMessage" and self._over_rate(token):
+            self.calls.append(ApiCall(method, args, status=429))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(self.retry_after)},
+            )
+        self.calls.append(ApiCall(method, args))
+        return web.json_response(self._answer(method, args))
+
+    def _over_rate(self, workspace: str) -> bool:
+        if self.posts_per_second is None:
+            return False
+        now = time.monotonic()
+        window = self._window[workspace]
+        while window and now - window[0] >= 1.0:
+            window.popleft()
+        if len(window) >= self.posts_per_second:
+            return True
+        window.append(now)
+        return False
+
+    def _next_ts(self) -> str:
+        n = next(self._ts)
+        return f"{1_700_000_000 + n}.{n:06d}"
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "team": "Prep"}
+        if method in ("chat.postMessage", "chat.update"):
+            ts = args.get("ts") or self._next_ts()
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": ts,
+                "message": {"text": args.get("text")},
+            }
+        if method == "chat.postEphemeral" and args.get("channel") in self.ephemeral_fails_in:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {
+                "ok": True,
+                "user": {
+                    "id": user.id,
+                    "team_id": TEAM,
+                    "name": user.name,
+                    "real_name": user.name.title(),
+                    "is_admin": user.is_admin,
+                    "is_owner": user.is_owner,
+                    "profile": {"display_name": user.name, "real_name": user.name.title()},
+                },
+            }
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append({"url": str(request.url), **json.loads(await request.read())})
+        return web.Response(text="ok")
+
+    # --- what tests look at ---------------------------------------------------
+    def sent(self, method: str, **match: Any) -> list[ApiCall]:
+        """Successful calls of ``method`` whose arguments include ``match``."""
+        return [
+            c
+            for c in self.calls
+            if c.method == method and c.status == 200 and all(c.args.get(k) == v for k, v in match.items())
+        ]
+
+    async def wait_for(self, check: Callable[[], Any], timeout: float = 8.0) -> Any:
+        """Poll until ``check()`` is truthy; return its value (fail after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting; calls so far: {[c.method for c in self.calls]}")
+            await asyncio.sleep(0.02)
+
+    # --- Slack → the app ------------------------------------------------------
+    def sign(self, body: bytes, *, timestamp: int | None = None, secret: str | None = None) -> dict[str, str]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        base = b"v0:" + ts.encode() + b":" + body
+        digest = hmac.new((secret or self.signing_secret).encode(), base, hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+    async def deliver(
+        self, body: bytes, content_type: str, *, retry: int = 0, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        """POST a body to the app's /slack/events as Slack does; returns (status, text)."""
+        assert self._http is not None and self.app_url
+        sent = {"Content-Type": content_type, **self.sign(body), **(headers or {})}
+        if retry:
+            sent |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        async with self._http.post(self.app_url, data=body, headers=sent) as response:
+            return response.status, await response.text()
+
+    async def command(self, text: str, *, user: str, channel: str = "C0GENERAL", retry: int = 0,
+                      trigger_id: str | None = None) -> tuple[dict[str, Any], tuple[int, str]]:  # fmt: skip
+        """``/prep TEXT`` by ``user`` in ``channel``; returns the form sent and the answer."""
+        form = fixture(
+            "slash_command",
+            text=text,
+            user_id=user,
+            user_name=self.users[user].name if user in self.users else user.lower(),
+            channel_id=channel,
+            trigger_id=trigger_id or f"{next(self._ts)}.{uuid.uuid4().hex[:12]}",
+            response_url=self.response_url(),
+        )
+        return form, await self.resend_command(form, retry=retry)
+
+    async def resend_command(self, form: dict[str, Any], *, retry: int = 0) -> tuple[int, str]:
+        return await self.deliver(urlencode(form).encode(), "application/x-www-form-urlencoded", retry=retry)
+
+    def click_payload(self, message: ApiCall | dict[str, Any], button: dict[str, Any], *, user: str,
+                      ephemeral: bool = False) -> dict[str, Any]:  # fmt: skip
+        """A block_actions payload: ``user`` pressed ``button`` (a Block Kit element) on ``message``."""
+        payload = fixture("block_actions")
+        args = message.args if isinstance(message, ApiCall) else message
+        ts = args.get("ts") or self._next_ts()
+        payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
+        payload["trigger_id"] = f"{next(self._ts)}.{uuid.uuid4().hex[:12]}"
+        payload["container"] |= {"message_ts": ts, "channel_id": args["channel"], "is_ephemeral": ephemeral}
+        payload["channel"] = {"id": args["channel"], "name": "general"}
+        payload["message"] = {
+            "type": "message",
+            "ts": ts,
+            "text": args.get("text", ""),
+            "blocks": args["blocks"],
+        }
+        if args.get("thread_ts"):
+            payload["message"]["thread_ts"] = args["thread_ts"]
+        payload["response_url"] = self.response_url()
+        action = copy.deepcopy(button)
+        action["block_id"] = "b1"
+        action["action_ts"] = f"{time.time():.6f}"
+        payload["actions"] = [action]
+        return payload
+
+    async def click(self, payload: dict[str, Any], *, retry: int = 0) -> tuple[int, str]:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self.deliver(body, "application/x-www-form-urlencoded", retry=retry)
+
+    async def event(self, event: dict[str, Any], *, retry: int = 0, event_id: str | None = None
+                    ) -> tuple[dict[str, Any], tuple[int, str]]:  # fmt: skip
+        """An Events API callback wrapping ``event``; returns the envelope and the answer."""
+        envelope = fixture("event_callback", event=event, event_id=event_id or f"Ev{uuid.uuid4().hex[:10]}")
+        return envelope, await self.resend_event(envelope, retry=retry)
+
+    async def resend_event(self, envelope: dict[str, Any], *, retry: int = 0) -> tuple[int, str]:
+        return await self.deliver(json.dumps(envelope).encode(), "application/json", retry=retry)
+
+    def new_ts(self) -> str:
+        return self._next_ts()
+
+
+def buttons(call: ApiCall) -> list[dict[str, Any]]:
+    """The button elements of a message the bot sent, in order."""
+    found = []
+    for block in call.args.get("blocks") or []:
+        if block.get("type") == "actions":
+            found.extend(e for e in block["elements"] if e.get("type") == "button")
+    return found
+
+
+def text_of(call: ApiCall) -> str:
+    """A sent message's fallback text and every text in its blocks."""
+    parts = [str(call.args.get("text") or "")]
+    for block in call.args.get("blocks") or []:
+        if block.get("text"):
+            parts.append(block["text"]["text"])
+        for element in block.get("elements") or []:
+            if isinstance(element.get("text"), str):
+                parts.append(element["text"])
+            elif isinstance(element.get("text"), dict):
+                parts.append(element["text"]["text"])
+    return "\n".join(parts)
+
+
+@asynccontextmanager
+async def slack_app_on(
+    ctx: ServiceContext, slack: FakeSlack, bot: Prepbot | None = None
+) -> AsyncIterator[SlackApp]:
+    """prepbot's real HTTP listener on a free loopback port, its Web API pointed at ``slack``."""
+    bot = bot or build_bot(ctx)
+    app = SlackApp(bot, make_client("xoxb-test-token", slack.api_url))
+    web_app = build_web_app(bot, app, slack.signing_secret)
+    async with listening(web_app, "127.0.0.1", 0) as port:
+        slack.app_url = f"http://127.0.0.1:{port}/slack/events"
+        try:
+            yield app
+        finally:
+            await app.idle()
