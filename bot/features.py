@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from bot.router import Prepbot
-from bot.services import answers, basics, challenge, digest, leaderboard, prompts, quiz, review, votes
+from bot.services import (
+    answers,
+    basics,
+    challenge,
+    digest,
+    export,
+    leaderboard,
+    pairing,
+    plan,
+    prompts,
+    quiz,
+    review,
+    votes,
+)
 from bot.services.context import ServiceContext
 
 
@@ -20,4 +33,7 @@ def build_bot(ctx: ServiceContext) -> Prepbot:
     prompts.install(bot)
     answers.install(bot)
     votes.install(bot)
+    pairing.install(bot)
+    plan.install(bot)
+    export.install(bot)
     return bot

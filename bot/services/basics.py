@@ -6,10 +6,18 @@ from typing import TYPE_CHECKING
 
 from bot.commands import help_lines
 from bot.content_schema import AskQuestion
-from bot.render import OutboundMessage, Section
+from bot.domain import MessageRef
+from bot.render import Button, OutboundMessage, Section
+from bot.store.models import SavedQuestion
+from bot.store.sql import insert_ignore
+from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
+
+
+SAVE_ACTION = "ask.save"
+ANOTHER_ACTION = "ask.next"
 
 
 def help_message() -> OutboundMessage:
@@ -56,11 +64,36 @@ async def suggest_question(turn: Turn, args: tuple[str, ...]) -> None:
                 Section(item.listen_for, title="Listen for"),
                 Section(", ".join(item.interviewers), title="Best asked to"),
             ),
+            buttons=(
+                Button("Save to my prep doc", SAVE_ACTION, item.id, style="primary"),
+                Button("Another question", ANOTHER_ACTION),
+            ),
         )
     )
+
+
+async def save_question(turn: Turn, value: str, message: MessageRef | None) -> None:
+    """Keep a suggested question for the member's prep document (once, however often pressed)."""
+    item = turn.ctx.library.default.get(value)
+    if not isinstance(item, AskQuestion):
+        await turn.whisper("That question is no longer in the pack; try `/prep ask` again.")
+        return
+    async with turn.ctx.db.unit() as session:
+        member = await ensure_member(session, ref=turn.member)
+        assert member.id is not None
+        await insert_ignore(
+            session, SavedQuestion, space_id=member.space_id, member_id=member.id, item_id=item.id
+        )
+    await turn.whisper(f"Saved: “{item.question}”. It is in your prep document (`/prep export`).")
+
+
+async def another_question(turn: Turn, value: str, message: MessageRef | None) -> None:
+    await suggest_question(turn, ())
 
 
 def install(bot: Prepbot) -> None:
     bot.command("help", show_help)
     bot.command("topics", show_topics)
     bot.command("ask", suggest_question)
+    bot.button(SAVE_ACTION, save_question)
+    bot.button(ANOTHER_ACTION, another_question)

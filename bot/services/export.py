@@ -1,0 +1,134 @@
+"""``/prep export``: the member's prep document as Markdown, sent privately.
+
+It gathers what the member built with their team: their answers to culture
+prompts with the votes they earned, the most-voted answers of their peers, the
+quiz items they missed with the explanations, mock-interview feedback, and the
+questions they plan to ask.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.content import Pack
+from bot.content_schema import AskQuestion, FreeText, MultipleChoice, Scenario
+from bot.render import OutboundMessage
+from bot.store import exports
+from bot.store.exports import ExportedAnswer
+from bot.store.models import Member, PairingFeedback
+from bot.store.pairings import feedback_for
+from bot.store.tenants import ensure_member
+
+if TYPE_CHECKING:
+    from bot.router import Prepbot, Turn
+
+FEEDBACK_LABELS = {"structure": "Structure", "candor": "Candor", "questions": "Questions asked"}
+
+
+def _title(pack: Pack, scenario_id: str) -> str:
+    item = pack.get(scenario_id)
+    return item.title if isinstance(item, Scenario) else scenario_id
+
+
+def _votes(n: int) -> str:
+    return f"{n} vote" if n == 1 else f"{n} votes"
+
+
+def _answers_section(pack: Pack, heading: str, answers: Sequence[ExportedAnswer], *, by: bool) -> list[str]:
+    lines = [f"## {heading}", ""]
+    if not answers:
+        return [*lines, "_Nothing yet._", ""]
+    for answer in answers:
+        author = f" — {answer.author}" if by else ""
+        lines += [
+            f"### {_title(pack, answer.scenario_id)}{author} ({_votes(answer.votes)})",
+            "",
+            answer.text,
+            "",
+        ]
+    return lines
+
+
+def _missed_section(pack: Pack, missed: Sequence[tuple[str, bool]]) -> list[str]:
+    lines = ["## Quiz items I missed", ""]
+    if not missed:
+        return [*lines, "_None so far: keep practising with `/prep quiz`._", ""]
+    for item_id, recovered in missed:
+        item = pack.get(item_id)
+        if not isinstance(item, MultipleChoice | FreeText):
+            continue
+        right = item.answer if isinstance(item, MultipleChoice) else item.accepted[0]
+        note = " _(since answered correctly)_" if recovered else ""
+        lines += [f"- **{item.question}**{note}", f"  - Answer: {right}", f"  - Why: {item.explanation}"]
+        if item.source:
+            lines.append(f"  - Source: {item.source}")
+    return [*lines, ""]
+
+
+def _feedback_section(feedback: Sequence[PairingFeedback]) -> list[str]:
+    if not feedback:
+        return []
+    ratings: dict[str, list[int]] = defaultdict(list)
+    for row in feedback:
+        ratings[row.question].append(row.rating)
+    lines = ["## Mock-interview feedback", ""]
+    for question, values in ratings.items():
+        average = sum(values) / len(values)
+        lines.append(
+            f"- {FEEDBACK_LABELS.get(question, question)}: {average:.1f} / 5 ({len(values)} rating(s))"
+        )
+    return [*lines, ""]
+
+
+def _questions_section(pack: Pack, saved: Sequence[str]) -> list[str]:
+    lines = ["## Questions I plan to ask", ""]
+    asks = [pack.get(item_id) for item_id in saved]
+    chosen = [a for a in asks if isinstance(a, AskQuestion)]
+    if not chosen:
+        return [*lines, "_None saved yet: `/prep ask` suggests one, with a button to save it._", ""]
+    for ask in chosen:
+        lines += [f"- **{ask.question}**", f"  - Listen for: {ask.listen_for}"]
+    return [*lines, ""]
+
+
+def render_document(
+    pack: Pack,
+    member: Member,
+    own: Sequence[ExportedAnswer],
+    peers: Sequence[ExportedAnswer],
+    missed: Sequence[tuple[str, bool]],
+    feedback: Sequence[PairingFeedback],
+    saved: Sequence[str],
+) -> str:
+    """The whole document, Markdown."""
+    name = member.display_name or member.external_id
+    lines = [f"# Interview prep — {name}", ""]
+    if member.interview_date:
+        company = member.interview_company or pack.meta.company
+        lines += [f"Interview: {member.interview_date.isoformat()} ({company})", ""]
+    lines += _answers_section(pack, "My answers to culture prompts", own, by=False)
+    lines += _answers_section(pack, "Top-voted answers from my team", peers, by=True)
+    lines += _missed_section(pack, missed)
+    lines += _feedback_section(feedback)
+    lines += _questions_section(pack, saved)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+async def export_command(turn: Turn, args: tuple[str, ...]) -> None:
+    pack = turn.ctx.library.default
+    async with turn.ctx.db.unit() as session:
+        member = await ensure_member(session, ref=turn.member)
+        assert member.id is not None
+        own = await exports.own_answers(session, member_id=member.id)
+        peers = await exports.top_peer_answers(session, space_id=member.space_id, member_id=member.id)
+        missed = await exports.missed_items(session, member_id=member.id)
+        feedback = await feedback_for(session, candidate_id=member.id)
+        saved = await exports.saved_questions(session, member_id=member.id)
+    document = render_document(pack, member, own, peers, missed, feedback, saved)
+    await turn.whisper(OutboundMessage(text=document))
+
+
+def install(bot: Prepbot) -> None:
+    bot.command("export", export_command)

@@ -1,0 +1,190 @@
+"""Interview date and daily plan: ``/prep interview YYYY-MM-DD [company]``.
+
+The plan leans on what the member needs most: due review items first, then a
+quiz in their weakest topic, a story to rehearse and a question to prepare.
+Each morning (09:00 in the member's zone, else the channel's) the plan arrives
+privately, once per member and local date: the date is claimed as a delivery
+key before the message is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from bot import quiz
+from bot.content import Pack
+from bot.content_schema import AskQuestion, Scenario
+from bot.domain import ChannelRef, MemberRef, Platform, SpaceRef
+from bot.render import OutboundMessage, Section
+from bot.services.context import ServiceContext, UserError
+from bot.store import quizzes
+from bot.store.models import Channel, Member, Space
+from bot.store.tenants import claim_delivery, ensure_channel, ensure_member
+
+if TYPE_CHECKING:
+    from bot.ports import ChatPort
+    from bot.router import Prepbot, Turn
+
+PLAN_TIME = dt.time(9, 0)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the member's history says they need."""
+
+    due_reviews: int
+    weakest: str
+    weakest_tally: quiz.Tally
+
+
+def local_today(member: Member, channel: Channel | None, now: dt.datetime) -> dt.date:
+    return now.astimezone(_zone(member, channel)).date()
+
+
+def _zone(member: Member, channel: Channel | None) -> ZoneInfo:
+    for name in (member.timezone, channel.timezone if channel else None, "UTC"):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (KeyError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def plan_message(
+    pack: Pack, needs: Needs, days_left: int, when: dt.date, company: str, rng: random.Random
+) -> OutboundMessage:
+    """Today's plan, scaled to the days left."""
+    if days_left == 0:
+        return OutboundMessage(
+            text=f"Your {company} interview is today. Good luck!",
+            sections=(
+                Section("Skim your prep document (`/prep export`): your best stories and your questions."),
+            ),
+        )
+    questions = 10 if days_left <= 7 else 5
+    steps = []
+    if needs.due_reviews:
+        steps.append(f"Review the {needs.due_reviews} item(s) due: `/prep review`.")
+    accuracy = (
+        f"{needs.weakest_tally.accuracy:.0%} over {needs.weakest_tally.attempts} answers"
+        if needs.weakest_tally.attempts
+        else "not practised yet"
+    )
+    steps.append(
+        f"Answer {questions} questions in your weakest topic: `/prep quiz {needs.weakest}` ({accuracy})."
+    )
+    scenarios = [i for i in pack.items(kinds=("scenario",)) if isinstance(i, Scenario)]
+    if scenarios:
+        story = rng.choice(scenarios)
+        steps.append(f"Rehearse a story aloud in two minutes, situation to result: “{story.title}”.")
+    asks = [i for i in pack.items(kinds=("ask",)) if isinstance(i, AskQuestion)]
+    if asks:
+        steps.append(
+            f"Prepare a question to ask: “{rng.choice(asks).question}” (save more with `/prep ask`)."
+        )
+    day_word = "day" if days_left == 1 else "days"
+    return OutboundMessage(
+        text=f"{days_left} {day_word} to your {company} interview ({when.isoformat()}). Today's plan:",
+        sections=(Section("\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1))),),
+    )
+
+
+async def _needs(ctx: ServiceContext, member: Member) -> Needs:
+    assert member.id is not None
+    pack = ctx.library.default
+    async with ctx.db.unit() as session:
+        tallies = await quizzes.topic_tallies(session, member_id=member.id)
+        due = await quizzes.due_cards(session, member_id=member.id, now=ctx.clock.now())
+    topics = [t.id for t in pack.topics if pack.quiz_items(topic=t.id)]
+    weakest = quiz.weakest_topic(topics, tallies, ctx.rng)
+    return Needs(len(due), weakest, tallies.get(weakest, quiz.Tally()))
+
+
+async def interview_command(turn: Turn, args: tuple[str, ...]) -> None:
+    """Set (``YYYY-MM-DD [company]``), clear (``off``) or show the member's interview plan."""
+    pack = turn.ctx.library.default
+    async with turn.ctx.db.unit() as session:
+        member = await ensure_member(session, ref=turn.member)
+        channel = await ensure_channel(session, ref=turn.channel)
+        if args and args[0].lower() == "off":
+            member.interview_date = None
+            session.add(member)
+        elif args:
+            member.interview_date = _parse_date(args[0], local_today(member, channel, turn.ctx.clock.now()))
+            member.interview_company = " ".join(args[1:])[:80] or pack.meta.company
+            member.plan_channel_id = channel.id
+            session.add(member)
+        elif member.interview_date is None:
+            raise UserError("Set your interview date first: `/prep interview 2026-12-10 Netflix`.")
+        today = local_today(member, channel, turn.ctx.clock.now())
+    if member.interview_date is None:
+        await turn.whisper("Interview date cleared; daily plans stop.")
+        return
+    needs = await _needs(turn.ctx, member)
+    days_left = (member.interview_date - today).days
+    message = plan_message(
+        pack,
+        needs,
+        days_left,
+        member.interview_date,
+        member.interview_company or pack.meta.company,
+        turn.ctx.rng,
+    )
+    await turn.whisper(message)
+
+
+def _parse_date(text: str, today: dt.date) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"`{text}` is not a date: write it as YYYY-MM-DD, like 2026-12-10.") from None
+    if day < today:
+        raise UserError(f"{day.isoformat()} has passed; give the date of an interview still to come.")
+    return day
+
+
+async def tick(ctx: ServiceContext, port: ChatPort) -> None:
+    """Send today's plan to each member with an interview ahead, once, after 09:00 their time."""
+    now = ctx.clock.now()
+    grace = dt.timedelta(hours=max(ctx.settings.catch_up_hours, 1.0))
+    async with ctx.db.unit() as session:
+        stmt = (
+            select(Member, Channel, Space)
+            .join(Channel, col(Channel.id) == col(Member.plan_channel_id))
+            .join(Space, col(Space.id) == col(Member.space_id))
+            .where(col(Member.interview_date).is_not(None))
+        )
+        rows = [(m, c, s) for m, c, s in (await session.execute(stmt)).all()]
+    for member, channel, space in rows:
+        zone = _zone(member, channel)
+        today = now.astimezone(zone).date()
+        assert member.interview_date is not None
+        due_at = dt.datetime.combine(today, PLAN_TIME, tzinfo=zone)
+        if today > member.interview_date or not due_at <= now <= due_at + grace:
+            continue
+        async with ctx.db.unit() as session:
+            first = await claim_delivery(session, space_id=space.id or 0, key=f"plan:{member.id}:{today}")
+        if not first:
+            continue
+        needs = await _needs(ctx, member)
+        days_left = (member.interview_date - today).days
+        company = member.interview_company or ctx.library.default.meta.company
+        message = plan_message(ctx.library.default, needs, days_left, member.interview_date, company, ctx.rng)
+        space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
+        await port.whisper(
+            ChannelRef(space_ref, channel.external_id, channel.name),
+            MemberRef(space_ref, member.external_id, member.display_name),
+            message,
+        )
+
+
+def install(bot: Prepbot) -> None:
+    bot.command("interview", interview_command)
+    bot.on_tick(tick)

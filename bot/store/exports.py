@@ -1,0 +1,118 @@
+"""Queries behind a member's prep document: their answers, the best peer answers, misses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.store.models import Answer, AnswerPart, Member, PromptPost, QuizAttempt, SavedQuestion, Vote
+
+PEER_ANSWERS = 5
+
+
+@dataclass(frozen=True)
+class ExportedAnswer:
+    """An answer with its scenario, author and votes."""
+
+    scenario_id: str
+    posted: dt.datetime | None
+    author: str
+    text: str
+    votes: int
+
+
+async def _answers(session: AsyncSession, answer_ids: list[int]) -> dict[int, str]:
+    stmt = (
+        select(col(AnswerPart.answer_id), col(AnswerPart.text))
+        .where(col(AnswerPart.answer_id).in_(answer_ids))
+        .order_by(col(AnswerPart.created_at), col(AnswerPart.id))
+    )
+    texts: dict[int, list[str]] = {}
+    for answer_id, text in (await session.execute(stmt)).all():
+        texts.setdefault(answer_id, []).append(text)
+    return {answer_id: "\n".join(parts) for answer_id, parts in texts.items()}
+
+
+def _columns(model: type) -> list[Any]:
+    return list(model.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _voted_answers():  # type: ignore[no-untyped-def]
+    votes = func.count(col(Vote.id)).label("votes")
+    return (
+        select(Answer, PromptPost, Member, votes)
+        .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
+        .join(Member, col(Member.id) == col(Answer.member_id))
+        .outerjoin(Vote, col(Vote.answer_id) == col(Answer.id))
+        .group_by(*_columns(Answer), *_columns(PromptPost), *_columns(Member))
+    ), votes
+
+
+async def _export(session: AsyncSession, stmt: object) -> list[ExportedAnswer]:
+    rows = (await session.execute(stmt)).all()  # type: ignore[call-overload]
+    texts = await _answers(session, [answer.id for answer, *_ in rows])
+    return [
+        ExportedAnswer(
+            scenario_id=prompt.scenario_id,
+            posted=prompt.posted_at,
+            author=member.display_name or member.external_id,
+            text=texts.get(answer.id, ""),
+            votes=int(votes),
+        )
+        for answer, prompt, member, votes in rows
+    ]
+
+
+async def own_answers(session: AsyncSession, *, member_id: int) -> list[ExportedAnswer]:
+    """The member's answers, newest prompt first."""
+    stmt, _ = _voted_answers()
+    stmt = stmt.where(col(Answer.member_id) == member_id).order_by(col(PromptPost.id).desc())
+    return await _export(session, stmt)
+
+
+async def top_peer_answers(
+    session: AsyncSession, *, space_id: int, member_id: int, limit: int = PEER_ANSWERS
+) -> list[ExportedAnswer]:
+    """The most-voted answers by others in revealed prompts of the same space."""
+    stmt, votes = _voted_answers()
+    stmt = (
+        stmt.where(
+            col(Answer.space_id) == space_id,
+            col(Answer.member_id) != member_id,
+            col(PromptPost.revealed_at).is_not(None),
+        )
+        .having(votes > 0)
+        .order_by(votes.desc(), col(Answer.id))
+        .limit(limit)
+    )
+    return await _export(session, stmt)
+
+
+async def missed_items(session: AsyncSession, *, member_id: int) -> list[tuple[str, bool]]:
+    """Items the member got wrong, and whether they answered them right afterwards."""
+    stmt = (
+        select(col(QuizAttempt.item_id), col(QuizAttempt.correct), col(QuizAttempt.created_at))
+        .where(col(QuizAttempt.member_id) == member_id)
+        .order_by(col(QuizAttempt.created_at), col(QuizAttempt.id))
+    )
+    missed: dict[str, bool] = {}
+    for item_id, correct, _ in (await session.execute(stmt)).all():
+        if not correct:
+            missed[item_id] = False
+        elif item_id in missed:
+            missed[item_id] = True
+    return list(missed.items())
+
+
+async def saved_questions(session: AsyncSession, *, member_id: int) -> list[str]:
+    stmt = (
+        select(col(SavedQuestion.item_id))
+        .where(col(SavedQuestion.member_id) == member_id)
+        .order_by(col(SavedQuestion.created_at), col(SavedQuestion.id))
+    )
+    return list((await session.execute(stmt)).scalars().all())

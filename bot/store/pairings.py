@@ -1,0 +1,156 @@
+"""Repository for mock-interview pairing: opt-ins, rounds, seats and feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.store.models import Channel, Member, PairingFeedback, PairingOptIn, PairingRound, PairingSeat, Space
+from bot.store.sql import insert_ignore, scalar_first
+
+RECENT_ROUNDS = 3
+
+
+async def toggle_opt_in(session: AsyncSession, *, space_id: int, channel_id: int, member_id: int) -> bool:
+    """Opt the member in, or out when they already were; True when now opted in."""
+    if await insert_ignore(
+        session, PairingOptIn, space_id=space_id, channel_id=channel_id, member_id=member_id
+    ):
+        return True
+    await session.execute(
+        delete(PairingOptIn).where(
+            col(PairingOptIn.channel_id) == channel_id, col(PairingOptIn.member_id) == member_id
+        )
+    )
+    return False
+
+
+async def opted_in(session: AsyncSession, *, channel_id: int) -> list[Member]:
+    stmt = (
+        select(Member)
+        .join(PairingOptIn, col(PairingOptIn.member_id) == col(Member.id))
+        .where(col(PairingOptIn.channel_id) == channel_id)
+        .order_by(col(Member.id))
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def pairing_channels(session: AsyncSession) -> list[tuple[Channel, Space]]:
+    """Channels where at least one member opted in (every space: the scheduler serves them all)."""
+    has_opt_in = select(col(PairingOptIn.channel_id)).distinct()
+    stmt = (
+        select(Channel, Space)
+        .join(Space, col(Space.id) == col(Channel.space_id))
+        .where(col(Channel.id).in_(has_opt_in))
+        .order_by(col(Channel.id))
+    )
+    return [(c, s) for c, s in (await session.execute(stmt)).all()]
+
+
+async def claim_round(
+    session: AsyncSession, *, space_id: int, channel_id: int, round_key: str, check_in_at: dt.datetime
+) -> PairingRound | None:
+    """Claim the round named ``round_key``; None when another call already did."""
+    inserted = await insert_ignore(
+        session,
+        PairingRound,
+        space_id=space_id,
+        channel_id=channel_id,
+        round_key=round_key[:200],
+        check_in_at=check_in_at,
+    )
+    if not inserted:
+        return None
+    stmt = select(PairingRound).where(
+        col(PairingRound.channel_id) == channel_id, col(PairingRound.round_key) == round_key[:200]
+    )
+    return await scalar_first(session, stmt)
+
+
+async def recent_pairs(session: AsyncSession, *, channel_id: int) -> set[frozenset[str]]:
+    """Pairs of member ids (as strings) who met in the channel's last few rounds."""
+    rounds = (
+        select(col(PairingRound.id))
+        .where(col(PairingRound.channel_id) == channel_id)
+        .order_by(col(PairingRound.id).desc())
+        .limit(RECENT_ROUNDS)
+    )
+    stmt = select(col(PairingSeat.round_id), col(PairingSeat.group_no), col(PairingSeat.member_id)).where(
+        col(PairingSeat.round_id).in_(rounds)
+    )
+    groups: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for round_id, group_no, member_id in (await session.execute(stmt)).all():
+        groups[(round_id, group_no)].append(str(member_id))
+    return {frozenset((a, b)) for members in groups.values() for a in members for b in members if a < b}
+
+
+async def interviewer_turns(session: AsyncSession, *, channel_id: int) -> Counter[str]:
+    stmt = (
+        select(col(PairingSeat.member_id), func.count())
+        .join(PairingRound, col(PairingRound.id) == col(PairingSeat.round_id))
+        .where(col(PairingRound.channel_id) == channel_id, col(PairingSeat.role) == "interviewer")
+        .group_by(col(PairingSeat.member_id))
+    )
+    return Counter({str(m): int(n) for m, n in (await session.execute(stmt)).all()})
+
+
+async def seats(session: AsyncSession, *, round_id: int) -> list[tuple[PairingSeat, Member]]:
+    stmt = (
+        select(PairingSeat, Member)
+        .join(Member, col(Member.id) == col(PairingSeat.member_id))
+        .where(col(PairingSeat.round_id) == round_id)
+        .order_by(col(PairingSeat.group_no), col(PairingSeat.role).desc(), col(Member.id))
+    )
+    return [(s, m) for s, m in (await session.execute(stmt)).all()]
+
+
+async def take_check_in(session: AsyncSession, *, now: dt.datetime) -> list[PairingRound]:
+    """Rounds whose check-in is due, each taken by exactly one caller."""
+    stmt = select(PairingRound).where(
+        col(PairingRound.checked_in_at).is_(None), col(PairingRound.check_in_at) <= now
+    )
+    taken = []
+    for round_ in (await session.execute(stmt)).scalars().all():
+        result = await session.execute(
+            update(PairingRound)
+            .where(col(PairingRound.id) == round_.id, col(PairingRound.checked_in_at).is_(None))
+            .values(checked_in_at=now)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            taken.append(round_)
+    return taken
+
+
+async def save_feedback(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    round_id: int,
+    candidate_id: int,
+    reviewer_id: int,
+    question: str,
+    rating: int,
+) -> bool:
+    return await insert_ignore(
+        session,
+        PairingFeedback,
+        space_id=space_id,
+        round_id=round_id,
+        candidate_id=candidate_id,
+        reviewer_id=reviewer_id,
+        question=question,
+        rating=rating,
+    )
+
+
+async def feedback_for(session: AsyncSession, *, candidate_id: int) -> list[PairingFeedback]:
+    stmt = (
+        select(PairingFeedback)
+        .where(col(PairingFeedback.candidate_id) == candidate_id)
+        .order_by(col(PairingFeedback.created_at), col(PairingFeedback.id))
+    )
+    return list((await session.execute(stmt)).scalars().all())
