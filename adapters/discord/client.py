@@ -1,0 +1,270 @@
+"""The discord.py client: gateway events and interactions in, core events out.
+
+Every interaction is acknowledged first (deferred, so the 3-second limit never
+bites) and then handed to the core with its interaction id as ``delivery_id``; a
+re-delivered interaction fails its acknowledgement (Discord answers 40060) and the
+core drops it by that same id. Thread replies, edits and deletions become
+``MessagePosted``/``MessageEdited``/``MessageDeleted``, with the message's own id,
+so a duplicated gateway event records nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.commands import build_group
+from adapters.discord.components import (
+    ANSWER_ACTION,
+    ANSWER_MODAL_PREFIX,
+    DYNAMIC_ITEMS,
+    answer_modal,
+    submitted_text,
+)
+from adapters.discord.port import DiscordPort, InteractionPort
+from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
+from bot.events import ButtonPressed, CommandInvoked, MessageDeleted, MessageEdited, MessagePosted
+from bot.router import Prepbot
+
+log = logging.getLogger(__name__)
+
+MODAL_THANKS = "Thanks, your answer is in. The ballot shows it without your name."
+GUILD_ONLY = "prepbot works in server channels; run `/prep` there."
+ANSWER_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def intents() -> discord.Intents:
+    """Guilds and guild messages, plus Message Content: without it thread answers arrive empty."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.message_content = True
+    return wanted
+
+
+class Handler:
+    """Translates one Discord event into a core event and runs it with the right port."""
+
+    def __init__(self, client: discord.Client, bot: Prepbot) -> None:
+        self.client = client
+        self.bot = bot
+        self.port = DiscordPort(client)
+        self._parents: dict[int, int | None] = {}  # channel id → its parent when it is a thread
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # --- bookkeeping -------------------------------------------------------
+    @asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        """Counts handlers at work, so shutdown (and tests) can wait for them to finish."""
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for handlers in progress (the work a member is waiting on) before closing."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+    @staticmethod
+    async def _ack(step: Awaitable[Any], interaction: discord.Interaction[Any]) -> bool:
+        try:
+            await step
+            return True
+        except discord.HTTPException as exc:
+            # 40060: a duplicated INTERACTION_CREATE; the core drops it by its id.
+            log.info("interaction %s not acknowledged (%s %s)", interaction.id, exc.status, exc.code)
+            return False
+
+    # --- who and where -----------------------------------------------------
+    def _space(self, guild_id: int) -> SpaceRef:
+        guild = self.client.get_guild(guild_id)
+        return SpaceRef("discord", str(guild_id), guild.name if guild else "")
+
+    async def _parent_of(self, channel: Any, channel_id: int) -> int | None:
+        if isinstance(channel, discord.Thread):
+            return channel.parent_id
+        if isinstance(channel, discord.abc.GuildChannel):
+            return None
+        if channel_id not in self._parents:
+            found = self.client.get_channel(channel_id)
+            if found is None:
+                try:
+                    found = await self.client.fetch_channel(channel_id)
+                except discord.HTTPException:
+                    return None  # a deleted thread: treat its id as a channel
+            self._parents[channel_id] = found.parent_id if isinstance(found, discord.Thread) else None
+        return self._parents[channel_id]
+
+    async def where(self, channel: Any, channel_id: int, guild_id: int) -> tuple[ChannelRef, str | None]:
+        """The channel as the core sees it (a thread's parent) and the thread's id, if any."""
+        parent = await self._parent_of(channel, channel_id)
+        top = parent or channel_id
+        cached = self.client.get_channel(top)
+        name = getattr(cached, "name", "") or ""
+        return ChannelRef(self._space(guild_id), str(top), name), (str(channel_id) if parent else None)
+
+    async def where_interaction(self, interaction: discord.Interaction[Any]) -> tuple[ChannelRef, str | None]:
+        assert interaction.guild_id is not None
+        return await self.where(interaction.channel, interaction.channel_id or 0, interaction.guild_id)
+
+    def _member(self, guild_id: int, user: discord.abc.User, is_admin: bool) -> MemberRef:
+        return MemberRef(self._space(guild_id), str(user.id), user.display_name, is_admin)
+
+    def member_of(self, interaction: discord.Interaction[Any]) -> MemberRef:
+        """Admins are members with Manage Server, as Discord resolved it for this interaction."""
+        assert interaction.guild_id is not None
+        return self._member(interaction.guild_id, interaction.user, interaction.permissions.manage_guild)
+
+    def _author(self, guild_id: int, author: discord.abc.User) -> MemberRef:
+        admin = isinstance(author, discord.Member) and author.guild_permissions.manage_guild
+        return self._member(guild_id, author, admin)
+
+    # --- interactions ------------------------------------------------------
+    async def on_command(
+        self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...]
+    ) -> None:
+        if interaction.guild_id is None:
+            await interaction.response.send_message(GUILD_ONLY, ephemeral=True)
+            return
+        async with self.busy():
+            # Ephemeral "thinking…": public results are channel posts, private ones replace it.
+            acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
+            channel, thread_id = await self.where_interaction(interaction)
+            port = InteractionPort(self.port, interaction, placeholder=acked)
+            member = self.member_of(interaction)
+            await self.bot.handle(
+                CommandInvoked(str(interaction.id), channel, member, name, args, thread_id), port
+            )
+            await port.finish()
+
+    async def on_button(self, interaction: discord.Interaction[Any], action: str, value: str) -> None:
+        if interaction.guild_id is None:
+            return
+        if action == ANSWER_ACTION and interaction.message is not None:
+            # A modal must be the first answer to the click, so it cannot be deferred.
+            modal = answer_modal(str(interaction.message.id))
+            await self._ack(interaction.response.send_modal(modal), interaction)
+            return
+        async with self.busy():
+            await self._ack(interaction.response.defer(), interaction)  # type 6: leave the message as it is
+            channel, thread_id = await self.where_interaction(interaction)
+            clicked = interaction.message
+            ref = MessageRef(channel, str(clicked.id), thread_id) if clicked is not None else None
+            port = InteractionPort(self.port, interaction, placeholder=False)
+            member = self.member_of(interaction)
+            await self.bot.handle(
+                ButtonPressed(str(interaction.id), channel, member, action, value, ref), port
+            )
+
+    async def on_modal(self, interaction: discord.Interaction[Any]) -> None:
+        """An answer typed into the Answer modal: a thread reply keyed on the interaction id."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(ANSWER_MODAL_PREFIX) or interaction.guild_id is None:
+            return
+        async with self.busy():
+            acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
+            text = submitted_text(data).strip()
+            channel, _ = await self.where_interaction(interaction)
+            thread_id = custom_id[len(ANSWER_MODAL_PREFIX) :]
+            port = InteractionPort(self.port, interaction, placeholder=acked)
+            if text:
+                ref = MessageRef(channel, f"modal-{interaction.id}", thread_id)
+                await self.bot.handle(MessagePosted(ref, self.member_of(interaction), text), port)
+            await port.finish(done=MODAL_THANKS if text else None)
+
+    # --- gateway messages --------------------------------------------------
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.webhook_id or message.guild is None:
+            return
+        if message.type not in ANSWER_TYPES or not message.content.strip():
+            return  # system messages; or no Message Content intent (see deploy/discord-setup.md)
+        async with self.busy():
+            guild_id = message.guild.id
+            channel, thread_id = await self.where(message.channel, message.channel.id, guild_id)
+            ref = MessageRef(channel, str(message.id), thread_id)
+            member = self._author(guild_id, message.author)
+            await self.bot.handle(MessagePosted(ref, member, message.content), self.port)
+
+    async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        message = payload.message
+        if payload.guild_id is None or "content" not in payload.data or message.author.bot:
+            return
+        async with self.busy():
+            channel, thread_id = await self.where(message.channel, payload.channel_id, payload.guild_id)
+            ref = MessageRef(channel, str(payload.message_id), thread_id)
+            member = self._author(payload.guild_id, message.author)
+            await self.bot.handle(MessageEdited(ref, member, message.content), self.port)
+
+    async def on_delete(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
+        if guild_id is None:
+            return
+        async with self.busy():
+            channel, thread_id = await self.where(None, channel_id, guild_id)
+            for message_id in message_ids:
+                ref = MessageRef(channel, str(message_id), thread_id)
+                await self.bot.handle(MessageDeleted(ref), self.port)
+
+
+class PrepClient(discord.Client):
+    """A Discord client carrying the prepbot core; ``sync`` decides command registration at start."""
+
+    def __init__(self, bot: Prepbot, *, sync_on_start: bool = False, **options: Any) -> None:
+        options.setdefault("intents", intents())
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # answers never ping
+        options.setdefault("chunk_guilds_at_startup", False)
+        super().__init__(**options)
+        self.handler = Handler(self, bot)
+        self.sync_on_start = sync_on_start
+        self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
+        self.tree.add_command(build_group(self.handler.on_command, bot.ctx.library))
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if self.sync_on_start:
+            from adapters.discord.sync import sync_if_changed
+
+            try:
+                await sync_if_changed(self.tree, guild=None)
+            except discord.HTTPException:
+                log.exception("could not register /prep; the commands Discord holds stay as they were")
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.handler.on_message(message)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.handler.on_edit(payload)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.handler.on_delete(payload.guild_id, payload.channel_id, [payload.message_id])
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self.handler.on_delete(payload.guild_id, payload.channel_id, sorted(payload.message_ids))
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        # Modal submits are matched here by custom_id, not by a Modal object kept in memory.
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.handler.on_modal(interaction)
+
+    async def close(self) -> None:
+        try:
+            await self.handler.drain(timeout=10.0)
+        except TimeoutError:
+            log.warning("closing with handlers still running")
+        await super().close()
+
+
+class ShardedPrepClient(PrepClient, discord.AutoShardedClient):
+    """The same client over several gateway shards (Discord requires them from 2,500 guilds)."""

@@ -1,0 +1,126 @@
+"""Buttons, select menus and the answer modal, matched by ``custom_id`` so they survive restarts.
+
+Discord sends a component's ``custom_id`` back with every click. Views kept only in
+memory stop working when the process restarts; ``DynamicItem`` templates match any
+message the bot ever sent, so the core's ``action`` and ``value`` travel inside
+the ``custom_id`` itself (``prep:<action>:<value>``, at most 100 characters).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Protocol
+
+import discord
+
+if TYPE_CHECKING:
+    from adapters.discord.client import Handler
+
+CUSTOM_ID_LIMIT = 100
+LABEL_LIMIT = 80
+ACTION = r"[a-z0-9._-]+"
+BUTTON_TEMPLATE = rf"prep:(?P<action>{ACTION}):(?P<value>.*)"
+SELECT_TEMPLATE = rf"prepsel:(?P<action>{ACTION}):"
+ANSWER_ACTION = "discord.answer"
+ANSWER_MODAL_PREFIX = "prepanswer:"
+ANSWER_FIELD = "answer"
+STYLES = {
+    "default": discord.ButtonStyle.secondary,
+    "primary": discord.ButtonStyle.primary,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+class HasHandler(Protocol):
+    handler: Handler
+
+
+def button_id(action: str, value: str) -> str:
+    """The ``custom_id`` for a core button; refuses what Discord would reject."""
+    custom_id = f"prep:{action}:{value}"
+    if not re.fullmatch(BUTTON_TEMPLATE, custom_id) or len(custom_id) > CUSTOM_ID_LIMIT:
+        raise ValueError(f"button {action!r}/{value!r} does not fit Discord's 100-character custom_id")
+    return custom_id
+
+
+def _handler(interaction: discord.Interaction[Any]) -> Handler:
+    client: HasHandler = interaction.client  # type: ignore[assignment]
+    return client.handler
+
+
+class PrepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_TEMPLATE):
+    """Any button the core rendered; a click becomes a ``ButtonPressed``."""
+
+    def __init__(self, action: str, value: str, label: str = "…", style: str = "default") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:LABEL_LIMIT],
+                style=STYLES.get(style, STYLES["default"]),
+                custom_id=button_id(action, value),
+            )
+        )
+        self.action, self.value = action, value
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PrepButton:
+        return cls(match["action"], match["value"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _handler(interaction).on_button(interaction, self.action, self.value)
+
+
+class PrepSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=SELECT_TEMPLATE):
+    """A select menu of core choices; the picked value is the pressed button's value."""
+
+    def __init__(self, action: str, options: list[discord.SelectOption] | None = None) -> None:
+        super().__init__(
+            discord.ui.Select(custom_id=f"prepsel:{action}:", options=options or [], placeholder="Choose…")
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PrepSelect:
+        return cls(match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = data.get("values") or [""]
+        await _handler(interaction).on_button(interaction, self.action, str(values[0]))
+
+
+def answer_modal(thread_id: str) -> discord.ui.Modal:
+    """The modal behind the Answer button: for servers that withhold the Message Content intent.
+
+    Its ``custom_id`` names the thread, and the submit is handled from the raw
+    interaction (``on_interaction``), so an answer typed across a restart still counts.
+    """
+    modal = discord.ui.Modal(title="Your answer", custom_id=f"{ANSWER_MODAL_PREFIX}{thread_id}", timeout=None)
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Answer the scenario",
+            custom_id=ANSWER_FIELD,
+            style=discord.TextStyle.paragraph,
+            max_length=1800,
+        )
+    )
+    return modal
+
+
+def submitted_text(data: dict[str, Any]) -> str:
+    """The text a member typed into the answer modal (text inputs may be nested in rows or labels)."""
+    stack: list[Any] = list(data.get("components") or [])
+    while stack:
+        node = stack.pop(0)
+        if node.get("type") == 4 and node.get("custom_id") == ANSWER_FIELD:
+            return str(node.get("value") or "")
+        stack.extend(node.get("components") or [])
+        if isinstance(node.get("component"), dict):
+            stack.append(node["component"])
+    return ""
+
+
+DYNAMIC_ITEMS = (PrepButton, PrepSelect)

@@ -1,0 +1,172 @@
+"""The ChatPort on Discord: channel posts over REST, and a per-interaction wrapper for private replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any, Literal
+
+import discord
+
+from adapters.discord.embeds import Page, render
+from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.render import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+ALREADY_ACKNOWLEDGED = 40060
+RETRY_FOR = 600.0  # seconds a post keeps retrying through 429s and outages before giving up
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day: the voting window stays readable
+
+
+class DiscordPort:
+    """Posts, threads, edits and DMs through the bot's REST session.
+
+    discord.py waits out each 429 itself (per bucket, honouring ``retry_after``) and
+    retries a request up to five times. A fan-out can exhaust that, so ``_send``
+    keeps retrying 429s and 5xx answers with the *same nonce*: Discord's
+    ``enforce_nonce`` returns the first message for a repeated nonce, so a retry
+    after an answer lost on the wire never posts twice.
+    """
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    def _channel(self, channel_id: str) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(int(channel_id))
+
+    async def _send(self, channel_id: str, page: Page) -> discord.Message:
+        channel = self._channel(channel_id)
+        nonce = secrets.randbits(63)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RETRY_FOR
+        delay = 0.5
+        while True:
+            try:
+                return await channel.send(**page.kwargs(), nonce=nonce)  # type: ignore[no-any-return]
+            except discord.HTTPException as exc:
+                retryable = exc.status == 429 or exc.status >= 500
+                if not retryable or loop.time() + delay > deadline:
+                    raise
+                log.warning("Discord answered %s to a post; retrying in %.1fs", exc.status, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _send_all(self, channel_id: str, message: OutboundMessage) -> discord.Message:
+        first: discord.Message | None = None
+        for page in render(message):
+            sent = await self._send(channel_id, page)
+            first = first or sent
+        assert first is not None
+        return first
+
+    async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
+        """Post to the channel; returns the first message when the content needed several."""
+        sent = await self._send_all(channel.id, message)
+        return MessageRef(channel=channel, id=str(sent.id))
+
+    async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
+        """Post in the thread opened on ``parent`` (a thread's id is its starter message's id)."""
+        thread_id = parent.thread_root
+        try:
+            sent = await self._send_all(thread_id, message)
+        except discord.NotFound:
+            await self.open_thread(MessageRef(parent.channel, thread_id), "Discussion")
+            sent = await self._send_all(thread_id, message)
+        return MessageRef(channel=parent.channel, id=str(sent.id), thread_id=thread_id)
+
+    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
+        """Outside an interaction the only private place is a direct message."""
+        dm = await self.client.http.start_private_message(int(member.id))
+        await self._send_all(str(dm["id"]), message)
+
+    async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
+        """Edit a message the bot posted in a channel or a thread (only the first page is kept)."""
+        in_thread = ref.thread_id is not None and ref.thread_id != ref.id
+        channel = self._channel(ref.thread_id if in_thread and ref.thread_id else ref.channel.id)
+        page = render(message)[0]
+        await channel.get_partial_message(int(ref.id)).edit(**page.kwargs())
+
+    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
+        """Open the thread on ``parent``; one already there (ours or a member's) is the same thread."""
+        message = self._channel(parent.channel.id).get_partial_message(int(parent.id))
+        try:
+            await message.create_thread(name=name[:100], auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_EXISTS:
+                raise
+        return MessageRef(channel=parent.channel, id=parent.id, thread_id=parent.id)
+
+
+class InteractionPort:
+    """The channel port, plus private replies to the member behind one interaction.
+
+    ``whisper`` to that member becomes an ephemeral message: the first one replaces
+    the "thinking…" placeholder of a deferred command, later ones are ephemeral
+    follow-ups (the interaction token lasts 15 minutes). Whispers to anyone else,
+    or after the token failed, fall back to a DM.
+    """
+
+    def __init__(
+        self, base: DiscordPort, interaction: discord.Interaction[Any], *, placeholder: bool
+    ) -> None:
+        self.base = base
+        self.interaction = interaction
+        self.placeholder = placeholder  # a deferred "thinking…" message waits for our first whisper
+        self.whispered = False
+        self._ephemeral: set[str] = set()
+
+    async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
+        return await self.base.post(channel, message)
+
+    async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
+        return await self.base.reply_in_thread(parent, message)
+
+    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
+        return await self.base.open_thread(parent, name)
+
+    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
+        if member.id != str(self.interaction.user.id):
+            await self.base.whisper(channel, member, message)
+            return
+        try:
+            for page in render(message):
+                await self._ephemeral_page(page)
+        except discord.HTTPException:
+            log.warning("interaction %s could not answer privately; sending a DM", self.interaction.id)
+            await self.base.whisper(channel, member, message)
+
+    async def _ephemeral_page(self, page: Page) -> None:
+        sent: discord.Message
+        if self.placeholder and not self.whispered:
+            self.whispered = True
+            sent = await self.interaction.edit_original_response(**page.kwargs())
+        else:
+            self.whispered = True
+            sent = await self.interaction.followup.send(**page.kwargs(), ephemeral=True, wait=True)
+        self._ephemeral.add(str(sent.id))
+
+    async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
+        """Ephemeral messages can only be edited through an interaction token; others over REST."""
+        page = render(message)[0]
+        clicked = self.interaction.message
+        if ref.id in self._ephemeral:
+            await self.interaction.followup.edit_message(int(ref.id), **page.kwargs())
+        elif clicked is not None and str(clicked.id) == ref.id and clicked.flags.ephemeral:
+            await self.interaction.edit_original_response(**page.kwargs())
+        else:
+            await self.base.edit(ref, message)
+
+    async def finish(self, done: str | None = None) -> None:
+        """Clear a placeholder nobody answered in: say ``done``, or remove it."""
+        if not self.placeholder or self.whispered:
+            return
+        try:
+            if done:
+                await self.interaction.edit_original_response(content=done)
+            else:
+                await self.interaction.delete_original_response()
+        except discord.HTTPException:
+            log.info("interaction %s placeholder already gone", self.interaction.id)

@@ -1,0 +1,156 @@
+"""``prepbot serve discord`` and ``prepbot discord sync``: endpoints, startup, shutdown, scheduling.
+
+discord.py 2.7 has no public setting for its REST base or gateway, so the URLs
+from ``DISCORD_API_URL``/``DISCORD_GATEWAY_URL`` are set on the two class
+attributes it reads (``Route.BASE`` for every REST call, interaction callbacks
+and webhook follow-ups included; ``DiscordWebSocket.DEFAULT_GATEWAY`` for the
+socket) before any client exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+
+import scheduler.runner
+from adapters.discord.client import PrepClient, ShardedPrepClient
+from adapters.discord.commands import build_group
+from adapters.discord.port import DiscordPort
+from bot.router import Prepbot
+from bot.runtime import load_content, running_core
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NO_TOKEN = (
+    "error: DISCORD_BOT_TOKEN is not set. Create a bot in the Discord Developer Portal, "
+    "copy its token and export DISCORD_BOT_TOKEN (see deploy/discord-setup.md)."
+)
+BAD_TOKEN = "error: Discord rejected DISCORD_BOT_TOKEN (401). Reset the token in the Developer Portal."
+NO_INTENT = (
+    "error: Discord refused the Message Content intent. Enable it under Bot → Privileged Gateway "
+    "Intents in the Developer Portal (see deploy/discord-setup.md)."
+)
+
+
+def _fail(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Point discord.py at ``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL`` (a proxy, or a fake in tests)."""
+    discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def build_client(bot: Prepbot, settings: Settings, *, sync_on_start: bool = True) -> PrepClient:
+    """One gateway connection, or discord.py's automatic sharding when ``PREPBOT_DISCORD_SHARDED``."""
+    cls = ShardedPrepClient if settings.discord_sharded else PrepClient
+    return cls(bot, sync_on_start=sync_on_start)
+
+
+async def run_scheduler(bot: Prepbot, client: discord.Client) -> None:
+    """Daily prompts, catch-up after a restart and the core's ticks, once the client can post."""
+    await client.wait_until_ready()
+    port = DiscordPort(client)
+    handle = await scheduler.runner.start(bot, port)
+    try:
+        await asyncio.Event().wait()  # until cancelled by shutdown
+    finally:
+        await handle.stop()
+
+
+def _configure_logging(settings: Settings) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+async def serve(settings: Settings, *, migrate: bool = True) -> int:
+    """Run the bot until SIGINT/SIGTERM; returns the process exit code."""
+    token = settings.discord_bot_token
+    if not token:
+        _fail(NO_TOKEN)
+        return 2
+    _configure_logging(settings)
+    apply_endpoints(settings)
+    try:
+        async with running_core(settings, migrate=migrate) as bot:
+            client = build_client(bot, settings, sync_on_start=True)
+            async with client:
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    with contextlib.suppress(NotImplementedError, RuntimeError):
+                        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
+                ticks = asyncio.create_task(run_scheduler(bot, client))
+                try:
+                    await client.start(token)
+                finally:
+                    ticks.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await ticks
+    except discord.LoginFailure:
+        _fail(BAD_TOKEN)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        _fail(NO_INTENT)
+        return 1
+    except (
+        discord.GatewayNotFound,
+        discord.ConnectionClosed,
+        discord.HTTPException,
+        aiohttp.ClientError,
+    ) as exc:  # noqa: E501
+        _fail(f"error: could not talk to Discord at {settings.discord_api_url}: {exc}")
+        return 1
+    except OSError as exc:
+        _fail(f"error: could not reach Discord at {settings.discord_api_url}: {exc}")
+        return 1
+    return 0
+
+
+async def _never(interaction: discord.Interaction[Any], name: str, args: tuple[str, ...]) -> None:
+    """``discord sync`` only registers; it never runs a command."""
+
+
+async def sync_commands(settings: Settings, *, guild_id: str | None = None) -> int:
+    """Register ``/prep`` now, globally or on one guild (instant, for development)."""
+    token = settings.discord_bot_token
+    if not token:
+        _fail(NO_TOKEN)
+        return 2
+    if guild_id is not None and not guild_id.isdigit():
+        _fail(f"error: --guild takes a server id (digits), not {guild_id!r}")
+        return 2
+    apply_endpoints(settings)
+    client = discord.Client(intents=discord.Intents.none())
+    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+    tree.add_command(build_group(_never, load_content(settings)))
+    guild = discord.Object(int(guild_id)) if guild_id else None
+    try:
+        async with client:
+            await client.login(token)
+            if guild is not None:
+                tree.copy_global_to(guild=guild)
+            synced = await tree.sync(guild=guild)
+    except discord.LoginFailure:
+        _fail(BAD_TOKEN)
+        return 1
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+        _fail(f"error: Discord refused the commands: {exc}")
+        return 1
+    where = "globally" if guild is None else f"on guild {guild_id}"
+    names = ", ".join(sorted(c.name for c in synced))
+    print(f"registered /{names} {where}")
+    return 0
