@@ -58,6 +58,12 @@ class ApiCall:
     method: str
     args: dict[str, Any]
     status: int = 200
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ts(self) -> str:
+        """The ts Slack gave the message (chat.postMessage) or the ephemeral (chat.postEphemeral)."""
+        return str(self.result.get("ts") or self.result.get("message_ts"))
 
     def __getitem__(self, key: str) -> Any:
         return self.args[key]
@@ -144,8 +150,9 @@ class FakeSlack:
                 status=429,
                 headers={"Retry-After": str(self.retry_after)},
             )
-        self.calls.append(ApiCall(method, args))
-        return web.json_response(self._answer(method, args))
+        result = self._answer(method, args)
+        self.calls.append(ApiCall(method, args, result=result))
+        return web.json_response(result)
 
     def _over_rate(self, workspace: str) -> bool:
         if self.posts_per_second is None:
@@ -262,7 +269,7 @@ class FakeSlack:
         """A block_actions payload: ``user`` pressed ``button`` (a Block Kit element) on ``message``."""
         payload = fixture("block_actions")
         args = message.args if isinstance(message, ApiCall) else message
-        ts = args.get("ts") or self._next_ts()
+        ts = message.ts if isinstance(message, ApiCall) else args.get("ts") or self._next_ts()
         payload["user"] = {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM}
         payload["trigger_id"] = f"{next(self._ts)}.{uuid.uuid4().hex[:12]}"
         payload["container"] |= {"message_ts": ts, "channel_id": args["channel"], "is_ephemeral": ephemeral}
@@ -275,6 +282,8 @@ class FakeSlack:
         }
         if args.get("thread_ts"):
             payload["message"]["thread_ts"] = args["thread_ts"]
+        if ephemeral:
+            del payload["message"]  # Slack sends only the container for an ephemeral message
         payload["response_url"] = self.response_url()
         action = copy.deepcopy(button)
         action["block_id"] = "b1"
