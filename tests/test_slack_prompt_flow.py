@@ -72,7 +72,7 @@ class Flow:
         assert len(self.slack.calls) == calls, "a retried click did something"
 
     def reply(self, user: str, text: str, thread_ts: str, ts: str) -> dict[str, Any]:
-        return fixture("message_thread_reply") | {"user": user, "text": text, "thread_ts": thread_ts, "ts": ts}
+        return fixture("message_thread_reply", user=user, text=text, thread_ts=thread_ts, ts=ts)
 
     def last_ephemeral(self, user: str) -> ApiCall:
         return self.slack.sent("chat.postEphemeral", user=user)[-1]
@@ -100,8 +100,8 @@ async def test_prompt_answers_blind_votes_and_digest(
     # eve answers, then deletes her reply: her answer goes.
     eve_ts = slack.new_ts()
     await flow.event(flow.reply("U0EVE", "Ship it anyway.", root, eve_ts))
-    deleted = fixture("message_deleted", deleted_ts=eve_ts, previous_message={"ts": eve_ts, "thread_ts": root})
-    await flow.event(deleted | {"previous_message": {"user": "U0EVE", "ts": eve_ts, "thread_ts": root}})
+    previous = {"user": "U0EVE", "ts": eve_ts, "thread_ts": root}
+    await flow.event(fixture("message_deleted", deleted_ts=eve_ts, previous_message=previous))
     # dan edits his reply: the answer keeps its place and takes the new text.
     dan_ts = slack.new_ts()
     await flow.event(flow.reply("U0DAN", "Also: I would write it up.", root, dan_ts))

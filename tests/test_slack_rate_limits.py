@@ -41,7 +41,8 @@ async def test_a_429_is_waited_out_and_the_post_sent_once() -> None:
     async with FakeSlack(posts_per_second=1) as slack:
         port = SlackPort(make_client("xoxb-test", slack.api_url))
         channel = ChannelRef(SpaceRef("slack", "T0PREP"), "C0GENERAL")
-        refs = await asyncio.gather(*(port.post(channel, OutboundMessage(text=f"post {n}")) for n in range(3)))
+        posts = [port.post(channel, OutboundMessage(text=f"post {n}")) for n in range(3)]
+        refs = await asyncio.gather(*posts)
         assert len({ref.id for ref in refs}) == 3
         assert sorted(c["text"] for c in slack.sent("chat.postMessage")) == ["post 0", "post 1", "post 2"]
         assert any(c.status == 429 for c in slack.calls)
@@ -68,7 +69,7 @@ async def test_a_scheduled_fan_out_to_20_channels_under_429s_posts_each_once(
     assert elapsed < CONTRACT_S
 
 
-async def test_prompt_commands_in_20_channels_at_once_post_each_once(wired: tuple[FakeSlack, SlackApp]) -> None:
+async def test_prompt_commands_in_20_channels_at_once_post_once(wired: tuple[FakeSlack, SlackApp]) -> None:
     slack, app = wired
     slack.posts_per_second = 4
     sent = await asyncio.gather(*(slack.command("prompt", user="U0ADMIN", channel=c) for c in CHANNELS))
