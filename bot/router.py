@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot.commands import BY_NAME
 from bot.domain import ChannelRef, MemberRef, MessageRef
@@ -52,7 +54,15 @@ ButtonHandler = Callable[[Turn, str, MessageRef | None], Awaitable[None]]
 MessageHandler = Callable[[ServiceContext, ChatPort, Event], Awaitable[bool]]
 TickHandler = Callable[[ServiceContext, ChatPort], Awaitable[None]]
 
-GENERIC_FAILURE = "Sorry, something went wrong on prepbot's side. Nothing was lost; please try again."
+GENERIC_FAILURE = (
+    "Sorry, something went wrong on prepbot's side, so this did not go through. Please try again."
+)
+DATABASE_DOWN = (
+    "prepbot can't reach its database right now, so this was not recorded. Please try again in a minute."
+)
+# What a database that is away looks like from here: the driver's errors, a pool
+# that cannot hand out a connection, or a refused socket while connecting.
+DATABASE_ERRORS = (DBAPIError, SATimeoutError, OSError)
 
 
 class Prepbot:
@@ -136,11 +146,17 @@ class Prepbot:
 
     async def _run_once(self, turn: Turn, key: str, run: Callable[[], Awaitable[None]]) -> None:
         """Run an action unless this delivery was already handled; release the claim on failure."""
-        async with self.ctx.db.unit() as session:
-            space = await ensure_space(session, ref=turn.channel.space)
-            assert space.id is not None
-            space_id = space.id
-            first = await claim_delivery(session, space_id=space_id, key=key)
+        try:
+            async with self.ctx.db.unit() as session:
+                space = await ensure_space(session, ref=turn.channel.space)
+                assert space.id is not None
+                space_id = space.id
+                first = await claim_delivery(session, space_id=space_id, key=key)
+        except DATABASE_ERRORS:
+            log.warning("database unavailable while claiming %s", key, exc_info=True)
+            self.ctx.metrics.inc("prepbot_errors_total", kind="database")
+            await self._tell(turn, DATABASE_DOWN)
+            return
         if not first:
             log.info("dropping re-delivered action %s", key)
             return
@@ -149,16 +165,24 @@ class Prepbot:
         except UserError as exc:
             await turn.whisper(str(exc))
         except Exception as exc:
+            database = isinstance(exc, DBAPIError | SATimeoutError)
             log.exception("handler failed for %s", key)
-            self.ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+            self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else type(exc).__name__)
             await self._release(space_id, key)
-            try:
-                await turn.whisper(GENERIC_FAILURE)
-            except Exception:
-                log.exception("could not tell the member about the failure")
+            await self._tell(turn, DATABASE_DOWN if database else GENERIC_FAILURE)
+
+    async def _tell(self, turn: Turn, text: str) -> None:
+        try:
+            await turn.whisper(text)
+        except Exception:
+            log.exception("could not tell the member about the failure")
 
     async def _release(self, space_id: int, key: str) -> None:
-        async with self.ctx.db.unit() as session:
-            await session.execute(
-                delete(Delivery).where(Delivery.space_id == space_id, Delivery.key == key)  # type: ignore[arg-type]
-            )
+        """Forget the delivery claim so the platform's retry (or the member) can try again."""
+        try:
+            async with self.ctx.db.unit() as session:
+                await session.execute(
+                    delete(Delivery).where(Delivery.space_id == space_id, Delivery.key == key)  # type: ignore[arg-type]
+                )
+        except DATABASE_ERRORS:
+            log.warning("could not release delivery %s; the database is away", key)

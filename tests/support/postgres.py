@@ -69,6 +69,10 @@ class PostgresCluster:
             check=True,
             capture_output=True,
         )
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
@@ -88,7 +92,6 @@ class PostgresCluster:
             check=True,
             capture_output=True,
         )
-        return self
 
     def psql(self, sql: str, database: str = "postgres") -> None:
         subprocess.run(
@@ -116,6 +119,17 @@ class PostgresCluster:
         name = f"t_{uuid.uuid4().hex[:12]}"
         self.psql(f"CREATE DATABASE {name}")
         return f"postgresql+asyncpg://{self.user}@127.0.0.1:{self.port}/{name}"
+
+    def pause(self) -> None:
+        """Stop the server but keep its data: the database is away until ``resume()``."""
+        subprocess.run(
+            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"),
+            check=True,
+            capture_output=True,
+        )
+
+    def resume(self) -> None:
+        self.start_server()
 
     def stop(self) -> None:
         subprocess.run(
