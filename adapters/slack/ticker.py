@@ -1,35 +1,32 @@
-"""Scheduled work for the serve process: the scheduler module, or a plain tick loop.
+"""Scheduled work for the serve process: the APScheduler runner next to the Slack app.
 
-The core's ``tick`` is idempotent (every scheduled post is claimed by channel
-and local date before it is sent), so ticking every few seconds is safe on
-any number of replicas; it is the fallback while no ``scheduler.runner`` exists.
+It runs as a task of its own, started after the HTTP listener, so a catch-up
+that posts to many channels at start never delays ``/healthz`` or an ack.
+Exactly-once comes from the database, so every replica may run it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from bot.ports import ChatPort
 from bot.router import Prepbot
+from scheduler import runner
 
 log = logging.getLogger(__name__)
 
-TICK_S = 5.0
-
-
-async def tick_loop(bot: Prepbot, port: ChatPort, stop: asyncio.Event, *, every: float = TICK_S) -> None:
-    """Call ``bot.tick(port)`` now and every ``every`` seconds until ``stop`` is set."""
-    while not stop.is_set():
-        try:
-            await bot.tick(port)
-        except Exception:
-            log.exception("tick failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
-
 
 async def run_scheduler(bot: Prepbot, port: ChatPort, stop: asyncio.Event) -> None:
-    """Run scheduled work until ``stop`` is set."""
-    await tick_loop(bot, port, stop)
+    """Run the scheduler (catch-up, cron posts, periodic ticks) until ``stop`` is set."""
+    try:
+        handle = await runner.start(bot, port)
+    except Exception:
+        # The app keeps answering members; a restart retries the scheduler.
+        log.exception("the scheduler did not start; scheduled posts are paused")
+        await stop.wait()
+        return
+    try:
+        await stop.wait()
+    finally:
+        await handle.stop()

@@ -1,0 +1,99 @@
+"""``prepbot serve slack`` as an operator runs it: a real process, a fake Slack, SIGTERM to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.support.fake_slack import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[1]
+SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL")
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SLACK_VARS and not k.startswith("DISCORD_")}
+    env["PREPBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"
+    return env | extra
+
+
+async def _run(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env=env, cwd=ROOT, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return int(process.returncode or 0), err.decode()
+
+
+@pytest.mark.parametrize(
+    ("args", "given", "missing"),
+    [
+        ((), {}, "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET"),
+        ((), {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        (("--socket",), {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, "SLACK_APP_TOKEN"),
+    ],
+)
+async def test_missing_slack_settings_are_named_without_a_traceback(
+    tmp_path: Path, args: tuple[str, ...], given: dict[str, str], missing: str
+) -> None:
+    code, err = await _run("serve", "slack", *args, env=_env(tmp_path, **given))
+    assert code != 0
+    assert missing in err and "Traceback" not in err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_serve_answers_health_and_commands_then_stops_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    async with FakeSlack() as slack:
+        slack.add_user("U0ALICE", "alice")
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-serve",
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_API_URL=slack.api_url,
+            PREPBOT_HOST="127.0.0.1",
+            PREPBOT_PORT=str(port),
+        )
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot.cli", "serve", "slack"),
+            env=env,
+            cwd=ROOT,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            async with aiohttp.ClientSession() as http:
+                while True:
+                    try:
+                        async with http.get(f"{base}/healthz") as response:
+                            if response.status == 200:
+                                assert (await response.json())["status"] == "ok"
+                                break
+                    except aiohttp.ClientError:
+                        pass
+                    assert time.monotonic() < deadline, "no /healthz within 30 s"
+                    await asyncio.sleep(0.2)
+            slack.app_url = f"{base}/slack/events"
+            _, (status, _) = await slack.command("help", user="U0ALICE")
+            assert status == 200
+            [call] = await slack.wait_for(lambda: slack.sent("chat.postEphemeral"), timeout=5)
+            assert "prepbot helps your team" in call["text"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), timeout=40)
+        assert process.returncode == 0, err.decode()[-2000:]
+        assert (tmp_path / "serve.db").exists()
