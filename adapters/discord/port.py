@@ -10,7 +10,7 @@ from typing import Any, Literal
 import discord
 
 from adapters.discord.embeds import Page, render
-from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.render import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,12 @@ class DiscordPort:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    def _channel(self, channel_id: str) -> discord.PartialMessageable:
-        return self.client.get_partial_messageable(int(channel_id))
+    def _channel(self, channel_id: str, space: SpaceRef | None = None) -> discord.PartialMessageable:
+        guild_id = int(space.id) if space is not None and space.id.isdigit() else None
+        return self.client.get_partial_messageable(int(channel_id), guild_id=guild_id)
 
-    async def _send(self, channel_id: str, page: Page) -> discord.Message:
-        channel = self._channel(channel_id)
+    async def _send(self, channel_id: str, page: Page, space: SpaceRef | None) -> discord.Message:
+        channel = self._channel(channel_id, space)
         nonce = secrets.randbits(63)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + RETRY_FOR
@@ -54,27 +55,29 @@ class DiscordPort:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def _send_all(self, channel_id: str, message: OutboundMessage) -> discord.Message:
+    async def _send_all(
+        self, channel_id: str, message: OutboundMessage, space: SpaceRef | None = None
+    ) -> discord.Message:
         first: discord.Message | None = None
         for page in render(message):
-            sent = await self._send(channel_id, page)
+            sent = await self._send(channel_id, page, space)
             first = first or sent
         assert first is not None
         return first
 
     async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
         """Post to the channel; returns the first message when the content needed several."""
-        sent = await self._send_all(channel.id, message)
+        sent = await self._send_all(channel.id, message, channel.space)
         return MessageRef(channel=channel, id=str(sent.id))
 
     async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
         """Post in the thread opened on ``parent`` (a thread's id is its starter message's id)."""
         thread_id = parent.thread_root
         try:
-            sent = await self._send_all(thread_id, message)
+            sent = await self._send_all(thread_id, message, parent.channel.space)
         except discord.NotFound:
             await self.open_thread(MessageRef(parent.channel, thread_id), "Discussion")
-            sent = await self._send_all(thread_id, message)
+            sent = await self._send_all(thread_id, message, parent.channel.space)
         return MessageRef(channel=parent.channel, id=str(sent.id), thread_id=thread_id)
 
     async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
@@ -85,13 +88,15 @@ class DiscordPort:
     async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
         """Edit a message the bot posted in a channel or a thread (only the first page is kept)."""
         in_thread = ref.thread_id is not None and ref.thread_id != ref.id
-        channel = self._channel(ref.thread_id if in_thread and ref.thread_id else ref.channel.id)
+        target = ref.thread_id if in_thread and ref.thread_id else ref.channel.id
+        channel = self._channel(target, ref.channel.space)
         page = render(message)[0]
         await channel.get_partial_message(int(ref.id)).edit(**page.kwargs())
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         """Open the thread on ``parent``; one already there (ours or a member's) is the same thread."""
-        message = self._channel(parent.channel.id).get_partial_message(int(parent.id))
+        channel = self._channel(parent.channel.id, parent.channel.space)
+        message = channel.get_partial_message(int(parent.id))
         try:
             await message.create_thread(name=name[:100], auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as exc:

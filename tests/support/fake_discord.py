@@ -158,7 +158,8 @@ class FakeDiscord:
         ]
 
     def thread_posts(self, thread_id: str) -> list[dict[str, Any]]:
-        return [m for m in self.messages.values() if m["channel_id"] == thread_id]
+        """What the bot posted in a thread for everyone (a thread's id is its starter message's id)."""
+        return self.posts(thread_id)
 
     def whispers(self, name: str) -> list[dict[str, Any]]:
         """What only ``name`` sees: ephemeral answers and follow-ups, and DMs."""
