@@ -6,6 +6,7 @@ from sqlmodel import col
 
 from adapters.console.session import ConsoleSession
 from bot import quiz
+from bot.content import Library
 from bot.content_schema import MultipleChoice
 from bot.events import ButtonPressed
 from bot.services import quiz as practice
@@ -134,3 +135,12 @@ def test_long_choices_are_clipped_on_buttons_and_written_out_in_full() -> None:
     assert message.buttons[0].label.endswith("…")
     assert long.strip() in message.as_text()
     assert message.buttons[1].value == "t1|long|1"
+
+
+def test_every_answer_button_fits_a_100_character_custom_id(library: Library) -> None:
+    """Discord carries action and value in one custom_id; an over-long item id would break it."""
+    token = practice.token_for("a-long-delivery-id-" * 5)
+    for item in library.default.quiz_items():
+        if isinstance(item, MultipleChoice):
+            for button in practice.question_message(item, token=token, footer="f").buttons:
+                assert len(f"prep:{button.action}:{button.value}") <= 100, item.id

@@ -38,8 +38,12 @@ NEXT = {PRACTICE: "quiz.next", REVIEW: "review.next"}
 
 
 def token_for(delivery_id: str) -> str:
-    """A short presentation token: one per delivery, so a retried command cannot show two."""
-    return "t" + hashlib.sha256(delivery_id.encode()).hexdigest()[:15]
+    """A short presentation token: one per delivery, so a retried command cannot show two.
+
+    Short because it rides in every button's value, and Discord keeps action and
+    value in a 100-character ``custom_id``.
+    """
+    return "t" + hashlib.sha256(delivery_id.encode()).hexdigest()[:11]
 
 
 def practice_topics(pack: Pack) -> dict[str, list[MultipleChoice]]:
