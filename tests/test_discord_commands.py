@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.content import Library
+from bot.content_schema import MultipleChoice
+from bot.services.quiz import practice_topics
 from tests.support.discord_harness import Running, running_bot
+from tests.support.discord_payloads import buttons
 from tests.support.fake_discord import FakeDiscord
 
 
@@ -50,3 +53,71 @@ async def test_help_is_an_ephemeral_answer_to_the_interaction(app: Running) -> N
 async def test_the_intents_include_message_content(app: Running) -> None:
     message_content = 1 << 15
     assert all(shard.intents & message_content for shard in app.fake.shards)
+
+
+def custom_ids(message: dict) -> list[str]:
+    return [b["custom_id"] for b in buttons(message)]
+
+
+async def test_a_quiz_answered_by_button(app: Running, library: Library) -> None:
+    fake = app.fake
+    topic = next(iter(practice_topics(library.default)))
+    await app.send("INTERACTION_CREATE", fake.command("alice", "quiz", topic=topic))
+    question = (await fake.until(lambda: [m for m in fake.whispers("alice") if buttons(m)]))[0]
+    assert fake.posts() == [] and fake.whispers("bob") == []  # private practice
+    item = library.default.get(custom_ids(question)[0].split("|")[1])
+    assert isinstance(item, MultipleChoice)
+    right = next(c for c in custom_ids(question) if int(c.rsplit("|", 1)[1]) == item.answer_index)
+    assert all(len(b["label"]) <= 80 and len(b["custom_id"]) <= 100 for b in buttons(question))
+
+    click = fake.click("alice", question, right)
+    await app.send("INTERACTION_CREATE", click)
+    await app.send("INTERACTION_CREATE", click)  # a duplicated gateway event
+    await fake.until(lambda: fake.interactions[click["id"]].followups)
+    await app.settle()
+    record = fake.interactions[click["id"]]
+    assert record.callbacks == [{"type": 6}] and record.rejected == 1  # deferred update, once
+    (feedback,) = record.followups
+    assert feedback["flags"] & 64 and text_of(feedback).startswith("✅ Correct")
+
+    again = fake.click("alice", question, right)  # a second, real press of the same button
+    await app.send("INTERACTION_CREATE", again)
+    await fake.until(lambda: fake.interactions[again["id"]].followups)
+    assert "already answered" in text_of(fake.interactions[again["id"]].followups[0])
+
+
+async def test_a_wrong_answer_says_incorrect(app: Running, library: Library) -> None:
+    fake = app.fake
+    await app.send("INTERACTION_CREATE", fake.command("bob", "quiz"))
+    question = (await fake.until(lambda: [m for m in fake.whispers("bob") if buttons(m)]))[0]
+    item = library.default.get(custom_ids(question)[0].split("|")[1])
+    assert isinstance(item, MultipleChoice)
+    wrong = next(c for c in custom_ids(question) if int(c.rsplit("|", 1)[1]) != item.answer_index)
+    click = fake.click("bob", question, wrong)
+    await app.send("INTERACTION_CREATE", click)
+    followups = await fake.until(lambda: fake.interactions[click["id"]].followups)
+    assert text_of(followups[0]).startswith("❌ Incorrect")
+
+
+async def test_admin_commands_need_manage_server(app: Running) -> None:
+    fake = app.fake
+    await app.send("INTERACTION_CREATE", fake.command("bob", "prompt"))
+    refusal = await fake.until(lambda: fake.whispers("bob"))
+    assert "admins" in text_of(refusal[0]) and fake.posts() == []
+
+
+async def test_topic_autocomplete_offers_the_packs_topics(app: Running) -> None:
+    fake = app.fake
+    interaction = fake.autocomplete("alice", "quiz", focused="topic", topic="cult")
+    await app.send("INTERACTION_CREATE", interaction)
+    callbacks = await fake.until(lambda: fake.interactions[interaction["id"]].callbacks)
+    assert callbacks[0]["type"] == 8
+    assert [c["value"] for c in callbacks[0]["data"]["choices"]] == ["culture-values"]
+
+
+async def test_options_reach_the_core_in_the_contracts_order(app: Running) -> None:
+    fake = app.fake
+    command = fake.command("dana", "schedule", time="09:30", timezone="Europe/London", weekdays="mon-fri")
+    await app.send("INTERACTION_CREATE", command)
+    reply = await fake.until(lambda: fake.whispers("dana"))
+    assert "09:30" in text_of(reply[0]) and "Europe/London" in text_of(reply[0])

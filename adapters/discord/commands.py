@@ -42,7 +42,14 @@ def _zones() -> tuple[str, ...]:
 
 def build_group(run: Runner, library: Library) -> app_commands.Group:
     """The ``/prep`` group; ``run(interaction, name, args)`` does the work for every sub-command."""
-    group = app_commands.Group(name="prep", description="Interview prep with your team.", guild_only=True)
+    # Servers only (every row belongs to a guild); installed to servers, not to users.
+    group = app_commands.Group(
+        name="prep",
+        description="Interview prep with your team.",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+        allowed_installs=app_commands.AppInstallationType(guild=True),
+    )
 
     async def topics(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         needle = current.casefold()

@@ -79,12 +79,15 @@ async def running_bot(
         try:
             async with client:
                 runner = asyncio.create_task(client.start(TOKEN))
-                ready = asyncio.create_task(client.wait_until_ready())
+                # Not wait_until_ready: discord.py waits guild_ready_timeout (2 s) for more
+                # guilds after the last GUILD_CREATE, while events are already handled.
+                guild_id = int(fake.guild_id)
+                ready = asyncio.create_task(fake.until(lambda: client.get_guild(guild_id), timeout=30))
                 done, _ = await asyncio.wait({runner, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
                 ready.cancel()
                 if runner in done:
                     runner.result()  # raise what stopped the client
-                assert ready in done, "the client never became ready"
+                assert ready in done, "the client never received its guild"
                 try:
                     yield Running(fake, client, bot, clock)
                 finally:
