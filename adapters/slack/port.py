@@ -141,17 +141,25 @@ class SlackPort:
         return MessageRef(channel=parent.channel, id=first, thread_id=root)
 
     async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
-        """An ephemeral message; through the response_url when the bot cannot post in the channel."""
+        """An ephemeral message in the channel.
+
+        When Slack cannot show one there (the bot is not in the channel, or the
+        member left it), the answer goes through the command's response_url, or
+        else as a direct message: private either way, never lost.
+        """
         for part in render(message):
             try:
                 await self.client.chat_postEphemeral(
                     channel=channel.id, user=member.id, text=part.text, blocks=part.blocks
                 )
             except SlackApiError as exc:
-                error = str(exc.response.get("error", ""))
-                if not self._can_respond(member.id) or error not in EPHEMERAL_FALLBACK_ERRORS:
+                if str(exc.response.get("error", "")) not in EPHEMERAL_FALLBACK_ERRORS:
                     raise
-                await self._respond(part, replace_original=False)
+                if self._can_respond(member.id):
+                    await self._respond(part, replace_original=False)
+                else:
+                    opened = await self.client.conversations_open(users=member.id)
+                    await self._send(str(opened["channel"]["id"]), part)
 
     async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
         """Replace a message's content (an ephemeral one through the click's response_url)."""

@@ -201,6 +201,8 @@ class FakeSlack:
                     "profile": {"display_name": user.name, "real_name": user.name.title()},
                 },
             }
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).removeprefix("U")}}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
         return {"ok": False, "error": "unknown_method"}
