@@ -100,6 +100,9 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
         self.port = 0
+        # Socket Mode: the app's open WebSocket, and the acks it sent back.
+        self.socket: web.WebSocketResponse | None = None
+        self.socket_acks: list[dict[str, Any]] = []
 
     # --- lifecycle ------------------------------------------------------------
     async def __aenter__(self) -> FakeSlack:
@@ -107,6 +110,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk GETs users.info
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -201,6 +205,8 @@ class FakeSlack:
                     "profile": {"display_name": user.name, "real_name": user.name.title()},
                 },
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).removeprefix("U")}}
         if method == "views.publish":
@@ -210,6 +216,32 @@ class FakeSlack:
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append({"url": str(request.url), **json.loads(await request.read())})
         return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return ws
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any], *, retry: int = 0) -> str:
+        """Send a Socket Mode envelope (``slash_commands``, ``interactive``, ``events_api``)."""
+        assert self.socket is not None, "the app has not connected over Socket Mode"
+        envelope_id = uuid.uuid4().hex
+        await self.socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry,
+                "retry_reason": "timeout" if retry else "",
+            }
+        )
+        return envelope_id
 
     # --- what tests look at ---------------------------------------------------
     def sent(self, method: str, **match: Any) -> list[ApiCall]:
