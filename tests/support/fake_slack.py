@@ -90,6 +90,8 @@ class FakeSlack:
     users: dict[str, SlackUser] = field(default_factory=dict)
     # Channels where chat.postEphemeral fails as when the bot is not a member.
     ephemeral_fails_in: set[str] = field(default_factory=set)
+    # Seconds each Web API method takes to answer (a slow Slack).
+    delays: dict[str, float] = field(default_factory=dict)
     calls: list[ApiCall] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     app_url: str = ""
@@ -147,6 +149,8 @@ class FakeSlack:
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         if method == "chat.postMessage" and self._over_rate(token):
             self.calls.append(ApiCall(method, args, status=429))
             return web.json_response(
