@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import BY_NAME
-from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.events import ButtonPressed, CommandInvoked, Event, MessageDeleted, MessageEdited, MessagePosted
 from bot.ports import ChatPort
 from bot.render import OutboundMessage
@@ -74,6 +75,7 @@ class Prepbot:
         self._buttons: dict[str, ButtonHandler] = {}
         self._messages: list[MessageHandler] = []
         self._ticks: list[TickHandler] = []
+        self._space_ids: dict[tuple[str, str], int] = {}
 
     def command(self, name: str, handler: CommandHandler) -> None:
         if name not in BY_NAME:
@@ -148,9 +150,7 @@ class Prepbot:
         """Run an action unless this delivery was already handled; release the claim on failure."""
         try:
             async with self.ctx.db.unit() as session:
-                space = await ensure_space(session, ref=turn.channel.space)
-                assert space.id is not None
-                space_id = space.id
+                space_id = await self._space_id(session, turn.channel.space)
                 first = await claim_delivery(session, space_id=space_id, key=key)
         except DATABASE_ERRORS:
             log.warning("database unavailable while claiming %s", key, exc_info=True)
@@ -170,6 +170,15 @@ class Prepbot:
             self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else type(exc).__name__)
             await self._release(space_id, key)
             await self._tell(turn, DATABASE_DOWN if database else GENERIC_FAILURE)
+
+    async def _space_id(self, session: AsyncSession, ref: SpaceRef) -> int:
+        """The space's row id; remembered, since spaces are never deleted or renumbered."""
+        key = (ref.platform, ref.id)
+        if key not in self._space_ids:
+            space = await ensure_space(session, ref=ref)
+            assert space.id is not None
+            self._space_ids[key] = space.id
+        return self._space_ids[key]
 
     async def _tell(self, turn: Turn, text: str) -> None:
         try:

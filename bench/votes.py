@@ -1,0 +1,232 @@
+"""Votes per second through the vote service and the router, against raw SQL inserts of the same rows."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiosqlite
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bench.common import Result
+from bot.clock import SystemClock
+from bot.content import load_library, shipped_content_root
+from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
+from bot.events import ButtonPressed
+from bot.features import build_bot
+from bot.render import OutboundMessage
+from bot.services.context import ServiceContext
+from bot.services.votes import cast
+from bot.settings import Settings
+from bot.store.engine import Database
+from bot.store.migrate import upgrade
+from tests.support.postgres import PostgresCluster
+
+ANSWERS = 100
+VOTERS = 400
+VOTES = 4_000
+CONCURRENCY = 16
+SPACE = SpaceRef("slack", "T1", "bench")
+CHANNEL = ChannelRef(SPACE, "C1", "bench")
+
+
+class NullPort:
+    """A platform that accepts everything instantly, so only prepbot's own work is timed."""
+
+    async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
+        return MessageRef(channel, "0")
+
+    async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
+        return parent
+
+    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
+        return None
+
+    async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
+        return None
+
+    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
+        return parent
+
+
+def _pairs(offset: int) -> list[tuple[int, int]]:
+    """VOTES distinct (answer id, voter member id) pairs; voters never vote for themselves."""
+    pairs = [(a, ANSWERS + 1 + v) for a in range(1, ANSWERS + 1) for v in range(VOTERS)]
+    random.Random(offset).shuffle(pairs)
+    return pairs[:VOTES]
+
+
+async def _seed(db: Database) -> None:
+    """One space, one open prompt, ANSWERS answers by their own authors, VOTERS voters."""
+    async with db.unit() as s:
+        await s.execute(
+            text(
+                "INSERT INTO space (id, platform, external_id, name, created_at) "
+                "VALUES (1, 'slack', 'T1', 'bench', CURRENT_TIMESTAMP)"
+            )
+        )
+        await s.execute(
+            text(
+                "INSERT INTO channel (id, space_id, external_id, name, timezone, weekdays, pack_id, "
+                "reminders, created_at) VALUES (1, 1, 'C1', 'bench', 'UTC', '0,1,2,3,4,5,6', '', "
+                "false, CURRENT_TIMESTAMP)"
+            )
+        )
+        for m in range(1, ANSWERS + VOTERS + 1):
+            await s.execute(
+                text(
+                    "INSERT INTO member (id, space_id, external_id, display_name, created_at) "
+                    "VALUES (:id, 1, :ext, :name, CURRENT_TIMESTAMP)"
+                ),
+                {"id": m, "ext": f"U{m}", "name": f"member{m}"},
+            )
+        for prompt_id, status in ((1, "open"), (2, "open"), (3, "open")):
+            await s.execute(
+                text(
+                    "INSERT INTO promptpost (id, space_id, channel_id, scenario_id, status, message_id, "
+                    "reason, attempts, created_at, posted_at) VALUES (:id, 1, 1, 'x', :status, :msg, "
+                    "'', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": prompt_id, "status": status, "msg": f"{prompt_id}.0"},
+            )
+        answer_id = 0
+        for prompt_id in (1, 2, 3):
+            for a in range(1, ANSWERS + 1):
+                answer_id += 1
+                await s.execute(
+                    text(
+                        "INSERT INTO answer (id, space_id, prompt_id, member_id, created_at) "
+                        "VALUES (:id, 1, :p, :m, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": answer_id, "p": prompt_id, "m": a},
+                )
+                await s.execute(
+                    text(
+                        "INSERT INTO answerpart (answer_id, prompt_id, message_id, text, created_at, "
+                        "updated_at) VALUES (:id, :p, :msg, 'an answer', CURRENT_TIMESTAMP, "
+                        "CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": answer_id, "p": prompt_id, "msg": f"r{answer_id}"},
+                )
+
+
+async def _rate(jobs: list[Callable[[], Awaitable[object]]]) -> float:
+    """Votes per second with CONCURRENCY workers draining ``jobs``."""
+    queue = list(reversed(jobs))
+
+    async def worker() -> None:
+        while queue:
+            await queue.pop()()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return len(jobs) / (time.perf_counter() - start)
+
+
+async def _raw_rate(url: str) -> float:
+    """The baseline: the same rows inserted with plain SQL on the bare driver, one transaction each."""
+    pairs = _pairs(3)
+    sql = (
+        "INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, created_at) "
+        "VALUES ({}, {}, {}, {}, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING"
+    )
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        conns = [await aiosqlite.connect(parsed.database or "", timeout=30) for _ in range(CONCURRENCY)]
+        for conn in conns:
+            await conn.execute("PRAGMA busy_timeout=30000")
+        free = list(conns)
+
+        def job_sqlite(answer: int, voter: int) -> Callable[[], Awaitable[object]]:
+            async def run() -> None:
+                conn = free.pop()
+                try:
+                    await conn.execute("BEGIN IMMEDIATE")
+                    await conn.execute(sql.format("?", "?", "?", "?"), (1, 3, 2 * ANSWERS + answer, voter))
+                    await conn.commit()
+                finally:
+                    free.append(conn)
+
+            return run
+
+        rate = await _rate([job_sqlite(a, v) for a, v in pairs])
+        for conn in conns:
+            await conn.close()
+        return rate
+    pool = await asyncpg.create_pool(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        database=parsed.database,
+        min_size=CONCURRENCY,
+        max_size=CONCURRENCY,
+    )
+
+    def job_pg(answer: int, voter: int) -> Callable[[], Awaitable[object]]:
+        async def run() -> None:
+            async with pool.acquire() as conn:
+                await conn.execute(sql.format("$1", "$2", "$3", "$4"), 1, 3, 2 * ANSWERS + answer, voter)
+
+        return run
+
+    rate = await _rate([job_pg(a, v) for a, v in pairs])
+    await pool.close()
+    return rate
+
+
+async def _compare(url: str, backend: str) -> list[Result]:
+    db = Database(url)
+    await upgrade(db)
+    await _seed(db)
+    ctx = ServiceContext(
+        db=db, library=load_library([shipped_content_root()]), clock=SystemClock(), settings=Settings()
+    )
+    bot = build_bot(ctx)
+    port = NullPort()
+    service = await _rate(
+        [(lambda a=a, v=v: cast(db, prompt_id=1, answer_id=a, voter_id=v)) for a, v in _pairs(1)]
+    )
+
+    def press(n: int, answer: int, voter: int) -> Callable[[], Awaitable[object]]:
+        member = MemberRef(SPACE, f"U{voter}", f"member{voter}")
+        event = ButtonPressed(f"bench-{n}", CHANNEL, member, "prompt.vote", f"2:{ANSWERS + answer}")
+        return lambda: bot.handle(event, port)
+
+    routed = await _rate([press(n, a, v) for n, (a, v) in enumerate(_pairs(2))])
+    raw = await _raw_rate(url)
+    async with db.unit() as s:
+        counts = (
+            await s.execute(text("SELECT prompt_id, COUNT(*) FROM vote GROUP BY prompt_id ORDER BY 1"))
+        ).all()
+    await db.dispose()
+    note = "votes stored per prompt: " + ", ".join(f"{p}:{n}" for p, n in counts)
+    return [
+        Result(
+            f"votes/s via the vote service ({backend})", service, raw, "/s", higher_is_better=True, note=note
+        ),
+        Result(
+            f"votes/s via a button press, router included ({backend})",
+            routed,
+            raw,
+            "/s",
+            higher_is_better=True,
+        ),
+    ]
+
+
+async def run() -> list[Result]:
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="prepbot-bench-") as folder:
+        results += await _compare(f"sqlite+aiosqlite:///{Path(folder) / 'votes.db'}", "sqlite")
+    cluster = PostgresCluster().start()
+    try:
+        results += await _compare(cluster.new_database(), "postgresql")
+    finally:
+        cluster.stop()
+    return results
