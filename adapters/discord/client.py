@@ -77,15 +77,20 @@ class Handler:
         """Wait for handlers in progress (the work a member is waiting on) before closing."""
         await asyncio.wait_for(self._idle.wait(), timeout)
 
-    @staticmethod
-    async def _ack(step: Awaitable[Any], interaction: discord.Interaction[Any]) -> bool:
+    async def _ack(self, step: Awaitable[Any], interaction: discord.Interaction[Any]) -> bool:
+        metrics = self.bot.ctx.metrics
         try:
             await step
-            return True
         except discord.HTTPException as exc:
             # 40060: a duplicated INTERACTION_CREATE; the core drops it by its id.
             log.info("interaction %s not acknowledged (%s %s)", interaction.id, exc.status, exc.code)
+            metrics.inc("prepbot_errors_total", kind=f"discord_ack_{exc.code or exc.status}")
             return False
+        # Discord's 3-second clock starts when it sends the interaction (its snowflake time).
+        metrics.observe(
+            "prepbot_ack_seconds", max(0.0, (discord.utils.utcnow() - interaction.created_at).total_seconds())
+        )
+        return True
 
     # --- who and where -----------------------------------------------------
     def _space(self, guild_id: int) -> SpaceRef:

@@ -24,7 +24,9 @@ from discord import app_commands
 import scheduler.runner
 from adapters.discord.client import PrepClient, ShardedPrepClient
 from adapters.discord.commands import build_group
+from adapters.discord.health import health_app, listening
 from adapters.discord.port import DiscordPort
+from bot.logs import configure
 from bot.router import Prepbot
 from bot.runtime import load_content, running_core
 from bot.settings import Settings
@@ -70,25 +72,19 @@ async def run_scheduler(bot: Prepbot, client: discord.Client) -> None:
         await handle.stop()
 
 
-def _configure_logging(settings: Settings) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-
-
 async def serve(settings: Settings, *, migrate: bool = True) -> int:
     """Run the bot until SIGINT/SIGTERM; returns the process exit code."""
     token = settings.discord_bot_token
     if not token:
         _fail(NO_TOKEN)
         return 2
-    _configure_logging(settings)
+    configure(json_lines=settings.log_json, level=settings.log_level)
     apply_endpoints(settings)
     try:
         async with running_core(settings, migrate=migrate) as bot:
             client = build_client(bot, settings, sync_on_start=True)
-            async with client:
+            async with client, listening(health_app(bot, client), settings.host, settings.port) as port:
+                log.info("health and metrics on %s:%s", settings.host, port)
                 loop = asyncio.get_running_loop()
                 for signum in (signal.SIGINT, signal.SIGTERM):
                     with contextlib.suppress(NotImplementedError, RuntimeError):
