@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from sqlmodel import col
+from sqlmodel import col, select
 
 from adapters.console.chat import Sent
 from adapters.console.session import ConsoleSession
 from bot import quiz
 from bot.events import ButtonPressed, MessagePosted
-from bot.services import challenge
+from bot.services import challenge, challenge_rounds
 from bot.store.models import Challenge, ChallengeRound, PointEvent, QuizAttempt, ReviewCard
 from tests.support.quizplay import button_number, count, item_of, points_sum, question, smallest_mcq_topic
 
@@ -179,3 +179,15 @@ async def test_bad_arguments_get_a_private_usage(session: ConsoleSession) -> Non
     sent = await session.push("alice: /prep challenge astrology")
     assert sent[0].visible_to == "alice" and "Topics with quiz questions" in sent[0].text
     assert await count(session.bot.ctx.db, Challenge) == 0
+
+
+async def test_a_win_after_a_stop_opens_no_new_round(session: ConsoleSession) -> None:
+    shown = await start(session, rounds=3)
+    ctx = session.bot.ctx
+    async with ctx.db.unit() as s:
+        rnd = (await s.execute(select(ChallengeRound))).scalars().one()
+        running = (await s.execute(select(Challenge))).scalars().one()
+    await session.push("alice: /prep challenge stop")
+    await challenge_rounds.next_step(ctx, session.chat, shown.ref.channel, running, rnd, "🏆 late")
+    assert await count(ctx.db, ChallengeRound) == 1
+    assert len(posts(session, "Challenge over")) == 1

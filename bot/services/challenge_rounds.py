@@ -151,7 +151,10 @@ async def next_step(
     now = ctx.clock.now()
     nxt, ended = None, False
     async with ctx.db.unit() as session:
-        if rnd.round_no >= challenge.rounds or stop_reason is not None:
+        fresh = await store.get(session, challenge_id=challenge.id)
+        if fresh is None or fresh.active_slot is None:
+            pass  # stopped meanwhile: the stop posted the standings; only this round's summary is left
+        elif rnd.round_no >= challenge.rounds or stop_reason is not None:
             ended = await store.finish(session, challenge_id=challenge.id, at=now)
         else:
             used = [r.item_id for r in await store.rounds_of(session, challenge_id=challenge.id)]
