@@ -70,6 +70,19 @@ async def test_serve_with_a_rejected_token_says_so(tmp_path: Path, fake: FakeDis
     assert "rejected DISCORD_BOT_TOKEN" in err.decode() and "Traceback" not in err.decode()
 
 
+async def test_serve_without_the_message_content_intent_says_how_to_enable_it(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    fake.message_content_allowed = False
+    env = environment(
+        tmp_path, DISCORD_BOT_TOKEN=TOKEN, DISCORD_API_URL=fake.api_url, DISCORD_GATEWAY_URL=fake.gateway_url
+    )
+    process = await prepbot("serve", "discord", env=env)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert "Message Content" in err.decode() and "Traceback" not in err.decode()
+
+
 async def test_serve_connects_registers_answers_and_stops_cleanly(tmp_path: Path, fake: FakeDiscord) -> None:
     port = free_port()
     env = environment(

@@ -35,6 +35,7 @@ from tests.support.discord_payloads import (
 )
 
 TOKEN = "fake-bot-token"
+MESSAGE_CONTENT = 1 << 15
 
 
 @dataclass
@@ -89,6 +90,7 @@ class FakeDiscord:
         self.requests: list[tuple[str, str]] = []
         self.shards: list[Shard] = []
         self.identified = asyncio.Event()
+        self.message_content_allowed = True  # the portal's privileged-intent switch
         self.posts_per_second: float | None = None
         self.fail_after_create = 0
         self.rate_limited = 0
@@ -228,6 +230,9 @@ class FakeDiscord:
             return
         shard.shard = tuple(identify.get("shard") or (0, 1))  # type: ignore[assignment]
         shard.intents = identify["intents"]
+        if shard.intents & MESSAGE_CONTENT and not self.message_content_allowed:
+            await shard.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
         mine = (int(self.guild_id) >> 22) % shard.shard[1] == shard.shard[0]
         ready = fixture(
             "ready",
