@@ -1,14 +1,14 @@
 """Daily-prompt schedules: parsing ``HH:MM [Area/City] [weekdays]`` and finding fire times.
 
 Pure functions, no I/O. A schedule is a wall-clock time in an IANA zone on some
-weekdays. Daylight-saving changes are resolved the way APScheduler's
-``CronTrigger`` resolves them, so the database claim and the trigger agree:
+weekdays. Daylight-saving changes give exactly one instant per local date:
 
-- a time that does not exist that day (the spring-forward gap) fires at the same
-  instant it would have had on the old offset, i.e. shifted forward by the gap;
-- a time that happens twice (the fall-back overlap) fires at its first occurrence.
-
-Either way there is exactly one instant per local date: nothing skipped, nothing doubled.
+- a time that does not exist that day (the spring-forward gap) happens at the
+  instant it would have had on the old offset, i.e. shifted forward by the gap,
+  which is also when APScheduler's ``CronTrigger`` fires it;
+- a time that happens twice (the fall-back overlap) counts at its first occurrence.
+  ``CronTrigger`` fires at both; the second finds that local date already claimed
+  in the database and posts nothing.
 """
 
 from __future__ import annotations

@@ -251,9 +251,10 @@ async def by_thread(
 
 
 async def latest_open(session: AsyncSession, *, channel_id: int) -> PromptPost | None:
+    """The channel's latest prompt still taking votes (or whose digest failed to send)."""
     stmt = (
         select(PromptPost)
-        .where(col(PromptPost.channel_id) == channel_id, col(PromptPost.status) == OPEN)
+        .where(col(PromptPost.channel_id) == channel_id, col(PromptPost.status).in_([OPEN, REVEALING]))
         .order_by(col(PromptPost.posted_at).desc(), col(PromptPost.id).desc())
     )
     return await scalar_first(session, stmt)
