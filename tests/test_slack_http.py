@@ -133,7 +133,7 @@ async def test_a_failing_dispatch_is_a_short_503_not_a_traceback(ctx: ServiceCon
         async def broken(*args: object, **kwargs: object) -> None:
             raise RuntimeError("boom")
 
-        app.bolt.async_dispatch = broken  # type: ignore[method-assign]
+        app.bolt.async_dispatch = broken  # type: ignore[method-assign,assignment]
         status, text = await fake.deliver(_command_body(), FORM)
         assert status == 503 and "boom" not in text and "Traceback" not in text
 

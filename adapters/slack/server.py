@@ -23,11 +23,12 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from adapters.slack.app import SlackApp
 from adapters.slack.guard import MAX_BODY_BYTES, Rejected, parse, verify
 from adapters.slack.port import make_client
-from adapters.slack.ticker import run_scheduler
 from bot.logs import configure
+from bot.ports import ChatPort
 from bot.router import Prepbot
 from bot.runtime import running_core
 from bot.settings import Settings
+from scheduler import runner
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,26 @@ async def listening(app: web.Application, host: str, port: int) -> AsyncIterator
         yield int(bound)
     finally:
         await runner.cleanup()
+
+
+async def run_scheduler(bot: Prepbot, port: ChatPort, stop: asyncio.Event) -> None:
+    """The APScheduler runner (catch-up, cron posts, periodic ticks) until ``stop`` is set.
+
+    A task of its own, started after the listener, so a catch-up posting to many
+    channels never delays ``/healthz`` or an ack. Exactly-once comes from the
+    database, so every replica may run it.
+    """
+    try:
+        handle = await runner.start(bot, port)
+    except Exception:
+        # The app keeps answering members; a restart retries the scheduler.
+        log.exception("the scheduler did not start; scheduled posts are paused")
+        await stop.wait()
+        return
+    try:
+        await stop.wait()
+    finally:
+        await handle.stop()
 
 
 async def run_slack(bot: Prepbot, settings: Settings, *, socket: bool, stop: asyncio.Event) -> None:
