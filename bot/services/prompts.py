@@ -41,9 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BALLOT_ACTION = "prompt.ballot"
-# Long enough for a send that waits out a 429, short enough that a restart after a
-# crash mid-send retries the post within a minute or so.
-SEND_LEASE = dt.timedelta(seconds=60)
+# Long enough for one send that waits out a 429, short enough that after a crash
+# mid-send the next process retries the post within about 40 s (lease + one tick).
+SEND_LEASE = dt.timedelta(seconds=30)
 # By default voting closes just before the next scheduled post, so the digest of
 # yesterday's scenario lands before today's; never sooner than an hour after posting.
 REVEAL_MARGIN = dt.timedelta(minutes=5)
