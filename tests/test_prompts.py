@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import random
 
+import pytest
 from sqlmodel import col, select
 
 from adapters.console.chat import ConsoleChat, Sent
@@ -100,23 +101,47 @@ async def test_posts_at_its_minute_never_before_and_only_once(
     assert (row.status, row.local_date, row.message_id) == ("open", dt.date(2026, 1, 5), post.ref.id)
 
 
-async def test_dst_week_in_new_york_posts_each_local_morning_at_the_right_instant(
-    session: ConsoleSession, clock: ManualClock, db: Database
+def _at(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (  # New York springs forward on 8 March 2026 at 02:00: EST (UTC-5) → EDT (UTC-4)
+            "09:30 America/New_York",
+            {6: _at(2026, 3, 6, 14, 30), 7: _at(2026, 3, 7, 14, 30), 8: _at(2026, 3, 8, 13, 30)},
+        ),
+        (  # New York falls back on 1 November 2026: EDT → EST
+            "09:30 America/New_York",
+            {31: _at(2026, 10, 31, 13, 30), 1: _at(2026, 11, 1, 14, 30), 2: _at(2026, 11, 2, 14, 30)},
+        ),
+        (  # London springs forward on 29 March 2026 at 01:00: GMT → BST (UTC+1)
+            "08:00 Europe/London",
+            {28: _at(2026, 3, 28, 8, 0), 29: _at(2026, 3, 29, 7, 0), 30: _at(2026, 3, 30, 7, 0)},
+        ),
+        (  # London falls back on 25 October 2026; 01:30 happens twice and posts once, at the first
+            "01:30 Europe/London",
+            {24: _at(2026, 10, 24, 0, 30), 25: _at(2026, 10, 25, 0, 30), 26: _at(2026, 10, 26, 1, 30)},
+        ),
+    ],
+    ids=["new-york-march", "new-york-november", "london-march", "london-october-overlap"],
+)
+async def test_dst_changes_post_each_local_day_once_at_the_right_instant(
+    session: ConsoleSession, clock: ManualClock, db: Database, spec: str, expected: dict[int, dt.datetime]
 ) -> None:
-    clock.set(dt.datetime(2026, 3, 6, 12, 0, tzinfo=UTC))
-    await schedule(session, "09:30 America/New_York")
-    expected = {
-        dt.date(2026, 3, 6): dt.datetime(2026, 3, 6, 14, 30, tzinfo=UTC),  # EST
-        dt.date(2026, 3, 7): dt.datetime(2026, 3, 7, 14, 30, tzinfo=UTC),
-        dt.date(2026, 3, 8): dt.datetime(2026, 3, 8, 13, 30, tzinfo=UTC),  # EDT from 02:00
-        dt.date(2026, 3, 9): dt.datetime(2026, 3, 9, 13, 30, tzinfo=UTC),
-    }
+    first = min(expected.values())
+    clock.set(first - dt.timedelta(hours=12))
+    await schedule(session, spec)
     for instant in expected.values():
         clock.set(instant - dt.timedelta(seconds=1))
         await session.push("tick")
         clock.set(instant)
         await session.push("tick")
-    posted = {r.local_date: r.posted_at for r in await rows(db)}
+        # An hour later (on a fall-back night, the same wall-clock time again) nothing more posts.
+        clock.set(instant + dt.timedelta(hours=1))
+        await session.push("tick")
+    posted = {r.local_date.day: r.posted_at for r in await rows(db) if r.local_date}
     assert posted == expected
 
 
