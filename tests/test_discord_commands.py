@@ -121,3 +121,39 @@ async def test_options_reach_the_core_in_the_contracts_order(app: Running) -> No
     await app.send("INTERACTION_CREATE", command)
     reply = await fake.until(lambda: fake.whispers("dana"))
     assert "09:30" in text_of(reply[0]) and "Europe/London" in text_of(reply[0])
+
+
+async def test_a_challenge_is_public_and_takes_typed_answers_in_the_channel(
+    app: Running, library: Library
+) -> None:
+    fake = app.fake
+    topic = next(iter(practice_topics(library.default)))
+    await app.send("INTERACTION_CREATE", fake.command("alice", "challenge", topic=topic, rounds=1))
+    question = (await fake.until(lambda: [p for p in fake.posts() if buttons(p)]))[0]
+    assert question["content"].startswith("Round 1/1")
+    item = library.default.get(custom_ids(question)[0].split("|")[1])
+    assert isinstance(item, MultipleChoice)
+    letter = "ABCDEFGH"[item.answer_index]
+    typed = fake.member_message("bob", fake.general, letter)
+    await app.send("MESSAGE_CREATE", typed)
+    await app.send("MESSAGE_CREATE", typed)  # duplicated: still one win
+    await fake.until(lambda: len(fake.posts()) > 2)
+    await app.settle()
+    later = [text_of(p) for p in fake.posts()[fake.posts().index(question) + 1 :]]
+    assert later[0].startswith("🏆 Bob got it") and sum("got it" in t for t in later) == 1
+
+    seen = len(fake.posts()) + len(fake.whispers("carol"))
+    await app.send("INTERACTION_CREATE", fake.command("carol", "leaderboard", period="week"))
+    await fake.until(lambda: len(fake.posts()) + len(fake.whispers("carol")) > seen)
+    board = (fake.posts() + fake.whispers("carol"))[-1]
+    assert "Bob" in text_of(board) and "15" in text_of(board)
+
+
+async def test_a_public_command_leaves_no_thinking_placeholder(app: Running) -> None:
+    fake = app.fake
+    command = fake.command("dana", "prompt")
+    await app.send("INTERACTION_CREATE", command)
+    await fake.until(lambda: [p for p in fake.posts() if buttons(p)])
+    await app.settle()
+    original = fake.interactions[command["id"]].original
+    assert original is not None and original["id"] in fake.deleted  # the ephemeral "thinking…" is gone
