@@ -98,7 +98,9 @@ def answer_modal(thread_id: str) -> discord.ui.Modal:
     Its ``custom_id`` names the thread, and the submit is handled from the raw
     interaction (``on_interaction``), so an answer typed across a restart still counts.
     """
-    modal = discord.ui.Modal(title="Your answer", custom_id=f"{ANSWER_MODAL_PREFIX}{thread_id}", timeout=None)
+    # discord.py keeps a sent Modal in memory until it times out; ours only needs to be
+    # forgotten eventually, since the submit is matched by custom_id, not by this object.
+    modal = discord.ui.Modal(title="Your answer", custom_id=f"{ANSWER_MODAL_PREFIX}{thread_id}", timeout=900)
     modal.add_item(
         discord.ui.TextInput(
             label="Answer the scenario",
