@@ -118,3 +118,24 @@ async def test_large_messages_are_split_within_discords_limits() -> None:
 async def test_a_button_value_too_long_for_a_custom_id_is_refused() -> None:
     with pytest.raises(ValueError, match="100-character"):
         render(OutboundMessage(text="t", buttons=(Button("b", "quiz.answer", value="v" * 100),)))
+
+
+async def test_a_thread_already_open_on_the_post_is_the_same_thread(app: Running) -> None:
+    fake = app.fake
+    port = DiscordPort(app.client)
+    post = await port.post(channel(fake, fake.general), OutboundMessage(text="scenario"))
+    first = await port.open_thread(post, "Scenario")
+    again = await port.open_thread(post, "Scenario")  # Discord answers 160004 this time
+    assert first == again and first.thread_id == post.id
+    assert list(fake.threads()) == [post.id]
+    reply = await port.reply_in_thread(post, OutboundMessage(text="digest"))
+    assert reply.thread_id == post.id and [p["content"] for p in fake.thread_posts(post.id)] == ["digest"]
+
+
+async def test_a_reply_opens_the_thread_when_none_is_open_yet(app: Running) -> None:
+    fake = app.fake
+    port = DiscordPort(app.client)
+    post = await port.post(channel(fake, fake.general), OutboundMessage(text="scenario"))
+    reply = await port.reply_in_thread(post, OutboundMessage(text="digest"))
+    assert post.id in fake.threads() and reply.thread_id == post.id
+    assert [p["content"] for p in fake.thread_posts(post.id)] == ["digest"]

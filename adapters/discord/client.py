@@ -155,7 +155,8 @@ class Handler:
             await port.finish()
 
     async def on_button(self, interaction: discord.Interaction[Any], action: str, value: str) -> None:
-        if interaction.guild_id is None:
+        if interaction.guild_id is None:  # a button on a DM whisper: no server to act in
+            await self._ack(interaction.response.send_message(GUILD_ONLY, ephemeral=True), interaction)
             return
         if action == ANSWER_ACTION and interaction.message is not None:
             # A modal must be the first answer to the click, so it cannot be deferred.
