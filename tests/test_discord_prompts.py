@@ -170,3 +170,18 @@ async def test_bots_and_messages_outside_prompt_threads_are_not_answers(app: Run
     await app.settle()
     whispers = await press(app, "dana", post, "Vote")
     assert "No answers from others yet" in text_of(whispers[0])
+
+
+async def test_buttons_keep_working_after_a_restart(
+    fake: FakeDiscord, tmp_path: Path, library: Library
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'restart.db'}"
+    async with running_bot(fake, url, library) as first:
+        post = await post_prompt(first)
+        await answer(first, "alice", post["id"], "Written before the restart.")
+        await first.settle()
+    async with running_bot(fake, url, library) as second:  # a new process: no views in memory
+        (ballot,) = await press(second, "bob", post, "Vote")
+        assert "Written before the restart." in text_of(ballot)
+        (recorded,) = await press(second, "bob", ballot, "Written before")
+        assert "recorded" in text_of(recorded)
