@@ -86,6 +86,9 @@ class SlackApp:
                 log.warning("auth.test failed (%s); own posts are recognised by bot_id only", exc)
         return self._identity or {}
 
+    async def _refresh_identity(self) -> None:
+        await self.identity()
+
     def _authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
         """Bolt's ``authorize``: our token, and the bot's ids so bolt can drop its own events.
 
@@ -94,7 +97,11 @@ class SlackApp:
         """
 
         async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-            me = await self.identity()
+            # Never wait for auth.test here: this runs before the ack. Until it has
+            # answered (it is asked at start), a refresh runs in the background.
+            if self._identity is None:
+                self.spawn(self._refresh_identity())
+            me = self._identity or {}
             return AuthorizeResult(
                 enterprise_id=enterprise_id,
                 team_id=team_id,

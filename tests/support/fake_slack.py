@@ -269,6 +269,7 @@ async def slack_app_on(
     """prepbot's real HTTP listener on a free loopback port, its Web API pointed at ``slack``."""
     bot = bot or build_bot(ctx)
     app = SlackApp(bot, make_client("xoxb-test-token", slack.api_url))
+    await app.identity()  # as serve does at start
     web_app = build_web_app(bot, app, slack.signing_secret)
     async with listening(web_app, "127.0.0.1", 0) as port:
         slack.app_url = f"http://127.0.0.1:{port}/slack/events"
