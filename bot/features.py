@@ -9,6 +9,7 @@ from bot.services import (
     challenge,
     digest,
     export,
+    housekeeping,
     leaderboard,
     pairing,
     plan,
@@ -36,4 +37,5 @@ def build_bot(ctx: ServiceContext) -> Prepbot:
     pairing.install(bot)
     plan.install(bot)
     export.install(bot)
+    housekeeping.install(bot)
     return bot

@@ -151,7 +151,7 @@ class Prepbot:
         try:
             async with self.ctx.db.unit() as session:
                 space_id = await self._space_id(session, turn.channel.space)
-                first = await claim_delivery(session, space_id=space_id, key=key)
+                first = await claim_delivery(session, space_id=space_id, key=key, at=self.ctx.clock.now())
         except DATABASE_ERRORS:
             log.warning("database unavailable while claiming %s", key, exc_info=True)
             self.ctx.metrics.inc("prepbot_errors_total", kind="database")

@@ -170,7 +170,9 @@ async def tick(ctx: ServiceContext, port: ChatPort) -> None:
         if today > member.interview_date or not due_at <= now <= due_at + grace:
             continue
         async with ctx.db.unit() as session:
-            first = await claim_delivery(session, space_id=space.id or 0, key=f"plan:{member.id}:{today}")
+            first = await claim_delivery(
+                session, space_id=space.id or 0, key=f"plan:{member.id}:{today}", at=now
+            )
         if not first:
             continue
         needs = await _needs(ctx, member)

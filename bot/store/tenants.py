@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
@@ -54,6 +56,12 @@ async def find_channel(session: AsyncSession, *, ref: ChannelRef) -> Channel | N
     return (await session.execute(stmt)).scalars().first()
 
 
-async def claim_delivery(session: AsyncSession, *, space_id: int, key: str) -> bool:
-    """Record that delivery ``key`` is being handled; False when it already was."""
-    return await insert_ignore(session, Delivery, space_id=space_id, key=key[:200])
+async def claim_delivery(
+    session: AsyncSession, *, space_id: int, key: str, at: dt.datetime | None = None
+) -> bool:
+    """Record that delivery ``key`` is being handled; False when it already was.
+
+    ``at`` is the service clock's time, which housekeeping later prunes by.
+    """
+    stamp = {"created_at": at} if at is not None else {}
+    return await insert_ignore(session, Delivery, space_id=space_id, key=key[:200], **stamp)

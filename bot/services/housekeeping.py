@@ -1,0 +1,50 @@
+"""Housekeeping on the tick: forget delivery claims once no platform could retry them.
+
+Every handled command, click and event leaves a Delivery row so a retry is
+recognised. Slack retries within minutes and Discord re-sends within its
+session, so a week is far beyond any retry; older rows only grow the table.
+Daily keys (``plan:…``) name past dates by then, so dropping them is safe too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete
+from sqlmodel import col
+
+from bot.services.context import ServiceContext
+from bot.store.models import Delivery
+
+if TYPE_CHECKING:
+    from bot.ports import ChatPort
+    from bot.router import Prepbot
+
+KEEP = dt.timedelta(days=7)
+EVERY = dt.timedelta(hours=1)
+
+
+class Pruner:
+    """Deletes old delivery claims at most once an hour in this process."""
+
+    def __init__(self) -> None:
+        self.last: dt.datetime | None = None
+
+    async def __call__(self, ctx: ServiceContext, port: ChatPort) -> None:
+        now = ctx.clock.now()
+        if self.last is not None and now - self.last < EVERY:
+            return
+        self.last = now
+        await prune(ctx, before=now - KEEP)
+
+
+async def prune(ctx: ServiceContext, *, before: dt.datetime) -> int:
+    """Delete delivery claims made before ``before``; returns how many went."""
+    async with ctx.db.unit() as session:
+        result = await session.execute(delete(Delivery).where(col(Delivery.created_at) < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def install(bot: Prepbot) -> None:
+    bot.on_tick(Pruner())
