@@ -141,7 +141,7 @@ async def start(
     bot: Prepbot,
     port: ChatPort,
     *,
-    tick_seconds: float = 10.0,
+    tick_seconds: float = 5.0,
     sync_seconds: float = 60.0,
     catch_up: bool = True,
 ) -> SchedulerHandle:

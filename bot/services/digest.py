@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 POINTS_FOR_ANSWERING = 5
 POINTS_PER_VOTE = 2
-REVEAL_LEASE = dt.timedelta(seconds=30)  # as SEND_LEASE: one send, 429 waits included
+REVEAL_LEASE = dt.timedelta(seconds=20)  # as SEND_LEASE: one send, 429 waits included
 REMIND_BEFORE = dt.timedelta(hours=2)
 OPENING_CHARS = 60
 TOP_ANSWERS_SHOWN = 3

@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 
 BALLOT_ACTION = "prompt.ballot"
 # Long enough for one send that waits out a 429, short enough that after a crash
-# mid-send the next process retries the post within about 40 s (lease + one tick).
-SEND_LEASE = dt.timedelta(seconds=30)
+# mid-send the next process retries the post within about 25 s (lease + one 5 s tick),
+# inside the contract's 30 s for a missed post after a restart.
+SEND_LEASE = dt.timedelta(seconds=20)
 # By default voting closes just before the next scheduled post, so the digest of
 # yesterday's scenario lands before today's; never sooner than an hour after posting.
 REVEAL_MARGIN = dt.timedelta(minutes=5)

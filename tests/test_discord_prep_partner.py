@@ -1,0 +1,65 @@
+"""Pairing, interview plans and the prep document on Discord: the real client, the fake Discord."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.content import Library
+from tests.support.discord_harness import Running, running_bot
+from tests.support.fake_discord import FakeDiscord
+
+
+@pytest.fixture
+async def app(tmp_path: Path, library: Library) -> AsyncIterator[Running]:
+    fake = await FakeDiscord().start()
+    try:
+        async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}", library) as running:
+            yield running
+    finally:
+        await fake.close()
+
+
+def _texts(messages: list[dict]) -> list[str]:
+    out = []
+    for message in messages:
+        parts = [message.get("content") or ""]
+        for embed in message.get("embeds", []):
+            parts.append(embed.get("description") or "")
+            parts.extend(f"{f['name']}\n{f['value']}" for f in embed.get("fields", []))
+        out.append("\n".join(parts))
+    return out
+
+
+async def test_pairing_opts_in_privately_and_the_weekly_round_arrives_by_dm(app: Running) -> None:
+    fake = app.fake
+    for name in ("alice", "bob"):
+        await app.send("INTERACTION_CREATE", fake.command(name, "pair"))
+        await fake.until(lambda name=name: any("opted in" in t for t in _texts(fake.whispers(name))))
+    # Monday 12 January 2026, 10:00 UTC: the default weekly round in a UTC channel.
+    app.clock.set(dt.datetime(2026, 1, 12, 10, 0, 10, tzinfo=dt.UTC))
+    await app.bot.tick(app.client.handler.port)
+    await app.bot.tick(app.client.handler.port)  # a second tick changes nothing
+    for name in ("alice", "bob"):
+        scripts = await fake.until(
+            lambda name=name: [t for t in _texts(fake.whispers(name)) if "Mock interview this week" in t]
+        )
+        assert len(scripts) == 1
+    assert fake.posts() == []
+
+
+async def test_interview_plan_and_export_are_ephemeral(app: Running) -> None:
+    fake = app.fake
+    await app.send(
+        "INTERACTION_CREATE", fake.command("bob", "interview", date="2026-01-20", company="Netflix")
+    )
+    await fake.until(
+        lambda: any("15 days to your Netflix interview" in t for t in _texts(fake.whispers("bob")))
+    )
+    await app.send("INTERACTION_CREATE", fake.command("bob", "export"))
+    document = await fake.until(lambda: [t for t in _texts(fake.whispers("bob")) if "Interview prep" in t])
+    assert "Interview: 2026-01-20 (Netflix)" in "\n".join(_texts(fake.whispers("bob")))
+    assert document and fake.posts() == []
