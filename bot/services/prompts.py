@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.content import Pack
 from bot.content_schema import Scenario
 from bot.render import Button, OutboundMessage, Section, clip
@@ -28,6 +30,7 @@ from bot.schedule import (
     weekdays_from_db,
     weekdays_to_db,
 )
+from bot.services import focus
 from bot.services.context import ServiceContext, UserError
 from bot.settings import Settings
 from bot.store import prompts as store
@@ -90,22 +93,32 @@ def choose_scenario(scenarios: Sequence[Scenario], uses: dict[str, int], ctx: Se
     return ctx.rng.choice([s for s in scenarios if uses.get(s.id, 0) == fewest])
 
 
+async def focused_choice(
+    session: AsyncSession, ctx: ServiceContext, channel: Channel, scenarios: Sequence[Scenario]
+) -> focus.Choice:
+    """The next scenario in rotation, leaning toward the team's weakest topic (see bot.services.focus)."""
+    assert channel.id is not None
+    uses = await store.scenario_uses(session, channel_id=channel.id)
+    accuracy = await focus.channel_accuracy(session, space_id=channel.space_id, channel_id=channel.id)
+    return focus.choose(pack_for(ctx, channel), scenarios, uses, accuracy, ctx.rng)
+
+
 def scenario_by_id(pack: Pack, scenario_id: str) -> Scenario | None:
     item = pack.get(scenario_id)
     return item if isinstance(item, Scenario) else None
 
 
 def render_post(
-    scenario: Scenario, prompt_id: int, closes_at: dt.datetime, zone: str, *, daily: bool
+    scenario: Scenario, prompt_id: int, closes_at: dt.datetime, zone: str, *, daily: bool, why: str = ""
 ) -> OutboundMessage:
     local = closes_at.astimezone(ZoneInfo(zone))
     heading = "Today's culture scenario" if daily else "Culture scenario"
+    sections = [Section(scenario.situation), Section(", ".join(scenario.values), title="Values it probes")]
+    if why:
+        sections.append(Section(why, title="Why this one"))
     return OutboundMessage(
         text=f"{heading}: {scenario.title}",
-        sections=(
-            Section(scenario.situation),
-            Section(", ".join(scenario.values), title="Values it probes"),
-        ),
+        sections=tuple(sections),
         buttons=(Button("Vote", BALLOT_ACTION, value=str(prompt_id), style="primary"),),
         footer=(
             "Answer by replying in this thread. Press Vote to read the other answers and vote; "
@@ -127,7 +140,12 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
     scenario = scenario_by_id(pack, prompt.scenario_id) or choose_scenario(pack.scenarios(), {}, ctx)
     closes_at = voting_closes(channel, ctx.settings, now)
     message = render_post(
-        scenario, prompt_id, closes_at, channel.timezone, daily=prompt.local_date is not None
+        scenario,
+        prompt_id,
+        closes_at,
+        channel.timezone,
+        daily=prompt.local_date is not None,
+        why=prompt.focus,
     )
     try:
         ref = await port.post(store.channel_ref(channel, space), message)
@@ -173,13 +191,14 @@ async def post_due(ctx: ServiceContext, port: ChatPort, *, channel_ids: Sequence
             if not scenarios:
                 log.warning("channel %s is scheduled but its pack has no scenarios", channel.id)
                 continue
-            uses = await store.scenario_uses(session, channel_id=channel.id)
+            choice = await focused_choice(session, ctx, channel, scenarios)
             await store.claim(
                 session,
                 space_id=channel.space_id,
                 channel_id=channel.id,
-                scenario_id=choose_scenario(scenarios, uses, ctx).id,
+                scenario_id=choice.scenario.id,
                 local_date=occurrence.local_date,
+                focus=choice.why,
             )
         pending = await store.sendable_claims(session, now=now, channel_ids=channel_ids)
     outcomes = [await deliver(ctx, port, prompt_id) for prompt_id in pending]
@@ -196,14 +215,17 @@ async def post_now(turn: Turn, args: tuple[str, ...]) -> None:
     async with ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=turn.channel)
         assert channel.id is not None
-        uses = await store.scenario_uses(session, channel_id=channel.id)
-        scenario = choose_scenario(pack_for(ctx, channel).scenarios(), uses, ctx)
+        scenarios = pack_for(ctx, channel).scenarios()
+        if not scenarios:
+            raise UserError("This content pack has no culture scenarios to post yet.")
+        choice = await focused_choice(session, ctx, channel, scenarios)
         prompt = await store.claim(
             session,
             space_id=channel.space_id,
             channel_id=channel.id,
-            scenario_id=scenario.id,
+            scenario_id=choice.scenario.id,
             delivery_key=f"cmd:{turn.delivery_id}",
+            focus=choice.why,
         )
     assert prompt.id is not None
     if prompt.status != store.CLAIMED:

@@ -176,6 +176,7 @@ class PromptPost(SQLModel, table=True):
     status: str = Field(default="claimed", max_length=16, index=True)
     message_id: str | None = Field(default=None, max_length=64, index=True)
     reason: str = Field(default="", max_length=300)
+    focus: str = Field(default="", max_length=300)
     created_at: dt.datetime = Field(default_factory=_now)
     posted_at: dt.datetime | None = None
     closes_at: dt.datetime | None = None

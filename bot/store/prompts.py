@@ -73,6 +73,7 @@ async def claim(
     scenario_id: str,
     local_date: dt.date | None = None,
     delivery_key: str | None = None,
+    focus: str = "",
 ) -> PromptPost:
     """Claim the post keyed by (channel, local date) or (channel, delivery); returns the one row.
 
@@ -89,6 +90,7 @@ async def claim(
         local_date=local_date,
         delivery_key=delivery_key[:200] if delivery_key else None,
         status=CLAIMED,
+        focus=focus[:300],
     )
     key = (
         col(PromptPost.local_date) == local_date

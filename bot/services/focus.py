@@ -1,0 +1,86 @@
+"""Team focus: the daily prompt leans toward the topic the channel answers worst.
+
+The no-repeat rotation comes first: among the scenarios used least in the
+channel, one from the team's weakest topic is preferred, and the post says why.
+"Weakest" is the lowest quiz accuracy among the people who answer prompts in
+this channel (the whole workspace until anyone has), counted once a topic has
+enough answers to mean something.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import case, func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.content import Pack
+from bot.content_schema import Scenario
+from bot.store.models import Answer, PromptPost, QuizAttempt
+
+MIN_ANSWERS = 5
+# Lean only when the weakest topic is clearly behind; otherwise rotate plainly.
+WEAK_BELOW = 0.75
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The scenario to post and, when focus decided it, the sentence that says why."""
+
+    scenario: Scenario
+    why: str = ""
+
+
+async def channel_accuracy(
+    session: AsyncSession, *, space_id: int, channel_id: int
+) -> dict[str, tuple[int, int]]:
+    """(right, total) quiz answers per topic for the channel's people (or the whole space)."""
+    people = (
+        select(col(Answer.member_id))
+        .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
+        .where(col(PromptPost.channel_id) == channel_id)
+        .distinct()
+    )
+    has_people = (await session.execute(people.limit(1))).first() is not None
+    right = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
+    stmt = (
+        select(col(QuizAttempt.topic), right, func.count())
+        .where(col(QuizAttempt.space_id) == space_id)
+        .group_by(col(QuizAttempt.topic))
+    )
+    if has_people:
+        stmt = stmt.where(col(QuizAttempt.member_id).in_(people))
+    return {topic: (int(ok or 0), int(n)) for topic, ok, n in (await session.execute(stmt)).all()}
+
+
+def weakest(pack: Pack, accuracy: dict[str, tuple[int, int]], topics: set[str]) -> tuple[str, float] | None:
+    """The topic with the lowest accuracy among ``topics``, if it is clearly weak."""
+    measured = [
+        (ok / n, topic) for topic, (ok, n) in accuracy.items() if topic in topics and n >= MIN_ANSWERS
+    ]
+    if not measured:
+        return None
+    share, topic = min(measured)
+    return (topic, share) if share < WEAK_BELOW else None
+
+
+def choose(
+    pack: Pack,
+    scenarios: Sequence[Scenario],
+    uses: dict[str, int],
+    accuracy: dict[str, tuple[int, int]],
+    rng: random.Random,
+) -> Choice:
+    """A least-used scenario, from the weakest topic when one of those is in it."""
+    fewest = min(uses.get(s.id, 0) for s in scenarios)
+    fresh = [s for s in scenarios if uses.get(s.id, 0) == fewest]
+    weak = weakest(pack, accuracy, {pack.topic_of(s.id) for s in fresh})
+    if weak is None:
+        return Choice(rng.choice(fresh))
+    topic, share = weak
+    title = next((t.title for t in pack.topics if t.id == topic), topic)
+    why = f"Chosen for this team: quiz accuracy on “{title}” is {share:.0%}, your weakest topic."
+    return Choice(rng.choice([s for s in fresh if pack.topic_of(s.id) == topic]), why)
