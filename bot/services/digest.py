@@ -23,6 +23,7 @@ from bot.domain import MessageRef
 from bot.render import OutboundMessage, Section, clip
 from bot.services.answers import AnswerView, answers_of
 from bot.services.context import ServiceContext, UserError
+from bot.services.leases import kept_alive
 from bot.services.prompts import pack_for, scenario_by_id
 from bot.store import ledger
 from bot.store import prompts as store
@@ -135,8 +136,9 @@ async def reveal(
 ) -> Literal["revealed", "busy", "failed"]:
     """Close voting and post the digest in the thread, if this call wins the reveal lease."""
     now = ctx.clock.now()
+    lease_until = now + REVEAL_LEASE
     async with ctx.db.unit() as session:
-        if not await store.take_reveal_lease(session, prompt_id=prompt_id, now=now, until=now + REVEAL_LEASE):
+        if not await store.take_reveal_lease(session, prompt_id=prompt_id, now=now, until=lease_until):
             return "busy"
         loaded = await store.load(session, prompt_id=prompt_id)
         assert loaded is not None
@@ -148,7 +150,8 @@ async def reveal(
     assert prompt.message_id is not None
     post = MessageRef(store.channel_ref(channel, space), prompt.message_id, thread_id=prompt.message_id)
     try:
-        await port.reply_in_thread(post, render_digest(scenario, ranked))
+        async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=REVEAL_LEASE):
+            await port.reply_in_thread(post, render_digest(scenario, ranked))
     except Exception as exc:
         log.exception("posting the digest of prompt %s failed; the next tick retries it", prompt_id)
         async with ctx.db.unit() as session:

@@ -32,6 +32,7 @@ from bot.schedule import (
 )
 from bot.services import focus
 from bot.services.context import ServiceContext, UserError
+from bot.services.leases import kept_alive
 from bot.settings import Settings
 from bot.store import prompts as store
 from bot.store.models import Channel
@@ -130,8 +131,9 @@ def render_post(
 async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcome:
     """Send one claimed post if this process wins its send lease; record it, open its thread."""
     now = ctx.clock.now()
+    lease_until = now + SEND_LEASE
     async with ctx.db.unit() as session:
-        if not await store.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + SEND_LEASE):
+        if not await store.take_send_lease(session, prompt_id=prompt_id, now=now, until=lease_until):
             return "busy"
         loaded = await store.load(session, prompt_id=prompt_id)
     assert loaded is not None
@@ -148,7 +150,8 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         why=prompt.focus,
     )
     try:
-        ref = await port.post(store.channel_ref(channel, space), message)
+        async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=SEND_LEASE):
+            ref = await port.post(store.channel_ref(channel, space), message)
     except Exception as exc:
         log.exception("posting prompt %s failed; the next tick retries it", prompt_id)
         async with ctx.db.unit() as session:

@@ -21,9 +21,10 @@ from bot.services.context import UserError
 from bot.services.prompts import BALLOT_ACTION
 from bot.store import prompts as store
 from bot.store.engine import Database
-from bot.store.models import Answer, PromptPost, Vote
+from bot.store.models import Answer, Member, PromptPost, Vote
 from bot.store.sql import insert_ignore
 from bot.store.tenants import ensure_member
+from bot.store.votes import answer_number, insert_vote_if_open
 
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
@@ -49,12 +50,14 @@ async def cast_vote(session: AsyncSession, *, prompt: PromptPost, answer_id: int
 
 
 async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int) -> bool:
-    """Cast a vote in its own transaction (what many concurrent presses each do)."""
+    """Cast a vote in its own transaction (what many concurrent presses each do).
+
+    One statement: the vote is inserted only while the prompt is open, and the
+    unique (answer, voter) key ignores a duplicate, so there is no window between
+    checking and writing.
+    """
     async with db.unit() as session:
-        prompt = await session.get(PromptPost, prompt_id)
-        if prompt is None or prompt.status != store.OPEN:
-            return False
-        return await cast_vote(session, prompt=prompt, answer_id=answer_id, voter_id=voter_id)
+        return await insert_vote_if_open(session, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter_id)
 
 
 async def withdraw_vote(session: AsyncSession, *, answer_id: int, voter_id: int) -> bool:
@@ -65,22 +68,21 @@ async def withdraw_vote(session: AsyncSession, *, answer_id: int, voter_id: int)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> PromptPost:
-    """The prompt a button names, checked to be in the presser's space and still open."""
+async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> tuple[PromptPost, Member]:
+    """The prompt a button names, checked to be in the presser's space and still open; and the presser."""
     member = await ensure_member(session, ref=turn.member)
     prompt = await session.get(PromptPost, int(prompt_id)) if prompt_id.isdigit() else None
     if prompt is None or prompt.space_id != member.space_id:
         raise UserError("That prompt no longer exists.")
     if prompt.status != store.OPEN:
         raise UserError("Voting on this scenario has closed: the digest is in its thread.")
-    return prompt
+    return prompt, member
 
 
 async def open_ballot(turn: Turn, value: str, message: MessageRef | None) -> None:
     """**Vote**: show the presser every answer but their own, blind."""
     async with turn.ctx.db.unit() as session:
-        prompt = await _open_prompt(session, turn, value)
-        member = await ensure_member(session, ref=turn.member)
+        prompt, member = await _open_prompt(session, turn, value)
         answers = [a for a in await answers_of(session, prompt_id=prompt.id or 0) if a.member_id != member.id]
         mine = set(
             (
@@ -120,8 +122,7 @@ async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
     if not answer_id.isdigit():
         raise UserError("That ballot button is broken; press Vote on the post again.")
     async with turn.ctx.db.unit() as session:
-        prompt = await _open_prompt(session, turn, prompt_id)
-        voter = await ensure_member(session, ref=turn.member)
+        prompt, voter = await _open_prompt(session, turn, prompt_id)
         answer = await session.get(Answer, int(answer_id))
         if answer is None or answer.prompt_id != prompt.id:
             raise UserError("That answer was deleted by its author.")
@@ -131,9 +132,7 @@ async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
         withdrawn = await withdraw_vote(session, answer_id=answer.id, voter_id=voter.id)
         if not withdrawn:
             await cast_vote(session, prompt=prompt, answer_id=answer.id, voter_id=voter.id)
-        number = next(
-            (a.number for a in await answers_of(session, prompt_id=prompt.id or 0) if a.id == answer.id), 0
-        )
+        number = await answer_number(session, answer=answer)
     if withdrawn:
         await turn.whisper(f"Vote for answer {number} withdrawn.")
     else:

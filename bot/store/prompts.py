@@ -131,6 +131,18 @@ async def take_reveal_lease(
     return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
 
+async def renew_lease(
+    session: AsyncSession, *, prompt_id: int, held_until: dt.datetime, until: dt.datetime
+) -> bool:
+    """Extend a lease this process still holds (its expiry is unchanged since it took it)."""
+    stmt = (
+        update(PromptPost)
+        .where(col(PromptPost.id) == prompt_id, col(PromptPost.lease_until) == held_until)
+        .values(lease_until=until)
+    )
+    return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+
 async def release_lease(session: AsyncSession, *, prompt_id: int, reason: str) -> None:
     """Give the work back after a failed send, so the next tick retries it at once."""
     await session.execute(

@@ -1,0 +1,48 @@
+"""Vote writes and the small lookups ballots need, each a single statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, func, literal, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from bot.store.models import Answer, PromptPost, Vote
+
+OPEN = "open"
+
+
+async def insert_vote_if_open(
+    session: AsyncSession, *, prompt_id: int, answer_id: int, voter_id: int, at: dt.datetime | None = None
+) -> bool:
+    """``INSERT … SELECT`` from the prompt while it is open; a duplicate is ignored. True when new."""
+    stamp = at or dt.datetime.now(dt.UTC)
+    source = sa_select(
+        col(PromptPost.space_id),
+        col(PromptPost.id),
+        literal(answer_id),
+        literal(voter_id),
+        literal(stamp, type_=UTCDateTime()),
+    ).where(col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Vote)
+        .from_select(["space_id", "prompt_id", "answer_id", "voter_id", "created_at"], source)
+        .on_conflict_do_nothing()
+    )
+    return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+
+async def answer_number(session: AsyncSession, *, answer: Answer) -> int:
+    """The answer's place in its thread (1 for the first answer given), as ballots number them."""
+    earlier = or_(
+        col(Answer.created_at) < answer.created_at,
+        and_(col(Answer.created_at) == answer.created_at, col(Answer.id) <= answer.id),
+    )
+    stmt = select(func.count()).where(col(Answer.prompt_id) == answer.prompt_id, earlier)
+    return int((await session.execute(stmt)).scalar_one())
