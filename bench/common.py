@@ -7,6 +7,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.render import OutboundMessage
+
 
 @dataclass(frozen=True)
 class Result:
@@ -52,3 +55,22 @@ async def best_of(runs: int, action: Callable[[], Awaitable[object]]) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+class NullPort:
+    """A platform that accepts everything at once, so only prepbot's own work is timed."""
+
+    async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
+        return MessageRef(channel, "0")
+
+    async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
+        return parent
+
+    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
+        return None
+
+    async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
+        return None
+
+    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
+        return parent

@@ -32,14 +32,13 @@ import aiohttp
 from sqlalchemy import text, update
 
 from adapters.slack.port import SlackPort, make_client
-from bench.common import Result
+from bench.common import NullPort, Result
 from bench.servers import free_port, serving
 from bot.clock import SystemClock
 from bot.content import load_library, shipped_content_root
-from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
+from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.events import CommandInvoked
 from bot.features import build_bot
-from bot.render import OutboundMessage
 from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.store.engine import Database
@@ -53,25 +52,6 @@ DEADLINE_S = 240.0
 QUIET_S = 15.0  # after the last channel's first post, keep watching for late duplicates
 SPACE = SpaceRef("slack", "T0BENCH", "bench")
 ADMIN = MemberRef(SPACE, "U0ADMIN", "ada", is_admin=True)
-
-
-class NullPort:
-    """Swallows the schedule confirmations (whispers) while channels are set up."""
-
-    async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
-        return MessageRef(channel, "0")
-
-    async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
-        return parent
-
-    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
-        return None
-
-    async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
-        return None
-
-    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
-        return parent
 
 
 async def _schedule_all(ctx: ServiceContext, minute: str) -> None:

@@ -14,13 +14,12 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.common import Result
+from bench.common import NullPort, Result
 from bot.clock import SystemClock
 from bot.content import load_library, shipped_content_root
-from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
+from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.events import ButtonPressed
 from bot.features import build_bot
-from bot.render import OutboundMessage
 from bot.services.context import ServiceContext
 from bot.services.votes import cast
 from bot.settings import Settings
@@ -34,25 +33,6 @@ VOTES = 4_000
 CONCURRENCY = 16
 SPACE = SpaceRef("slack", "T1", "bench")
 CHANNEL = ChannelRef(SPACE, "C1", "bench")
-
-
-class NullPort:
-    """A platform that accepts everything instantly, so only prepbot's own work is timed."""
-
-    async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
-        return MessageRef(channel, "0")
-
-    async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
-        return parent
-
-    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
-        return None
-
-    async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
-        return None
-
-    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
-        return parent
 
 
 def _pairs(offset: int) -> list[tuple[int, int]]:

@@ -6,10 +6,6 @@ compose and Prometheus look for the same two routes as on Slack.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
 import discord
 from aiohttp import web
 
@@ -33,17 +29,3 @@ def health_app(bot: Prepbot, client: discord.Client) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app
-
-
-@asynccontextmanager
-async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
-    """Serve ``app`` on host:port (0 picks a free port); yields the bound port."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    try:
-        await site.start()
-        server: Any = site._server  # aiohttp keeps the bound sockets here
-        yield int(server.sockets[0].getsockname()[1]) if server and server.sockets else port
-    finally:
-        await runner.cleanup()

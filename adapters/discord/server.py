@@ -24,8 +24,9 @@ from discord import app_commands
 import scheduler.runner
 from adapters.discord.client import PrepClient, ShardedPrepClient
 from adapters.discord.commands import build_group
-from adapters.discord.health import health_app, listening
+from adapters.discord.health import health_app
 from adapters.discord.port import DiscordPort
+from adapters.web import listening
 from bot.logs import configure
 from bot.router import Prepbot
 from bot.runtime import load_content, running_core

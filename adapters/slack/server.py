@@ -13,8 +13,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -23,6 +22,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from adapters.slack.app import SlackApp
 from adapters.slack.guard import MAX_BODY_BYTES, Rejected, parse, verify
 from adapters.slack.port import make_client
+from adapters.web import listening
 from bot.logs import configure
 from bot.ports import ChatPort
 from bot.router import Prepbot
@@ -102,21 +102,6 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_text)
     return app
-
-
-@contextlib.asynccontextmanager
-async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
-    """Serve ``app`` on host:port (0 picks a free port); yields the bound port."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    try:
-        await site.start()
-        server: Any = site._server  # aiohttp keeps the bound sockets here
-        bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
-        yield int(bound)
-    finally:
-        await runner.cleanup()
 
 
 async def run_scheduler(bot: Prepbot, port: ChatPort, stop: asyncio.Event) -> None:

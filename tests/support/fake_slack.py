@@ -25,7 +25,8 @@ from aiohttp import web
 
 from adapters.slack.app import SlackApp
 from adapters.slack.port import make_client
-from adapters.slack.server import build_web_app, listening
+from adapters.slack.server import build_web_app
+from adapters.web import listening
 from bot.features import build_bot
 from bot.router import Prepbot
 from bot.services.context import ServiceContext
