@@ -16,6 +16,8 @@ from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.store.engine import Database
 from bot.store.migrate import upgrade
+from tests.support.discord_harness import Running, running_bot
+from tests.support.fake_discord import FakeDiscord
 from tests.support.postgres import PostgresCluster
 
 
@@ -72,3 +74,20 @@ def ctx(db: Database, library: Library, clock: ManualClock) -> ServiceContext:
 def session(ctx: ServiceContext, clock: ManualClock) -> ConsoleSession:
     """The console harness on a migrated database: ``await session.push('alice: /prep quiz')``."""
     return ConsoleSession(build_bot(ctx), clock)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A fake Discord (REST and gateway) on 127.0.0.1, for the Discord adapter's tests."""
+    server = await FakeDiscord().start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def app(fake: FakeDiscord, tmp_path: Path, library: Library) -> AsyncIterator[Running]:
+    """prepbot's real discord.py client connected to ``fake``, its core on a SQLite file."""
+    async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}", library) as running:
+        yield running

@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.content import Library
 from bot.content_schema import MultipleChoice
 from bot.services.quiz import practice_topics
-from tests.support.discord_harness import Running, running_bot
+from tests.support.discord_harness import Running
 from tests.support.discord_payloads import buttons
-from tests.support.fake_discord import FakeDiscord
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-@pytest.fixture
-async def app(fake: FakeDiscord, tmp_path: Path, library: Library) -> AsyncIterator[Running]:
-    async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}", library) as running:
-        yield running
 
 
 def text_of(message: dict) -> str:

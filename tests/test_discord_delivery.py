@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from adapters.discord.embeds import render
 from adapters.discord.port import DiscordPort
-from bot.content import Library
 from bot.domain import ChannelRef, SpaceRef
 from bot.render import Button, Choice, OutboundMessage, Section
-from tests.support.discord_harness import Running, running_bot
+from tests.support.discord_harness import Running
 from tests.support.fake_discord import FakeDiscord
 
 
@@ -24,12 +22,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
     finally:
         await server.close()
-
-
-@pytest.fixture
-async def app(fake: FakeDiscord, tmp_path: Path, library: Library) -> AsyncIterator[Running]:
-    async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}", library) as running:
-        yield running
 
 
 def channel(fake: FakeDiscord, channel_id: str) -> ChannelRef:

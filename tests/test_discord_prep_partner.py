@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from bot.content import Library
-from tests.support.discord_harness import Running, running_bot
-from tests.support.fake_discord import FakeDiscord
-
-
-@pytest.fixture
-async def app(tmp_path: Path, library: Library) -> AsyncIterator[Running]:
-    fake = await FakeDiscord().start()
-    try:
-        async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}", library) as running:
-            yield running
-    finally:
-        await fake.close()
+from tests.support.discord_harness import Running
 
 
 def _texts(messages: list[dict]) -> list[str]:

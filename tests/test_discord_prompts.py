@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.content import Library
 from tests.support.discord_harness import Running, running_bot
@@ -14,21 +11,6 @@ from tests.support.discord_payloads import buttons
 from tests.support.fake_discord import FakeDiscord
 
 Message = dict[str, Any]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-@pytest.fixture
-async def app(fake: FakeDiscord, tmp_path: Path, library: Library) -> AsyncIterator[Running]:
-    async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}", library) as running:
-        yield running
 
 
 def text_of(message: Message) -> str:

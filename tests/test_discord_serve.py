@@ -7,11 +7,9 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.content import Library
 from tests.support.discord_harness import running_bot
@@ -44,15 +42,6 @@ async def prepbot(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
-    try:
-        yield server
-    finally:
-        await server.close()
 
 
 async def test_serve_without_a_token_says_so_and_exits_non_zero(tmp_path: Path) -> None:

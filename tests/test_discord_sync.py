@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,6 @@ from adapters.discord.sync import canonical
 from bot.content import Library
 from tests.support.discord_harness import discord_settings, endpoints, running_bot
 from tests.support.fake_discord import FakeDiscord
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
-    try:
-        yield server
-    finally:
-        await server.close()
 
 
 @pytest.fixture
