@@ -69,3 +69,10 @@ def point_events(shape: Shape) -> Iterator[tuple[object, ...]]:
     authors = {answer_id: author for answer_id, _, author in answers(shape)}
     for vote_id, _, answer_id, _ in votes(shape):
         yield (1, authors[answer_id], 1, "vote", f"vote:{vote_id}", _when(vote_id))
+
+
+def answer_parts(shape: Shape) -> Iterator[tuple[object, ...]]:
+    """One reply per answer, as most answers are."""
+    for answer_id, prompt_id, author in answers(shape):
+        text = f"member{author} would roll back first, then explain the assumptions to the team."
+        yield (answer_id, prompt_id, f"{prompt_id}.{answer_id:06d}", text, START, START)

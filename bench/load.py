@@ -24,6 +24,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "created_at",
     ),
     "answer": ("id", "space_id", "prompt_id", "member_id", "created_at"),
+    "answerpart": ("answer_id", "prompt_id", "message_id", "text", "created_at", "updated_at"),
     "vote": ("id", "space_id", "prompt_id", "answer_id", "voter_id", "created_at"),
     "pointevent": ("space_id", "member_id", "points", "reason", "event_key", "created_at"),
 }
@@ -34,6 +35,7 @@ def _rows(shape: Shape) -> dict[str, Iterable[tuple[object, ...]]]:
         "member": dataset.members(shape),
         "promptpost": dataset.prompts(shape),
         "answer": ((a, 1, p, m, START) for a, p, m in dataset.answers(shape)),
+        "answerpart": dataset.answer_parts(shape),
         "vote": ((v, 1, p, a, m, START) for v, p, a, m in dataset.votes(shape)),
         "pointevent": dataset.point_events(shape),
     }
@@ -89,7 +91,7 @@ async def load_postgres(url: str, shape: Shape) -> None:
                 await conn.execute(numbered, *params)
             for table, rows in _rows(shape).items():
                 await conn.copy_records_to_table(table, records=list(rows), columns=list(TABLES[table]))
-            for table in ("member", "promptpost", "answer", "vote", "pointevent"):
+            for table in ("member", "promptpost", "answer", "answerpart", "vote", "pointevent"):
                 await conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                 )

@@ -11,6 +11,8 @@ from sqlalchemy import text
 from bench.common import Result, best_of
 from bench.dataset import START, Shape
 from bench.load import load_postgres, load_sqlite
+from bot.services.answers import answers_of
+from bot.services.digest import rank, tally
 from bot.store.engine import Database
 from bot.store.ledger import standings
 from bot.store.migrate import upgrade
@@ -29,11 +31,14 @@ HAND_LEADERBOARD = text(
 )
 HAND_DIGEST = text(
     """
-    SELECT a.id, a.member_id, COUNT(v.id) AS votes
-    FROM answer a LEFT JOIN vote v ON v.answer_id = a.id
+    SELECT a.id, m.display_name, p.text, COALESCE(v.n, 0) AS votes
+    FROM answer a
+    JOIN member m ON m.id = a.member_id
+    JOIN answerpart p ON p.answer_id = a.id
+    LEFT JOIN (SELECT answer_id, COUNT(*) AS n FROM vote WHERE prompt_id = :prompt GROUP BY answer_id) v
+      ON v.answer_id = a.id
     WHERE a.prompt_id = :prompt
-    GROUP BY a.id, a.member_id
-    ORDER BY votes DESC, a.id
+    ORDER BY votes DESC, a.created_at, a.id
     """
 )
 
@@ -63,28 +68,19 @@ async def _compare(db: Database, backend: str) -> list[Result]:
 
 
 async def _digest(db: Database, backend: str) -> list[Result]:
-    try:
-        from bot.store.prompts import ranked_answers  # the digest's query, when the feature has it
-    except ImportError:
-        return []
+    """The digest's reads for one prompt (its answers, then its tally, then the ranking)."""
 
     async def ours() -> None:
         async with db.unit() as session:
-            await ranked_answers(session, prompt_id=500)
+            rank(await answers_of(session, prompt_id=500), await tally(session, prompt_id=500))
 
     async def hand() -> None:
         async with db.unit() as session:
             (await session.execute(HAND_DIGEST, {"prompt": 500})).all()
 
     await ours()
-    return [
-        Result(
-            f"digest ranking of one prompt ({backend})",
-            await best_of(RUNS, ours),
-            await best_of(RUNS, hand),
-            "ms",
-        )
-    ]
+    name = f"digest ranking of one prompt ({backend})"
+    return [Result(name, await best_of(RUNS, ours), await best_of(RUNS, hand), "ms")]
 
 
 async def run() -> list[Result]:

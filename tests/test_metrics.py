@@ -33,3 +33,19 @@ def test_json_log_lines_carry_extra_fields() -> None:
     record.channel = "C1"
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "posted m1" and line["channel"] == "C1" and line["level"] == "info"
+
+
+async def test_the_core_counts_commands_posts_and_votes(session) -> None:  # type: ignore[no-untyped-def]
+    session.admins.add("alice")
+    await session.push("alice: /prep prompt")
+    await session.push("bob: reply Roll back first.")
+    await session.push("carol: press Vote")
+    await session.push("carol: press 1")
+    await session.push("carol: press 1")
+    await session.push("alice: /prep reveal")
+    metrics = session.bot.ctx.metrics
+    assert metrics.value("prepbot_commands_total", command="prompt") == 1
+    assert metrics.value("prepbot_posts_total", kind="prompt") == 1
+    assert metrics.value("prepbot_posts_total", kind="digest") == 1
+    assert metrics.value("prepbot_votes_total", change="cast") == 1
+    assert metrics.value("prepbot_votes_total", change="withdrawn") == 1

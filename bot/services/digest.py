@@ -157,6 +157,7 @@ async def reveal(
         async with ctx.db.unit() as session:
             await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
         return "failed"
+    ctx.metrics.inc("prepbot_posts_total", kind="digest")
     async with ctx.db.unit() as session:
         await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())
         await _award(session, prompt, ranked)

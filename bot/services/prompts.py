@@ -157,6 +157,7 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         async with ctx.db.unit() as session:
             await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
         return "failed"
+    ctx.metrics.inc("prepbot_posts_total", kind="prompt")
     async with ctx.db.unit() as session:
         await store.mark_posted(
             session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=closes_at

@@ -133,6 +133,7 @@ async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
         if not withdrawn:
             await cast_vote(session, prompt=prompt, answer_id=answer.id, voter_id=voter.id)
         number = await answer_number(session, answer=answer)
+    turn.ctx.metrics.inc("prepbot_votes_total", change="withdrawn" if withdrawn else "cast")
     if withdrawn:
         await turn.whisper(f"Vote for answer {number} withdrawn.")
     else:
