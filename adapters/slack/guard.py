@@ -90,8 +90,50 @@ def _require(payload: dict[str, Any], *paths: str) -> None:
             node = node[key]
 
 
+# Fields bolt reads while building its context: a wrong type there would crash
+# it inside dispatch (a 5xx), so they are checked here and answered with a 400.
+OBJECT_FIELDS = ("team", "user", "channel", "enterprise", "container", "message", "view", "event", "state")
+EVENT_OBJECT_FIELDS = ("message", "previous_message", "item", "view")
+EVENT_ID_FIELDS = (
+    "channel", "user", "team", "ts", "thread_ts", "event_ts", "text", "type", "subtype", "bot_id",
+)  # fmt: skip
+
+
+def _check_shapes(payload: dict[str, Any]) -> None:
+    """Reject payloads whose well-known fields have the wrong JSON type."""
+    for key in OBJECT_FIELDS:
+        if payload.get(key) is not None and not isinstance(payload[key], dict):
+            raise Rejected(400, f"malformed {key}")
+    if not isinstance(payload.get("type"), str):
+        raise Rejected(400, "malformed type")
+    event = payload.get("event")
+    if isinstance(event, dict):
+        for key in EVENT_OBJECT_FIELDS:
+            if event.get(key) is not None and not isinstance(event[key], dict):
+                raise Rejected(400, f"malformed event.{key}")
+        for key in EVENT_ID_FIELDS:
+            if event.get(key) is not None and not isinstance(event[key], str | dict):
+                raise Rejected(400, f"malformed event.{key}")
+    actions = payload.get("actions")
+    if actions is not None and not (isinstance(actions, list) and all(isinstance(a, dict) for a in actions)):
+        raise Rejected(400, "malformed actions")
+    for action in actions or []:
+        if not all(isinstance(action.get(k), str) for k in ("action_id", "action_ts")):
+            raise Rejected(400, "malformed actions")
+        if action.get("value") is not None and not isinstance(action["value"], str):
+            raise Rejected(400, "malformed actions")
+
+
 def parse(body: bytes, content_type: str) -> Parsed:
     """Decode and check a request's body; raise :class:`Rejected` (400) when it is malformed."""
+    try:
+        return _parse(body, content_type)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError):
+        # A shape the checks above did not foresee is still the sender's mistake.
+        raise Rejected(400, "malformed body") from None
+
+
+def _parse(body: bytes, content_type: str) -> Parsed:
     text = _text(body)
     if not text.strip():
         raise Rejected(400, "empty body")
@@ -106,11 +148,14 @@ def parse(body: bytes, content_type: str) -> Parsed:
     if "payload" in fields:
         payload = _json_object(fields["payload"], "payload")
         _require(payload, "type")
+        _check_shapes(payload)
         if payload["type"] == "block_actions":
             _require(payload, "trigger_id", "user.id")
             actions = payload.get("actions")
-            if not isinstance(actions, list) or not all(
-                isinstance(a, dict) and a.get("action_id") and a.get("action_ts") for a in actions
+            if (
+                not isinstance(actions, list)
+                or not actions
+                or not all(isinstance(a, dict) and a.get("action_id") and a.get("action_ts") for a in actions)
             ):
                 raise Rejected(400, "malformed actions")
         return Parsed("interactive", text, payload)
@@ -125,9 +170,13 @@ def parse(body: bytes, content_type: str) -> Parsed:
 def _parse_event(text: str) -> Parsed:
     payload = _json_object(text, "body")
     _require(payload, "type")
+    _check_shapes(payload)
     if payload["type"] == "url_verification":
         _require(payload, "challenge")
         return Parsed("url_verification", text, payload)
     if payload["type"] == "event_callback":
         _require(payload, "event_id", "team_id", "event.type")
+    elif payload["type"] != "app_rate_limited":
+        # The Events API sends only these as JSON; an interaction arrives as a form.
+        raise Rejected(400, "not a Slack event")
     return Parsed("event", text, payload)

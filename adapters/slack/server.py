@@ -71,9 +71,14 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
             return web.Response(status=exc.status, text=exc.message + "\n")
         if parsed.kind == "url_verification":
             return web.json_response({"challenge": parsed.payload["challenge"]})
+        headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
         try:
-            headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
             bolt_request = AsyncBoltRequest(body=parsed.text, query=request.query_string, headers=headers)
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError):
+            # bolt could not read the payload's shape: the request is malformed, not our failure.
+            metrics.inc("prepbot_errors_total", kind="http_400")
+            return web.Response(status=400, text="malformed Slack payload\n")
+        try:
             response = await slack.bolt.async_dispatch(bolt_request)
         except Exception:
             # A traceback never goes back to Slack; 503 asks Slack to retry later.

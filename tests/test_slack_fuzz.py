@@ -1,0 +1,142 @@
+"""Random and malformed Slack requests, signed or not, never get a 5xx from the real listener.
+
+Hypothesis drives plain blocking HTTP requests; the listener, the fake Slack and
+the database live on an event loop in a background thread for the whole test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.clock import SystemClock
+from bot.content import Library
+from bot.services.context import ServiceContext
+from bot.settings import Settings
+from bot.store.engine import Database
+from bot.store.migrate import upgrade
+from tests.support.fake_slack import FakeSlack, fixture, slack_app_on
+
+FORM = "application/x-www-form-urlencoded"
+FIXTURES = ("slash_command", "block_actions", "event_callback", "url_verification", "app_mention", "message")
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+class ThreadedSlack:
+    """prepbot's Slack listener and a fake Slack, served from their own thread and loop."""
+
+    def __init__(self, database_url: str, library: Library) -> None:
+        self.database_url, self.library = database_url, library
+        self.ready = threading.Event()
+        self.fake: FakeSlack | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    async def _main(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        db = Database(self.database_url)
+        await upgrade(db)
+        ctx = ServiceContext(db=db, library=self.library, clock=SystemClock(), settings=Settings())
+        try:
+            async with FakeSlack() as fake, slack_app_on(ctx, fake):
+                fake.add_user("U0ALICE", "alice")
+                self.fake = fake
+                self.ready.set()
+                await self._stop.wait()
+        finally:
+            await db.dispose()
+
+    def __enter__(self) -> ThreadedSlack:
+        self._thread.start()
+        assert self.ready.wait(30), "the listener did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+
+    def post(self, body: bytes, content_type: str, *, signed: bool = True) -> int:
+        assert self.fake is not None
+        headers = {"Content-Type": content_type, **(self.fake.sign(body) if signed else {})}
+        request = urllib.request.Request(self.fake.app_url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+
+@pytest.fixture(scope="module")
+def listener(tmp_path_factory: pytest.TempPathFactory, library: Library) -> Iterator[ThreadedSlack]:
+    path = Path(tmp_path_factory.mktemp("fuzz")) / "prepbot.db"
+    with ThreadedSlack(f"sqlite+aiosqlite:///{path}", library) as served:
+        yield served
+
+
+@st.composite
+def mutated_fixture(draw: st.DrawFn) -> dict[str, Any]:
+    """A real Slack payload with some fields removed or replaced by random JSON."""
+    payload = copy.deepcopy(fixture(draw(st.sampled_from(FIXTURES))))
+    for _ in range(draw(st.integers(0, 4))):
+        target: Any = payload
+        while isinstance(target, dict) and target and draw(st.booleans()):
+            key = draw(st.sampled_from(sorted(target)))
+            if not isinstance(target[key], dict):
+                break
+            target = target[key]
+        if isinstance(target, dict) and target:
+            key = draw(st.sampled_from(sorted(target)))
+            if draw(st.booleans()):
+                del target[key]
+            else:
+                target[key] = draw(json_values)
+    return payload
+
+
+def _as_request(payload: dict[str, Any], how: str) -> tuple[bytes, str]:
+    if how == "json":
+        return json.dumps(payload).encode(), "application/json"
+    if how == "interactive":
+        return urlencode({"payload": json.dumps(payload)}).encode(), FORM
+    flat = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in payload.items()}
+    return urlencode(flat).encode(), FORM
+
+
+@given(payload=mutated_fixture(), how=st.sampled_from(["json", "interactive", "form"]))
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_mutated_payloads_never_get_a_5xx(listener: ThreadedSlack, payload: dict[str, Any], how: str) -> None:
+    body, content_type = _as_request(payload, how)
+    assert listener.post(body, content_type) < 500
+
+
+@given(
+    body=st.binary(max_size=2048),
+    content_type=st.sampled_from([FORM, "application/json", "text/plain", "multipart/form-data"]),
+    signed=st.booleans(),
+)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_random_bytes_never_get_a_5xx(
+    listener: ThreadedSlack, body: bytes, content_type: str, signed: bool
+) -> None:
+    status = listener.post(body, content_type, signed=signed)
+    assert status < 500
+    if not signed:
+        assert status == 401
