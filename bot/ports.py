@@ -34,3 +34,20 @@ class ChatPort(Protocol):
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         """Make sure ``parent`` has a thread and return a reference to it."""
         ...
+
+
+class RecallingPort(Protocol):
+    """A port that can find a message it posted earlier by its ``OutboundMessage.key``."""
+
+    async def find_posted(self, channel: ChannelRef, key: str) -> MessageRef | None:
+        """The message posted with ``key`` in ``channel``, if the platform still shows it."""
+        ...
+
+
+async def find_posted(port: ChatPort, channel: ChannelRef, key: str) -> MessageRef | None:
+    """Ask ``port`` for an earlier copy of a keyed post, when the platform can tell."""
+    recall = getattr(port, "find_posted", None)
+    if recall is None:
+        return None
+    found: MessageRef | None = await recall(channel, key)
+    return found

@@ -48,6 +48,10 @@ class OutboundMessage:
     choices: tuple[Choice, ...] = ()
     choice_action: str = ""
     footer: str | None = None
+    # An idempotency key for posts that must exist once (a daily prompt): a
+    # platform that can find messages by it returns an earlier copy instead of
+    # posting again after a crash between sending and recording.
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if not self.text.strip():

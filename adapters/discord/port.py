@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 from typing import Any, Literal
@@ -19,6 +20,19 @@ THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 ALREADY_ACKNOWLEDGED = 40060
 RETRY_FOR = 600.0  # seconds a post keeps retrying through 429s and outages before giving up
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day: the voting window stays readable
+
+
+def keyed_nonce(key: str | None, page: int) -> int | None:
+    """A nonce derived from a post's idempotency key, the same in every process.
+
+    Discord answers a repeated nonce (with ``enforce_nonce``) with the first message
+    for a few minutes, so a retry after a crash between sending and recording
+    finds the copy that went out instead of posting a second one.
+    """
+    if not key:
+        return None
+    digest = hashlib.sha256(f"{key}#{page}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 class DiscordPort:
@@ -38,9 +52,11 @@ class DiscordPort:
         guild_id = int(space.id) if space is not None and space.id.isdigit() else None
         return self.client.get_partial_messageable(int(channel_id), guild_id=guild_id)
 
-    async def _send(self, channel_id: str, page: Page, space: SpaceRef | None) -> discord.Message:
+    async def _send(
+        self, channel_id: str, page: Page, space: SpaceRef | None, nonce: int | None = None
+    ) -> discord.Message:
         channel = self._channel(channel_id, space)
-        nonce = secrets.randbits(63)
+        nonce = nonce if nonce is not None else secrets.randbits(63)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + RETRY_FOR
         delay = 0.5
@@ -59,8 +75,8 @@ class DiscordPort:
         self, channel_id: str, message: OutboundMessage, space: SpaceRef | None = None
     ) -> discord.Message:
         first: discord.Message | None = None
-        for page in render(message):
-            sent = await self._send(channel_id, page, space)
+        for number, page in enumerate(render(message)):
+            sent = await self._send(channel_id, page, space, keyed_nonce(message.key, number))
             first = first or sent
         assert first is not None
         return first

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass, replace
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 # the command's response_url (it works where the bot is not a channel member).
 EPHEMERAL_FALLBACK_ERRORS = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
 MAX_WAIT_S = 120.0
+# Posts that must exist once carry their key in Slack message metadata, so a
+# retry after a crash can find the copy that did go out (conversations.history).
+METADATA_EVENT = "prepbot_post"
+RECALL_LIMIT = 200
 
 
 class PatientRateLimitHandler(AsyncRetryHandler):
@@ -112,7 +117,12 @@ class SlackPort:
     def for_request(self, invocation: Invocation) -> SlackPort:
         return SlackPort(self.client, invocation)
 
-    async def _send(self, channel: str, part: SlackMessage, thread_ts: str | None = None) -> str:
+    async def _send(
+        self, channel: str, part: SlackMessage, thread_ts: str | None = None, key: str | None = None
+    ) -> str:
+        extra: dict[str, Any] = {}
+        if key:
+            extra["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
         response = await self.client.chat_postMessage(
             channel=channel,
             text=part.text,
@@ -120,16 +130,31 @@ class SlackPort:
             thread_ts=thread_ts,
             unfurl_links=False,
             unfurl_media=False,
+            **extra,
         )
         return str(response["ts"])
 
     async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
         """A top-level message; when it needs several Slack messages, the first is the reference."""
         parts = render(message)
-        first = await self._send(channel.id, parts[0])
+        first = await self._send(channel.id, parts[0], key=message.key)
         for part in parts[1:]:
             await self._send(channel.id, part)
         return MessageRef(channel=channel, id=first)
+
+    async def find_posted(self, channel: ChannelRef, key: str) -> MessageRef | None:
+        """The bot's recent post carrying ``key`` in its metadata (``conversations.history``)."""
+        response = await self.client.conversations_history(
+            channel=channel.id, limit=RECALL_LIMIT, include_all_metadata=True
+        )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return MessageRef(channel=channel, id=str(message["ts"]))
+        return None
 
     async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
         """A reply in ``parent``'s thread (Slack threads need no opening)."""

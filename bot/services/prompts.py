@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Pack
 from bot.content_schema import Scenario
+from bot.ports import find_posted
 from bot.render import Button, OutboundMessage, Section, clip
 from bot.schedule import (
     Schedule,
@@ -110,7 +111,14 @@ def scenario_by_id(pack: Pack, scenario_id: str) -> Scenario | None:
 
 
 def render_post(
-    scenario: Scenario, prompt_id: int, closes_at: dt.datetime, zone: str, *, daily: bool, why: str = ""
+    scenario: Scenario,
+    prompt_id: int,
+    closes_at: dt.datetime,
+    zone: str,
+    *,
+    daily: bool,
+    why: str = "",
+    key: str | None = None,
 ) -> OutboundMessage:
     local = closes_at.astimezone(ZoneInfo(zone))
     heading = "Today's culture scenario" if daily else "Culture scenario"
@@ -119,6 +127,7 @@ def render_post(
         sections.append(Section(why, title="Why this one"))
     return OutboundMessage(
         text=f"{heading}: {scenario.title}",
+        key=key,
         sections=tuple(sections),
         buttons=(Button("Vote", BALLOT_ACTION, value=str(prompt_id), style="primary"),),
         footer=(
@@ -148,10 +157,14 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         channel.timezone,
         daily=prompt.local_date is not None,
         why=prompt.focus,
+        key=f"prepbot-prompt-{prompt_id}",
     )
+    target = store.channel_ref(channel, space)
     try:
         async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=SEND_LEASE):
-            ref = await port.post(store.channel_ref(channel, space), message)
+            # An earlier attempt may have reached the platform and died before recording it.
+            earlier = await find_posted(port, target, message.key or "") if prompt.attempts > 1 else None
+            ref = earlier or await port.post(target, message)
     except Exception as exc:
         log.exception("posting prompt %s failed; the next tick retries it", prompt_id)
         async with ctx.db.unit() as session:

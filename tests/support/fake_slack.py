@@ -150,6 +150,19 @@ class FakeSlack(SlackSender):
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "team": "Prep"}
+        if method == "conversations.history":
+            posted = [
+                c
+                for c in self.calls
+                if c.method == "chat.postMessage"
+                and c.get("channel") == args.get("channel")
+                and c.result.get("ok")
+            ]
+            return {
+                "ok": True,
+                "messages": [self._as_history(c) for c in reversed(posted)],
+                "has_more": False,
+            }
         if method in ("chat.postMessage", "chat.update"):
             ts = args.get("ts") or self._next_ts()
             return {
@@ -185,6 +198,16 @@ class FakeSlack(SlackSender):
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
         return {"ok": False, "error": "unknown_method"}
+
+    def _as_history(self, call: ApiCall) -> dict[str, Any]:
+        """A posted message as conversations.history shows it (metadata included when asked)."""
+        message = {"type": "message", "ts": call.ts, "text": call.get("text", "")}
+        metadata = call.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        return message
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append({"url": str(request.url), **json.loads(await request.read())})
