@@ -87,7 +87,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def app(fake: FakeDiscord, tmp_path: Path, library: Library) -> AsyncIterator[Running]:
-    """prepbot's real discord.py client connected to ``fake``, its core on a SQLite file."""
-    async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'prepbot.db'}", library) as running:
+async def app(fake: FakeDiscord, database_url: str, library: Library) -> AsyncIterator[Running]:
+    """prepbot's real discord.py client connected to ``fake``, its core on SQLite, then PostgreSQL."""
+    async with running_bot(fake, database_url, library) as running:
         yield running
