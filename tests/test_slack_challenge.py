@@ -24,8 +24,7 @@ async def wired(ctx: ServiceContext) -> AsyncIterator[tuple[FakeSlack, SlackApp]
 
 async def test_a_typed_answer_wins_once(wired: tuple[FakeSlack, SlackApp], ctx: ServiceContext) -> None:
     slack, app = wired
-    if "challenge" not in app.bot.commands:
-        pytest.skip("the challenge feature is not installed")
+    assert "challenge" in app.bot.commands
     await slack.command("challenge culture-values 1", user="U0ALICE")
     await app.idle()
     [question] = [c for c in slack.sent("chat.postMessage") if c["text"].startswith("Round 1/1")]
