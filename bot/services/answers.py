@@ -118,15 +118,22 @@ async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
     return (await session.execute(stmt)).scalars().first()
 
 
+async def _record_reply(
+    session: AsyncSession, ctx: ServiceContext, event: MessagePosted | MessageEdited
+) -> bool:
+    """Record a reply in a prompt's thread; False when the message is not in one."""
+    prompt = await _thread_prompt(session, event)
+    if prompt is None:
+        return False
+    # Replies after the reveal, or without text, stay in the thread but are not answers.
+    if prompt.status == store.OPEN and event.text.strip():
+        await _record(session, prompt, event, ctx.clock.now())
+    return True
+
+
 async def on_posted(ctx: ServiceContext, event: MessagePosted) -> bool:
     async with ctx.db.unit() as session:
-        prompt = await _thread_prompt(session, event)
-        if prompt is None:
-            return False
-        # Replies after the reveal, or without text, stay in the thread but are not answers.
-        if prompt.status == store.OPEN and event.text.strip():
-            await _record(session, prompt, event, ctx.clock.now())
-        return True
+        return await _record_reply(session, ctx, event)
 
 
 async def on_edited(ctx: ServiceContext, event: MessageEdited) -> bool:
@@ -140,12 +147,7 @@ async def on_edited(ctx: ServiceContext, event: MessageEdited) -> bool:
             )
             return True
         # An edit of a reply we never saw (missed while offline) records it now.
-        prompt = await _thread_prompt(session, event)
-        if prompt is None:
-            return False
-        if prompt.status == store.OPEN and event.text.strip():
-            await _record(session, prompt, event, ctx.clock.now())
-        return True
+        return await _record_reply(session, ctx, event)
 
 
 async def on_deleted(ctx: ServiceContext, event: MessageDeleted) -> bool:
