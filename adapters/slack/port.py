@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, render
+from adapters.slack.pacer import Pacer
 from bot.domain import ChannelRef, MemberRef, MessageRef
 from bot.render import OutboundMessage
 
@@ -43,8 +44,9 @@ RECALL_LIMIT = 200
 class PatientRateLimitHandler(AsyncRetryHandler):
     """Retry a 429 after its ``Retry-After`` (plus a little jitter), as many times as it takes."""
 
-    def __init__(self, max_retry_count: int = 10_000) -> None:
+    def __init__(self, max_retry_count: int = 10_000, pacer: Pacer | None = None) -> None:
         super().__init__(max_retry_count=max_retry_count)
+        self.pacer = pacer or Pacer()
 
     async def _can_retry_async(
         self,
@@ -72,8 +74,13 @@ class PatientRateLimitHandler(AsyncRetryHandler):
                         wait = float(values[0])
                     except ValueError:
                         wait = 1.0
-        # Jitter spreads the herd of waiters so they do not all hit the next second together.
-        await asyncio.sleep(min(max(wait, 0.0), MAX_WAIT_S) + random.uniform(0.05, 0.5))
+        wait = min(max(wait, 0.0), MAX_WAIT_S)
+        if request.url.endswith("chat.postMessage"):
+            # Posts queue behind the workspace's pacer instead of retrying as a herd.
+            self.pacer.limited(wait)
+            await self.pacer.wait()
+        else:
+            await asyncio.sleep(wait + random.uniform(0.05, 0.5))
         state.next_attempt_requested = True
         state.increment_current_attempt()
 
@@ -86,7 +93,7 @@ def make_client(token: str | None, base_url: str) -> AsyncWebClient:
         token=token,
         base_url=base_url,
         timeout=30,
-        retry_handlers=[AsyncConnectionErrorRetryHandler(), PatientRateLimitHandler()],
+        retry_handlers=[AsyncConnectionErrorRetryHandler(), PatientRateLimitHandler(pacer=Pacer())],
     )
 
 
@@ -123,6 +130,9 @@ class SlackPort:
         extra: dict[str, Any] = {}
         if key:
             extra["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+        pacer = self._pacer()
+        if pacer is not None:
+            await pacer.wait()
         response = await self.client.chat_postMessage(
             channel=channel,
             text=part.text,
@@ -132,7 +142,16 @@ class SlackPort:
             unfurl_media=False,
             **extra,
         )
+        if pacer is not None:
+            pacer.succeeded()
         return str(response["ts"])
+
+    def _pacer(self) -> Pacer | None:
+        """The pacer of this client's rate-limit handler (none for a client made elsewhere)."""
+        for handler in self.client.retry_handlers or []:
+            if isinstance(handler, PatientRateLimitHandler):
+                return handler.pacer
+        return None
 
     async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
         """A top-level message; when it needs several Slack messages, the first is the reference."""
