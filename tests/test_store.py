@@ -108,3 +108,20 @@ async def test_point_awards_are_keyed(db: Database) -> None:
             s.add(
                 PointEvent(space_id=member.space_id, member_id=member.id, points=1, reason="x", event_key="k")
             )
+
+
+async def test_migrations_downgrade_to_empty_and_up_again(database_url: str) -> None:
+    from alembic import command
+
+    from bot.store.migrate import alembic_config
+
+    db = Database(database_url)
+    try:
+        await upgrade(db)
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "base"))
+        assert await current_revision(db) is None
+        await upgrade(db)
+        assert await current_revision(db) == "0005"
+    finally:
+        await db.dispose()

@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("space_id", "external_id", name="uq_channel_space_ext"),
     )
-    with op.batch_alter_table("channel", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_channel_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_channel_space_id"), "channel", ["space_id"], unique=False)
     op.create_table(
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,10 +64,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("space_id", "key", name="uq_delivery_space_key"),
     )
-    with op.batch_alter_table("delivery", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_delivery_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_delivery_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_delivery_created_at"), "delivery", ["created_at"], unique=False)
+    op.create_index(op.f("ix_delivery_space_id"), "delivery", ["space_id"], unique=False)
     op.create_table(
         "member",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -87,9 +83,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("space_id", "external_id", name="uq_member_space_ext"),
     )
-    with op.batch_alter_table("member", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_member_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_member_space_id"), "member", ["space_id"], unique=False)
     op.create_table(
         "challenge",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -118,10 +112,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel_id", "active_slot", name="uq_challenge_active"),
     )
-    with op.batch_alter_table("challenge", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_challenge_channel_id"), ["channel_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_challenge_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_challenge_channel_id"), "challenge", ["channel_id"], unique=False)
+    op.create_index(op.f("ix_challenge_space_id"), "challenge", ["space_id"], unique=False)
     op.create_table(
         "pairingoptin",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -144,11 +136,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel_id", "member_id", name="uq_pairing_channel_member"),
     )
-    with op.batch_alter_table("pairingoptin", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_pairingoptin_channel_id"), ["channel_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_pairingoptin_member_id"), ["member_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_pairingoptin_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_pairingoptin_channel_id"), "pairingoptin", ["channel_id"], unique=False)
+    op.create_index(op.f("ix_pairingoptin_member_id"), "pairingoptin", ["member_id"], unique=False)
+    op.create_index(op.f("ix_pairingoptin_space_id"), "pairingoptin", ["space_id"], unique=False)
     op.create_table(
         "pointevent",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -169,11 +159,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("space_id", "event_key", name="uq_points_space_key"),
     )
-    with op.batch_alter_table("pointevent", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_pointevent_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_pointevent_member_id"), ["member_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_pointevent_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_pointevent_created_at"), "pointevent", ["created_at"], unique=False)
+    op.create_index(op.f("ix_pointevent_member_id"), "pointevent", ["member_id"], unique=False)
+    op.create_index(op.f("ix_pointevent_space_id"), "pointevent", ["space_id"], unique=False)
     op.create_table(
         "promptpost",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -202,12 +190,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel_id", "delivery_key", name="uq_prompt_channel_delivery"),
         sa.UniqueConstraint("channel_id", "local_date", name="uq_prompt_channel_date"),
     )
-    with op.batch_alter_table("promptpost", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_promptpost_channel_id"), ["channel_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_promptpost_message_id"), ["message_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_promptpost_space_id"), ["space_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_promptpost_status"), ["status"], unique=False)
-
+    op.create_index(op.f("ix_promptpost_channel_id"), "promptpost", ["channel_id"], unique=False)
+    op.create_index(op.f("ix_promptpost_message_id"), "promptpost", ["message_id"], unique=False)
+    op.create_index(op.f("ix_promptpost_space_id"), "promptpost", ["space_id"], unique=False)
+    op.create_index(op.f("ix_promptpost_status"), "promptpost", ["status"], unique=False)
     op.create_table(
         "quizattempt",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -230,11 +216,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("member_id", "token", name="uq_attempt_member_token"),
     )
-    with op.batch_alter_table("quizattempt", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_quizattempt_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_quizattempt_member_id"), ["member_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_quizattempt_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_quizattempt_created_at"), "quizattempt", ["created_at"], unique=False)
+    op.create_index(op.f("ix_quizattempt_member_id"), "quizattempt", ["member_id"], unique=False)
+    op.create_index(op.f("ix_quizattempt_space_id"), "quizattempt", ["space_id"], unique=False)
     op.create_table(
         "reviewcard",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -258,11 +242,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("member_id", "item_id", name="uq_review_member_item"),
     )
-    with op.batch_alter_table("reviewcard", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_reviewcard_due_at"), ["due_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_reviewcard_member_id"), ["member_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_reviewcard_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_reviewcard_due_at"), "reviewcard", ["due_at"], unique=False)
+    op.create_index(op.f("ix_reviewcard_member_id"), "reviewcard", ["member_id"], unique=False)
+    op.create_index(op.f("ix_reviewcard_space_id"), "reviewcard", ["space_id"], unique=False)
     op.create_table(
         "answer",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -285,11 +267,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("prompt_id", "member_id", name="uq_answer_prompt_member"),
     )
-    with op.batch_alter_table("answer", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_answer_member_id"), ["member_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_answer_prompt_id"), ["prompt_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_answer_space_id"), ["space_id"], unique=False)
-
+    op.create_index(op.f("ix_answer_member_id"), "answer", ["member_id"], unique=False)
+    op.create_index(op.f("ix_answer_prompt_id"), "answer", ["prompt_id"], unique=False)
+    op.create_index(op.f("ix_answer_space_id"), "answer", ["space_id"], unique=False)
     op.create_table(
         "challengeround",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -312,9 +292,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("challenge_id", "round_no", name="uq_round_challenge_no"),
     )
-    with op.batch_alter_table("challengeround", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_challengeround_challenge_id"), ["challenge_id"], unique=False)
-
+    op.create_index(op.f("ix_challengeround_challenge_id"), "challengeround", ["challenge_id"], unique=False)
     op.create_table(
         "answerpart",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -335,10 +313,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("prompt_id", "message_id", name="uq_part_prompt_message"),
     )
-    with op.batch_alter_table("answerpart", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_answerpart_answer_id"), ["answer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_answerpart_prompt_id"), ["prompt_id"], unique=False)
-
+    op.create_index(op.f("ix_answerpart_answer_id"), "answerpart", ["answer_id"], unique=False)
+    op.create_index(op.f("ix_answerpart_prompt_id"), "answerpart", ["prompt_id"], unique=False)
     op.create_table(
         "vote",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -366,87 +342,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("answer_id", "voter_id", name="uq_vote_answer_voter"),
     )
-    with op.batch_alter_table("vote", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_vote_answer_id"), ["answer_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_vote_prompt_id"), ["prompt_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_vote_space_id"), ["space_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_vote_voter_id"), ["voter_id"], unique=False)
-
+    op.create_index(op.f("ix_vote_answer_id"), "vote", ["answer_id"], unique=False)
+    op.create_index(op.f("ix_vote_prompt_id"), "vote", ["prompt_id"], unique=False)
+    op.create_index(op.f("ix_vote_space_id"), "vote", ["space_id"], unique=False)
+    op.create_index(op.f("ix_vote_voter_id"), "vote", ["voter_id"], unique=False)
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("vote", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_vote_voter_id"))
-        batch_op.drop_index(batch_op.f("ix_vote_space_id"))
-        batch_op.drop_index(batch_op.f("ix_vote_prompt_id"))
-        batch_op.drop_index(batch_op.f("ix_vote_answer_id"))
-
+    # Dropping a table drops its indexes.
     op.drop_table("vote")
-    with op.batch_alter_table("answerpart", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_answerpart_prompt_id"))
-        batch_op.drop_index(batch_op.f("ix_answerpart_answer_id"))
-
     op.drop_table("answerpart")
-    with op.batch_alter_table("challengeround", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_challengeround_challenge_id"))
-
     op.drop_table("challengeround")
-    with op.batch_alter_table("answer", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_answer_space_id"))
-        batch_op.drop_index(batch_op.f("ix_answer_prompt_id"))
-        batch_op.drop_index(batch_op.f("ix_answer_member_id"))
-
     op.drop_table("answer")
-    with op.batch_alter_table("reviewcard", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_reviewcard_space_id"))
-        batch_op.drop_index(batch_op.f("ix_reviewcard_member_id"))
-        batch_op.drop_index(batch_op.f("ix_reviewcard_due_at"))
-
     op.drop_table("reviewcard")
-    with op.batch_alter_table("quizattempt", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_quizattempt_space_id"))
-        batch_op.drop_index(batch_op.f("ix_quizattempt_member_id"))
-        batch_op.drop_index(batch_op.f("ix_quizattempt_created_at"))
-
     op.drop_table("quizattempt")
-    with op.batch_alter_table("promptpost", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_promptpost_status"))
-        batch_op.drop_index(batch_op.f("ix_promptpost_space_id"))
-        batch_op.drop_index(batch_op.f("ix_promptpost_message_id"))
-        batch_op.drop_index(batch_op.f("ix_promptpost_channel_id"))
-
     op.drop_table("promptpost")
-    with op.batch_alter_table("pointevent", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_pointevent_space_id"))
-        batch_op.drop_index(batch_op.f("ix_pointevent_member_id"))
-        batch_op.drop_index(batch_op.f("ix_pointevent_created_at"))
-
     op.drop_table("pointevent")
-    with op.batch_alter_table("pairingoptin", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_pairingoptin_space_id"))
-        batch_op.drop_index(batch_op.f("ix_pairingoptin_member_id"))
-        batch_op.drop_index(batch_op.f("ix_pairingoptin_channel_id"))
-
     op.drop_table("pairingoptin")
-    with op.batch_alter_table("challenge", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_challenge_space_id"))
-        batch_op.drop_index(batch_op.f("ix_challenge_channel_id"))
-
     op.drop_table("challenge")
-    with op.batch_alter_table("member", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_member_space_id"))
-
     op.drop_table("member")
-    with op.batch_alter_table("delivery", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_delivery_space_id"))
-        batch_op.drop_index(batch_op.f("ix_delivery_created_at"))
-
     op.drop_table("delivery")
-    with op.batch_alter_table("channel", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_channel_space_id"))
-
     op.drop_table("channel")
     op.drop_table("space")
-    # ### end Alembic commands ###
