@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
@@ -19,6 +20,20 @@ from bot.store.migrate import upgrade
 from tests.support.discord_harness import Running, running_bot
 from tests.support.fake_discord import FakeDiscord
 from tests.support.postgres import PostgresCluster
+
+# Property tests: `make test` selects the "ci" profile (pyproject's addopts), which
+# draws the same examples on every run and keeps no example database, so a verdict
+# depends only on the commit. `make fuzz` selects "fuzz": many more examples, a new
+# seed each run (printed by the Makefile). A failure either finds is pinned as an
+# explicit @example in the test, so the ci profile checks it forever.
+_SHARED = {
+    "deadline": None,
+    "database": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+settings.register_profile("ci", derandomize=True, max_examples=100, **_SHARED)
+settings.register_profile("fuzz", derandomize=False, max_examples=4000, **_SHARED)
 
 
 @pytest.fixture(scope="session")
