@@ -108,7 +108,13 @@ class Prepbot:
                     if await handler(self.ctx, port, event):
                         break
                 except Exception:
-                    log.exception("message handler failed for %s", type(event).__name__)
+                    channel = event.message.channel
+                    log.exception(
+                        "message handler failed (team=%s channel=%s kind=%s)",
+                        channel.space.id,
+                        channel.id,
+                        type(event).__name__,
+                    )
                     break
 
     async def tick(self, port: ChatPort) -> None:
@@ -134,7 +140,9 @@ class Prepbot:
             await turn.whisper(f"`/prep {name}` is not available in this version of prepbot yet.")
             return
         self.ctx.metrics.inc("prepbot_commands_total", command=name)
-        await self._run_once(turn, f"cmd:{event.delivery_id}", lambda: handler(turn, event.args))
+        await self._run_once(
+            turn, f"cmd:{event.delivery_id}", lambda: handler(turn, event.args), kind=f"command/{name}"
+        )
 
     async def _button(self, event: ButtonPressed, port: ChatPort) -> None:
         turn = Turn(self.ctx, port, event.channel, event.member, event.delivery_id)
@@ -143,10 +151,13 @@ class Prepbot:
             await turn.whisper("That button is no longer active. Run the command again.")
             return
         await self._run_once(
-            turn, f"btn:{event.delivery_id}", lambda: handler(turn, event.value, event.message)
+            turn,
+            f"btn:{event.delivery_id}",
+            lambda: handler(turn, event.value, event.message),
+            kind=f"button/{event.action}",
         )
 
-    async def _run_once(self, turn: Turn, key: str, run: Callable[[], Awaitable[None]]) -> None:
+    async def _run_once(self, turn: Turn, key: str, run: Callable[[], Awaitable[None]], *, kind: str) -> None:
         """Run an action unless this delivery was already handled; release the claim on failure."""
         try:
             async with self.ctx.db.unit() as session:
@@ -166,7 +177,14 @@ class Prepbot:
             await turn.whisper(str(exc))
         except Exception as exc:
             database = isinstance(exc, DBAPIError | SATimeoutError)
-            log.exception("handler failed for %s", key)
+            # Ids only: what the member typed never reaches the log.
+            log.exception(
+                "handler failed (team=%s channel=%s kind=%s delivery=%s)",
+                turn.channel.space.id,
+                turn.channel.id,
+                kind,
+                key,
+            )
             self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else type(exc).__name__)
             await self._release(space_id, key)
             await self._tell(turn, DATABASE_DOWN if database else GENERIC_FAILURE)

@@ -7,6 +7,8 @@ may reach the database, and no answer is a 500.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
@@ -132,15 +134,42 @@ async def test_healthz_reports_a_reachable_database(slack: FakeSlack) -> None:
         assert response.status == 200
 
 
-async def test_a_failing_dispatch_is_a_short_503_not_a_traceback(ctx: ServiceContext) -> None:
+async def test_a_request_bolt_cannot_read_is_a_400_logged_once_without_traceback(
+    ctx: ServiceContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before the ack only bolt reading the payload can fail: the sender's fault, never a 5xx."""
     async with FakeSlack() as fake, slack_app_on(ctx, fake) as app:
 
         async def broken(*args: object, **kwargs: object) -> None:
             raise RuntimeError("boom")
 
         app.bolt.async_dispatch = broken  # type: ignore[method-assign,assignment]
-        status, text = await fake.deliver(_command_body(), FORM)
-        assert status == 503 and "boom" not in text and "Traceback" not in text
+        with caplog.at_level(logging.WARNING):
+            status, text = await fake.deliver(_command_body(), FORM)
+        assert status == 400 and "boom" not in text and "Traceback" not in text
+        warnings = [r for r in caplog.records if "could not read" in r.getMessage()]
+        assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+        assert warnings[0].exc_info is None and "kind=command" in warnings[0].getMessage()
+
+
+async def test_bolt_failing_inside_its_middleware_is_a_400_not_a_traceback(
+    ctx: ServiceContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A listener matcher that raises on a payload's shape goes through bolt's error handler."""
+    async with FakeSlack() as fake, slack_app_on(ctx, fake) as app:
+
+        async def unreadable(body: dict[str, object]) -> bool:
+            raise AttributeError("'NoneType' object has no attribute 'get'")
+
+        app.bolt.action(re.compile(".*"), matchers=[unreadable])(app._just_ack)
+        app.bolt._async_listeners.insert(0, app.bolt._async_listeners.pop())
+        with caplog.at_level(logging.WARNING):
+            status, text = await fake.deliver(
+                urlencode({"payload": json.dumps(fixture("block_actions"))}).encode(), FORM
+            )
+        assert status == 400 and "Traceback" not in text
+        assert not [r for r in caplog.records if r.exc_info], "no traceback in the log"
+        assert any("kind=block_actions" in r.getMessage() for r in caplog.records)
 
 
 def test_slack_app_needs_no_network_to_build(ctx: ServiceContext) -> None:
@@ -149,3 +178,24 @@ def test_slack_app_needs_no_network_to_build(ctx: ServiceContext) -> None:
 
     app = SlackApp(build_bot(ctx), make_client("xoxb-x", "http://127.0.0.1:9/api"))
     assert app.client.base_url == "http://127.0.0.1:9/api/"
+
+
+async def test_a_failure_after_the_ack_is_logged_with_its_context_not_its_text(
+    ctx: ServiceContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with FakeSlack() as fake, slack_app_on(ctx, fake) as app:
+
+        async def failing(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("the core fell over")
+
+        app.bot.handle = failing  # type: ignore[method-assign]
+        body = fixture("slash_command", text="quiz secret-words-of-a-member")
+        with caplog.at_level(logging.WARNING):
+            status, _ = await fake.deliver(urlencode(body).encode(), FORM)
+            await app.idle()
+        assert status == 200
+        failures = [r for r in caplog.records if "after the ack" in r.getMessage()]
+        assert len(failures) == 1
+        line = failures[0].getMessage()
+        assert f"team={body['team_id']}" in line and f"channel={body['channel_id']}" in line
+        assert "kind=command" in line and "secret-words" not in line

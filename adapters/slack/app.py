@@ -24,6 +24,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -73,6 +74,7 @@ class SlackApp:
         self.bolt.event(re.compile(r".*"))(self._just_ack)
         for kind in ("shortcut", "view", "options"):
             getattr(self.bolt, kind)(re.compile(r".*"))(self._just_ack)
+        self.bolt.error(_unreadable)
 
     # --- identity ---------------------------------------------------------
     async def identity(self) -> dict[str, Any]:
@@ -113,14 +115,20 @@ class SlackApp:
         return authorize
 
     # --- background work ----------------------------------------------------
-    def spawn(self, work: Awaitable[None], *, forget: str | None = None) -> asyncio.Task[None]:
-        """Run ``work`` after the ack; log failures (and let a retry of ``forget`` through)."""
+    def spawn(
+        self, work: Awaitable[None], *, forget: str | None = None, about: dict[str, Any] | None = None
+    ) -> asyncio.Task[None]:
+        """Run ``work`` after the ack; log failures (and let a retry of ``forget`` through).
+
+        ``about`` is the request the work came from: its team, channel and kind go
+        into the log line, never its text.
+        """
 
         async def guarded() -> None:
             try:
                 await work
             except Exception:
-                log.exception("Slack work failed")
+                log.exception("Slack work failed after the ack (%s)", context_of(about or {}))
                 if forget is not None:
                     self._recent.pop(forget, None)
 
@@ -160,7 +168,7 @@ class SlackApp:
         await ack()
         key = f"cmd:{body.get('team_id')}:{body.get('trigger_id')}"
         if self.first_time(key):
-            self.spawn(self._command(body), forget=key)
+            self.spawn(self._command(body), forget=key, about=body)
 
     async def _command(self, body: dict[str, Any]) -> None:
         space = space_of(body)
@@ -177,7 +185,7 @@ class SlackApp:
         if not self.first_time(key):
             await ack()
             return
-        await self._ack_after(ack, self.spawn(self._actions(body), forget=key))
+        await self._ack_after(ack, self.spawn(self._actions(body), forget=key, about=body))
 
     async def _actions(self, body: dict[str, Any]) -> None:
         space = space_of(body)
@@ -205,7 +213,7 @@ class SlackApp:
         if not self.first_time(key):
             await ack()
             return
-        await self._ack_after(ack, self.spawn(self._claimed(body, run), forget=key))
+        await self._ack_after(ack, self.spawn(self._claimed(body, run), forget=key, about=body))
 
     async def _claimed(self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
         """Run an event's work once per ``event_id`` across processes (the database decides)."""
@@ -252,3 +260,41 @@ class SlackApp:
         capture = CapturePort()
         await self.bot.handle(CommandInvoked(f"home:{body['event_id']}", channel, member, name), capture)
         await self.client.views_publish(user_id=member.id, view=home_view(capture.messages))
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """What a request is, for logs: ``command``, ``block_actions``, ``event_callback/message`` …"""
+    if "command" in body:
+        return "command"
+    kind = str(body.get("type") or "unknown")
+    event = body.get("event")
+    if kind == "event_callback" and isinstance(event, dict):
+        kind += f"/{event.get('type')}"
+    return kind[:60]
+
+
+def context_of(body: dict[str, Any]) -> str:
+    """``team=T… channel=C… kind=…`` for a log line: ids only, never what a member wrote."""
+    team, channel = body.get("team_id"), body.get("channel_id")
+    if team is None and isinstance(body.get("team"), dict):
+        team = body["team"].get("id")
+    if channel is None and isinstance(body.get("channel"), dict):
+        channel = body["channel"].get("id")
+    if channel is None and isinstance(body.get("event"), dict):
+        channel = body["event"].get("channel")
+    return f"team={str(team or '-')[:40]} channel={str(channel or '-')[:40]} kind={request_kind(body)}"
+
+
+async def _unreadable(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """Bolt's error handler: an exception while bolt reads a request before the ack.
+
+    Our listeners ack first and never raise, so anything that reaches here is
+    bolt failing on a payload's shape: the sender's fault, answered 400 and
+    logged once without a traceback (Slack itself never sends such a payload).
+    """
+    log.warning(
+        "Slack request bolt could not read (%s, %s); answered 400",
+        context_of(body if isinstance(body, dict) else {}),
+        type(error).__name__,
+    )
+    return BoltResponse(status=400, body="malformed Slack payload\n")

@@ -18,6 +18,15 @@ from urllib.parse import parse_qs
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_SKEW_S = 300
+# Slack's deepest payloads (rich text inside a view's state) nest about a dozen
+# levels; anything far deeper is not from Slack, and would only make bolt and
+# the standard library recurse.
+MAX_JSON_DEPTH = 64
+# What Slack sends in an interactive request's ``payload=``, and as a JSON event.
+INTERACTION_TYPES = frozenset(
+    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion"}
+)
+EVENT_TYPES = frozenset({"event_callback", "url_verification", "app_rate_limited"})
 
 
 class Rejected(Exception):
@@ -76,9 +85,32 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
         value = json.loads(text)
     except ValueError:
         raise Rejected(400, f"malformed JSON in {what}") from None
+    except RecursionError:
+        raise Rejected(400, f"JSON in {what} is nested too deeply") from None
     if not isinstance(value, dict):
         raise Rejected(400, f"{what} is not a JSON object")
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise Rejected(400, f"JSON in {what} is nested too deeply")
     return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests, measured without recursion (the input is untrusted)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _require(payload: dict[str, Any], *paths: str) -> None:
@@ -149,6 +181,12 @@ def _parse(body: bytes, content_type: str) -> Parsed:
         payload = _json_object(fields["payload"], "payload")
         _require(payload, "type")
         _check_shapes(payload)
+        if payload["type"] not in INTERACTION_TYPES:
+            raise Rejected(400, "not a Slack interaction type")
+        if payload["type"] in ("view_submission", "view_closed") and not isinstance(
+            payload.get("view"), dict
+        ):
+            raise Rejected(400, "missing view")
         if payload["type"] == "block_actions":
             _require(payload, "trigger_id", "user.id")
             actions = payload.get("actions")
@@ -174,9 +212,9 @@ def _parse_event(text: str) -> Parsed:
     if payload["type"] == "url_verification":
         _require(payload, "challenge")
         return Parsed("url_verification", text, payload)
-    if payload["type"] == "event_callback":
-        _require(payload, "event_id", "team_id", "event.type")
-    elif payload["type"] != "app_rate_limited":
+    if payload["type"] not in EVENT_TYPES:
         # The Events API sends only these as JSON; an interaction arrives as a form.
         raise Rejected(400, "not a Slack event")
+    if payload["type"] == "event_callback":
+        _require(payload, "event_id", "team_id", "event.type")
     return Parsed("event", text, payload)

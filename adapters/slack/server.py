@@ -19,11 +19,12 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from adapters.slack.app import SlackApp
-from adapters.slack.guard import MAX_BODY_BYTES, Rejected, parse, verify
+from adapters.slack.app import SlackApp, context_of
+from adapters.slack.guard import MAX_BODY_BYTES, Parsed, Rejected, parse, verify
 from adapters.slack.port import make_client
 from adapters.web import listening
 from bot.logs import configure
+from bot.metrics import Metrics
 from bot.ports import ChatPort
 from bot.router import Prepbot
 from bot.runtime import running_core
@@ -80,18 +81,17 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
             return web.Response(status=400, text="malformed Slack payload\n")
         try:
             response = await slack.bolt.async_dispatch(bolt_request)
-        except Exception:
-            # A traceback never goes back to Slack; 503 asks Slack to retry later.
-            log.exception("Slack request failed")
-            metrics.inc("prepbot_errors_total", kind="http_dispatch")
-            return web.Response(status=503, text="temporarily unavailable\n")
+        except Exception as exc:
+            # Listeners ack first and never raise: an exception here is bolt failing to
+            # read the payload's shape, so it is the sender's fault (400), logged once.
+            return _unreadable(metrics, parsed, type(exc).__name__)
         finally:
             metrics.observe("prepbot_ack_seconds", time.perf_counter() - started)
         if response.status == 404:
             # Something the bot does not use: acknowledge it so Slack does not retry.
             return web.Response(status=200, text="")
         if response.status >= 500:
-            return web.Response(status=503, text="temporarily unavailable\n")
+            return _unreadable(metrics, parsed, f"bolt answered {response.status}")
         return await to_aiohttp_response(response)
 
     async def healthz(request: web.Request) -> web.Response:
@@ -107,6 +107,12 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_text)
     return app
+
+
+def _unreadable(metrics: Metrics, parsed: Parsed, why: str) -> web.Response:
+    log.warning("Slack request bolt could not read (%s, %s); answered 400", context_of(parsed.payload), why)
+    metrics.inc("prepbot_errors_total", kind="http_400")
+    return web.Response(status=400, text="malformed Slack payload\n")
 
 
 async def run_scheduler(bot: Prepbot, port: ChatPort, stop: asyncio.Event) -> None:
