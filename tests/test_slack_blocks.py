@@ -84,13 +84,37 @@ def test_action_ids_round_trip_even_with_hashes_in_names() -> None:
     assert action_name("plain") == "plain"
 
 
-def test_escaping_keeps_mentions_links_and_entities() -> None:
+NO_PING = "@\u2060"
+
+
+def test_escaping_turns_members_mentions_and_links_into_plain_text() -> None:
     assert escape("a < b & c > d") == "a &lt; b &amp; c &gt; d"
-    assert escape("thanks <@U123> and <#C1|general>") == "thanks <@U123> and <#C1|general>"
-    assert (
-        escape("see <https://jobs.netflix.com|jobs> &amp; more")
-        == "see <https://jobs.netflix.com|jobs> &amp; more"
+    assert escape("thanks <@U123> and <@U9|ann> in <#C1|general>") == (
+        f"thanks {NO_PING}U123 and {NO_PING}ann in #general"
     )
+    assert escape("see <https://jobs.netflix.com|jobs> &amp; more") == (
+        "see jobs (https://jobs.netflix.com) &amp; more"
+    )
+    assert escape("<mailto:a@b.c>") == "mailto:a@b.c"
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("<!channel>", f"{NO_PING}channel"),
+        ("<!here>", f"{NO_PING}here"),
+        ("<!here|here>", f"{NO_PING}here"),
+        ("<!everyone>", f"{NO_PING}everyone"),
+        ("<!subteam^S0DEVS|@backend-devs>", f"{NO_PING}backend-devs"),
+        ("<!subteam^S0DEVS>", f"{NO_PING}group"),
+        ("<!date^1392734382^{date_short}|Feb 18, 2014>", "Feb 18, 2014"),
+        ("&lt;!channel&gt;", "&lt;!channel&gt;"),
+        ("<<!channel>>", f"&lt;{NO_PING}channel&gt;"),
+    ],
+)
+def test_special_and_group_mentions_are_never_re_posted_as_mentions(written: str, shown: str) -> None:
+    assert escape(f"ping {written} now") == f"ping {shown} now"
+    assert "<!" not in escape(written) and "<@" not in escape(written)
 
 
 def test_footer_is_a_context_block() -> None:

@@ -149,3 +149,32 @@ async def test_prompt_answers_blind_votes_and_digest(
     assert re.search(r"^3\. .*bob.*0 votes$", lines[2])
     assert "Ship it anyway" not in text_of(digest)
     assert len(slack.sent("chat.postMessage")) == 2
+
+
+MASS_MENTIONS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^S0DEVS|@backend-devs>", "<@U0CARA>")
+
+
+async def test_mentions_in_an_answer_are_not_mentions_in_the_digest(
+    wired: tuple[FakeSlack, SlackApp], ctx: ServiceContext
+) -> None:
+    """An answer that says <!channel> is quoted in the digest as plain text, not as the bot's mention."""
+    slack, app = wired
+    flow = Flow(slack, app)
+    await flow.command("prompt", "U0ADMIN")
+    [post] = slack.sent("chat.postMessage")
+    loud = "Hey <!channel> <!here> <!everyone> <!subteam^S0DEVS|@backend-devs> <@U0CARA>: roll back first."
+    await flow.event(flow.reply("U0BOB", loud, post.ts, slack.new_ts()))
+    await flow.event(flow.reply("U0CARA", "Write the context down.", post.ts, slack.new_ts()))
+    await flow.click(post, "Vote", "U0CARA")
+    ballot = flow.last_ephemeral("U0CARA")
+    [label] = [b["text"]["text"] for b in buttons(ballot)]
+    await flow.click(ballot, label.split(".")[0], "U0CARA", ephemeral=True)
+    await flow.command("reveal", "U0ADMIN")
+    [digest] = slack.sent("chat.postMessage", thread_ts=post.ts)
+    shown = text_of(digest)
+    assert "Top answer, by bob" in shown and "roll back first" in shown
+    for written in (digest["text"], str(digest["blocks"])):
+        for token in MASS_MENTIONS:
+            assert token not in written, f"{token} re-posted as a mention"
+        assert "<!" not in written and "<@" not in written
+    assert "@\u2060channel" in digest["text"] and "@\u2060backend-devs" in shown

@@ -29,10 +29,19 @@ FALLBACK_CHARS = 39_000
 
 Block = dict[str, Any]
 
-# Slack markup the text may legitimately carry (a member's reply quoted in a
-# digest arrives already in this form): user, channel and special mentions, links.
-_SLACK_TOKEN = re.compile(r"<(?:[@#!][^<>\s]*|(?:https?|mailto):[^<>\s]*)(?:\|[^<>]*)?>")
+# Slack markup in text the core re-posts. The core itself never makes mentions or
+# links (it names people by display name), so every such token in its text came
+# from a member: a thread answer quoted in a digest, a ballot label. Re-posted
+# as-is, ``<!channel>`` would notify a whole channel in the bot's name, around
+# the workspace's rule on who may do that; so tokens are turned into plain text.
+_SLACK_TOKEN = re.compile(
+    r"<([@#!])([^<>|\s]*)(?:\|([^<>]*))?>|<((?:https?|mailto):[^<>|\s]*)(?:\|([^<>]*))?>"
+)
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
+# U+2060 WORD JOINER after "@": reads as "@channel" but is never a mention, even
+# where a client would link a bare "@channel".
+_NO_PING = "@\u2060"
+_SPECIAL = {"channel", "here", "everyone"}
 
 
 @dataclass(frozen=True)
@@ -44,15 +53,39 @@ class SlackMessage:
 
 
 def escape(text: str) -> str:
-    """Escape ``&``, ``<`` and ``>`` as Slack asks, keeping mentions, links and existing entities."""
+    """Escape ``&``, ``<`` and ``>`` as Slack asks; mentions and links become plain text.
+
+    ``<!channel>``/``<!here>``/``<!everyone>`` → ``@channel`` …, ``<!subteam^S1|@devs>`` →
+    ``@devs``, ``<@U1|ann>`` → ``@ann``, ``<#C1|general>`` → ``#general``, ``<https://x|site>``
+    → ``site (https://x)``; each shown as text, notifying no one. Existing entities stay.
+    """
     out: list[str] = []
     last = 0
     for match in _SLACK_TOKEN.finditer(text):
         out.append(_escape_plain(text[last : match.start()]))
-        out.append(match.group(0))
+        out.append(_escape_plain(_as_plain(match)))
         last = match.end()
     out.append(_escape_plain(text[last:]))
     return "".join(out)
+
+
+def _as_plain(match: re.Match[str]) -> str:
+    """The readable, inert text of one Slack token."""
+    sigil, target, label, url, url_label = match.groups()
+    if url is not None:
+        return f"{url_label} ({url})" if url_label and url_label != url else url
+    label = (label or "").strip()
+    if sigil == "#":
+        return "#" + (label or target)
+    if sigil == "@":
+        return _NO_PING + (label.lstrip("@") or target)
+    # "!": special mentions, user groups, dates and other Slack commands.
+    command, _, _ = target.partition("^")
+    if command in _SPECIAL:
+        return _NO_PING + command
+    if command == "subteam":
+        return _NO_PING + (label.lstrip("@") or "group")
+    return label or command
 
 
 def _escape_plain(text: str) -> str:
@@ -158,7 +191,7 @@ def render(message: OutboundMessage, *, max_blocks: int = MESSAGE_BLOCKS) -> lis
     out = []
     for number, batch in enumerate(batches):
         blocks = batch + controls if number == 0 else batch
-        text = _plain(batch) or message.text
+        text = _plain(batch) or escape(message.text)
         out.append(SlackMessage(text=clip_fallback(text), blocks=blocks))
     return out
 
