@@ -167,3 +167,23 @@ async def test_buttons_keep_working_after_a_restart(
         assert "Written before the restart." in text_of(ballot)
         (recorded,) = await press(second, "bob", ballot, "Written before")
         assert "recorded" in text_of(recorded)
+
+
+async def test_mentions_in_answers_never_ping_from_any_bot_message(app: Running) -> None:
+    """Discord renders the mention, but allowed_mentions on every send keeps it from notifying."""
+    fake = app.fake
+    post = await post_prompt(app)
+    bob_id = fake.people["bob"].id
+    loud = f"@everyone @here <@{bob_id}> <@&{fake.general}>: roll back first."
+    await answer(app, "alice", post["id"], loud)
+    await answer(app, "bob", post["id"], "Ask for context before deciding anything.")
+    await app.settle()
+    (ballot,) = await press(app, "bob", post, "Vote")
+    await press(app, "bob", ballot, "@everyone")
+    await app.send("INTERACTION_CREATE", fake.command("dana", "reveal", channel_id=post["id"]))
+    digest = (await fake.until(lambda: fake.thread_posts(post["id"])))[0]
+    assert "roll back first" in text_of(digest)
+    assert fake.message_bodies, "the fake saw no message bodies"
+    for path, body in fake.message_bodies:
+        allowed = (body.get("data") if "type" in body else body).get("allowed_mentions") or {}
+        assert allowed.get("parse") == [] and not allowed.get("users") and not allowed.get("roles"), path

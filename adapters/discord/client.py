@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,6 +28,7 @@ from adapters.discord.components import (
     submitted_text,
 )
 from adapters.discord.port import DiscordPort, InteractionPort
+from adapters.discord.tree import PrepTree
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.events import ButtonPressed, CommandInvoked, MessageDeleted, MessageEdited, MessagePosted
 from bot.router import Prepbot
@@ -46,6 +47,32 @@ def intents() -> discord.Intents:
     wanted.guild_messages = True
     wanted.message_content = True
     return wanted
+
+
+def guard_parsers(parsers: dict[str, Callable[[Any], None]]) -> None:
+    """Make each gateway event parser drop a payload it cannot read instead of raising.
+
+    discord.py parses a DISPATCH inside its gateway loop: a KeyError there (an
+    INTERACTION_CREATE whose ``data`` lacks ``custom_id``, say) ends
+    ``Client.start()`` and takes the bot offline. discord.py offers no public
+    hook for this, so the state's parser table is wrapped once at construction:
+    an unreadable event is logged as one WARNING (event name and error type,
+    never the payload) and ignored, as Discord would want from a client.
+    """
+    for event, parse in list(parsers.items()):
+        parsers[event] = _guarded(event, parse)
+
+
+def _guarded(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+    def run(data: Any) -> None:
+        try:
+            parse(data)
+        except Exception as exc:
+            name = type(exc).__name__
+            log.warning("Discord sent a %s event prepbot cannot read (%s); ignored", event, name)
+            log.debug("unreadable %s event", event, exc_info=True)
+
+    return run
 
 
 class Handler:
@@ -232,9 +259,10 @@ class PrepClient(discord.Client):
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # answers never ping
         options.setdefault("chunk_guilds_at_startup", False)
         super().__init__(**options)
+        guard_parsers(self._connection.parsers)
         self.handler = Handler(self, bot)
         self.sync_on_start = sync_on_start
-        self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
+        self.tree: app_commands.CommandTree[Any] = PrepTree(self)
         self.tree.add_command(build_group(self.handler.on_command, bot.ctx.library))
 
     async def setup_hook(self) -> None:

@@ -8,6 +8,7 @@ the ``custom_id`` itself (``prep:<action>:<value>``, at most 100 characters).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,7 +17,11 @@ import discord
 if TYPE_CHECKING:
     from adapters.discord.client import Handler
 
+log = logging.getLogger(__name__)
+
 CUSTOM_ID_LIMIT = 100
+# A modal has at most five rows of one input; far more nodes than that is not a real submit.
+MAX_NODES = 100
 LABEL_LIMIT = 80
 ACTION = r"[a-z0-9._-]+"
 BUTTON_TEMPLATE = rf"prep:(?P<action>{ACTION}):(?P<value>.*)"
@@ -92,6 +97,15 @@ class PrepSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=SELECT
         await _handler(interaction).on_button(interaction, self.action, str(values[0]))
 
 
+class AnswerModal(discord.ui.Modal):
+    """The Answer modal as discord.py keeps it; the submit itself is read from the raw interaction."""
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
+        # discord.py refreshes this object from the submit before ``on_interaction`` sees it;
+        # a submit it cannot read is still handled (or ignored) there, so one line is enough.
+        log.warning("an Answer modal submit discord.py could not read (%s)", type(error).__name__)
+
+
 def answer_modal(thread_id: str) -> discord.ui.Modal:
     """The modal behind the Answer button: for servers that withhold the Message Content intent.
 
@@ -100,7 +114,7 @@ def answer_modal(thread_id: str) -> discord.ui.Modal:
     """
     # discord.py keeps a sent Modal in memory until it times out; ours only needs to be
     # forgotten eventually, since the submit is matched by custom_id, not by this object.
-    modal = discord.ui.Modal(title="Your answer", custom_id=f"{ANSWER_MODAL_PREFIX}{thread_id}", timeout=900)
+    modal = AnswerModal(title="Your answer", custom_id=f"{ANSWER_MODAL_PREFIX}{thread_id}", timeout=900)
     modal.add_item(
         discord.ui.TextInput(
             label="Answer the scenario",
@@ -114,12 +128,20 @@ def answer_modal(thread_id: str) -> discord.ui.Modal:
 
 def submitted_text(data: dict[str, Any]) -> str:
     """The text a member typed into the answer modal (text inputs may be nested in rows or labels)."""
-    stack: list[Any] = list(data.get("components") or [])
-    while stack:
+    components = data.get("components")
+    stack: list[Any] = list(components) if isinstance(components, list) else []
+    seen = 0
+    while stack and seen < MAX_NODES:  # untrusted data: bounded, and anything not a dict skipped
         node = stack.pop(0)
+        seen += 1
+        if not isinstance(node, dict):
+            continue
         if node.get("type") == 4 and node.get("custom_id") == ANSWER_FIELD:
-            return str(node.get("value") or "")
-        stack.extend(node.get("components") or [])
+            value = node.get("value")
+            return value if isinstance(value, str) else ""
+        children = node.get("components")
+        if isinstance(children, list):
+            stack.extend(children)
         if isinstance(node.get("component"), dict):
             stack.append(node["component"])
     return ""

@@ -68,6 +68,8 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
         self.command_writes: list[str] = []  # "global" or a guild id, per bulk overwrite
         self.requests: list[tuple[str, str]] = []
+        # Every JSON body that creates or edits a message (posts, DMs, interaction answers).
+        self.message_bodies: list[tuple[str, dict[str, Any]]] = []
         self.shards: list[Shard] = []
         self.identified = asyncio.Event()
         self.message_content_allowed = True  # the portal's privileged-intent switch

@@ -18,6 +18,16 @@ from aiohttp import web
 from tests.support.discord_payloads import now_iso, snowflake, thread_channel
 
 TOKEN = "fake-bot-token"
+# A body with any of these creates or edits a message (an interaction callback nests them in "data").
+MESSAGE_FIELDS = {"content", "embeds", "components"}
+
+
+def _writes_message(body: Any) -> bool:
+    """Whether a JSON body creates or edits a message (a callback carries the message in ``data``)."""
+    if not isinstance(body, dict):
+        return False
+    fields = body.get("data") if "type" in body and isinstance(body.get("data"), dict) else body
+    return bool(MESSAGE_FIELDS & set(fields))
 
 
 @dataclass
@@ -44,6 +54,7 @@ class DiscordRest:
     messages: dict[str, dict[str, Any]]
     channels: dict[str, dict[str, Any]]
     interactions: dict[str, Interaction]
+    message_bodies: list[tuple[str, dict[str, Any]]]
 
     @web.middleware
     async def _log_and_auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -54,6 +65,10 @@ class DiscordRest:
         )
         if needs_auth and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return self._json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if request.method in ("POST", "PATCH") and request.content_type == "application/json":
+            body = await request.json()  # aiohttp keeps the body for the handler
+            if _writes_message(body):
+                self.message_bodies.append((request.path, body))
         response: web.StreamResponse = await handler(request)
         return response
 
