@@ -128,6 +128,9 @@ def _as_request(payload: dict[str, Any], how: str) -> tuple[bytes, str]:
 @example(payload={**fixture("block_actions"), "type": "view_submission", "view": None}, how="interactive")
 @example(payload={**fixture("block_actions"), "type": "view_closed", "view": None}, how="interactive")
 @example(payload={**fixture("block_actions"), "type": "event_callback"}, how="interactive")
+@example(payload={**fixture("slash_command"), "type": "block_actions", "event": None}, how="form")
+@example(payload={**fixture("slash_command"), "type": "app_rate_limited", "event": None}, how="json")
+@example(payload={**fixture("url_verification"), "type": "shortcut", "event": None}, how="interactive")
 def test_mutated_payloads_never_get_a_5xx(listener: ThreadedSlack, payload: dict[str, Any], how: str) -> None:
     body, content_type = _as_request(payload, how)
     assert listener.post(body, content_type) < 500
