@@ -43,7 +43,25 @@ COMMANDS: tuple[CommandSpec, ...] = (
         admin=True,
         options=("time", "timezone", "weekdays"),
     ),
-    CommandSpec("pair", "pair", "Opt in or out of mock-interview pairing in this channel."),
+    CommandSpec(
+        "pair",
+        "pair [now|day DAY|off]",
+        "Opt in or out of mock-interview pairing here; organizers draw a round now or set its day.",
+        options=("action", "day"),
+    ),
+    CommandSpec(
+        "organizers",
+        "organizers add|remove|list [@member]",
+        "Name who may run this channel's prep (schedule, prompt, reveal, pair now).",
+        admin=True,
+        options=("action", "member"),
+    ),
+    CommandSpec(
+        "tz",
+        "tz [Area/City]",
+        "Set your time zone (streaks, plan mornings, pairing); without a zone, show it.",
+        options=("zone",),
+    ),
     CommandSpec(
         "interview",
         "interview YYYY-MM-DD [company]",
