@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from bot.domain import mentioned_id
 from bot.services.context import UserError
-from bot.services.permissions import ORGANIZERS
 from bot.store import organizers as store
 from bot.store.models import Member
 from bot.store.tenants import ensure_channel, ensure_member
@@ -58,12 +57,11 @@ async def command(turn: Turn, args: tuple[str, ...]) -> None:
         else:
             changed = await store.remove(session, channel_id=channel.id, member_id=member.id)
         name = name_of(member)
-    rule = ORGANIZERS.get(turn.channel.space.platform, ORGANIZERS["console"])
     if action == "add":
         state = "is now" if changed else "was already"
         await turn.whisper(
             f"{name} {state} an organizer of {where}: they may run `/prep schedule`, `prompt`, "
-            f"`reveal` and `pair now|day|off` here ({rule})."
+            "`reveal` and `pair now|day|off` here."
         )
     elif changed:
         await turn.whisper(f"{name} is no longer an organizer of {where}.")

@@ -21,7 +21,10 @@ from bot.zones import ZoneError, known_zone, parse_zone
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
 
-USES = "It sets when your streak days turn over, when your 09:00 interview plan arrives, and pairing."
+USES = (
+    "It decides when your streak days turn over, when your 09:00 interview plan arrives, "
+    "and who is close in time when pairing."
+)
 RESET_WORDS = ("profile", "auto", "reset")
 
 
