@@ -7,13 +7,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """One sub-command: its usage line, what it does, and who may run it."""
+    """One sub-command: its usage line, what it does, and who may run it.
+
+    ``admin``: the platform's admins only. ``organizer``: admins, or an organizer
+    of the channel it runs in (see ``bot.services.permissions``).
+    """
 
     name: str
     usage: str
     summary: str
     admin: bool = False
     options: tuple[str, ...] = ()
+    organizer: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -34,16 +39,36 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("stats", "stats", "Your accuracy per topic, items seen and streak."),
     CommandSpec("topics", "topics", "The topics and how many items each has."),
     CommandSpec("ask", "ask", "A question to ask your interviewer, with what to listen for."),
-    CommandSpec("prompt", "prompt", "Post a culture scenario to this channel now.", admin=True),
-    CommandSpec("reveal", "reveal", "Close voting on the latest scenario and post the digest.", admin=True),
+    CommandSpec("prompt", "prompt", "Post a culture scenario to this channel now.", organizer=True),
+    CommandSpec(
+        "reveal", "reveal", "Close voting on the latest scenario and post the digest.", organizer=True
+    ),
     CommandSpec(
         "schedule",
         "schedule HH:MM [Area/City] [weekdays] | schedule off",
         "Set or stop the daily culture prompt for this channel.",
-        admin=True,
+        organizer=True,
         options=("time", "timezone", "weekdays"),
     ),
-    CommandSpec("pair", "pair", "Opt in or out of mock-interview pairing in this channel."),
+    CommandSpec(
+        "pair",
+        "pair [now|day DAY|off]",
+        "Opt in or out of mock-interview pairing here; organizers draw a round now or set its day.",
+        options=("action", "day"),
+    ),
+    CommandSpec(
+        "organizers",
+        "organizers add|remove|list [@member]",
+        "Name who may run this channel's prep (schedule, prompt, reveal, pair now).",
+        admin=True,
+        options=("action", "member"),
+    ),
+    CommandSpec(
+        "tz",
+        "tz [Area/City]",
+        "Set your time zone (streaks, plan mornings, pairing); without a zone, show it.",
+        options=("zone",),
+    ),
     CommandSpec(
         "interview",
         "interview YYYY-MM-DD [company]",
@@ -57,9 +82,9 @@ BY_NAME = {spec.name: spec for spec in COMMANDS}
 
 
 def help_lines() -> list[str]:
-    """One line per command, admin-only ones marked."""
+    """One line per command, those for admins (and organizers) marked."""
     lines = []
     for spec in COMMANDS:
-        mark = " _(admins)_" if spec.admin else ""
+        mark = " _(admins)_" if spec.admin else " _(admins and organizers)_" if spec.organizer else ""
         lines.append(f"`/prep {spec.usage}` — {spec.summary}{mark}")
     return lines

@@ -6,10 +6,19 @@ session) so that no query can cross tenants by accident.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 Platform = Literal["slack", "discord", "console"]
+# A member named in a command's arguments: ``<@U123>`` (adapters normalise to this form).
+MENTION = re.compile(r"^<@!?(?P<id>[^<>@|\s]+)>$")
+
+
+def mentioned_id(word: str) -> str | None:
+    """The member id in a ``<@ID>`` argument, or None when ``word`` is not one."""
+    match = MENTION.match(word.strip())
+    return match["id"] if match else None
 
 
 @dataclass(frozen=True)
@@ -32,12 +41,17 @@ class ChannelRef:
 
 @dataclass(frozen=True)
 class MemberRef:
-    """A person inside a space. ``is_admin`` is what the platform says right now."""
+    """A person inside a space. ``is_admin`` is what the platform says right now.
+
+    ``timezone`` is the IANA zone of the member's platform profile (Slack's
+    ``users.info`` ``tz``), or None where the platform has none (Discord, console).
+    """
 
     space: SpaceRef
     id: str
     display_name: str = ""
     is_admin: bool = False
+    timezone: str | None = None
 
     @property
     def label(self) -> str:

@@ -13,7 +13,11 @@ from bot.domain import ChannelRef, MemberRef, MessageRef
 
 @dataclass(frozen=True)
 class CommandInvoked:
-    """``/prep <name> <args…>`` typed by a member in a channel (or a thread)."""
+    """``/prep <name> <args…>`` typed by a member in a channel (or a thread).
+
+    A member named in the arguments arrives as the token ``<@ID>``; ``mentions``
+    may carry what the adapter knows of them (name, profile zone), by id.
+    """
 
     delivery_id: str
     channel: ChannelRef
@@ -21,6 +25,7 @@ class CommandInvoked:
     name: str
     args: tuple[str, ...] = ()
     thread_id: str | None = None
+    mentions: tuple[MemberRef, ...] = ()
 
 
 @dataclass(frozen=True)

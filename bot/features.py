@@ -11,11 +11,13 @@ from bot.services import (
     export,
     housekeeping,
     leaderboard,
+    organizers,
     pairing,
     plan,
     prompts,
     quiz,
     review,
+    timezones,
     votes,
 )
 from bot.services.context import ServiceContext
@@ -38,4 +40,6 @@ def build_bot(ctx: ServiceContext) -> Prepbot:
     plan.install(bot)
     export.install(bot)
     housekeeping.install(bot)
+    organizers.install(bot)
+    timezones.install(bot)
     return bot

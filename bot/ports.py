@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.domain import ChannelRef, MemberRef, MessageRef
 from bot.render import OutboundMessage
+
+UndeliverableReason = Literal[
+    "dm_closed",  # the member does not accept direct messages from the bot (Discord 50007)
+    "not_in_channel",  # the bot must be invited to the channel (Slack private channel, not_in_channel)
+    "channel_not_found",  # the channel is gone, or the bot cannot see it at all
+    "archived",  # the channel is archived
+    "no_access",  # the bot lacks the permission to post there (Discord 50001/50013)
+    "member_gone",  # the member left the space or the account is deactivated
+]
+
+
+class Undeliverable(Exception):
+    """A send that will keep failing until a person changes something on the platform.
+
+    Adapters raise it instead of their SDK's error for failures that retrying
+    cannot fix (never for a rate limit or an outage, which they wait out). The
+    core catches it to pause a schedule, name an unreachable member, or tell the
+    member what to do; ``reason`` says which, ``target`` is the channel or member id.
+    """
+
+    def __init__(self, reason: UndeliverableReason, *, target: str = "", detail: str = "") -> None:
+        super().__init__(f"{reason}: {target}" + (f" ({detail})" if detail else ""))
+        self.reason: UndeliverableReason = reason
+        self.target = target
+        self.detail = detail
 
 
 class ChatPort(Protocol):
@@ -33,6 +58,28 @@ class ChatPort(Protocol):
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         """Make sure ``parent`` has a thread and return a reference to it."""
+        ...
+
+    async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
+        """A direct message that stays (Slack: conversations.open + chat.postMessage; Discord: a DM).
+
+        For anything sent on the bot's own initiative to one member. Raises
+        :class:`Undeliverable` (``dm_closed``, ``member_gone``) when it cannot arrive.
+        """
+        ...
+
+    async def send_file(
+        self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
+    ) -> None:
+        """Deliver a file privately to ``member`` (in their DM) with ``summary`` as its message."""
+        ...
+
+    async def ensure_in_channel(self, channel: ChannelRef) -> None:
+        """Make sure the bot can read and post in ``channel``: join it where the platform allows.
+
+        Raises :class:`Undeliverable` (``not_in_channel``: it must be invited;
+        ``channel_not_found``, ``archived``, ``no_access``) when it cannot.
+        """
         ...
 
 

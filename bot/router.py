@@ -22,6 +22,7 @@ from bot.events import ButtonPressed, CommandInvoked, Event, MessageDeleted, Mes
 from bot.ports import ChatPort
 from bot.render import OutboundMessage
 from bot.services.context import ServiceContext, UserError
+from bot.services.permissions import admin_refusal, can_organize, organizer_refusal
 from bot.store.models import Delivery
 from bot.store.tenants import claim_delivery, ensure_space
 
@@ -38,6 +39,15 @@ class Turn:
     member: MemberRef
     delivery_id: str
     thread_id: str | None = None
+    # What the adapter knows of members named in the command (``<@ID>`` arguments).
+    mentions: tuple[MemberRef, ...] = ()
+
+    def mentioned(self, member_id: str) -> MemberRef:
+        """The member named ``<@member_id>``: the adapter's ref when it sent one, else a bare ref."""
+        for ref in self.mentions:
+            if ref.id == member_id:
+                return ref
+        return MemberRef(self.channel.space, member_id)
 
     async def whisper(self, message: OutboundMessage | str) -> None:
         """Answer the member privately."""
@@ -126,20 +136,24 @@ class Prepbot:
                 log.exception("scheduled work failed in %s", getattr(handler, "__qualname__", handler))
 
     async def _command(self, event: CommandInvoked, port: ChatPort) -> None:
-        turn = Turn(self.ctx, port, event.channel, event.member, event.delivery_id, event.thread_id)
+        turn = Turn(
+            self.ctx, port, event.channel, event.member, event.delivery_id, event.thread_id, event.mentions
+        )
         name = event.name.lower().strip() or "help"
         spec = BY_NAME.get(name)
         if spec is None:
             await turn.whisper(f"I don't know `/prep {event.name}`. Try `/prep help` for the list.")
             return
         if spec.admin and not event.member.is_admin:
-            await turn.whisper(f"`/prep {name}` is for workspace admins. Ask an admin to run it.")
+            await turn.whisper(admin_refusal(event.member, name))
             return
         handler = self._commands.get(name)
         if handler is None:
             await turn.whisper(f"`/prep {name}` is not available in this version of prepbot yet.")
             return
         self.ctx.metrics.inc("prepbot_commands_total", command=name)
+        if spec.organizer:
+            handler = _for_organizers(name, handler)
         await self._run_once(
             turn, f"cmd:{event.delivery_id}", lambda: handler(turn, event.args), kind=f"command/{name}"
         )
@@ -213,3 +227,14 @@ class Prepbot:
                 )
         except DATABASE_ERRORS:
             log.warning("could not release delivery %s; the database is away", key)
+
+
+def _for_organizers(name: str, handler: CommandHandler) -> CommandHandler:
+    """``handler`` behind the organizer check (a database read, so it runs inside the claimed turn)."""
+
+    async def guarded(turn: Turn, args: tuple[str, ...]) -> None:
+        if not await can_organize(turn.ctx, turn.member, turn.channel):
+            raise UserError(organizer_refusal(turn.member, name))
+        await handler(turn, args)
+
+    return guarded

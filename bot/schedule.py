@@ -14,11 +14,11 @@ weekdays. Daylight-saving changes give exactly one instant per local date:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import zoneinfo
 from dataclasses import dataclass
-from functools import cache
+
+from bot import zones
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EVERY_DAY = frozenset(range(7))
@@ -70,22 +70,12 @@ def parse_time(text: str) -> dt.time:
     return dt.time(hour, minute)
 
 
-@cache
-def _zone_names() -> dict[str, str]:
-    return {name.casefold(): name for name in zoneinfo.available_timezones()}
-
-
 def parse_zone(text: str) -> str:
-    """The canonical IANA name for ``text`` (case-insensitive), or an error that suggests one."""
-    names = _zone_names()
-    found = names.get(text.strip().casefold())
-    if found is not None:
-        return found
-    close = difflib.get_close_matches(text.casefold(), names.keys(), n=3, cutoff=0.6)
-    hint = f" Did you mean {', '.join(names[c] for c in close)}?" if close else ""
-    raise ScheduleError(
-        f"`{text}` is not a time zone I know. Use an IANA name like Europe/London or America/New_York.{hint}"
-    )
+    """The canonical IANA name for ``text``; abbreviations and fixed offsets are refused (bot.zones)."""
+    try:
+        return zones.parse_zone(text)
+    except zones.ZoneError as exc:
+        raise ScheduleError(str(exc)) from None
 
 
 def _day(text: str) -> int:
@@ -225,7 +215,7 @@ def parse_request(
             reminders = True
         elif folded in ("no-reminders", "noreminders", "quiet"):
             reminders = False
-        elif "/" in word or folded in _zone_names():
+        elif zones.looks_like_zone(word) and not looks_like_weekdays(word):
             zone = parse_zone(word)
         elif looks_like_weekdays(word):
             weekdays = parse_weekdays(word)

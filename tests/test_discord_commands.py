@@ -82,7 +82,7 @@ async def test_admin_commands_need_manage_server(app: Running) -> None:
     fake = app.fake
     await app.send("INTERACTION_CREATE", fake.command("bob", "prompt"))
     refusal = await fake.until(lambda: fake.whispers("bob"))
-    assert "admins" in text_of(refusal[0]) and fake.posts() == []
+    assert "members with Manage Server, or an organizer" in text_of(refusal[0]) and fake.posts() == []
 
 
 async def test_topic_autocomplete_offers_the_packs_topics(app: Running) -> None:

@@ -76,7 +76,7 @@ async def test_schedule_is_stored_and_refused_politely_when_wrong(
         "0,1,2,3,4",
     )
     bad = await session.push("alice: /prep schedule 09:30 Europe/Londn")
-    assert "Did you mean Europe/London" in bad[0].text and bad[0].is_private
+    assert "Did you mean `Europe/London`" in bad[0].text and bad[0].is_private
     refused = await session.push("bob: /prep schedule 10:00")
     assert "admins" in refused[0].text
     off = await session.push("alice: /prep schedule off")

@@ -64,7 +64,7 @@ async def test_thread_replies_top_level_messages_edits_and_deletions(
     wired: tuple[FakeSlack, SlackApp, Recorder],
 ) -> None:
     slack, app, recorder = wired
-    bob = MemberRef(SPACE, "U0BOB", "bob")
+    bob = MemberRef(SPACE, "U0BOB", "bob", timezone="America/Los_Angeles")  # users.info tz
     await _send(slack, app, fixture("message_thread_reply"))
     await _send(slack, app, fixture("message"))
     await _send(slack, app, fixture("message_changed"))

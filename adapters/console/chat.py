@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.ports import Undeliverable, UndeliverableReason
 from bot.render import OutboundMessage
 
 
@@ -18,6 +19,8 @@ class Sent:
     author: str = "prepbot"
     visible_to: str | None = None
     deleted: bool = False
+    # A file delivered with the message (``/prep export``): its name and bytes.
+    attachment: tuple[str, bytes] | None = None
 
     @property
     def is_private(self) -> bool:
@@ -39,6 +42,10 @@ class ConsoleChat:
         self.log: list[Sent] = []
         self._out = out
         self._next = 0
+        # What the console can make fail, as the platforms do: members whose DMs
+        # are closed, and channels the bot cannot post in (with the reason).
+        self.dms_closed: set[str] = set()
+        self.blocked: dict[str, UndeliverableReason] = {}
 
     def new_ref(self, channel: ChannelRef, thread_id: str | None = None) -> MessageRef:
         self._next += 1
@@ -50,10 +57,17 @@ class ConsoleChat:
             self._out(format_sent(sent))
         return sent
 
+    def _check(self, channel: ChannelRef) -> None:
+        reason = self.blocked.get(channel.id)
+        if reason is not None:
+            raise Undeliverable(reason, target=channel.id)
+
     async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
+        self._check(channel)
         return self.record(Sent(self.new_ref(channel), message)).ref
 
     async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
+        self._check(parent.channel)
         ref = self.new_ref(parent.channel, thread_id=parent.thread_root)
         return self.record(Sent(ref, message)).ref
 
@@ -72,6 +86,26 @@ class ConsoleChat:
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         return MessageRef(channel=parent.channel, id=parent.id, thread_id=parent.id)
 
+    def dm_channel(self, member: MemberRef) -> ChannelRef:
+        """The member's direct-message conversation with the bot."""
+        return ChannelRef(member.space, f"dm-{member.id}", f"dm {member.label}")
+
+    async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
+        if member.id in self.dms_closed:
+            raise Undeliverable("dm_closed", target=member.id)
+        return self.record(Sent(self.new_ref(self.dm_channel(member)), message, visible_to=member.id)).ref
+
+    async def send_file(
+        self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
+    ) -> None:
+        if member.id in self.dms_closed:
+            raise Undeliverable("dm_closed", target=member.id)
+        ref = self.new_ref(self.dm_channel(member))
+        self.record(Sent(ref, summary, visible_to=member.id, attachment=(filename, content)))
+
+    async def ensure_in_channel(self, channel: ChannelRef) -> None:
+        self._check(channel)
+
     def find(self, message_id: str) -> Sent | None:
         return next((s for s in self.log if s.ref.id == message_id), None)
 
@@ -84,6 +118,9 @@ def format_sent(sent: Sent) -> str:
     who = sent.author if not sent.is_private else f"{sent.author} → {sent.visible_to} (only you)"
     body = sent.message.as_text().replace("\n", "\n    ")
     lines = [f"[{where}] {who} ({sent.ref.id}): {body}"]
+    if sent.attachment is not None:
+        name, data = sent.attachment
+        lines.append(f"    📎 {name} ({len(data):,} bytes)")
     if sent.message.buttons:
         labels = "  ".join(f"[{n}] {b.label}" for n, b in enumerate(sent.message.buttons, start=1))
         lines.append(f"    {labels}")

@@ -19,6 +19,7 @@ from bot.events import ButtonPressed, CommandInvoked, MessageDeleted, MessageEdi
 from bot.render import OutboundMessage
 from bot.router import Prepbot
 
+MENTION = re.compile(r"^@(?P<name>[\w.-]+)$")
 LINE = re.compile(r"^(?P<who>[\w.-]+):\s*(?P<rest>.*)$")
 DELTA = re.compile(r"^\+(?P<n>\d+(?:\.\d+)?)(?P<unit>[smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -91,10 +92,15 @@ class ConsoleSession:
         delivery = delivery_id or self.next_delivery()
         verb, _, arg = rest.partition(" ")
         if verb == "/prep":
-            words = shlex.split(arg) if arg else []
+            # Console member ids are names, so `@bob` names the member `bob`, as `<@bob>`.
+            words = [MENTION.sub(r"<@\g<name>>", w) for w in (shlex.split(arg) if arg else [])]
             name, args = (words[0], tuple(words[1:])) if words else ("help", ())
+            named = [self.member(w[2:-1]) for w in args if w.startswith("<@") and w.endswith(">")]
             await self.bot.handle(
-                CommandInvoked(delivery, self.current, member, name, args, thread_id=None), self.chat
+                CommandInvoked(
+                    delivery, self.current, member, name, args, thread_id=None, mentions=tuple(named)
+                ),
+                self.chat,
             )
         elif verb == "press":
             await self.press(member, arg.strip(), delivery)

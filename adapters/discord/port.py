@@ -120,6 +120,17 @@ class DiscordPort:
                 raise
         return MessageRef(channel=parent.channel, id=parent.id, thread_id=parent.id)
 
+    async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
+        raise NotImplementedError("direct messages: issue 13")
+
+    async def send_file(
+        self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
+    ) -> None:
+        raise NotImplementedError("private files: issue 13")
+
+    async def ensure_in_channel(self, channel: ChannelRef) -> None:
+        raise NotImplementedError("channel membership: issue 13")
+
 
 class InteractionPort:
     """The channel port, plus private replies to the member behind one interaction.
@@ -147,6 +158,17 @@ class InteractionPort:
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         return await self.base.open_thread(parent, name)
+
+    async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
+        raise NotImplementedError("direct messages: issue 13")
+
+    async def send_file(
+        self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
+    ) -> None:
+        raise NotImplementedError("private files: issue 13")
+
+    async def ensure_in_channel(self, channel: ChannelRef) -> None:
+        raise NotImplementedError("channel membership: issue 13")
 
     async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
         if member.id != str(self.interaction.user.id):

@@ -1,9 +1,11 @@
-"""Who a Slack user is: name and admin status from ``users.info``, cached briefly.
+"""Who a Slack user is: name, admin status and time zone from ``users.info``, cached briefly.
 
 Slack's payloads say who acted but not whether they administer the workspace,
 so the core's ``MemberRef.is_admin`` comes from ``users.info`` (``is_admin`` or
 ``is_owner``). A few minutes of caching keeps a busy channel from spending the
-method's rate limit, while a demoted admin loses rights within that window.
+method's rate limit, while a demoted admin loses rights within that window; the
+profile's ``tz`` (an IANA name) rides along, so a changed zone reaches the core
+within that window too.
 """
 
 from __future__ import annotations
@@ -27,14 +29,15 @@ FAILURE_TTL_S = 30.0
 
 @dataclass(frozen=True)
 class Profile:
-    """What users.info told us: a name to show and whether the user is an admin."""
+    """What users.info told us: a name to show, whether the user is an admin, their zone."""
 
     name: str
     is_admin: bool
+    timezone: str | None = None
 
 
 class MemberDirectory:
-    """MemberRefs for Slack user ids, with ``is_admin`` and a display name."""
+    """MemberRefs for Slack user ids, with ``is_admin``, a display name and the profile's zone."""
 
     def __init__(
         self,
@@ -50,7 +53,13 @@ class MemberDirectory:
 
     async def member(self, space: SpaceRef, user_id: str, fallback_name: str = "") -> MemberRef:
         profile = await self.profile(space, user_id, fallback_name)
-        return MemberRef(space=space, id=user_id, display_name=profile.name, is_admin=profile.is_admin)
+        return MemberRef(
+            space=space,
+            id=user_id,
+            display_name=profile.name,
+            is_admin=profile.is_admin,
+            timezone=profile.timezone,
+        )
 
     async def profile(self, space: SpaceRef, user_id: str, fallback_name: str = "") -> Profile:
         key = (space.id, user_id)
@@ -80,7 +89,8 @@ class MemberDirectory:
             or fallback_name
         )
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        return Profile(name=str(name), is_admin=is_admin), self.ttl
+        zone = user.get("tz")
+        return Profile(name=str(name), is_admin=is_admin, timezone=str(zone) if zone else None), self.ttl
 
     def _evict(self) -> None:
         now = self._now()

@@ -31,7 +31,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.admins import MemberDirectory
 from adapters.slack.blocks import home_view
 from adapters.slack.port import CapturePort, Invocation, SlackPort
-from adapters.slack.translate import click_events, command_event, message_author, message_event, space_of
+from adapters.slack.translate import (
+    click_events,
+    command_event,
+    mentioned_ids,
+    message_author,
+    message_event,
+    space_of,
+    split_command,
+)
 from bot.domain import ChannelRef
 from bot.events import CommandInvoked, Event
 from bot.router import Prepbot
@@ -173,7 +181,11 @@ class SlackApp:
     async def _command(self, body: dict[str, Any]) -> None:
         space = space_of(body)
         member = await self.directory.member(space, str(body["user_id"]), str(body.get("user_name") or ""))
-        event = command_event(body, member)
+        # Members named in the command (`/prep organizers add @alex`): their names and
+        # zones from the same cached users.info, so the core can store and show them.
+        _, args = split_command(str(body.get("text") or ""))
+        mentions = tuple([await self.directory.member(space, uid) for uid in mentioned_ids(args)[:5]])
+        event = command_event(body, member, mentions)
         port = self.port.for_request(Invocation(body.get("response_url"), member.id))
         await self._handle(event, port)
 

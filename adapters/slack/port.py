@@ -217,6 +217,17 @@ class SlackPort:
         """Slack threads exist as soon as someone replies: the thread is named by its root."""
         return replace(parent, thread_id=parent.thread_root)
 
+    async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
+        raise NotImplementedError("direct messages: issue 13")
+
+    async def send_file(
+        self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
+    ) -> None:
+        raise NotImplementedError("private files: issue 13")
+
+    async def ensure_in_channel(self, channel: ChannelRef) -> None:
+        raise NotImplementedError("channel membership: issue 13")
+
     def _can_respond(self, member_id: str) -> bool:
         return bool(self.invocation.response_url) and self.invocation.member_id == member_id
 
@@ -263,3 +274,14 @@ class CapturePort:
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         return replace(parent, thread_id=parent.thread_root)
+
+    async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
+        return self._keep(ChannelRef(member.space, member.id), message)
+
+    async def send_file(
+        self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
+    ) -> None:
+        self._keep(ChannelRef(member.space, member.id), summary)
+
+    async def ensure_in_channel(self, channel: ChannelRef) -> None:
+        return None

@@ -8,6 +8,7 @@ same delivery and does nothing the second time.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,10 @@ from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.events import ButtonPressed, CommandInvoked, MessageDeleted, MessageEdited, MessagePosted
 
 Body = dict[str, Any]
+
+# A user mention as Slack escapes it in command text (``should_escape: true``):
+# ``<@U123|name>``, or ``<@U123>`` since Slack stopped sending names; W… ids on Enterprise Grid.
+USER_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 # Message subtypes that are a member writing something; every other subtype
 # (joins, topic changes, bot posts…) is not an answer.
@@ -33,11 +38,22 @@ def space_of(body: Body) -> SpaceRef:
     return SpaceRef(platform="slack", id=str(team_id or "unknown"), name=str(domain))
 
 
+def normalise_mentions(text: str) -> str:
+    """``<@U123|name>`` (and ``<@U123>``) → ``<@U123>``: the one form the core reads as a member."""
+    return USER_MENTION.sub(lambda m: f"<@{m['id']}>", text)
+
+
+def mentioned_ids(args: tuple[str, ...]) -> list[str]:
+    """The user ids named in a command's arguments, in order, once each."""
+    found = [m["id"] for word in args if (m := USER_MENTION.fullmatch(word))]
+    return list(dict.fromkeys(found))
+
+
 def split_command(text: str) -> tuple[str, tuple[str, ...]]:
     """``"schedule 09:30 Europe/London mon-fri"`` → ``("schedule", ("09:30", …))``."""
     # Slack turns quotes into typographic ones and members leave them unbalanced,
     # so quoting is a nicety: plain whitespace splitting is the fallback.
-    cleaned = text.replace("\u201c", '"').replace("\u201d", '"').strip()
+    cleaned = normalise_mentions(text.replace("\u201c", '"').replace("\u201d", '"')).strip()
     try:
         words = shlex.split(cleaned)
     except ValueError:
@@ -47,11 +63,17 @@ def split_command(text: str) -> tuple[str, tuple[str, ...]]:
     return words[0].lower(), tuple(words[1:])
 
 
-def command_event(body: Body, member: MemberRef) -> CommandInvoked:
+def command_event(body: Body, member: MemberRef, mentions: tuple[MemberRef, ...] = ()) -> CommandInvoked:
+    """The core's event for a slash command; ``mentions``: what is known of members it names."""
     channel = ChannelRef(member.space, str(body["channel_id"]), str(body.get("channel_name") or ""))
     name, args = split_command(str(body.get("text") or ""))
     return CommandInvoked(
-        delivery_id=str(body["trigger_id"]), channel=channel, member=member, name=name, args=args
+        delivery_id=str(body["trigger_id"]),
+        channel=channel,
+        member=member,
+        name=name,
+        args=args,
+        mentions=mentions,
     )
 
 

@@ -40,12 +40,14 @@ async def show_topics(turn: Turn, args: tuple[str, ...]) -> None:
         per_kind = counts.get(topic.id, {})
         quiz = per_kind.get("mcq", 0) + per_kind.get("free_text", 0)
         total = sum(per_kind.values())
-        lines.append(f"`{topic.id}` — {topic.title}: {total} items ({quiz} quiz questions)")
+        asks = " — see `/prep ask`" if per_kind.get("ask") else ""
+        kind = f"{quiz} quiz questions" if quiz else f"no quiz questions{asks}"
+        lines.append(f"`{topic.id}` — {topic.title}: {total} items ({kind})")
     await turn.whisper(
         OutboundMessage(
             text=f"Topics in the {pack.meta.company} pack:",
             sections=(Section("\n".join(lines)),),
-            footer="Practise one with `/prep quiz <topic>`.",
+            footer="Practise a topic with quiz questions: `/prep quiz <topic>`.",
         )
     )
 

@@ -9,6 +9,7 @@ on the clock's ticks (``bot.services.challenge_rounds``).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,20 +31,28 @@ from bot.store.tenants import ensure_channel, ensure_member, find_channel
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
 
+# A number where rounds go, signed or not, so `-3` is a bad count and not a topic.
+NUMBER = re.compile(r"^[+-]?\d+$")
+
 
 def parse_args(pack: Pack, args: tuple[str, ...]) -> tuple[str | None, int]:
-    """``[topic] [rounds]`` in either order; rounds are kept between 1 and MAX_ROUNDS."""
+    """``[topic] [rounds]`` in either order; rounds outside 1..MAX_ROUNDS are refused, not clipped."""
     topic, rounds = None, quiz.DEFAULT_ROUNDS
     for word in args:
-        if word.isdigit():
-            rounds = max(1, min(quiz.MAX_ROUNDS, int(word)))
+        if NUMBER.match(word):
+            rounds = int(word)
+            if not 1 <= rounds <= quiz.MAX_ROUNDS:
+                raise UserError(
+                    f"rounds must be between 1 and {quiz.MAX_ROUNDS} (you asked for {word}). "
+                    f"Try `/prep challenge {topic + ' ' if topic else ''}{quiz.DEFAULT_ROUNDS}`."
+                )
         elif topic is None:
             topic = word.casefold().strip("`")
         else:
             raise UserError("Usage: `/prep challenge [topic] [rounds]`, or `/prep challenge stop`.")
     if topic is not None and not pool(pack, topic):
         listed = ", ".join(f"`{t.id}`" for t in pack.topics if pool(pack, t.id))
-        raise UserError(f"I don't know the topic `{topic}`. Topics with quiz questions: {listed}.")
+        raise UserError(f"{practice.topic_problem(pack, topic)} Topics with quiz questions: {listed}.")
     return topic, rounds
 
 

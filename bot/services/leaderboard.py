@@ -3,7 +3,7 @@
 The leaderboard is public and covers the whole space (workspace or server);
 totals come from the points ledger, ranks are shared by ties (1, 2, 2, 4).
 Stats are private: accuracy per topic, items seen, points and the streak of
-consecutive active days in the member's own time zone (UTC unless set).
+consecutive active days in the member's own time zone (without one, the channel's).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.services.context import UserError
 from bot.store import ledger
 from bot.store import quizzes as store
 from bot.store.ledger import Standing
-from bot.store.tenants import ensure_member, ensure_space
+from bot.store.tenants import ensure_member, ensure_space, find_channel
 
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
@@ -103,7 +103,9 @@ async def stats(turn: Turn, args: tuple[str, ...]) -> None:
         seen = await store.seen_items(session, member_id=member.id)
         times = await store.answer_times(session, member_id=member.id, since=now - STREAK_WINDOW)
         points = await ledger.total_points(session, space_id=member.space_id, member_id=member.id)
-        zone_name = member.timezone
+        # Like plans and pairing: the member's own zone, else the channel's.
+        channel = None if member.timezone else await find_channel(session, ref=turn.channel)
+        zone_name = member.timezone or (channel.timezone if channel else None)
     zone = member_zone(zone_name)
     days = {t.astimezone(zone).date() for t in times}
     run = quiz.streak(days, now.astimezone(zone).date())
@@ -114,7 +116,8 @@ async def stats(turn: Turn, args: tuple[str, ...]) -> None:
         OutboundMessage(
             text=f"Your prep stats: {overall}, {points} points, streak {run} day(s).",
             sections=(Section("\n".join(topic_lines(ctx.library.default, tallies, seen)), title="By topic"),),
-            footer=f"Days count in {zone.key}.",
+            footer=f"Days count in {zone.key}"
+            + ("." if member.timezone else "; set your own zone with `/prep tz Area/City`."),
         )
     )
 

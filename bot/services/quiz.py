@@ -117,7 +117,21 @@ def resolve_topic(pack: Pack, word: str | None) -> str | None:
     if wanted in topics:
         return wanted
     listed = ", ".join(f"`{t}`" for t in topics)
-    raise UserError(f"I don't know the topic `{word}`. Topics with quiz questions: {listed}.")
+    raise UserError(f"{topic_problem(pack, wanted)} Topics with quiz questions: {listed}.")
+
+
+def topic_problem(pack: Pack, topic: str) -> str:
+    """Why ``topic`` cannot be quizzed: unknown, or a real topic without quiz items (said by name)."""
+    known = next((t for t in pack.topics if t.id == topic), None)
+    if known is None:
+        return f"I don't know the topic `{topic}`."
+    hint = " (`/prep ask` suggests those)" if pack.items(topic=topic, kinds=("ask",)) else ""
+    return f"`{topic}` ({known.title}) has no quiz questions{hint}."
+
+
+def quiz_topics(pack: Pack) -> list[str]:
+    """The ids of topics that have practice questions: what topic suggestions should offer."""
+    return list(practice_topics(pack))
 
 
 async def start(turn: Turn, args: tuple[str, ...]) -> None:

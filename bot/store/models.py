@@ -58,6 +58,9 @@ class Member(SQLModel, table=True):
     external_id: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
+    # Where ``timezone`` came from: "profile" (the platform, refreshed as it changes)
+    # or "member" (``/prep tz``, which a profile change never overrides).
+    timezone_source: str | None = Field(default=None, max_length=16)
     interview_date: dt.date | None = None
     interview_company: str | None = Field(default=None, max_length=80)
     plan_channel_id: int | None = Field(default=None, foreign_key="channel.id")
@@ -297,4 +300,16 @@ class SavedQuestion(SQLModel, table=True):
     space_id: int = Field(foreign_key="space.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     item_id: str = Field(max_length=80)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class Organizer(SQLModel, table=True):
+    """A member an admin named to run one channel's prep (schedule, prompt, reveal, pairing)."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "member_id", name="uq_organizer_channel_member"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    added_by: int | None = Field(default=None, foreign_key="member.id")
     created_at: dt.datetime = Field(default_factory=_now)

@@ -10,6 +10,11 @@ from sqlmodel import select
 from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.store.models import Channel, Delivery, Member, Space
 from bot.store.sql import insert_ignore, scalar_one
+from bot.zones import known_zone
+
+# Where a member's zone came from (Member.timezone_source).
+PROFILE = "profile"
+CHOSEN = "member"
 
 
 async def ensure_space(session: AsyncSession, *, ref: SpaceRef) -> Space:
@@ -30,16 +35,39 @@ async def ensure_channel(session: AsyncSession, *, ref: ChannelRef) -> Channel:
 
 
 async def ensure_member(session: AsyncSession, *, ref: MemberRef) -> Member:
+    """The member's row, created on first sight; their name and profile zone kept current.
+
+    A zone the member chose with ``/prep tz`` (source "member") wins over the
+    profile's: only a profile-sourced or unset zone follows the platform.
+    """
     space = await ensure_space(session, ref=ref.space)
     assert space.id is not None
-    await insert_ignore(session, Member, space_id=space.id, external_id=ref.id, display_name=ref.display_name)
+    profile_zone = known_zone(ref.timezone)
+    source = {"timezone": profile_zone, "timezone_source": PROFILE} if profile_zone else {}
+    await insert_ignore(
+        session, Member, space_id=space.id, external_id=ref.id, display_name=ref.display_name, **source
+    )
     member = await scalar_one(
         session, select(Member).where(Member.space_id == space.id, Member.external_id == ref.id)
     )
+    changed = False
     if ref.display_name and member.display_name != ref.display_name:
         member.display_name = ref.display_name
+        changed = True
+    if profile_zone and member.timezone_source != CHOSEN and member.timezone != profile_zone:
+        member.timezone, member.timezone_source = profile_zone, PROFILE
+        changed = True
+    if changed:
         session.add(member)
     return member
+
+
+async def set_member_zone(
+    session: AsyncSession, *, member: Member, zone: str | None, source: str | None
+) -> None:
+    """Store the member's zone and where it came from (``CHOSEN`` or ``PROFILE``; None clears it)."""
+    member.timezone, member.timezone_source = zone, source if zone else None
+    session.add(member)
 
 
 async def find_channel(session: AsyncSession, *, ref: ChannelRef) -> Channel | None:

@@ -9,6 +9,7 @@ builds requests in the shapes Slack documents and signs them as Slack does.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import json
 import time
@@ -19,6 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -51,6 +53,7 @@ class SlackUser:
     name: str
     is_admin: bool = False
     is_owner: bool = False
+    tz: str = "America/Los_Angeles"
 
 
 @dataclass
@@ -107,8 +110,10 @@ class FakeSlack(SlackSender):
     def response_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/respond/{uuid.uuid4().hex}"
 
-    def add_user(self, user_id: str, name: str, *, admin: bool = False) -> None:
-        self.users[user_id] = SlackUser(user_id, name, is_admin=admin)
+    def add_user(
+        self, user_id: str, name: str, *, admin: bool = False, tz: str = "America/Los_Angeles"
+    ) -> None:
+        self.users[user_id] = SlackUser(user_id, name, is_admin=admin, tz=tz)
 
     # --- the Web API ----------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
@@ -188,6 +193,12 @@ class FakeSlack(SlackSender):
                     "real_name": user.name.title(),
                     "is_admin": user.is_admin,
                     "is_owner": user.is_owner,
+                    # Slack's profile zone: an IANA name, with its label and offset in seconds.
+                    "tz": user.tz,
+                    "tz_label": user.tz,
+                    "tz_offset": int(
+                        (dt.datetime.now(ZoneInfo(user.tz)).utcoffset() or dt.timedelta()).total_seconds()
+                    ),
                     "profile": {"display_name": user.name, "real_name": user.name.title()},
                 },
             }
