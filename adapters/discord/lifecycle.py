@@ -13,8 +13,9 @@ with buttons; a round that takes a typed answer gets its own Answer button.
 a guild's own copy beside the global one, so once the global copy is in place the
 client removes guild copies (left by ``prepbot discord sync --guild ID``) in up to
 ``sync.GUILD_CHECKS`` guilds after READY, the application owner's and the smallest
-first; a member using a copy in any other guild (an interaction whose ``data``
-carries ``guild_id``) gets that guild's copy removed on the spot.
+first; a member using a copy anywhere (an interaction whose ``data`` carries
+``guild_id``, which Discord sets only for guild commands) gets that guild's copy
+removed on the spot, which also covers servers beyond the bound.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Lifecycle(discord.Client):
         super().__init__(**options)
         self.message_content: MessageContent = message_content
         self.registered_globally = False  # the global /prep is in place: guild copies may go
-        self._copies_checked: set[int] = set()
+        self._copy_failures: set[int] = set()  # guilds where removing a copy failed: not again
         self._cleanup: asyncio.Task[None] | None = None
 
     # --- Message Content ---------------------------------------------------
@@ -85,6 +86,7 @@ class Lifecycle(discord.Client):
         if not self.is_closed():
             return  # one connection: discord.py raised without closing; connect again as is
         self.clear()  # keeps the ready event that the scheduler waits on
+        self.http.connector = discord.utils.MISSING  # closed with the old session; login makes one
         if self.loop is discord.utils.MISSING:
             self.loop = asyncio.get_running_loop()
         await self.login(token)  # a new HTTP session; setup_hook adds the dynamic items again
@@ -102,19 +104,17 @@ class Lifecycle(discord.Client):
             owners.add(application.owner.id)
             if application.team is not None:
                 owners.update(m.id for m in application.team.members)
-        guilds = list(self.guilds)
-        removed = await sync.remove_guild_copies(self.tree, guilds, owners=owners)
-        self._copies_checked.update(g.id for g in sync.check_order(guilds, owners)[: sync.GUILD_CHECKS])
-        log.info("checked %d guild(s) for copies of /prep; removed %d", len(guilds), len(removed))
+        removed = await sync.remove_guild_copies(self.tree, self.guilds, owners=owners)
+        log.info("guild copies of /prep removed on %d guild(s)", len(removed))
 
     async def remove_guild_copy(self, guild_id: int) -> None:
-        """A member used a guild's own copy of ``/prep``: remove it, once per guild and process."""
-        if not self.registered_globally or guild_id in self._copies_checked:
+        """A member used a guild's own copy of ``/prep`` (proof that one exists now): remove it."""
+        if not self.registered_globally or guild_id in self._copy_failures:
             return
-        self._copies_checked.add(guild_id)
         try:
             await sync.remove_guild_copy(self.tree, guild_id)
         except discord.HTTPException as exc:
+            self._copy_failures.add(guild_id)
             log.warning("could not remove the guild copy of /prep on guild %s (%s)", guild_id, exc.status)
 
     async def close(self) -> None:
