@@ -64,7 +64,7 @@ class Lifecycle(discord.Client):
         self.message_content: MessageContent = message_content
         self.registered_globally = False  # the global /prep is in place: guild copies may go
         self._copy_failures: set[int] = set()  # guilds where removing a copy failed: not again
-        self._cleanup: asyncio.Task[None] | None = None
+        self.copies_cleanup: asyncio.Task[None] | None = None  # the check after READY, once
 
     # --- Message Content ---------------------------------------------------
     async def start(self, token: str, *, reconnect: bool = True) -> None:
@@ -94,8 +94,8 @@ class Lifecycle(discord.Client):
     # --- one /prep per server ------------------------------------------------
     async def on_ready(self) -> None:
         # READY comes again after a reconnect; the guilds are checked once per process.
-        if self.registered_globally and self._cleanup is None:
-            self._cleanup = asyncio.create_task(self._remove_guild_copies())
+        if self.registered_globally and self.copies_cleanup is None:
+            self.copies_cleanup = asyncio.create_task(self._remove_guild_copies())
 
     async def _remove_guild_copies(self) -> None:
         owners: set[int] = set()
@@ -118,8 +118,8 @@ class Lifecycle(discord.Client):
             log.warning("could not remove the guild copy of /prep on guild %s (%s)", guild_id, exc.status)
 
     async def close(self) -> None:
-        if self._cleanup is not None and not self._cleanup.done():
-            self._cleanup.cancel()
+        if self.copies_cleanup is not None and not self.copies_cleanup.done():
+            self.copies_cleanup.cancel()
         await super().close()
 
 

@@ -74,6 +74,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
         self.command_writes: list[str] = []  # "global" or a guild id, per bulk overwrite
         self.command_deletes: list[tuple[str, str]] = []  # (guild id, command id) per DELETE
+        self.commands_forbidden: set[str] = set()  # guild ids whose command list answers 403 50001
         self.requests: list[tuple[str, str]] = []
         self.shards: list[Shard] = []
         self.identified = asyncio.Event()

@@ -286,6 +286,8 @@ class DiscordRest:
         return self.commands if gid is None else self.guild_commands.setdefault(gid, [])
 
     async def _list_commands(self, request: web.Request) -> web.Response:
+        if request.match_info.get("gid") in self.commands_forbidden:
+            return self._error(403, 50001, "Missing Access")  # the bot lost access to that guild
         return self._json(self._command_list(request))
 
     async def _put_commands(self, request: web.Request) -> web.Response:
