@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -172,3 +173,13 @@ async def test_the_daily_prompt_carries_the_answer_button_without_the_intent(
         await app.send("INTERACTION_CREATE", fake.click("bob", post, labelled(post, "Vote")))
         ballot = text_of((await fake.until(lambda: fake.whispers("bob")))[0])
         assert "Say so early and fix it." in ballot and "Own the bug." in ballot
+
+
+def test_the_docs_quote_the_line_and_name_the_setting() -> None:
+    root = Path(__file__).resolve().parents[1]
+    setup = (root / "deploy" / "discord-setup.md").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert WITHOUT_MESSAGE_CONTENT in setup  # the exact line an operator will see
+    for text in (setup, readme):
+        assert "PREPBOT_DISCORD_MESSAGE_CONTENT" in text and "exit code 2" in text
+        assert "discord sync --clear --guild" in text and "**Answer**" in text
