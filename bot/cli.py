@@ -159,11 +159,14 @@ def serve_discord(
 @discord_app.command("sync")
 def discord_sync(
     guild: Annotated[str | None, typer.Option("--guild", help="Register on one guild (development).")] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="With --guild: remove that guild's copy of /prep.")
+    ] = False,
 ) -> None:
-    """Register /prep with Discord, globally or on one guild."""
+    """Register /prep with Discord, globally or on one guild; --clear --guild ID removes a guild copy."""
     from adapters.discord.server import sync_commands
 
-    raise typer.Exit(asyncio.run(sync_commands(_settings(), guild_id=guild)))
+    raise typer.Exit(asyncio.run(sync_commands(_settings(), guild_id=guild, clear=clear)))
 
 
 def main() -> None:

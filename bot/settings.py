@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +36,16 @@ class Settings(BaseSettings):
     discord_api_url: str = Field(default="https://discord.com/api/v10", alias="DISCORD_API_URL")
     discord_gateway_url: str | None = Field(default=None, alias="DISCORD_GATEWAY_URL")
     discord_sharded: bool = Field(default=False, alias="PREPBOT_DISCORD_SHARDED")
+    # Message Content is a privileged intent: ``auto`` asks for it and carries on without it
+    # when Discord refuses (close code 4014); ``on`` stops instead; ``off`` never asks.
+    discord_message_content: Literal["auto", "on", "off"] = Field(
+        default="auto", alias="PREPBOT_DISCORD_MESSAGE_CONTENT"
+    )
+
+    @field_validator("discord_message_content", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     def extra_content_paths(self) -> list[Path]:
         """Pack folders named in ``PREPBOT_CONTENT_PATH`` (``:``-separated)."""

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from adapters.slack.translate import split_command
+from bot.commands import COMMANDS
 from bot.content import Library
 from bot.content_schema import MultipleChoice
+from bot.quiz import MAX_ROUNDS
+from bot.router import Turn
 from bot.services.quiz import practice_topics
 from tests.support.discord_harness import Running
 from tests.support.discord_payloads import buttons
@@ -136,3 +142,119 @@ async def test_a_public_command_leaves_no_thinking_placeholder(app: Running) -> 
     await app.settle()
     original = fake.interactions[command["id"]].original
     assert original is not None and original["id"] in fake.deleted  # the ephemeral "thinking…" is gone
+
+
+# --- every documented sub-command and argument, as options -------------------------
+def registered(app: Running, sub: str) -> dict[str, dict]:
+    (prep,) = app.fake.commands
+    command = next(s for s in prep["options"] if s["name"] == sub)
+    return {o["name"]: o for o in command.get("options", [])}
+
+
+def choice_values(option: dict) -> list[str]:
+    return [c["value"] for c in option["choices"]]
+
+
+async def test_options_are_registered_with_choices_ranges_and_autocomplete(app: Running) -> None:
+    pair = registered(app, "pair")
+    assert list(pair) == ["action", "day"] and not any(o.get("required") for o in pair.values())
+    assert choice_values(pair["action"]) == ["now", "day", "off"]
+    assert choice_values(pair["day"]) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    organizers = registered(app, "organizers")
+    assert list(organizers) == ["action", "member"] and organizers["action"]["required"] is True
+    assert choice_values(organizers["action"]) == ["add", "remove", "list"]
+    assert organizers["member"]["type"] == 6  # a User option
+    assert registered(app, "tz")["zone"]["autocomplete"] is True
+    rounds = registered(app, "challenge")["rounds"]
+    assert (rounds["type"], rounds["min_value"], rounds["max_value"]) == (4, 1, MAX_ROUNDS)
+    assert list(registered(app, "interview")) == ["date", "company"]
+    # Every sub-command of the table is there, in its order.
+    assert [s["name"] for s in app.fake.commands[0]["options"]] == [c.name for c in COMMANDS]
+
+
+# (Discord options, the Slack command text that means the same)
+SAME_AS_SLACK: list[tuple[str, dict[str, object], str]] = [
+    ("pair", {}, "pair"),
+    ("pair", {"action": "now"}, "pair now"),
+    ("pair", {"action": "day", "day": "wed"}, "pair day wed"),
+    ("pair", {"day": "fri"}, "pair day fri"),
+    ("pair", {"action": "off"}, "pair off"),
+    ("organizers", {"action": "add", "member": "bob"}, "organizers add <@{bob}>"),
+    ("organizers", {"action": "remove", "member": "carol"}, "organizers remove <@{carol}>"),
+    ("organizers", {"action": "list"}, "organizers list"),
+    ("tz", {"zone": "America/New_York"}, "tz America/New_York"),
+    ("tz", {}, "tz"),
+    ("interview", {"date": "2026-03-02", "company": "netflix"}, "interview 2026-03-02 netflix"),
+    ("interview", {"date": "off"}, "interview off"),
+    ("challenge", {"topic": "culture-values", "rounds": 3}, "challenge culture-values 3"),
+    ("challenge", {"rounds": 20}, "challenge 20"),
+    ("challenge", {"topic": "stop"}, "challenge stop"),
+    ("quiz", {"topic": "motivation"}, "quiz motivation"),
+    ("leaderboard", {"period": "month"}, "leaderboard month"),
+    (
+        "schedule",
+        {"time": "09:30", "timezone": "Europe/London", "weekdays": "mon-fri"},
+        "schedule 09:30 Europe/London mon-fri",
+    ),
+    ("schedule", {"time": "off"}, "schedule off"),
+]
+
+
+async def test_each_option_reaches_the_core_as_the_slack_words_would(app: Running) -> None:
+    fake = app.fake
+    seen: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def recorder(name: str) -> Callable[[Turn, tuple[str, ...]], Awaitable[None]]:
+        async def record(turn: Turn, args: tuple[str, ...]) -> None:
+            seen[turn.delivery_id] = (name, args)
+
+        return record
+
+    for name in {sub for sub, _, _ in SAME_AS_SLACK}:
+        app.bot.command(name, recorder(name))  # the core's entry point, seen from the inside
+    ids = {p: fake.people[p].id for p in fake.people}
+    for sub, options, slack_text in SAME_AS_SLACK:
+        values = {k: fake.people[v] if k == "member" else v for k, v in options.items()}
+        command = fake.command("dana", sub, **values)
+        await app.send("INTERACTION_CREATE", command)
+        await fake.until(lambda delivery=command["id"]: delivery in seen)
+        assert seen[command["id"]] == split_command(slack_text.format(**ids)), slack_text
+
+
+async def test_topic_autocomplete_offers_only_topics_with_questions(app: Running, library: Library) -> None:
+    fake = app.fake
+
+    async def offered(sub: str, typed: str) -> list[str]:
+        interaction = fake.autocomplete("alice", sub, focused="topic", topic=typed)
+        await app.send("INTERACTION_CREATE", interaction)
+        (callback,) = await fake.until(lambda: fake.interactions[interaction["id"]].callbacks)
+        assert callback["type"] == 8
+        return [c["value"] for c in callback["data"]["choices"]]
+
+    pack = library.default
+    assert not pack.quiz_items(topic="questions-to-ask")  # only `ask` items there
+    assert await offered("quiz", "") == list(practice_topics(pack))
+    assert await offered("challenge", "") == [t.id for t in pack.topics if pack.quiz_items(topic=t.id)]
+    assert "questions-to-ask" not in await offered("challenge", "quest")
+    assert (await offered("challenge", "st"))[0] == "stop"
+
+
+async def test_zone_autocomplete_filters_what_was_typed(app: Running) -> None:
+    fake = app.fake
+
+    async def offered(typed: str) -> list[str]:
+        interaction = fake.autocomplete("alice", "tz", focused="zone", zone=typed)
+        await app.send("INTERACTION_CREATE", interaction)
+        (callback,) = await fake.until(lambda: fake.interactions[interaction["id"]].callbacks)
+        return [c["value"] for c in callback["data"]["choices"]]
+
+    assert await offered("london") == ["Europe/London"]
+    assert (await offered("new y"))[0] == "America/New_York"
+    assert len(await offered("a")) == 25  # Discord's cap on choices
+    assert (await offered(""))[0] == "UTC"
+    est = await offered("EST")
+    assert est and "EST" not in est and all("/" in z for z in est)  # IANA names, no bare abbreviations
+    interaction = fake.autocomplete("alice", "schedule", focused="timezone", time="09:30", timezone="berl")
+    await app.send("INTERACTION_CREATE", interaction)
+    (callback,) = await fake.until(lambda: fake.interactions[interaction["id"]].callbacks)
+    assert [c["value"] for c in callback["data"]["choices"]] == ["Europe/Berlin"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
+from adapters.discord.server import NO_INTENT
 from bot.content import Library
 from tests.support.discord_harness import running_bot
 from tests.support.discord_payloads import MEMBER_PERMISSIONS
@@ -59,17 +60,48 @@ async def test_serve_with_a_rejected_token_says_so(tmp_path: Path, fake: FakeDis
     assert "rejected DISCORD_BOT_TOKEN" in err.decode() and "Traceback" not in err.decode()
 
 
-async def test_serve_without_the_message_content_intent_says_how_to_enable_it(
+async def test_serve_with_message_content_on_stops_when_discord_refuses_it(
     tmp_path: Path, fake: FakeDiscord
 ) -> None:
     fake.message_content_allowed = False
     env = environment(
-        tmp_path, DISCORD_BOT_TOKEN=TOKEN, DISCORD_API_URL=fake.api_url, DISCORD_GATEWAY_URL=fake.gateway_url
+        tmp_path,
+        DISCORD_BOT_TOKEN=TOKEN,
+        DISCORD_API_URL=fake.api_url,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        PREPBOT_DISCORD_MESSAGE_CONTENT="on",
     )
     process = await prepbot("serve", "discord", env=env)
     out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 1
-    assert "Message Content" in err.decode() and "Traceback" not in err.decode()
+    assert process.returncode == 2  # a configuration to fix, like a missing token
+    assert NO_INTENT in err.decode() and "Traceback" not in err.decode()
+    assert "discord.com/developers" in NO_INTENT and "PREPBOT_DISCORD_MESSAGE_CONTENT=auto" in NO_INTENT
+
+
+async def test_serve_by_default_runs_without_a_refused_intent_and_logs_one_line(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    fake.message_content_allowed = False
+    env = environment(
+        tmp_path,
+        DISCORD_BOT_TOKEN=TOKEN,
+        DISCORD_API_URL=fake.api_url,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        PREPBOT_HOST="127.0.0.1",
+        PREPBOT_PORT=str(free_port()),
+    )
+    process = await prepbot("serve", "discord", env=env)
+    try:
+        await asyncio.wait_for(fake.identified.wait(), 60)
+        assert [bool(i & (1 << 15)) for i in fake.identifies] == [True, False]
+        await fake.dispatch("INTERACTION_CREATE", fake.command("alice", "help"))
+        await fake.until(lambda: fake.whispers("alice"), timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()[-2000:]
+    lines = [line for line in err.decode().splitlines() if "Message Content intent" in line]
+    assert len(lines) == 1 and "connecting without it" in lines[0] and "Answer button" in lines[0]
 
 
 async def test_serve_connects_registers_answers_and_stops_cleanly(tmp_path: Path, fake: FakeDiscord) -> None:

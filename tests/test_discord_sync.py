@@ -1,15 +1,18 @@
-"""Command registration: compare what Discord holds before writing; `discord sync` writes on demand."""
+"""Command registration: compare before writing; `discord sync` writes on demand; one /prep per server."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from adapters.discord.server import sync_commands
-from adapters.discord.sync import canonical
+from adapters.discord.sync import canonical, remove_guild_copies
 from bot.content import Library
-from tests.support.discord_harness import discord_settings, endpoints, running_bot
+from tests.support.discord_harness import Running, discord_settings, endpoints, running_bot
+from tests.support.discord_payloads import snowflake
 from tests.support.fake_discord import FakeDiscord
 
 
@@ -96,3 +99,88 @@ def test_canonical_ignores_what_discord_adds_and_defaults_it_drops() -> None:
     }
     assert canonical(local) == canonical(remote)
     assert canonical(local) != canonical({**remote, "description": "changed"})
+
+
+# --- one /prep per server ------------------------------------------------------
+async def until_checked(app: Running) -> None:
+    """Wait for the guild check that follows READY (discord.py waits 2 s for more guilds first)."""
+    await app.fake.until(lambda: app.client.copies_cleanup is not None, timeout=15)
+    assert app.client.copies_cleanup is not None
+    await asyncio.wait_for(asyncio.shield(app.client.copies_cleanup), 15)
+
+
+async def test_serve_removes_the_development_copy_so_prep_shows_once(
+    fake: FakeDiscord, database_url: str, library: Library
+) -> None:
+    settings = discord_settings(fake, database_url)
+    async with endpoints():
+        assert await sync_commands(settings, guild_id=fake.guild_id) == 0
+    assert fake.shown() == ["prep"] and fake.commands == []  # the development copy only
+    async with running_bot(fake, database_url, library) as app:
+        await until_checked(app)
+        assert fake.shown() == ["prep"]  # the global one; the guild copy is gone
+        assert fake.commands[0]["name"] == "prep" and fake.guild_commands[fake.guild_id] == []
+        assert len(fake.command_deletes) == 1 and fake.command_writes == [fake.guild_id, "global"]
+
+
+async def test_a_member_using_a_guild_copy_gets_it_removed(
+    fake: FakeDiscord, database_url: str, library: Library
+) -> None:
+    settings = discord_settings(fake, database_url)
+    async with running_bot(fake, database_url, library) as app:
+        await until_checked(app)
+        assert fake.command_deletes == []  # nothing to remove at start
+        assert await sync_commands(settings, guild_id=fake.guild_id) == 0  # someone syncs a dev copy
+        assert fake.shown() == ["prep", "prep"]  # what members would see: two /prep
+        command = fake.command("alice", "help", guild_copy=True)
+        assert command["data"]["guild_id"] == fake.guild_id
+        await app.send("INTERACTION_CREATE", command)
+        assert "/prep quiz" in str(await fake.until(lambda: fake.whispers("alice")))  # still answered
+        await fake.until(lambda: fake.shown() == ["prep"])
+        assert fake.commands and fake.guild_commands[fake.guild_id] == []
+
+
+async def test_removing_guild_copies_is_bounded_owners_and_small_servers_first(
+    fake: FakeDiscord, database_url: str, library: Library
+) -> None:
+    settings = discord_settings(fake, database_url)
+    owner = int(fake.people["dana"].id)
+    big, small, owned, locked = (str(snowflake()) for _ in range(4))
+    guilds = [
+        SimpleNamespace(id=int(big), owner_id=1, member_count=5000),
+        SimpleNamespace(id=int(small), owner_id=1, member_count=3),
+        SimpleNamespace(id=int(owned), owner_id=owner, member_count=900),
+        SimpleNamespace(id=int(locked), owner_id=owner, member_count=2),
+    ]
+    async with running_bot(fake, database_url, library, sync_on_start=False) as app:
+        for guild_id in (big, small, owned, locked):
+            assert await sync_commands(settings, guild_id=guild_id) == 0
+        fake.commands_forbidden.add(locked)  # the bot lost access there: logged, the rest go on
+        removed = await remove_guild_copies(app.client.tree, guilds, owners={owner}, limit=3)  # type: ignore[arg-type]
+    assert removed == [int(owned), int(small)]
+    assert fake.shown(big) == ["prep"]  # past the bound: left for the member-use rule
+    assert fake.shown(owned) == fake.shown(small) == []
+
+
+async def test_discord_sync_clear_removes_the_guild_copy(
+    fake: FakeDiscord, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = discord_settings(fake, database_url)
+    async with endpoints():
+        assert await sync_commands(settings) == 0
+        assert await sync_commands(settings, guild_id=fake.guild_id) == 0
+        out = capsys.readouterr().out
+        assert fake.shown() == ["prep", "prep"]
+        assert f"discord sync --clear --guild {fake.guild_id}" in out  # the warning says how to fix it
+        assert await sync_commands(settings, guild_id=fake.guild_id, clear=True) == 0
+    assert fake.shown() == ["prep"] and fake.guild_commands[fake.guild_id] == []
+    assert f"removed 1 command(s) from guild {fake.guild_id}" in capsys.readouterr().out
+
+
+async def test_discord_sync_clear_needs_a_guild(
+    fake: FakeDiscord, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = discord_settings(fake, database_url)
+    async with endpoints():
+        assert await sync_commands(settings, clear=True) == 2
+    assert fake.command_writes == [] and "--guild" in capsys.readouterr().err

@@ -6,6 +6,9 @@ re-delivered interaction fails its acknowledgement (Discord answers 40060) and t
 core drops it by that same id. Thread replies, edits and deletions become
 ``MessagePosted``/``MessageEdited``/``MessageDeleted``, with the message's own id,
 so a duplicated gateway event records nothing twice.
+
+The Message Content intent is optional and registration keeps one ``/prep`` per
+server: see ``adapters.discord.lifecycle``.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ from adapters.discord.components import (
     ANSWER_ACTION,
     ANSWER_MODAL_PREFIX,
     DYNAMIC_ITEMS,
+    TYPED_ACTION,
+    TYPED_MODAL_ID,
     answer_modal,
     submitted_text,
+    typed_answer_modal,
 )
+from adapters.discord.guard import guard_parsers
+from adapters.discord.lifecycle import Lifecycle, MessageContent, ShardedLifecycle
 from adapters.discord.port import DiscordPort, InteractionPort
 from adapters.discord.tree import PrepTree
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
@@ -36,43 +44,12 @@ from bot.router import Prepbot
 log = logging.getLogger(__name__)
 
 MODAL_THANKS = "Thanks, your answer is in. The ballot shows it without your name."
+TYPED_THANKS = (
+    "Answer sent. A correct one is announced in the channel; if nothing appears, "
+    "it did not match: try again while the round is open."
+)
 GUILD_ONLY = "prepbot works in server channels; run `/prep` there."
 ANSWER_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-
-
-def intents() -> discord.Intents:
-    """Guilds and guild messages, plus Message Content: without it thread answers arrive empty."""
-    wanted = discord.Intents.none()
-    wanted.guilds = True
-    wanted.guild_messages = True
-    wanted.message_content = True
-    return wanted
-
-
-def guard_parsers(parsers: dict[str, Callable[[Any], None]]) -> None:
-    """Make each gateway event parser drop a payload it cannot read instead of raising.
-
-    discord.py parses a DISPATCH inside its gateway loop: a KeyError there (an
-    INTERACTION_CREATE whose ``data`` lacks ``custom_id``, say) ends
-    ``Client.start()`` and takes the bot offline. discord.py offers no public
-    hook for this, so the state's parser table is wrapped once at construction:
-    an unreadable event is logged as one WARNING (event name and error type,
-    never the payload) and ignored, as Discord would want from a client.
-    """
-    for event, parse in list(parsers.items()):
-        parsers[event] = _guarded(event, parse)
-
-
-def _guarded(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
-    def run(data: Any) -> None:
-        try:
-            parse(data)
-        except Exception as exc:
-            name = type(exc).__name__
-            log.warning("Discord sent a %s event prepbot cannot read (%s); ignored", event, name)
-            log.debug("unreadable %s event", event, exc_info=True)
-
-    return run
 
 
 class Handler:
@@ -83,6 +60,8 @@ class Handler:
         self.bot = bot
         self.port = DiscordPort(client)
         self._parents: dict[int, int | None] = {}  # channel id → its parent when it is a thread
+        # Called with a guild id when a member used that guild's own copy of /prep.
+        self.on_guild_copy: Callable[[int], Awaitable[None]] | None = None
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -180,6 +159,10 @@ class Handler:
                 CommandInvoked(str(interaction.id), channel, member, name, args, thread_id), port
             )
             await port.finish()
+            data: dict[str, Any] = dict(interaction.data or {})
+            invoked_in = data.get("guild_id")  # set only when a guild's own copy was used
+            if invoked_in and self.on_guild_copy is not None:
+                await self.on_guild_copy(int(invoked_in))
 
     async def on_button(self, interaction: discord.Interaction[Any], action: str, value: str) -> None:
         if interaction.guild_id is None:  # a button on a DM whisper: no server to act in
@@ -189,6 +172,10 @@ class Handler:
             # A modal must be the first answer to the click, so it cannot be deferred.
             modal = answer_modal(str(interaction.message.id))
             await self._ack(interaction.response.send_modal(modal), interaction)
+            return
+        if action == TYPED_ACTION:
+            # A challenge round that takes typed answers, answered where typing does not reach us.
+            await self._ack(interaction.response.send_modal(typed_answer_modal()), interaction)
             return
         async with self.busy():
             await self._ack(interaction.response.defer(), interaction)  # type 6: leave the message as it is
@@ -205,6 +192,9 @@ class Handler:
         """An answer typed into the Answer modal: a thread reply keyed on the interaction id."""
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
+        if custom_id == TYPED_MODAL_ID and interaction.guild_id is not None:
+            await self.on_typed_modal(interaction, data)
+            return
         if not custom_id.startswith(ANSWER_MODAL_PREFIX) or interaction.guild_id is None:
             return
         async with self.busy():
@@ -217,6 +207,18 @@ class Handler:
                 ref = MessageRef(channel, f"modal-{interaction.id}", thread_id)
                 await self.bot.handle(MessagePosted(ref, self.member_of(interaction), text), port)
             await port.finish(done=MODAL_THANKS if text else None)
+
+    async def on_typed_modal(self, interaction: discord.Interaction[Any], data: dict[str, Any]) -> None:
+        """A challenge answer from the modal: as if typed in the channel, keyed on the interaction."""
+        async with self.busy():
+            acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
+            text = submitted_text(data).strip()
+            channel, _ = await self.where_interaction(interaction)
+            port = InteractionPort(self.port, interaction, placeholder=acked)
+            if text:
+                ref = MessageRef(channel, f"modal-{interaction.id}")
+                await self.bot.handle(MessagePosted(ref, self.member_of(interaction), text), port)
+            await port.finish(done=TYPED_THANKS if text else None)
 
     # --- gateway messages --------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
@@ -235,6 +237,8 @@ class Handler:
         message = payload.message
         if payload.guild_id is None or "content" not in payload.data or message.author.bot:
             return
+        if not message.content.strip() and not self.client.intents.message_content:
+            return  # without the intent every edit reads as empty: it must not wipe an answer
         async with self.busy():
             channel, thread_id = await self.where(message.channel, payload.channel_id, payload.guild_id)
             ref = MessageRef(channel, str(payload.message_id), thread_id)
@@ -251,27 +255,43 @@ class Handler:
                 await self.bot.handle(MessageDeleted(ref), self.port)
 
 
-class PrepClient(discord.Client):
-    """A Discord client carrying the prepbot core; ``sync`` decides command registration at start."""
+class PrepClient(Lifecycle):
+    """A Discord client carrying the prepbot core.
 
-    def __init__(self, bot: Prepbot, *, sync_on_start: bool = False, **options: Any) -> None:
-        options.setdefault("intents", intents())
+    ``sync_on_start``: register ``/prep`` globally at start when Discord's copy differs,
+    then remove guild copies of it. ``message_content``: ``auto``, ``on`` or ``off``
+    (``PREPBOT_DISCORD_MESSAGE_CONTENT``). Both are explained in ``adapters.discord.lifecycle``.
+    """
+
+    def __init__(
+        self,
+        bot: Prepbot,
+        *,
+        sync_on_start: bool = False,
+        message_content: MessageContent = "auto",
+        **options: Any,
+    ) -> None:
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # answers never ping
         options.setdefault("chunk_guilds_at_startup", False)
-        super().__init__(**options)
+        super().__init__(message_content=message_content, **options)
         guard_parsers(self._connection.parsers)
         self.handler = Handler(self, bot)
         self.sync_on_start = sync_on_start
+        self._registration_checked = False
         self.tree: app_commands.CommandTree[Any] = PrepTree(self)
         self.tree.add_command(build_group(self.handler.on_command, bot.ctx.library))
+        self.handler.on_guild_copy = self.remove_guild_copy
 
     async def setup_hook(self) -> None:
+        # Again after a reconnect without Message Content: ``clear()`` forgets dynamic items.
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        if self.sync_on_start:
+        if self.sync_on_start and not self._registration_checked:
             from adapters.discord.sync import sync_if_changed
 
+            self._registration_checked = True
             try:
                 await sync_if_changed(self.tree, guild=None)
+                self.registered_globally = True
             except discord.HTTPException:
                 log.exception("could not register /prep; the commands Discord holds stay as they were")
 
@@ -300,5 +320,5 @@ class PrepClient(discord.Client):
         await super().close()
 
 
-class ShardedPrepClient(PrepClient, discord.AutoShardedClient):
+class ShardedPrepClient(PrepClient, ShardedLifecycle):
     """The same client over several gateway shards (Discord requires them from 2,500 guilds)."""

@@ -29,6 +29,10 @@ SELECT_TEMPLATE = rf"prepsel:(?P<action>{ACTION}):"
 ANSWER_ACTION = "discord.answer"
 ANSWER_MODAL_PREFIX = "prepanswer:"
 ANSWER_FIELD = "answer"
+# A challenge round answered by typing (a free-text item): a modal, since typed
+# channel messages arrive empty without the Message Content intent.
+TYPED_ACTION = "discord.typed"
+TYPED_MODAL_ID = "preptyped"
 STYLES = {
     "default": discord.ButtonStyle.secondary,
     "primary": discord.ButtonStyle.primary,
@@ -122,6 +126,15 @@ def answer_modal(thread_id: str) -> discord.ui.Modal:
             style=discord.TextStyle.paragraph,
             max_length=1800,
         )
+    )
+    return modal
+
+
+def typed_answer_modal() -> discord.ui.Modal:
+    """The modal behind a challenge round's Answer button; its submit counts as typing in the channel."""
+    modal = discord.ui.Modal(title="Your answer", custom_id=TYPED_MODAL_ID, timeout=120)
+    modal.add_item(
+        discord.ui.TextInput(label="Your answer to this round", custom_id=ANSWER_FIELD, max_length=200)
     )
     return modal
 

@@ -14,7 +14,14 @@ from typing import Any
 
 import discord
 
-from adapters.discord.components import ANSWER_ACTION, LABEL_LIMIT, PrepButton, PrepSelect, button_id
+from adapters.discord.components import (
+    ANSWER_ACTION,
+    LABEL_LIMIT,
+    TYPED_ACTION,
+    PrepButton,
+    PrepSelect,
+    button_id,
+)
 from bot.render import Button, OutboundMessage, Section, clip, split_text
 from bot.services.prompts import BALLOT_ACTION
 
@@ -31,6 +38,9 @@ BUTTONS_PER_ROW = 5
 OPTIONS_PER_SELECT = 25
 BLANK = "\u200b"  # Discord refuses empty field names; a zero-width space reads as none
 COLOUR = discord.Colour(0x5865F2)
+# The footer of a challenge round that takes a typed answer (bot.services.challenge_messages);
+# tests/test_discord_intents.py fails if the core's wording drifts from it.
+TYPED_ROUND = "Type your answer in the channel"
 
 
 @dataclass
@@ -114,6 +124,9 @@ def render(message: OutboundMessage) -> list[Page]:
     if any(b.action == BALLOT_ACTION for b in buttons):
         # Beside Vote: answering through a modal works even without the Message Content intent.
         buttons.append(Button("Answer", ANSWER_ACTION))
+    if not buttons and (message.footer or "").startswith(TYPED_ROUND):
+        # Typed channel messages arrive empty without Message Content: a modal always reaches us.
+        buttons.append(Button("Answer", TYPED_ACTION, style="primary"))
     if message.choices:
         options = [(c.label, c.value) for c in message.choices]
         first.select = (message.choice_action, options[:OPTIONS_PER_SELECT])

@@ -25,7 +25,9 @@ import scheduler.runner
 from adapters.discord.client import PrepClient, ShardedPrepClient
 from adapters.discord.commands import build_group
 from adapters.discord.health import health_app
+from adapters.discord.lifecycle import INTENT_HELP
 from adapters.discord.port import DiscordPort
+from adapters.discord.sync import fetch_remote
 from adapters.web import listening
 from bot.logs import configure
 from bot.router import Prepbot
@@ -39,9 +41,15 @@ NO_TOKEN = (
     "copy its token and export DISCORD_BOT_TOKEN (see deploy/discord-setup.md)."
 )
 BAD_TOKEN = "error: Discord rejected DISCORD_BOT_TOKEN (401). Reset the token in the Developer Portal."
+# Exit 2, like a missing token: a configuration to fix, not an outage to retry.
 NO_INTENT = (
-    "error: Discord refused the Message Content intent. Enable it under Bot → Privileged Gateway "
-    "Intents in the Developer Portal (see deploy/discord-setup.md)."
+    "error: Discord refused the Message Content intent (close code 4014) and "
+    f"PREPBOT_DISCORD_MESSAGE_CONTENT=on requires it. Without it {INTENT_HELP}; "
+    "or set PREPBOT_DISCORD_MESSAGE_CONTENT=auto to run without it (see deploy/discord-setup.md)."
+)
+CLEAR_NEEDS_GUILD = (
+    "error: --clear removes a server's own copy of /prep and needs --guild ID; "
+    "the global /prep is the one members use (prepbot serve discord keeps it)."
 )
 
 
@@ -59,7 +67,7 @@ def apply_endpoints(settings: Settings) -> None:
 def build_client(bot: Prepbot, settings: Settings, *, sync_on_start: bool = True) -> PrepClient:
     """One gateway connection, or discord.py's automatic sharding when ``PREPBOT_DISCORD_SHARDED``."""
     cls = ShardedPrepClient if settings.discord_sharded else PrepClient
-    return cls(bot, sync_on_start=sync_on_start)
+    return cls(bot, sync_on_start=sync_on_start, message_content=settings.discord_message_content)
 
 
 async def run_scheduler(bot: Prepbot, client: discord.Client) -> None:
@@ -102,7 +110,7 @@ async def serve(settings: Settings, *, migrate: bool = True) -> int:
         return 1
     except discord.PrivilegedIntentsRequired:
         _fail(NO_INTENT)
-        return 1
+        return 2
     except (
         discord.GatewayNotFound,
         discord.ConnectionClosed,
@@ -121,14 +129,21 @@ async def _never(interaction: discord.Interaction[Any], name: str, args: tuple[s
     """``discord sync`` only registers; it never runs a command."""
 
 
-async def sync_commands(settings: Settings, *, guild_id: str | None = None) -> int:
-    """Register ``/prep`` now, globally or on one guild (instant, for development)."""
+async def sync_commands(settings: Settings, *, guild_id: str | None = None, clear: bool = False) -> int:
+    """Register ``/prep`` now: globally, or on one guild (instant, for development).
+
+    With ``clear``, remove the guild's own copy instead (``--clear --guild ID``).
+    ``discord sync`` always writes; ``serve`` compares first (see ``adapters.discord.sync``).
+    """
     token = settings.discord_bot_token
     if not token:
         _fail(NO_TOKEN)
         return 2
     if guild_id is not None and not guild_id.isdigit():
         _fail(f"error: --guild takes a server id (digits), not {guild_id!r}")
+        return 2
+    if clear and guild_id is None:
+        _fail(CLEAR_NEEDS_GUILD)
         return 2
     apply_endpoints(settings)
     client = discord.Client(intents=discord.Intents.none())
@@ -138,9 +153,16 @@ async def sync_commands(settings: Settings, *, guild_id: str | None = None) -> i
     try:
         async with client:
             await client.login(token)
+            if guild is not None and clear:
+                held = await fetch_remote(tree, guild)
+                tree.clear_commands(guild=guild)
+                await tree.sync(guild=guild)  # an empty list: Discord drops the guild's copies
+                print(f"removed {len(held)} command(s) from guild {guild_id}; the global /prep stays")
+                return 0
             if guild is not None:
                 tree.copy_global_to(guild=guild)
             synced = await tree.sync(guild=guild)
+            doubled = guild is not None and any(c["name"] == "prep" for c in await fetch_remote(tree, None))
     except discord.LoginFailure:
         _fail(BAD_TOKEN)
         return 1
@@ -150,4 +172,10 @@ async def sync_commands(settings: Settings, *, guild_id: str | None = None) -> i
     where = "globally" if guild is None else f"on guild {guild_id}"
     names = ", ".join(sorted(c.name for c in synced))
     print(f"registered /{names} {where}")
+    if doubled:
+        print(
+            f"note: /prep is also registered globally, so guild {guild_id} shows it twice until "
+            f"`prepbot discord sync --clear --guild {guild_id}` (or the next `prepbot serve discord`) "
+            "removes this copy"
+        )
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.discord_payloads import command_options, fixture, now_iso, snowflake, text_inputs
+from tests.support.discord_payloads import command_options, fixture, now_iso, resolved, snowflake, text_inputs
 from tests.support.fake_discord_rest import Interaction
 
 
@@ -20,6 +20,7 @@ class DiscordEvents:
     channels: dict[str, dict[str, Any]]
     interactions: dict[str, Interaction]
     commands: list[dict[str, Any]]
+    guild_commands: dict[str, list[dict[str, Any]]]
 
     def _interaction(self, kind: str, name: str, channel_id: str | None, **values: Any) -> dict[str, Any]:
         channel_id = channel_id or self.general
@@ -38,24 +39,43 @@ class DiscordEvents:
         self.interactions[payload["id"]] = Interaction(payload)
         return payload
 
-    def command(self, name: str, sub: str, channel_id: str | None = None, **options: Any) -> dict[str, Any]:
-        """INTERACTION_CREATE for ``/prep <sub> option:value…`` typed by ``name``."""
-        return self._interaction(
+    def command(
+        self, name: str, sub: str, channel_id: str | None = None, *, guild_copy: bool = False, **options: Any
+    ) -> dict[str, Any]:
+        """INTERACTION_CREATE for ``/prep <sub> option:value…`` typed by ``name``.
+
+        A member option takes a ``Person`` (type 6, with ``data.resolved`` as Discord
+        sends it). ``guild_copy``: the member picked the guild's own copy of ``/prep``,
+        so ``data`` carries ``guild_id``, as Discord does only for guild commands.
+        """
+        payload = self._interaction(
             "interaction_command",
             name,
             channel_id,
-            command_id=self._command_id(),
+            command_id=self._command_id(guild_copy),
             options=command_options(sub, options),
         )
+        self._complete(payload, options, guild_copy)
+        return payload
 
     def autocomplete(self, name: str, sub: str, focused: str, **options: Any) -> dict[str, Any]:
-        return self._interaction(
+        payload = self._interaction(
             "interaction_autocomplete",
             name,
             None,
-            command_id=self._command_id(),
+            command_id=self._command_id(False),
             options=command_options(sub, options, focused=focused),
         )
+        self._complete(payload, {}, False)
+        return payload
+
+    def _complete(self, payload: dict[str, Any], options: dict[str, Any], guild_copy: bool) -> None:
+        data = payload["data"]
+        if guild_copy:
+            data["guild_id"] = self.guild_id
+        found = resolved(options, self.moderator_role)
+        if found:
+            data["resolved"] = found
 
     def click(self, name: str, message: dict[str, Any], custom_id: str) -> dict[str, Any]:
         """INTERACTION_CREATE for ``name`` pressing the button ``custom_id`` on ``message``."""
@@ -119,5 +139,9 @@ class DiscordEvents:
             guild_id=self.guild_id,
         )
 
-    def _command_id(self) -> str:
-        return self.commands[0]["id"] if self.commands else snowflake()
+    def _command_id(self, guild_copy: bool) -> str:
+        """The registered /prep's id: the guild's copy or the global command (any id when neither)."""
+        held = self.guild_commands.get(self.guild_id, []) if guild_copy else self.commands
+        if guild_copy and not held:
+            raise AssertionError("no guild copy of /prep is registered on the fake guild")
+        return next((c["id"] for c in held if c["name"] == "prep"), None) or snowflake()

@@ -142,14 +142,26 @@ def thread_channel(thread_id: str, parent: dict[str, Any], name: str, owner_id: 
 
 
 def command_options(sub: str, options: dict[str, Any], focused: str | None = None) -> list[dict[str, Any]]:
-    """``data.options`` for ``/prep <sub> name:value…`` (strings are type 3, ints type 4)."""
+    """``data.options`` for ``/prep <sub> name:value…`` (strings type 3, ints type 4, a Person type 6)."""
     inner = []
     for name, value in options.items():
-        option: dict[str, Any] = {"name": name, "type": 4 if isinstance(value, int) else 3, "value": value}
+        if isinstance(value, Person):
+            option: dict[str, Any] = {"name": name, "type": 6, "value": value.id}
+        else:
+            option = {"name": name, "type": 4 if isinstance(value, int) else 3, "value": value}
         if name == focused:
             option["focused"] = True
         inner.append(option)
     return [{"name": sub, "type": 1, "options": inner}]
+
+
+def resolved(options: dict[str, Any], role_id: str) -> dict[str, Any]:
+    """``data.resolved`` for the members named in user options, as Discord sends it beside the ids."""
+    people = [v for v in options.values() if isinstance(v, Person)]
+    if not people:
+        return {}
+    members = {p.id: {k: v for k, v in p.member(role_id).items() if k != "user"} for p in people}
+    return {"users": {p.id: p.user() for p in people}, "members": members}
 
 
 def text_inputs(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,7 +10,13 @@ commands. Tests then dispatch gateway events built from the JSON fixtures.
 
 Knobs for failure modes: ``posts_per_second`` caps message creates across the guild
 with real 429 answers; ``fail_after_create`` answers 500 after creating a message,
-so a retry must not post twice.
+so a retry must not post twice; ``message_content_allowed = False`` is the portal's
+Message Content switch left off: an IDENTIFY asking for the intent is closed with
+4014 "Disallowed intent(s)" (every IDENTIFY's intents are kept in ``identifies``).
+
+Application commands live as Discord keeps them: one global list (``commands``)
+and one list per guild (``guild_commands``); ``shown(guild_id)`` is what members of
+that guild see in the command picker (global and guild copies side by side).
 """
 
 from __future__ import annotations
@@ -67,11 +73,14 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         self.commands: list[dict[str, Any]] = []
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
         self.command_writes: list[str] = []  # "global" or a guild id, per bulk overwrite
+        self.command_deletes: list[tuple[str, str]] = []  # (guild id, command id) per DELETE
+        self.commands_forbidden: set[str] = set()  # guild ids whose command list answers 403 50001
         self.requests: list[tuple[str, str]] = []
         # Every JSON body that creates or edits a message (posts, DMs, interaction answers).
         self.message_bodies: list[tuple[str, dict[str, Any]]] = []
         self.shards: list[Shard] = []
         self.identified = asyncio.Event()
+        self.identifies: list[int] = []  # the intents of every IDENTIFY, refused ones included
         self.message_content_allowed = True  # the portal's privileged-intent switch
         self.posts_per_second: float | None = None
         self.fail_after_create = 0
@@ -108,6 +117,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
                 put(f"{api}/applications/{{app}}/commands", self._put_commands),
                 get(f"{api}/applications/{{app}}/guilds/{{gid}}/commands", self._list_commands),
                 put(f"{api}/applications/{{app}}/guilds/{{gid}}/commands", self._put_commands),
+                delete(f"{api}/applications/{{app}}/guilds/{{gid}}/commands/{{cmd}}", self._delete_command),
             ]
         )
         self._runner = web.AppRunner(app)
@@ -153,6 +163,11 @@ class FakeDiscord(DiscordRest, DiscordEvents):
             for mid, m in self.messages.items()
             if self.visible_to.get(mid) == uid and mid not in self.deleted and not m["flags"] & 128  # loading
         ]
+
+    def shown(self, guild_id: str | None = None) -> list[str]:
+        """Command names a member of the guild sees: the global ones, then the guild's own copies."""
+        guild_id = guild_id or self.guild_id
+        return [c["name"] for c in self.commands + self.guild_commands.get(guild_id, [])]
 
     def threads(self) -> dict[str, dict[str, Any]]:
         return {cid: c for cid, c in self.channels.items() if c["type"] == 11}
@@ -212,6 +227,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
             return
         shard.shard = tuple(identify.get("shard") or (0, 1))  # type: ignore[assignment]
         shard.intents = identify["intents"]
+        self.identifies.append(shard.intents)
         if shard.intents & MESSAGE_CONTENT and not self.message_content_allowed:
             await shard.ws.close(code=4014, message=b"Disallowed intent(s).")
             return

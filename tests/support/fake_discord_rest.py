@@ -301,6 +301,8 @@ class DiscordRest:
         return self.commands if gid is None else self.guild_commands.setdefault(gid, [])
 
     async def _list_commands(self, request: web.Request) -> web.Response:
+        if request.match_info.get("gid") in self.commands_forbidden:
+            return self._error(403, 50001, "Missing Access")  # the bot lost access to that guild
         return self._json(self._command_list(request))
 
     async def _put_commands(self, request: web.Request) -> web.Response:
@@ -318,3 +320,12 @@ class DiscordRest:
             self.guild_commands[gid] = stored
         self.command_writes.append(gid or "global")
         return self._json(stored)
+
+    async def _delete_command(self, request: web.Request) -> web.Response:
+        gid, cmd = request.match_info["gid"], request.match_info["cmd"]
+        held = self.guild_commands.get(gid, [])
+        if not any(c["id"] == cmd for c in held):
+            return self._error(404, 10063, "Unknown application command")
+        self.guild_commands[gid] = [c for c in held if c["id"] != cmd]
+        self.command_deletes.append((gid, cmd))
+        return web.Response(status=204)
