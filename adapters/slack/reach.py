@@ -57,8 +57,9 @@ JOINED_TTL_S = 120.0  # how long "the bot is in this channel" is trusted without
 
 
 def error_code(exc: SlackApiError) -> str:
-    """The ``error`` field of Slack's answer (empty when the answer had none)."""
-    return str(exc.response.get("error", "") or "")
+    """The ``error`` field of Slack's answer (empty when the answer had none, e.g. a 500 page)."""
+    data = exc.response.data
+    return str(data.get("error") or "") if isinstance(data, dict) else ""
 
 
 @contextmanager
