@@ -10,7 +10,8 @@ commands. Tests then dispatch gateway events built from the JSON fixtures.
 
 Knobs for failure modes: ``posts_per_second`` caps message creates across the guild
 with real 429 answers; ``fail_after_create`` answers 500 after creating a message,
-so a retry must not post twice.
+so a retry must not post twice; ``restrict``, ``delete_channel`` and ``close_dms``
+(:mod:`tests.support.fake_discord_access`) refuse posts and DMs with Discord's codes.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         self.visible_to: dict[str, str] = {}  # ephemeral or DM message id → user id
         self.deleted: set[str] = set()
         self.dm_channels: dict[str, str] = {}  # channel id → user id
+        self.dms_closed: set[str] = set()  # user ids whose DMs refuse the bot (50007)
+        self.attachments: dict[str, list[tuple[str, bytes]]] = {}  # message id → (filename, bytes)
         self.interactions: dict[str, Interaction] = {}
         self.commands: list[dict[str, Any]] = []
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
@@ -242,6 +245,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
             owner_id=self.people["dana"].id,
             moderator_role_id=self.moderator_role,
             member_count=len(self.people) + 1,
-            members=[p.member(self.moderator_role) for p in self.people.values()],
+            # The bot's own member comes too (discord.py's guild.me): its permissions are computed.
+            members=[p.member(self.moderator_role) for p in [*self.people.values(), self.bot]],
             channels=[c for c in self.channels.values() if c["type"] == 0],
         )
