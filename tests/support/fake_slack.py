@@ -72,8 +72,6 @@ class FakeSlack(SlackWebApi, SlackSender):
     scopes: set[str] = field(default_factory=manifest_scopes)
     # App Home → Messages tab, as the manifest sets it; off: DMs answer messages_tab_disabled.
     messages_tab_enabled: bool = field(default_factory=manifest_messages_tab)
-    # Channels where chat.postEphemeral fails as when the bot is not a member.
-    ephemeral_fails_in: set[str] = field(default_factory=set)
     # Seconds each Web API method takes to answer (a slow Slack).
     delays: dict[str, float] = field(default_factory=dict)
     calls: list[ApiCall] = field(default_factory=list)

@@ -114,7 +114,6 @@ class SlackWebApi:
     files: dict[str, UploadedFile]
     scopes: set[str]
     messages_tab_enabled: bool
-    ephemeral_fails_in: set[str]
     calls: list[ApiCall]
     _file_ids: itertools.count[int]
     _next_ts: Callable[[], str]  # SlackSender's
@@ -199,8 +198,6 @@ class SlackWebApi:
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
-        if channel in self.ephemeral_fails_in:
-            return _fail("channel_not_found")
         refusal = None if channel.startswith("D") else self._post_refusal(channel)
         if refusal == "not_in_channel" or (refusal is None and not self.channel(channel).member):
             refusal = "not_in_channel"  # chat:write.public does not cover ephemeral messages
