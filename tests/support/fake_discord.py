@@ -66,6 +66,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         self.dm_channels: dict[str, str] = {}  # channel id → user id
         self.dms_closed: set[str] = set()  # user ids whose DMs refuse the bot (50007)
         self.attachments: dict[str, list[tuple[str, bytes]]] = {}  # message id → (filename, bytes)
+        self.bodies: list[dict[str, Any]] = []  # every message create's JSON, as the bot sent it
         self.interactions: dict[str, Interaction] = {}
         self.commands: list[dict[str, Any]] = []
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}

@@ -36,6 +36,7 @@ class DiscordAccess:
     dm_channels: dict[str, str]
     dms_closed: set[str]
     attachments: dict[str, list[tuple[str, bytes]]]
+    bodies: list[dict[str, Any]]
     identified: Any
     dispatch: Callable[[str, dict[str, Any]], Awaitable[None]]
     _error: Callable[[int, int, str], web.Response]
@@ -56,6 +57,8 @@ class DiscordAccess:
     async def delete_channel(self, channel_id: str) -> None:
         """The channel is deleted (CHANNEL_DELETE on the gateway; 10003 on REST from now on)."""
         channel = self.channels.pop(channel_id)
+        for thread_id in [t for t, c in self.channels.items() if c.get("parent_id") == channel_id]:
+            del self.channels[thread_id]  # its threads go with it
         if self.identified.is_set():
             await self.dispatch("CHANNEL_DELETE", channel)
 
@@ -95,6 +98,13 @@ class DiscordAccess:
         if self._denied(channel_id) & (SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES):
             return self._error(403, 50013, "Missing Permissions")
         return None
+
+    def _thread_refusal(self, channel_id: str) -> web.Response | None:
+        """Why Discord would refuse to open a thread on a message in ``channel_id``."""
+        refusal = self._read_refusal(channel_id)
+        if refusal is None and self._denied(channel_id) & CREATE_PUBLIC_THREADS:
+            return self._error(403, 50013, "Missing Permissions")
+        return refusal
 
     @staticmethod
     async def _message_body(request: web.Request) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:

@@ -169,6 +169,7 @@ class DiscordRest(DiscordAccess):
         if refusal is not None:
             return refusal
         body, files = await self._message_body(request)
+        self.bodies.append(body)
         nonce = body.get("nonce")
         if nonce and body.get("enforce_nonce") and nonce in self._nonces:
             return self._json(self.messages[self._nonces[nonce]])  # Discord returns the first message
@@ -190,6 +191,9 @@ class DiscordRest(DiscordAccess):
         return self._json(message)
 
     async def _edit_message(self, request: web.Request) -> web.Response:
+        refusal = self._read_refusal(request.match_info["cid"])
+        if refusal is not None:
+            return refusal
         message = self.messages.get(request.match_info["mid"])
         if message is None or message["channel_id"] != request.match_info["cid"]:
             return self._error(404, 10008, "Unknown Message")
@@ -200,6 +204,9 @@ class DiscordRest(DiscordAccess):
 
     async def _create_thread(self, request: web.Request) -> web.Response:
         cid, mid = request.match_info["cid"], request.match_info["mid"]
+        refusal = self._thread_refusal(cid)
+        if refusal is not None:
+            return refusal
         message = self.messages.get(mid)
         if message is None or message["channel_id"] != cid:
             return self._error(404, 10008, "Unknown Message")
