@@ -30,11 +30,11 @@ from adapters.web import listening
 from bot.features import build_bot
 from bot.router import Prepbot
 from bot.services.context import ServiceContext
+from tests.support.fake_slack_files import UploadedFile
 from tests.support.fake_slack_web import (
     SlackChannel,
     SlackUser,
     SlackWebApi,
-    UploadedFile,
     manifest_messages_tab,
     manifest_scopes,
 )

@@ -12,16 +12,13 @@ scopes and Messages tab) decides each answer the way Slack documents it:
 - ``conversations.open`` answers ``user_not_found`` / ``user_disabled``;
   ``conversations.info`` hides private channels the bot is not in;
   ``conversations.join`` joins public channels only.
-- ``files.getUploadURLExternal`` hands out an upload URL on the fake itself; the
-  bytes posted there are kept; ``files.completeUploadExternal`` shares the file
-  into a channel under the same rules as a post.
+- the files_upload_v2 flow lives in :mod:`tests.support.fake_slack_files`.
 - Every method checks the bot's scopes (``missing_scope`` with ``needed``); by
   default the fake holds exactly the scopes of ``deploy/slack-manifest.yaml``.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aiohttp import BodyPartReader, web
 
+from tests.support.fake_slack_files import SlackFiles, fail
 from tests.support.slack_wire import BOT_ID, BOT_USER, TEAM, ApiCall
 
 MANIFEST = Path(__file__).resolve().parents[2] / "deploy" / "slack-manifest.yaml"
@@ -86,24 +83,7 @@ class SlackChannel:
     deleted: bool = False
 
 
-@dataclass
-class UploadedFile:
-    """A file uploaded through the files_upload_v2 flow (``channel`` once it is shared)."""
-
-    id: str
-    filename: str
-    length: int
-    content: bytes | None = None
-    title: str = ""
-    channel: str | None = None
-    initial_comment: str = ""
-
-
-def _fail(error: str, **extra: Any) -> dict[str, Any]:
-    return {"ok": False, "error": error, **extra}
-
-
-class SlackWebApi:
+class SlackWebApi(SlackFiles):
     """Web API answers of :class:`tests.support.fake_slack.FakeSlack` (state lives there)."""
 
     port: int
@@ -111,11 +91,9 @@ class SlackWebApi:
     removed_users: set[str]
     channels: dict[str, SlackChannel]
     dms: dict[str, str]
-    files: dict[str, UploadedFile]
     scopes: set[str]
     messages_tab_enabled: bool
     calls: list[ApiCall]
-    _file_ids: itertools.count[int]
     _next_ts: Callable[[], str]  # SlackSender's
 
     # --- state -----------------------------------------------------------------
@@ -138,7 +116,7 @@ class SlackWebApi:
             needed = {KIND_SCOPES[method][self._kind(str(args.get("channel", "")))]}
         if needed is None or needed & self.scopes:
             return None
-        return _fail("missing_scope", needed=",".join(sorted(needed)), provided=",".join(sorted(self.scopes)))
+        return fail("missing_scope", needed=",".join(sorted(needed)), provided=",".join(sorted(self.scopes)))
 
     def _post_refusal(self, channel_id: str) -> str | None:
         """Why Slack would refuse a new message in ``channel_id`` (None: it would post)."""
@@ -174,7 +152,7 @@ class SlackWebApi:
             return refused
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
-            return _fail("unknown_method")
+            return fail("unknown_method")
         result: dict[str, Any] = handler(args)
         return result
 
@@ -185,7 +163,7 @@ class SlackWebApi:
         channel = str(args.get("channel", ""))
         refusal = self._post_refusal(channel)
         if refusal:
-            return _fail(refusal)
+            return fail(refusal)
         ts = self._next_ts()
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text")}}
 
@@ -193,7 +171,7 @@ class SlackWebApi:
         channel = str(args.get("channel", ""))
         refusal = self._read_refusal(channel) or ("is_archived" if self.channel(channel).archived else None)
         if refusal:
-            return _fail(refusal)
+            return fail(refusal)
         return {"ok": True, "channel": channel, "ts": args.get("ts"), "message": {"text": args.get("text")}}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -202,7 +180,7 @@ class SlackWebApi:
         if refusal == "not_in_channel" or (refusal is None and not self.channel(channel).member):
             refusal = "not_in_channel"  # chat:write.public does not cover ephemeral messages
         if refusal:
-            return _fail(refusal)
+            return fail(refusal)
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +189,7 @@ class SlackWebApi:
         if refusal is None and not channel.startswith("D") and not self.channel(channel).member:
             refusal = "not_in_channel"
         if refusal:
-            return _fail(refusal)
+            return fail(refusal)
         posted = [
             c
             for c in self.calls
@@ -232,7 +210,7 @@ class SlackWebApi:
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user")))
         if user is None:
-            return _fail("user_not_found")
+            return fail("user_not_found")
         return {
             "ok": True,
             "user": {
@@ -257,12 +235,12 @@ class SlackWebApi:
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = str(args.get("users", ""))
         if not user_id or "," in user_id:
-            return _fail("invalid_arguments")  # this fake opens 1:1 DMs only
+            return fail("invalid_arguments")  # this fake opens 1:1 DMs only
         user = self.users.get(user_id)
         if user_id in self.removed_users or not user_id.startswith(("U", "W")):
-            return _fail("user_not_found")
+            return fail("user_not_found")
         if user is not None and user.deleted:
-            return _fail("user_disabled")
+            return fail("user_disabled")
         dm = "D" + user_id.removeprefix("U")
         already = dm in self.dms
         self.dms[dm] = user_id
@@ -272,7 +250,7 @@ class SlackWebApi:
         channel_id = str(args.get("channel", ""))
         refusal = self._read_refusal(channel_id)
         if refusal:
-            return _fail(refusal)
+            return fail(refusal)
         if channel_id in self.dms:
             return {"ok": True, "channel": {"id": channel_id, "is_im": True, "user": self.dms[channel_id]}}
         return {"ok": True, "channel": self._channel_object(self.channel(channel_id))}
@@ -294,14 +272,14 @@ class SlackWebApi:
     def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         channel_id = str(args.get("channel", ""))
         if channel_id.startswith("D"):
-            return _fail("method_not_supported_for_channel_type")
+            return fail("method_not_supported_for_channel_type")
         channel = self.channel(channel_id)
         if channel.deleted or (channel.private and not channel.member):
-            return _fail("channel_not_found")
+            return fail("channel_not_found")
         if channel.private:
-            return _fail("method_not_supported_for_channel_type")
+            return fail("method_not_supported_for_channel_type")
         if channel.archived:
-            return _fail("is_archived")
+            return fail("is_archived")
         already = channel.member
         channel.member = True
         self.channels[channel_id] = channel
@@ -309,50 +287,3 @@ class SlackWebApi:
         if already:
             answer["warning"] = "already_in_channel"
         return answer
-
-    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        filename, length = args.get("filename"), args.get("length")
-        if not filename or length is None or not str(length).isdigit():
-            return _fail("invalid_arguments")
-        file_id = f"F{next(self._file_ids):08d}"
-        self.files[file_id] = UploadedFile(file_id, str(filename), int(length))
-        return {
-            "ok": True,
-            "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{file_id}",
-            "file_id": file_id,
-        }
-
-    async def _upload(self, request: web.Request) -> web.Response:
-        """The upload URL: Slack takes the raw bytes (or a multipart form) and answers ``OK - <size>``."""
-        upload = self.files.get(request.match_info["file_id"])
-        if upload is None:
-            return web.Response(status=404, text="file not found")
-        data = await request.read()
-        if request.content_type.startswith("multipart/"):
-            reader = await request.multipart()
-            part = await reader.next()
-            data = await part.read() if isinstance(part, BodyPartReader) else b""
-        upload.content = bytes(data)
-        return web.Response(text=f"OK - {len(data)}")
-
-    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        entries = args.get("files")
-        entries = json.loads(entries) if isinstance(entries, str) else entries or []
-        uploads = [self.files.get(str(entry.get("id"))) for entry in entries]
-        if not uploads or any(u is None or u.content is None for u in uploads):
-            return _fail("file_not_found")
-        channel = args.get("channel_id")
-        if channel:
-            refusal = self._post_refusal(str(channel))
-            if refusal:
-                return _fail(refusal)
-        shared = []
-        for entry, upload in zip(entries, uploads, strict=True):
-            assert upload is not None
-            upload.title = str(entry.get("title") or upload.filename)
-            upload.channel = str(channel) if channel else None
-            upload.initial_comment = str(args.get("initial_comment") or "")
-            shared.append(
-                {"id": upload.id, "name": upload.filename, "title": upload.title, "size": upload.length}
-            )
-        return {"ok": True, "files": shared}
