@@ -81,13 +81,18 @@ async def test_unknown_command_is_answered_privately(wired: tuple[FakeSlack, Sla
     assert "/prep help" in reply["text"]
 
 
-async def test_whisper_falls_back_to_the_response_url(wired: tuple[FakeSlack, SlackApp]) -> None:
+@pytest.mark.parametrize("private", [True, False])
+async def test_whisper_falls_back_to_the_response_url(
+    wired: tuple[FakeSlack, SlackApp], private: bool
+) -> None:
     slack, _ = wired
-    slack.ephemeral_fails_in.add("G0PRIVATE")
-    form, _ = await slack.command("help", user="U0ALICE", channel="G0PRIVATE")
+    slack.add_channel("G0ELSEWHERE", private=private, member=False)  # a channel prepbot was never invited to
+    form, _ = await slack.command("help", user="U0ALICE", channel="G0ELSEWHERE")
     [response] = await slack.wait_for(lambda: slack.responses)
     assert response["url"] == form["response_url"]
     assert response["response_type"] == "ephemeral" and "prepbot helps your team" in response["text"]
+    [refused] = slack.refused("chat.postEphemeral")
+    assert refused.result["error"] == ("channel_not_found" if private else "not_in_channel")
 
 
 async def test_a_mention_answers_with_help_once(wired: tuple[FakeSlack, SlackApp]) -> None:

@@ -34,19 +34,39 @@ def test_manifest_declares_the_command_events_scopes_and_urls() -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is False
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "channels:history", "groups:history", "users:read"} <= scopes
-    assert {"app_mentions:read", "im:write"} <= scopes
-    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert scopes == {
+        "app_mentions:read",  # @prepbot answers with help
+        "channels:history",  # answers in prompt threads (message.channels)
+        "channels:join",  # conversations.join: a public channel an organizer schedules in
+        "channels:read",  # conversations.info on public channels
+        "chat:write",
+        "commands",
+        "files:write",  # files_upload_v2: /prep export as a Markdown file
+        "groups:history",  # message.groups
+        "groups:read",  # conversations.info on private channels
+        "im:write",  # conversations.open: personal messages as DMs
+        "users:read",
+    }
+    assert "chat:write.public" not in scopes  # posting where prepbot cannot read answers is refused
+    home = manifest["features"]["app_home"]
+    assert home["home_tab_enabled"] is True
+    # DMs reach members, and they can answer there: Slack otherwise answers messages_tab_disabled.
+    assert home["messages_tab_enabled"] is True and home["messages_tab_read_only_enabled"] is False
     assert len(manifest["display_information"]["description"]) <= 140
     assert 175 <= len(manifest["display_information"]["long_description"]) <= 4000
 
 
-async def test_a_whisper_nobody_can_see_in_the_channel_becomes_a_direct_message() -> None:
-    async with FakeSlack(ephemeral_fails_in={"C0LEFT"}) as slack:
+async def test_an_app_installed_from_the_manifest_can_do_what_the_port_does() -> None:
+    """The fake grants exactly the manifest's scopes: every call below would fail without one."""
+    async with FakeSlack() as slack:
+        assert slack.scopes == set(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
+        slack.add_channel("C0PUBLIC", member=False)
+        slack.add_channel("G0PRIVATE", private=True, member=True)
         port = SlackPort(make_client("xoxb-test", slack.api_url))
         space = SpaceRef("slack", "T0PREP")
-        await port.whisper(
-            ChannelRef(space, "C0LEFT"), MemberRef(space, "U0BOB"), OutboundMessage(text="Your pair")
-        )
-        [dm] = slack.sent("chat.postMessage")
-        assert dm["channel"] == "D0BOB" and dm["text"] == "Your pair"
+        await port.ensure_in_channel(ChannelRef(space, "C0PUBLIC"))  # channels:read + channels:join
+        await port.ensure_in_channel(ChannelRef(space, "G0PRIVATE"))  # groups:read
+        await port.direct(MemberRef(space, "U0BOB"), OutboundMessage(text="Your pair"))  # im:write
+        await port.send_file(MemberRef(space, "U0BOB"), "prep.md", b"# Prep", OutboundMessage(text="Export"))
+        assert not [c for c in slack.calls if c.result.get("error") == "missing_scope"]
+        assert slack.sent("conversations.join") and slack.sent("files.completeUploadExternal")

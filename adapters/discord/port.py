@@ -1,9 +1,15 @@
-"""The ChatPort on Discord: channel posts over REST, and a per-interaction wrapper for private replies."""
+"""The ChatPort on Discord: channel posts over REST, and a per-interaction wrapper for private replies.
+
+Discord answers a send that will keep failing with a JSON error code; those
+become :class:`bot.ports.Undeliverable` (see :mod:`adapters.discord.reach`),
+while 429s and 5xx answers are retried.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import logging
 import secrets
 from typing import Any, Literal
@@ -11,7 +17,9 @@ from typing import Any, Literal
 import discord
 
 from adapters.discord.embeds import Page, render
+from adapters.discord.reach import CHANNEL_ERRORS, MEMBER_ERRORS, missing_permissions, translated
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
+from bot.ports import Undeliverable
 from bot.render import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -47,13 +55,19 @@ class DiscordPort:
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
+        self._dms: dict[str, str] = {}  # member id -> DM channel id (Discord keeps one per user)
 
     def _channel(self, channel_id: str, space: SpaceRef | None = None) -> discord.PartialMessageable:
         guild_id = int(space.id) if space is not None and space.id.isdigit() else None
         return self.client.get_partial_messageable(int(channel_id), guild_id=guild_id)
 
     async def _send(
-        self, channel_id: str, page: Page, space: SpaceRef | None, nonce: int | None = None
+        self,
+        channel_id: str,
+        page: Page,
+        space: SpaceRef | None,
+        nonce: int | None = None,
+        attachment: tuple[str, bytes] | None = None,
     ) -> discord.Message:
         channel = self._channel(channel_id, space)
         nonce = nonce if nonce is not None else secrets.randbits(63)
@@ -61,8 +75,13 @@ class DiscordPort:
         deadline = loop.time() + RETRY_FOR
         delay = 0.5
         while True:
+            extra: dict[str, Any] = {}
+            if attachment is not None:  # a fresh File per attempt: a sent one has been read
+                extra["file"] = discord.File(io.BytesIO(attachment[1]), filename=attachment[0])
             try:
-                return await channel.send(**page.kwargs(), nonce=nonce)  # type: ignore[no-any-return]
+                return await channel.send(  # type: ignore[no-any-return]
+                    **page.kwargs(), nonce=nonce, allowed_mentions=discord.AllowedMentions.none(), **extra
+                )
             except discord.HTTPException as exc:
                 retryable = exc.status == 429 or exc.status >= 500
                 if not retryable or loop.time() + delay > deadline:
@@ -83,23 +102,24 @@ class DiscordPort:
 
     async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
         """Post to the channel; returns the first message when the content needed several."""
-        sent = await self._send_all(channel.id, message, channel.space)
+        with translated(CHANNEL_ERRORS, channel.id):
+            sent = await self._send_all(channel.id, message, channel.space)
         return MessageRef(channel=channel, id=str(sent.id))
 
     async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
         """Post in the thread opened on ``parent`` (a thread's id is its starter message's id)."""
         thread_id = parent.thread_root
-        try:
-            sent = await self._send_all(thread_id, message, parent.channel.space)
-        except discord.NotFound:
-            await self.open_thread(MessageRef(parent.channel, thread_id), "Discussion")
-            sent = await self._send_all(thread_id, message, parent.channel.space)
+        with translated(CHANNEL_ERRORS, parent.channel.id):
+            try:
+                sent = await self._send_all(thread_id, message, parent.channel.space)
+            except discord.NotFound:
+                await self.open_thread(MessageRef(parent.channel, thread_id), "Discussion")
+                sent = await self._send_all(thread_id, message, parent.channel.space)
         return MessageRef(channel=parent.channel, id=str(sent.id), thread_id=thread_id)
 
     async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
         """Outside an interaction the only private place is a direct message."""
-        dm = await self.client.http.start_private_message(int(member.id))
-        await self._send_all(str(dm["id"]), message)
+        await self.direct(member, message)
 
     async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
         """Edit a message the bot posted in a channel or a thread (only the first page is kept)."""
@@ -107,29 +127,64 @@ class DiscordPort:
         target = ref.thread_id if in_thread and ref.thread_id else ref.channel.id
         channel = self._channel(target, ref.channel.space)
         page = render(message)[0]
-        await channel.get_partial_message(int(ref.id)).edit(**page.kwargs())
+        with translated(CHANNEL_ERRORS, ref.channel.id):
+            await channel.get_partial_message(int(ref.id)).edit(**page.kwargs())
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         """Open the thread on ``parent``; one already there (ours or a member's) is the same thread."""
         channel = self._channel(parent.channel.id, parent.channel.space)
         message = channel.get_partial_message(int(parent.id))
         try:
-            await message.create_thread(name=name[:100], auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+            with translated(CHANNEL_ERRORS, parent.channel.id):
+                await message.create_thread(name=name[:100], auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as exc:
             if exc.code != THREAD_EXISTS:
                 raise
         return MessageRef(channel=parent.channel, id=parent.id, thread_id=parent.id)
 
     async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
-        raise NotImplementedError("direct messages: issue 13")
+        """A DM: ``POST /users/@me/channels`` (cached per member), then the usual retrying send.
+
+        Raises Undeliverable ``dm_closed`` (50007: the member's privacy settings, a
+        blocked bot, or no server shared any more) or ``member_gone`` (10013).
+        """
+        dm = await self._dm(member)
+        with translated(MEMBER_ERRORS, member.id):
+            sent = await self._send_all(dm, message)
+        return MessageRef(channel=ChannelRef(member.space, dm), id=str(sent.id))
 
     async def send_file(
         self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
     ) -> None:
-        raise NotImplementedError("private files: issue 13")
+        """A DM with the file attached to the summary's first message (its other pages follow)."""
+        dm = await self._dm(member)
+        pages = render(summary)
+        with translated(MEMBER_ERRORS, member.id):
+            await self._send(dm, pages[0], None, attachment=(filename, content))
+            for page in pages[1:]:
+                await self._send(dm, page, None)
 
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
-        raise NotImplementedError("channel membership: issue 13")
+        """Bots are not "in" Discord channels: check the bot can see the channel and post there.
+
+        ``GET /channels/{id}`` answers 50001 (no_access) or 10003
+        (channel_not_found); then the bot's permissions, computed from the
+        guild's roles and the channel's overwrites, must allow viewing, sending
+        and threads (no_access, naming what is missing).
+        """
+        with translated(CHANNEL_ERRORS, channel.id):
+            await self.client.http.get_channel(int(channel.id))
+        missing = missing_permissions(self.client, channel)
+        if missing:
+            raise Undeliverable("no_access", target=channel.id, detail="missing " + ", ".join(missing))
+
+    async def _dm(self, member: MemberRef) -> str:
+        known = self._dms.get(member.id)
+        if known is None:
+            with translated(MEMBER_ERRORS, member.id):
+                opened = await self.client.http.start_private_message(int(member.id))
+            known = self._dms[member.id] = str(opened["id"])
+        return known
 
 
 class InteractionPort:
@@ -160,15 +215,15 @@ class InteractionPort:
         return await self.base.open_thread(parent, name)
 
     async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
-        raise NotImplementedError("direct messages: issue 13")
+        return await self.base.direct(member, message)
 
     async def send_file(
         self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
     ) -> None:
-        raise NotImplementedError("private files: issue 13")
+        await self.base.send_file(member, filename, content, summary)
 
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
-        raise NotImplementedError("channel membership: issue 13")
+        await self.base.ensure_in_channel(channel)
 
     async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
         if member.id != str(self.interaction.user.id):

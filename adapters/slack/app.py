@@ -30,7 +30,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import MemberDirectory
 from adapters.slack.blocks import home_view
-from adapters.slack.port import CapturePort, Invocation, SlackPort
+from adapters.slack.capture import CapturePort
+from adapters.slack.port import Invocation, SlackPort
 from adapters.slack.translate import (
     click_events,
     command_event,

@@ -1,100 +1,46 @@
 """SlackPort: the core's ChatPort over Slack's Web API.
 
-Rate limits are waited out inside the client: Slack answers 429 with
-``Retry-After`` and slack_sdk's stock handler retries only once, so a fan-out
-to many channels would lose posts. :class:`PatientRateLimitHandler` retries
-until the message goes through. A 429 means Slack did not post, so retrying
-never posts twice.
+Rate limits are waited out inside the client (:mod:`adapters.slack.webclient`);
+failures a person must fix become :class:`bot.ports.Undeliverable`
+(:mod:`adapters.slack.reach`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.blocks import SlackMessage, render
+from adapters.slack.blocks import SlackMessage, escape, render
 from adapters.slack.pacer import Pacer
+from adapters.slack.reach import CHANNEL_ERRORS, JOIN_ERRORS, MEMBER_ERRORS, Reach, error_code, translated
+from adapters.slack.webclient import PatientRateLimitHandler, make_client
 from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.ports import Undeliverable
 from bot.render import OutboundMessage
 
 log = logging.getLogger(__name__)
 
+__all__ = ["EPHEMERAL_FALLBACK_ERRORS", "Invocation", "SlackPort", "make_client"]
+
 # Errors after which an ephemeral message can still reach the member through
 # the command's response_url (it works where the bot is not a channel member).
 EPHEMERAL_FALLBACK_ERRORS = {"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"}
-MAX_WAIT_S = 120.0
 # Posts that must exist once carry their key in Slack message metadata, so a
 # retry after a crash can find the copy that did go out (conversations.history).
 METADATA_EVENT = "prepbot_post"
 RECALL_LIMIT = 200
-
-
-class PatientRateLimitHandler(AsyncRetryHandler):
-    """Retry a 429 after its ``Retry-After`` (plus a little jitter), as many times as it takes."""
-
-    def __init__(self, max_retry_count: int = 10_000, pacer: Pacer | None = None) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.pacer = pacer or Pacer()
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code == 429
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        wait = 1.0
-        if response is not None:
-            for name, values in response.headers.items():
-                if name.lower() == "retry-after" and values:
-                    try:
-                        wait = float(values[0])
-                    except ValueError:
-                        wait = 1.0
-        wait = min(max(wait, 0.0), MAX_WAIT_S)
-        if request.url.endswith("chat.postMessage"):
-            # Posts queue behind the workspace's pacer instead of retrying as a herd.
-            self.pacer.limited(wait)
-            await self.pacer.wait()
-        else:
-            await asyncio.sleep(wait + random.uniform(0.05, 0.5))
-        state.next_attempt_requested = True
-        state.increment_current_attempt()
-
-
-def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    """The Web API client for ``base_url`` (``SLACK_API_URL``) that waits out rate limits."""
-    if not base_url.endswith("/"):
-        base_url += "/"
-    return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        timeout=30,
-        retry_handlers=[AsyncConnectionErrorRetryHandler(), PatientRateLimitHandler(pacer=Pacer())],
-    )
+# A cached DM channel id Slack answers with one of these is stale: open the DM again.
+STALE_DM_ERRORS = {"channel_not_found", "not_in_channel"}
+COMMENT_CHARS = 3000  # a file's initial comment is a message: stay well inside Slack's limits
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -114,15 +60,21 @@ class SlackPort:
     """ChatPort on Slack: posts and thread replies with chat.postMessage, whispers as ephemerals.
 
     One instance serves the whole process; :meth:`for_request` gives a copy that
-    also knows the current request's ``response_url``.
+    also knows the current request's ``response_url`` and shares :class:`Reach`
+    (DM channel ids, channels known to be joined). Failures a person must fix
+    (the bot not in a channel, an archived channel, a deactivated member) raise
+    :class:`bot.ports.Undeliverable`; see :mod:`adapters.slack.reach`.
     """
 
-    def __init__(self, client: AsyncWebClient, invocation: Invocation | None = None) -> None:
+    def __init__(
+        self, client: AsyncWebClient, invocation: Invocation | None = None, reach: Reach | None = None
+    ) -> None:
         self.client = client
         self.invocation = invocation or Invocation()
+        self.reach = reach or Reach()
 
     def for_request(self, invocation: Invocation) -> SlackPort:
-        return SlackPort(self.client, invocation)
+        return SlackPort(self.client, invocation, self.reach)
 
     async def _send(
         self, channel: str, part: SlackMessage, thread_ts: str | None = None, key: str | None = None
@@ -153,19 +105,31 @@ class SlackPort:
                 return handler.pacer
         return None
 
+    @contextmanager
+    def _channel_errors(self, channel: ChannelRef) -> Iterator[None]:
+        """Slack's permanent channel errors as Undeliverable; the bot is then no longer known to be in."""
+        try:
+            with translated(CHANNEL_ERRORS, channel.id):
+                yield
+        except Undeliverable:
+            self.reach.forget_joined(channel.space.id, channel.id)
+            raise
+
     async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
         """A top-level message; when it needs several Slack messages, the first is the reference."""
         parts = render(message)
-        first = await self._send(channel.id, parts[0], key=message.key)
-        for part in parts[1:]:
-            await self._send(channel.id, part)
+        with self._channel_errors(channel):
+            first = await self._send(channel.id, parts[0], key=message.key)
+            for part in parts[1:]:
+                await self._send(channel.id, part)
         return MessageRef(channel=channel, id=first)
 
     async def find_posted(self, channel: ChannelRef, key: str) -> MessageRef | None:
         """The bot's recent post carrying ``key`` in its metadata (``conversations.history``)."""
-        response = await self.client.conversations_history(
-            channel=channel.id, limit=RECALL_LIMIT, include_all_metadata=True
-        )
+        with self._channel_errors(channel):
+            response = await self.client.conversations_history(
+                channel=channel.id, limit=RECALL_LIMIT, include_all_metadata=True
+            )
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             if (
@@ -179,9 +143,10 @@ class SlackPort:
         """A reply in ``parent``'s thread (Slack threads need no opening)."""
         root = parent.thread_root
         first = ""
-        for part in render(message):
-            ts = await self._send(parent.channel.id, part, thread_ts=root)
-            first = first or ts
+        with self._channel_errors(parent.channel):
+            for part in render(message):
+                ts = await self._send(parent.channel.id, part, thread_ts=root)
+                first = first or ts
         return MessageRef(channel=parent.channel, id=first, thread_id=root)
 
     async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
@@ -197,13 +162,12 @@ class SlackPort:
                     channel=channel.id, user=member.id, text=part.text, blocks=part.blocks
                 )
             except SlackApiError as exc:
-                if str(exc.response.get("error", "")) not in EPHEMERAL_FALLBACK_ERRORS:
+                if error_code(exc) not in EPHEMERAL_FALLBACK_ERRORS:
                     raise
                 if self._can_respond(member.id):
                     await self._respond(part, replace_original=False)
                 else:
-                    opened = await self.client.conversations_open(users=member.id)
-                    await self._send(str(opened["channel"]["id"]), part)
+                    await self._to_member(member, partial(self._send, part=part))
 
     async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
         """Replace a message's content (an ephemeral one through the click's response_url)."""
@@ -211,22 +175,106 @@ class SlackPort:
         if ref.id == self.invocation.ephemeral_ts and self.invocation.response_url:
             await self._respond(part, replace_original=True)
             return
-        await self.client.chat_update(channel=ref.channel.id, ts=ref.id, text=part.text, blocks=part.blocks)
+        with self._channel_errors(ref.channel):
+            await self.client.chat_update(
+                channel=ref.channel.id, ts=ref.id, text=part.text, blocks=part.blocks
+            )
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         """Slack threads exist as soon as someone replies: the thread is named by its root."""
         return replace(parent, thread_id=parent.thread_root)
 
     async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
-        raise NotImplementedError("direct messages: issue 13")
+        """A DM that stays: ``conversations.open`` (cached per member) then ``chat.postMessage``.
+
+        Raises Undeliverable ``member_gone`` (user_not_found, user_disabled,
+        account_inactive) or ``dm_closed`` (cannot_dm_bot, messages_tab_disabled,
+        user_not_visible, or a DM conversation Slack will not let the bot into).
+        """
+        parts = render(message)
+        channel, first = await self._to_member(member, lambda dm: self._send(dm, parts[0], key=message.key))
+        for part in parts[1:]:
+            with translated(MEMBER_ERRORS, member.id):
+                await self._send(channel, part)
+        return MessageRef(channel=ChannelRef(member.space, channel), id=first)
 
     async def send_file(
         self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
     ) -> None:
-        raise NotImplementedError("private files: issue 13")
+        """``files_upload_v2`` into the member's DM, the summary as the file's initial comment."""
+        comment = escape(summary.as_text())
+        if len(comment) > COMMENT_CHARS:
+            comment = comment[: COMMENT_CHARS - 1] + "…"
+
+        async def upload(dm: str) -> None:
+            await self.client.files_upload_v2(
+                channel=dm, filename=filename, content=content, title=filename, initial_comment=comment
+            )
+
+        await self._to_member(member, upload)
 
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
-        raise NotImplementedError("channel membership: issue 13")
+        """``conversations.info``; join a public channel the bot is not in, refuse the rest.
+
+        Raises Undeliverable ``archived`` (is_archived), or ``not_in_channel`` for a
+        private channel, for ``channel_not_found`` (what Slack answers for a private
+        channel the bot cannot see) and when Slack refuses the join. A positive
+        answer is trusted for :data:`adapters.slack.reach.JOINED_TTL_S`.
+        """
+        team = channel.space.id
+        if channel.id.startswith("D") or self.reach.joined(team, channel.id):
+            return  # a DM: the command reached the bot there, or the post will say it cannot
+        try:
+            info = await self.client.conversations_info(channel=channel.id)
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code == "channel_not_found":
+                raise Undeliverable("not_in_channel", target=channel.id, detail=code) from exc
+            if code == "missing_scope":
+                # An install from before channels:read/groups:read: the post itself will tell.
+                log.warning("conversations.info needs %s; reinstall the app", exc.response.get("needed"))
+                return
+            raise
+        data = info.get("channel") or {}
+        if data.get("is_archived"):
+            raise Undeliverable("archived", target=channel.id, detail="is_archived")
+        if not (data.get("is_member") or data.get("is_im")):
+            if data.get("is_private") or data.get("is_group") or data.get("is_mpim"):
+                raise Undeliverable("not_in_channel", target=channel.id, detail="private")
+            with translated(JOIN_ERRORS, channel.id):
+                await self.client.conversations_join(channel=channel.id)
+            log.info("joined public channel %s", channel.id)
+        self.reach.remember_joined(team, channel.id)
+
+    async def _to_member(self, member: MemberRef, send: Callable[[str], Awaitable[T]]) -> tuple[str, T]:
+        """Run ``send`` with the member's DM channel id, Slack's member errors as Undeliverable.
+
+        A cached DM id Slack no longer accepts is forgotten and opened afresh, once.
+        """
+        key = (member.space.id, member.id)
+        cached = key in self.reach.dms
+        dm = await self._open_dm(member)
+        try:
+            with translated(MEMBER_ERRORS, member.id):
+                return dm, await send(dm)
+        except Undeliverable as exc:
+            if not cached or exc.detail not in STALE_DM_ERRORS:
+                raise
+        self.reach.dms.pop(key, None)
+        dm = await self._open_dm(member)
+        with translated(MEMBER_ERRORS, member.id):
+            return dm, await send(dm)
+
+    async def _open_dm(self, member: MemberRef) -> str:
+        key = (member.space.id, member.id)
+        known = self.reach.dms.get(key)
+        if known is not None:
+            return known
+        with translated(MEMBER_ERRORS, member.id):
+            opened = await self.client.conversations_open(users=member.id)
+        dm = str(opened["channel"]["id"])
+        self.reach.dms[key] = dm
+        return dm
 
     def _can_respond(self, member_id: str) -> bool:
         return bool(self.invocation.response_url) and self.invocation.member_id == member_id
@@ -244,44 +292,3 @@ class SlackPort:
         )
         if response.status_code >= 400:
             log.warning("response_url answered %s: %s", response.status_code, response.body[:200])
-
-
-class CapturePort:
-    """ChatPort that sends nothing and keeps every message in :attr:`messages`.
-
-    The App Home tab is not a channel: the core answers ``stats`` (or ``help``)
-    as usual into this port, and the adapter publishes it with ``views.publish``.
-    """
-
-    def __init__(self) -> None:
-        self.messages: list[OutboundMessage] = []
-
-    def _keep(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
-        self.messages.append(message)
-        return MessageRef(channel=channel, id=f"home-{len(self.messages)}")
-
-    async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
-        return self._keep(channel, message)
-
-    async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
-        return replace(self._keep(parent.channel, message), thread_id=parent.thread_root)
-
-    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
-        self._keep(channel, message)
-
-    async def edit(self, ref: MessageRef, message: OutboundMessage) -> None:
-        self._keep(ref.channel, message)
-
-    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
-        return replace(parent, thread_id=parent.thread_root)
-
-    async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
-        return self._keep(ChannelRef(member.space, member.id), message)
-
-    async def send_file(
-        self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
-    ) -> None:
-        self._keep(ChannelRef(member.space, member.id), summary)
-
-    async def ensure_in_channel(self, channel: ChannelRef) -> None:
-        return None

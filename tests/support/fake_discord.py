@@ -17,6 +17,9 @@ Message Content switch left off: an IDENTIFY asking for the intent is closed wit
 Application commands live as Discord keeps them: one global list (``commands``)
 and one list per guild (``guild_commands``); ``shown(guild_id)`` is what members of
 that guild see in the command picker (global and guild copies side by side).
+
+``restrict``, ``delete_channel`` and ``close_dms`` (:mod:`tests.support.fake_discord_access`)
+refuse posts and DMs with Discord's codes.
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         self.visible_to: dict[str, str] = {}  # ephemeral or DM message id → user id
         self.deleted: set[str] = set()
         self.dm_channels: dict[str, str] = {}  # channel id → user id
+        self.dms_closed: set[str] = set()  # user ids whose DMs refuse the bot (50007)
+        self.attachments: dict[str, list[tuple[str, bytes]]] = {}  # message id → (filename, bytes)
+        self.bodies: list[dict[str, Any]] = []  # every message create's JSON, as the bot sent it
         self.interactions: dict[str, Interaction] = {}
         self.commands: list[dict[str, Any]] = []
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
@@ -260,6 +266,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
             owner_id=self.people["dana"].id,
             moderator_role_id=self.moderator_role,
             member_count=len(self.people) + 1,
-            members=[p.member(self.moderator_role) for p in self.people.values()],
+            # The bot's own member comes too (discord.py's guild.me): its permissions are computed.
+            members=[p.member(self.moderator_role) for p in [*self.people.values(), self.bot]],
             channels=[c for c in self.channels.values() if c["type"] == 0],
         )

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.support.discord_payloads import now_iso, snowflake, thread_channel
+from tests.support.fake_discord_access import DiscordAccess
 
 TOKEN = "fake-bot-token"
 # A body with any of these creates or edits a message (an interaction callback nests them in "data").
@@ -45,7 +46,7 @@ class Interaction:
         return str(self.payload["member"]["user"]["id"])
 
 
-class DiscordRest:
+class DiscordRest(DiscordAccess):
     """REST handlers of :class:`tests.support.fake_discord.FakeDiscord` (state lives there)."""
 
     # Declared here, set by FakeDiscord.__init__.
@@ -113,16 +114,21 @@ class DiscordRest:
     async def _open_dm(self, request: web.Request) -> web.Response:
         body = await request.json()
         uid = str(body["recipient_id"])
+        person = next((p for p in self.people.values() if p.id == uid), None)
+        if person is None:
+            return self._error(404, 10013, "Unknown User")
+        # Discord opens the channel even when the member's DMs are closed; sending in it fails.
         cid = next((c for c, u in self.dm_channels.items() if u == uid), None) or snowflake()
         self.dm_channels[cid] = uid
-        user = next(p.user() for p in self.people.values() if p.id == uid)
-        return self._json({"id": cid, "type": 1, "recipients": [user], "last_message_id": None, "flags": 0})
+        dm = {"id": cid, "type": 1, "recipients": [person.user()], "last_message_id": None, "flags": 0}
+        return self._json(dm)
 
     async def _get_channel(self, request: web.Request) -> web.Response:
-        channel = self.channels.get(request.match_info["cid"])
-        if channel is None:
-            return self._error(404, 10003, "Unknown Channel")
-        return self._json(channel)
+        cid = request.match_info["cid"]
+        refusal = self._read_refusal(cid)
+        if refusal is not None:
+            return refusal
+        return self._json(self.channels.get(cid) or {"id": cid, "type": 1})
 
     def _new_message(self, channel_id: str, body: dict[str, Any], **extra: Any) -> dict[str, Any]:
         message = {
@@ -174,9 +180,11 @@ class DiscordRest:
 
     async def _create_message(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
-        if cid not in self.channels and cid not in self.dm_channels:
-            return self._error(404, 10003, "Unknown Channel")
-        body = await request.json()
+        refusal = self._send_refusal(cid)
+        if refusal is not None:
+            return refusal
+        body, files = await self._message_body(request)
+        self.bodies.append(body)
         nonce = body.get("nonce")
         if nonce and body.get("enforce_nonce") and nonce in self._nonces:
             return self._json(self.messages[self._nonces[nonce]])  # Discord returns the first message
@@ -184,6 +192,8 @@ class DiscordRest:
         if throttled is not None:
             return throttled
         message = self._new_message(cid, body, nonce=nonce)
+        if files:
+            self._attach(message, files)
         if nonce:
             self._nonces[nonce] = message["id"]
         if cid in self.dm_channels:
@@ -196,6 +206,9 @@ class DiscordRest:
         return self._json(message)
 
     async def _edit_message(self, request: web.Request) -> web.Response:
+        refusal = self._read_refusal(request.match_info["cid"])
+        if refusal is not None:
+            return refusal
         message = self.messages.get(request.match_info["mid"])
         if message is None or message["channel_id"] != request.match_info["cid"]:
             return self._error(404, 10008, "Unknown Message")
@@ -206,6 +219,9 @@ class DiscordRest:
 
     async def _create_thread(self, request: web.Request) -> web.Response:
         cid, mid = request.match_info["cid"], request.match_info["mid"]
+        refusal = self._thread_refusal(cid)
+        if refusal is not None:
+            return refusal
         message = self.messages.get(mid)
         if message is None or message["channel_id"] != cid:
             return self._error(404, 10008, "Unknown Message")

@@ -9,7 +9,6 @@ builds requests in the shapes Slack documents and signs them as Slack does.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import itertools
 import json
 import time
@@ -20,7 +19,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -32,6 +30,14 @@ from adapters.web import listening
 from bot.features import build_bot
 from bot.router import Prepbot
 from bot.services.context import ServiceContext
+from tests.support.fake_slack_files import UploadedFile
+from tests.support.fake_slack_web import (
+    SlackChannel,
+    SlackUser,
+    SlackWebApi,
+    manifest_messages_tab,
+    manifest_scopes,
+)
 from tests.support.slack_wire import BOT_ID, BOT_USER, TEAM, ApiCall, SlackSender, fixture
 
 __all__ = [
@@ -40,6 +46,9 @@ __all__ = [
     "TEAM",
     "ApiCall",
     "FakeSlack",
+    "SlackChannel",
+    "SlackUser",
+    "UploadedFile",
     "buttons",
     "fixture",
     "slack_app_on",
@@ -48,24 +57,21 @@ __all__ = [
 
 
 @dataclass
-class SlackUser:
-    id: str
-    name: str
-    is_admin: bool = False
-    is_owner: bool = False
-    tz: str = "America/Los_Angeles"
-
-
-@dataclass
-class FakeSlack(SlackSender):
+class FakeSlack(SlackWebApi, SlackSender):
     """Slack's side of the wire; ``async with FakeSlack(...) as slack`` starts it on 127.0.0.1."""
 
     signing_secret: str = "test-signing-secret"
     posts_per_second: float | None = None
     retry_after: int = 1
     users: dict[str, SlackUser] = field(default_factory=dict)
-    # Channels where chat.postEphemeral fails as when the bot is not a member.
-    ephemeral_fails_in: set[str] = field(default_factory=set)
+    removed_users: set[str] = field(default_factory=set)  # conversations.open: user_not_found
+    channels: dict[str, SlackChannel] = field(default_factory=dict)
+    dms: dict[str, str] = field(default_factory=dict)  # DM channel id -> member id
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    # What the install granted: the manifest's bot scopes unless a test says otherwise.
+    scopes: set[str] = field(default_factory=manifest_scopes)
+    # App Home → Messages tab, as the manifest sets it; off: DMs answer messages_tab_disabled.
+    messages_tab_enabled: bool = field(default_factory=manifest_messages_tab)
     # Seconds each Web API method takes to answer (a slow Slack).
     delays: dict[str, float] = field(default_factory=dict)
     calls: list[ApiCall] = field(default_factory=list)
@@ -74,6 +80,7 @@ class FakeSlack(SlackSender):
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
         self._window: dict[str, deque[float]] = defaultdict(deque)
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -88,6 +95,7 @@ class FakeSlack(SlackSender):
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk GETs users.info
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -111,9 +119,16 @@ class FakeSlack(SlackSender):
         return f"http://127.0.0.1:{self.port}/respond/{uuid.uuid4().hex}"
 
     def add_user(
-        self, user_id: str, name: str, *, admin: bool = False, tz: str = "America/Los_Angeles"
-    ) -> None:
-        self.users[user_id] = SlackUser(user_id, name, is_admin=admin, tz=tz)
+        self, user_id: str, name: str, *, admin: bool = False, tz: str = "America/Los_Angeles", **state: bool
+    ) -> SlackUser:
+        """Register a member (``deleted`` for a deactivated account, ``is_bot`` for a bot user)."""
+        self.users[user_id] = SlackUser(user_id, name, is_admin=admin, tz=tz, **state)
+        return self.users[user_id]
+
+    def remove_user(self, user_id: str) -> None:
+        """A member Slack no longer knows at all (user_not_found)."""
+        self.users.pop(user_id, None)
+        self.removed_users.add(user_id)
 
     # --- the Web API ----------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
@@ -136,7 +151,7 @@ class FakeSlack(SlackSender):
                 status=429,
                 headers={"Retry-After": str(self.retry_after)},
             )
-        result = self._answer(method, args)
+        result = self.answer(method, args)
         self.calls.append(ApiCall(method, args, result=result))
         return web.json_response(result)
 
@@ -151,74 +166,6 @@ class FakeSlack(SlackSender):
             return True
         window.append(now)
         return False
-
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        if method == "auth.test":
-            return {"ok": True, "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "team": "Prep"}
-        if method == "conversations.history":
-            posted = [
-                c
-                for c in self.calls
-                if c.method == "chat.postMessage"
-                and c.get("channel") == args.get("channel")
-                and c.result.get("ok")
-            ]
-            return {
-                "ok": True,
-                "messages": [self._as_history(c) for c in reversed(posted)],
-                "has_more": False,
-            }
-        if method in ("chat.postMessage", "chat.update"):
-            ts = args.get("ts") or self._next_ts()
-            return {
-                "ok": True,
-                "channel": args.get("channel"),
-                "ts": ts,
-                "message": {"text": args.get("text")},
-            }
-        if method == "chat.postEphemeral" and args.get("channel") in self.ephemeral_fails_in:
-            return {"ok": False, "error": "channel_not_found"}
-        if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": self._next_ts()}
-        if method == "users.info":
-            user = self.users.get(str(args.get("user")))
-            if user is None:
-                return {"ok": False, "error": "user_not_found"}
-            return {
-                "ok": True,
-                "user": {
-                    "id": user.id,
-                    "team_id": TEAM,
-                    "name": user.name,
-                    "real_name": user.name.title(),
-                    "is_admin": user.is_admin,
-                    "is_owner": user.is_owner,
-                    # Slack's profile zone: an IANA name, with its label and offset in seconds.
-                    "tz": user.tz,
-                    "tz_label": user.tz,
-                    "tz_offset": int(
-                        (dt.datetime.now(ZoneInfo(user.tz)).utcoffset() or dt.timedelta()).total_seconds()
-                    ),
-                    "profile": {"display_name": user.name, "real_name": user.name.title()},
-                },
-            }
-        if method == "apps.connections.open":
-            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
-        if method == "conversations.open":
-            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).removeprefix("U")}}
-        if method == "views.publish":
-            return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
-        return {"ok": False, "error": "unknown_method"}
-
-    def _as_history(self, call: ApiCall) -> dict[str, Any]:
-        """A posted message as conversations.history shows it (metadata included when asked)."""
-        message = {"type": "message", "ts": call.ts, "text": call.get("text", "")}
-        metadata = call.get("metadata")
-        if isinstance(metadata, str):
-            metadata = json.loads(metadata)
-        if metadata:
-            message["metadata"] = metadata
-        return message
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append({"url": str(request.url), **json.loads(await request.read())})
@@ -252,12 +199,21 @@ class FakeSlack(SlackSender):
 
     # --- what tests look at ---------------------------------------------------
     def sent(self, method: str, **match: Any) -> list[ApiCall]:
-        """Successful calls of ``method`` whose arguments include ``match``."""
+        """Successful calls of ``method`` (Slack answered ``ok``) whose arguments include ``match``."""
+        return [c for c in self._matching(method, match) if c.status == 200 and c.result.get("ok")]
+
+    def refused(self, method: str, **match: Any) -> list[ApiCall]:
+        """Calls of ``method`` Slack answered with an error other than a rate limit."""
+        return [c for c in self._matching(method, match) if c.status == 200 and not c.result.get("ok")]
+
+    def _matching(self, method: str, match: dict[str, Any]) -> list[ApiCall]:
         return [
-            c
-            for c in self.calls
-            if c.method == method and c.status == 200 and all(c.args.get(k) == v for k, v in match.items())
+            c for c in self.calls if c.method == method and all(c.args.get(k) == v for k, v in match.items())
         ]
+
+    def dm_of(self, user_id: str) -> str | None:
+        """The DM channel conversations.open gave the bot for ``user_id``."""
+        return next((dm for dm, uid in self.dms.items() if uid == user_id), None)
 
     async def wait_for(self, check: Callable[[], Any], timeout: float = 8.0) -> Any:
         """Poll until ``check()`` is truthy; return its value (fail after ``timeout``)."""
