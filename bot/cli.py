@@ -90,8 +90,11 @@ def db_upgrade() -> None:
 def content_lint(
     paths: Annotated[list[Path] | None, typer.Argument(help="Packs or folders of packs.")] = None,
 ) -> None:
-    """Validate packs; print file:line: message for each problem and exit 1 if any."""
-    from bot.content_checks import quality_problems
+    """Validate packs; print the answer length-rank table, then file:line: message per problem.
+
+    Exits 1 on any error; warnings (facts not checked for over a year) are printed only.
+    """
+    from bot.content_checks import length_rank_table, quality_problems
     from bot.runtime import content_paths
 
     targets = paths or content_paths(_settings())
@@ -101,13 +104,21 @@ def content_lint(
         for error in exc.errors:
             typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
+    for pack in library.packs.values():
+        typer.echo(f"answer length rank, share of MCQs ({pack.id}):")
+        typer.echo(length_rank_table(pack))
     problems = [p for pack in library.packs.values() for p in quality_problems(pack)]
     for problem in problems:
         typer.echo(str(problem), err=True)
-    if problems:
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        typer.echo(f"failed: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True)
         raise typer.Exit(1)
     total = sum(len(p.entries) for p in library.packs.values())
-    typer.echo(f"ok: {len(library.packs)} pack(s), {total} items")
+    warned = len(problems) - len(errors)
+    typer.echo(
+        f"ok: {len(library.packs)} pack(s), {total} items" + (f", {warned} warning(s)" if warned else "")
+    )
 
 
 @content_app.command("stats")
