@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
+from bot.render import TextInput
+
 if TYPE_CHECKING:
     from adapters.discord.client import Handler
 
@@ -24,6 +26,9 @@ SELECT_TEMPLATE = rf"prepsel:(?P<action>{ACTION}):"
 ANSWER_ACTION = "discord.answer"
 ANSWER_MODAL_PREFIX = "prepanswer:"
 ANSWER_FIELD = "answer"
+FORM_MODAL_PREFIX = "prepform:"
+FORM_FIELD = "text"
+FORM_TEMPLATE = rf"{FORM_MODAL_PREFIX}(?P<action>{ACTION}):(?P<value>.*)"
 STYLES = {
     "default": discord.ButtonStyle.secondary,
     "primary": discord.ButtonStyle.primary,
@@ -112,12 +117,41 @@ def answer_modal(thread_id: str) -> discord.ui.Modal:
     return modal
 
 
-def submitted_text(data: dict[str, Any]) -> str:
-    """The text a member typed into the answer modal (text inputs may be nested in rows or labels)."""
+def form_modal(form: TextInput, action: str, value: str) -> discord.ui.Modal | None:
+    """The modal for a core form (``Prepbot.text_input``); None when its id cannot fit 100 characters.
+
+    The modal's ``custom_id`` carries the button's action and value, so the submit
+    is handled from the raw interaction, like the answer modal.
+    """
+    custom_id = f"{FORM_MODAL_PREFIX}{action}:{value}"
+    if len(custom_id) > CUSTOM_ID_LIMIT or not re.fullmatch(FORM_TEMPLATE, custom_id):
+        return None
+    modal = discord.ui.Modal(title=form.title, custom_id=custom_id, timeout=900)
+    modal.add_item(
+        discord.ui.TextInput(
+            label=form.label,
+            custom_id=FORM_FIELD,
+            style=discord.TextStyle.paragraph,
+            placeholder=form.placeholder or None,
+            required=form.required,
+            max_length=form.max_length,
+        )
+    )
+    return modal
+
+
+def form_target(custom_id: str) -> tuple[str, str] | None:
+    """The (action, value) a submitted form modal names, or None when it is not one."""
+    match = re.fullmatch(FORM_TEMPLATE, custom_id)
+    return (match["action"], match["value"]) if match else None
+
+
+def submitted_text(data: dict[str, Any], field: str = ANSWER_FIELD) -> str:
+    """The text a member typed into a modal's ``field`` (text inputs may be nested in rows or labels)."""
     stack: list[Any] = list(data.get("components") or [])
     while stack:
         node = stack.pop(0)
-        if node.get("type") == 4 and node.get("custom_id") == ANSWER_FIELD:
+        if node.get("type") == 4 and node.get("custom_id") == field:
             return str(node.get("value") or "")
         stack.extend(node.get("components") or [])
         if isinstance(node.get("component"), dict):
