@@ -125,10 +125,7 @@ async def press(turn: Turn, value: str, message: MessageRef | None) -> None:
     if outcome.kind == "won":
         await announce_win(ctx, turn.port, channel, challenge, rnd, turn.member, outcome.points, now)
     else:
-        outcome_message = msg.private_outcome(
-            outcome.kind, winner, pack_id=ctx.library.default.id, item_id=item_id
-        )
-        await turn.whisper(outcome_message)
+        await turn.whisper(msg.private_outcome(outcome.kind, winner))
 
 
 async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:

@@ -89,8 +89,7 @@ def final(scores: Sequence[tuple[str, int]], reason: str) -> OutboundMessage:
     )
 
 
-def private_outcome(kind: str, winner: str | None, *, pack_id: str, item_id: str) -> OutboundMessage:
-    """What only the member who answered sees; a verdict carries the Report button."""
-    text = PRIVATE.get(kind, PRIVATE["closed"]).format(winner=winner or "someone")
-    verdict = kind in ("late", "wrong")
-    return OutboundMessage(text=text, buttons=(report_button(pack_id, item_id),) if verdict else ())
+def private_outcome(kind: str, winner: str | None) -> str:
+    # No Report button here: the round's summary carries it for everyone, and a
+    # button on this whisper would sit between the member and the next question.
+    return PRIVATE.get(kind, PRIVATE["closed"]).format(winner=winner or "someone")
