@@ -12,8 +12,10 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col
 
 from adapters.console.chat import Sent
@@ -161,3 +163,23 @@ async def test_the_note_line_needs_an_open_form_and_a_known_item(session: Consol
     await session.bot.handle(too_long, session.chat)
     assert "keep it under 1000" in session.chat.log[-1].text
     assert await count(session.bot.ctx.db, Report) == 0
+
+
+async def test_a_failed_save_tells_the_member_and_logs_no_note(
+    session: ConsoleSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    await answer_wrong(session, "alice", smallest_mcq_topic(session.bot.ctx.library.default)[0])
+    async with session.bot.ctx.db.engine.begin() as conn:  # a real failure: the table is gone
+        await conn.execute(text("DROP TABLE report"))
+    await session.push("alice: press Report")
+    (told,) = await session.push(f"alice: note {NOTE}")
+    assert told.visible_to == "alice" and "not recorded" in told.text
+    assert "handler failed" in caplog.text and NOTE not in caplog.text
+
+
+def test_reports_on_a_database_without_the_schema_says_what_to_do(tmp_path: Path) -> None:
+    result = prepbot(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}", "content", "reports", "--json")
+    assert result.returncode == 1 and result.stdout == ""
+    assert "PREPBOT_DATABASE_URL" in result.stderr and "prepbot db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
