@@ -63,6 +63,8 @@ class FakeSlack(SlackSender):
     users: dict[str, SlackUser] = field(default_factory=dict)
     # Channels where chat.postEphemeral fails as when the bot is not a member.
     ephemeral_fails_in: set[str] = field(default_factory=set)
+    # views.open answers this error instead of opening the modal (e.g. "expired_trigger_id").
+    views_open_error: str | None = None
     # Seconds each Web API method takes to answer (a slow Slack).
     delays: dict[str, float] = field(default_factory=dict)
     calls: list[ApiCall] = field(default_factory=list)
@@ -195,9 +197,32 @@ class FakeSlack(SlackSender):
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).removeprefix("U")}}
+        if method == "views.open":
+            return self._open_view(args)
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
         return {"ok": False, "error": "unknown_method"}
+
+    def _open_view(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.open as Slack answers it: a trigger, and a modal within Block Kit's limits."""
+        view = args.get("view")
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if self.views_open_error:
+            return {"ok": False, "error": self.views_open_error}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        texts = [(view.get(k) or {}).get("text", "") for k in ("title", "submit", "close")]
+        inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
+        if (
+            not texts[0]
+            or any(len(t) > 24 for t in texts)
+            or len(str(view.get("private_metadata") or "")) > 3000
+            or any(len(b["label"]["text"]) > 2000 for b in inputs)
+        ):
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = f"V{uuid.uuid4().hex[:10].upper()}"
+        return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM, "state": {"values": {}}}}
 
     def _as_history(self, call: ApiCall) -> dict[str, Any]:
         """A posted message as conversations.history shows it (metadata included when asked)."""
