@@ -30,14 +30,16 @@ PACK_FILE = "pack.yaml"
 
 @dataclass(frozen=True)
 class ContentError:
-    """One problem in one file, at one line."""
+    """One problem in one file, at one line. A warning is printed but does not fail lint."""
 
     file: str
     line: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        prefix = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line}: {prefix}{self.message}"
 
 
 class ContentInvalid(Exception):
@@ -65,6 +67,12 @@ class Pack:
     meta: PackMeta
     root: Path
     entries: list[LocatedItem] = field(default_factory=list)
+    # Where pack.yaml writes things later checks point at: ("values", i) -> line.
+    meta_lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+
+    @property
+    def meta_file(self) -> str:
+        return str(self.root / PACK_FILE)
 
     @property
     def id(self) -> str:
@@ -173,12 +181,12 @@ def load_pack(root: Path) -> tuple[Pack | None, list[ContentError]]:
     except ValidationError as exc:
         errors.extend(_validation_errors(str(meta_file), doc, exc, prefix=()))
         return None, errors
-    pack = Pack(meta=meta, root=root)
+    pack = Pack(meta=meta, root=root, meta_lines=dict(doc.lines))
     topic_ids = {t.id for t in meta.topics}
     ids: list[tuple[str, str, int]] = []
     for path in sorted(root.rglob("*.y*ml")):
         if path.name != PACK_FILE and path.suffix in (".yaml", ".yml"):
-            pack.entries.extend(_load_item_file(path, topic_ids, errors, ids))
+            pack.entries.extend(_load_item_file(path, topic_ids, meta, errors, ids))
     errors.extend(_duplicate_ids(ids))
     pack.index()
     return pack, errors
@@ -199,7 +207,11 @@ def _read(path: Path, errors: list[ContentError]) -> LocatedDocument | None:
 
 
 def _load_item_file(
-    path: Path, topic_ids: set[str], errors: list[ContentError], ids: list[tuple[str, str, int]]
+    path: Path,
+    topic_ids: set[str],
+    meta: PackMeta,
+    errors: list[ContentError],
+    ids: list[tuple[str, str, int]],
 ) -> list[LocatedItem]:
     doc = _read(path, errors)
     if doc is None:
@@ -233,19 +245,30 @@ def _load_item_file(
         except ValidationError as exc:
             errors.extend(_validation_errors(name, doc, exc, prefix=prefix))
             continue
-        item_errors = _item_rules(item)
-        for field_name, message in item_errors:
-            errors.append(ContentError(name, doc.line_of(prefix + (field_name,)), f"{item.id}: {message}"))
+        item_errors = _item_rules(item, meta)
+        for where, message in item_errors:
+            errors.append(ContentError(name, doc.line_of(prefix + where), f"{item.id}: {message}"))
         if not item_errors:
             located.append(LocatedItem(item=item, topic=topic, file=name, line=doc.line_of(prefix)))
     return located
 
 
-def _item_rules(item: Item) -> list[tuple[str, str]]:
-    """Rules that span fields, reported against the field to fix."""
-    problems: list[tuple[str, str]] = []
+def _item_rules(item: Item, meta: PackMeta) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules that span fields or files, reported against the field to fix."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
     if isinstance(item, MultipleChoice) and item.answer not in item.choices:
-        problems.append(("answer", "answer must be exactly one of the choices"))
+        problems.append((("answer",), "answer must be exactly one of the choices"))
+    if isinstance(item, Scenario) and meta.values:
+        vocabulary = meta.vocabulary
+        for index, label in enumerate(item.values):
+            if label.casefold() not in vocabulary:
+                problems.append(
+                    (
+                        ("values", index),
+                        f"value label {label!r} is not in pack.yaml's values or practices "
+                        "(put engineering skills under 'skills')",
+                    )
+                )
     return problems
 
 

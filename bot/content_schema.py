@@ -43,24 +43,48 @@ class Topic(Strict):
 
 
 class PackMeta(Strict):
-    """The contents of ``pack.yaml``."""
+    """The contents of ``pack.yaml``.
+
+    ``values`` and ``practices`` are the vocabulary scenario labels come from: the
+    company's own published values and the practices its culture document names.
+    When ``values`` is given, a scenario label outside the vocabulary is an error.
+    ``reviewed`` is the date the pack as a whole was last reviewed; facts whose
+    ``as_of`` is more than a year older draw a warning from ``content lint``.
+    """
 
     id: Slug
     company: Text
     title: Text
     description: Text
+    reviewed: dt.date | None = None
+    values: list[Text] = Field(default_factory=list)
+    practices: list[Text] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     topics: list[Topic] = Field(min_length=1)
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every label a scenario may carry in ``values``."""
+        return frozenset(v.casefold() for v in [*self.values, *self.practices])
+
 
 class ItemBase(Strict):
-    """Fields every item carries: identity, level, the round it prepares for, citation."""
+    """Fields every item carries: identity, level, the round it prepares for, citation.
+
+    ``source`` is the page the fact comes from, and should be the edition the item
+    quotes (the 2009 deck's first edition, not a later one). Prefer the company's
+    own pages; ``press: true`` marks a source that is press coverage, allowed only
+    where no company page states the fact. ``as_of`` is the date the fact was last
+    checked against that source (not the date the item was written); lint warns
+    when it is more than a year older than the pack's ``reviewed`` date.
+    """
 
     id: Slug
     difficulty: Difficulty
     round: Round
     tags: list[Slug] = Field(default_factory=list)
     source: HttpUrl | None = None
+    press: bool = False
     as_of: dt.date | None = None
 
 
@@ -96,12 +120,17 @@ class FreeText(ItemBase):
 
 
 class Scenario(ItemBase):
-    """A culture scenario: a situation, the values it probes, and what a strong answer covers."""
+    """A culture scenario: a situation, the values it probes, and what a strong answer covers.
+
+    ``values`` come from the pack's vocabulary (its values and named practices);
+    ``skills`` names engineering skills a role scenario also probes, shown apart.
+    """
 
     kind: Literal["scenario"]
     title: Text
     situation: Text
     values: list[Text] = Field(min_length=1)
+    skills: list[Text] = Field(default_factory=list)
     rubric: list[Text] = Field(min_length=2)
     follow_ups: list[Text] = Field(min_length=1)
 

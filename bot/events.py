@@ -41,6 +41,24 @@ class ButtonPressed:
 
 
 @dataclass(frozen=True)
+class TextSubmitted:
+    """A member filled in the form a button opened (``render.TextInput``).
+
+    ``action`` and ``value`` are the button's; ``text`` is what they typed, empty
+    when the field is optional and they left it blank. ``message`` is the message
+    that carried the button, when the platform says.
+    """
+
+    delivery_id: str
+    channel: ChannelRef
+    member: MemberRef
+    action: str
+    value: str
+    text: str
+    message: MessageRef | None = None
+
+
+@dataclass(frozen=True)
 class MessagePosted:
     """A member wrote in a channel or a thread (a thread answer, or a typed quiz answer)."""
 
@@ -82,4 +100,12 @@ class Tick:
     reasons: tuple[str, ...] = field(default_factory=tuple)
 
 
-Event = CommandInvoked | ButtonPressed | MessagePosted | MessageEdited | MessageDeleted | ReactionChanged
+Event = (
+    CommandInvoked
+    | ButtonPressed
+    | TextSubmitted
+    | MessagePosted
+    | MessageEdited
+    | MessageDeleted
+    | ReactionChanged
+)

@@ -16,6 +16,7 @@ from bot.services import (
     plan,
     prompts,
     quiz,
+    reports,
     review,
     timezones,
     votes,
@@ -28,6 +29,7 @@ def build_bot(ctx: ServiceContext) -> Prepbot:
     bot = Prepbot(ctx)
     basics.install(bot)
     quiz.install(bot)
+    reports.install(bot)
     review.install(bot)
     challenge.install(bot)
     leaderboard.install(bot)

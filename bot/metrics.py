@@ -40,6 +40,7 @@ class Metrics:
         "prepbot_posts_total": "Messages the bot posted, by kind.",
         "prepbot_votes_total": "Votes cast or withdrawn, by change.",
         "prepbot_errors_total": "Failures, by kind.",
+        "prepbot_reports_total": "Problem reports members sent on quiz items, by change (opened, updated).",
         "prepbot_ack_seconds": "Time from receiving a platform request to acknowledging it.",
     }
 

@@ -23,6 +23,36 @@ class Button:
 
 
 @dataclass(frozen=True)
+class TextInput:
+    """A one-field form that a button opens before its handler runs.
+
+    A modal on Slack and Discord, a follow-up line in the console. Features
+    register it with ``Prepbot.form(action, …)``, so a click names it by the
+    button's ``action`` alone (and still works after a restart); the text comes
+    back as ``events.TextSubmitted`` with the button's action and value.
+    Limits are the stricter platform's: Slack's modal title and submit label
+    (24), Discord's text-input label (45) and placeholder (100).
+    """
+
+    title: str
+    label: str
+    placeholder: str = ""
+    required: bool = False
+    max_length: int = 1000
+    submit: str = "Send"
+
+    def __post_init__(self) -> None:
+        limits = {"title": 24, "label": 45, "placeholder": 100, "submit": 24}
+        for name, limit in limits.items():
+            if len(getattr(self, name)) > limit:
+                raise ValueError(f"a text input's {name} fits {limit} characters on every platform")
+        if not self.title.strip() or not self.label.strip():
+            raise ValueError("a text input needs a title and a label")
+        if not 1 <= self.max_length <= 3000:  # Slack's plain_text_input allows 3,000
+            raise ValueError("a text input's max_length must be between 1 and 3000")
+
+
+@dataclass(frozen=True)
 class Choice:
     """One option of a select menu."""
 

@@ -18,9 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import BY_NAME
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
-from bot.events import ButtonPressed, CommandInvoked, Event, MessageDeleted, MessageEdited, MessagePosted
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    Event,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    TextSubmitted,
+)
 from bot.ports import ChatPort
-from bot.render import OutboundMessage
+from bot.render import OutboundMessage, TextInput
 from bot.services.context import ServiceContext, UserError
 from bot.services.permissions import admin_refusal, can_organize, organizer_refusal
 from bot.store.models import Delivery
@@ -62,6 +70,8 @@ class Turn:
 
 CommandHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
 ButtonHandler = Callable[[Turn, str, MessageRef | None], Awaitable[None]]
+# (turn, the button's value, the submitted text, the message that carried the button)
+FormHandler = Callable[[Turn, str, str, MessageRef | None], Awaitable[None]]
 MessageHandler = Callable[[ServiceContext, ChatPort, Event], Awaitable[bool]]
 TickHandler = Callable[[ServiceContext, ChatPort], Awaitable[None]]
 
@@ -83,6 +93,7 @@ class Prepbot:
         self.ctx = ctx
         self._commands: dict[str, CommandHandler] = {}
         self._buttons: dict[str, ButtonHandler] = {}
+        self._forms: dict[str, tuple[TextInput, FormHandler]] = {}
         self._messages: list[MessageHandler] = []
         self._ticks: list[TickHandler] = []
         self._space_ids: dict[tuple[str, str], int] = {}
@@ -94,6 +105,21 @@ class Prepbot:
 
     def button(self, action: str, handler: ButtonHandler) -> None:
         self._buttons[action] = handler
+
+    def form(self, action: str, spec: TextInput, handler: FormHandler) -> None:
+        """Buttons with ``action`` open the form ``spec``; its submission runs ``handler``."""
+        if action in self._buttons:
+            raise ValueError(f"{action!r} is already a plain button")
+        self._forms[action] = (spec, handler)
+
+    def text_input(self, action: str) -> TextInput | None:
+        """The form a button with ``action`` opens, or None for a plain button.
+
+        Adapters ask this on every click: a form is the click's first answer
+        (a modal), so it cannot wait for the core.
+        """
+        found = self._forms.get(action)
+        return found[0] if found else None
 
     def on_message(self, handler: MessageHandler) -> None:
         """``handler`` returns True when it consumed the message."""
@@ -112,6 +138,8 @@ class Prepbot:
             await self._command(event, port)
         elif isinstance(event, ButtonPressed):
             await self._button(event, port)
+        elif isinstance(event, TextSubmitted):
+            await self._submitted(event, port)
         elif isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
             for handler in self._messages:
                 try:
@@ -161,6 +189,17 @@ class Prepbot:
     async def _button(self, event: ButtonPressed, port: ChatPort) -> None:
         turn = Turn(self.ctx, port, event.channel, event.member, event.delivery_id)
         handler = self._buttons.get(event.action)
+        if handler is None and event.action in self._forms:
+            # A platform that could not show the form (a modal that failed to open)
+            # still gets the action done, with nothing typed.
+            form = self._forms[event.action][1]
+            await self._run_once(
+                turn,
+                f"btn:{event.delivery_id}",
+                lambda: form(turn, event.value, "", event.message),
+                kind=f"button/{event.action}",
+            )
+            return
         if handler is None:
             await turn.whisper("That button is no longer active. Run the command again.")
             return
@@ -169,6 +208,20 @@ class Prepbot:
             f"btn:{event.delivery_id}",
             lambda: handler(turn, event.value, event.message),
             kind=f"button/{event.action}",
+        )
+
+    async def _submitted(self, event: TextSubmitted, port: ChatPort) -> None:
+        turn = Turn(self.ctx, port, event.channel, event.member, event.delivery_id)
+        found = self._forms.get(event.action)
+        if found is None:
+            await turn.whisper("That form is no longer active. Run the command again.")
+            return
+        handler = found[1]
+        await self._run_once(
+            turn,
+            f"form:{event.delivery_id}",
+            lambda: handler(turn, event.value, event.text, event.message),
+            kind=f"form/{event.action}",
         )
 
     async def _run_once(self, turn: Turn, key: str, run: Callable[[], Awaitable[None]], *, kind: str) -> None:

@@ -119,7 +119,7 @@ def test_lint_cli_passes_on_the_shipped_packs() -> None:
         [sys.executable, "-m", "bot.cli", "content", "lint"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok:")
+    assert "\nok: 1 pack(s)" in result.stdout
 
 
 def test_stats_json_is_only_json_keyed_by_pack_topic_and_kind() -> None:

@@ -33,7 +33,7 @@ async def test_a_right_answer_says_so_then_explains_with_the_source(session: Con
     assert len(feedback) == 1 and feedback[0].visible_to == "alice"
     assert feedback[0].text.startswith(f"✅ Correct. {item.explanation}")
     assert str(item.source) in feedback[0].text
-    assert [b.label for b in feedback[0].message.buttons] == ["Next"]
+    assert [b.label for b in feedback[0].message.buttons] == ["Next", "Report a problem"]
 
 
 async def test_a_wrong_answer_says_so_and_shows_the_answer(session: ConsoleSession) -> None:

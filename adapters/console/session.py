@@ -15,8 +15,15 @@ from zoneinfo import ZoneInfo
 from adapters.console.chat import ConsoleChat, Sent
 from bot.clock import ManualClock
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
-from bot.events import ButtonPressed, CommandInvoked, MessageDeleted, MessageEdited, MessagePosted
-from bot.render import OutboundMessage
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    TextSubmitted,
+)
+from bot.render import Button, OutboundMessage, TextInput
 from bot.router import Prepbot
 
 MENTION = re.compile(r"^@(?P<name>[\w.-]+)$")
@@ -49,6 +56,8 @@ class ConsoleSession:
         self.current = ChannelRef(self.space, "general", "general")
         self._deliveries = 0
         self._last_reply: dict[str, MessageRef] = {}
+        # A form a member opened with a button (the console's modal), waiting for their `note` line.
+        self._forms: dict[str, tuple[Button, MessageRef]] = {}
 
     # --- who and where -------------------------------------------------
     def member(self, name: str) -> MemberRef:
@@ -104,6 +113,8 @@ class ConsoleSession:
             )
         elif verb == "press":
             await self.press(member, arg.strip(), delivery)
+        elif verb == "note":
+            await self.submit_form(member, arg.strip(), delivery)
         elif verb == "reply":
             await self.reply(member, arg)
         elif verb == "say":
@@ -113,7 +124,7 @@ class ConsoleSession:
         elif verb == "delete":
             await self.delete_last(member)
         else:
-            raise ScriptError(f"unknown action {verb!r}: use /prep, press, reply, say, edit or delete")
+            raise ScriptError(f"unknown action {verb!r}: use /prep, press, note, reply, say, edit or delete")
 
     # --- member actions ------------------------------------------------
     async def press(self, member: MemberRef, which: str, delivery: str) -> None:
@@ -136,9 +147,38 @@ class ConsoleSession:
         self.chat.record(
             Sent(self.chat.new_ref(self.current), _note(f"presses [{button.label}]"), author=member.id)
         )
+        form = self.bot.text_input(button.action)
+        if form is not None:
+            self._open_form(member, form, button, sent.ref)
+            return
         await self.bot.handle(
             ButtonPressed(delivery, sent.ref.channel, member, button.action, button.value, sent.ref),
             self.chat,
+        )
+
+    def _open_form(self, member: MemberRef, form: TextInput, button: Button, ref: MessageRef) -> None:
+        """Show the form privately, as a modal would; the member's `note` line submits it."""
+        self._forms[member.id] = (button, ref)
+        how = f"`{member.id}: note TEXT`" + ("" if form.required else f" (or just `{member.id}: note`)")
+        text = f"📝 {form.title}: {form.label}\nSend it with {how}."
+        self.chat.record(
+            Sent(self.chat.new_ref(ref.channel), OutboundMessage(text=text), visible_to=member.id)
+        )
+
+    async def submit_form(self, member: MemberRef, text: str, delivery: str) -> None:
+        """``NAME: note TEXT``: submit the form the member's last button press opened."""
+        if member.id not in self._forms:
+            raise ScriptError(f"{member.id} has no open form: press a button that asks for a note first")
+        button, ref = self._forms[member.id]
+        form = self.bot.text_input(button.action)
+        if form is not None and form.required and not text:
+            raise ScriptError(f"the form needs text: `{member.id}: note TEXT`")
+        del self._forms[member.id]
+        # A form is private, like the modal it stands for.
+        sent = _note(f"sends the form: {text}" if text else "sends the form with nothing typed")
+        self.chat.record(Sent(self.chat.new_ref(ref.channel), sent, author=member.id, visible_to=member.id))
+        await self.bot.handle(
+            TextSubmitted(delivery, ref.channel, member, button.action, button.value, text, ref), self.chat
         )
 
     def _button_message(self, member: MemberRef, message_id: str | None, which: str) -> Sent:

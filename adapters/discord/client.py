@@ -27,9 +27,12 @@ from adapters.discord.components import (
     ANSWER_ACTION,
     ANSWER_MODAL_PREFIX,
     DYNAMIC_ITEMS,
+    FORM_FIELD,
     TYPED_ACTION,
     TYPED_MODAL_ID,
     answer_modal,
+    form_modal,
+    form_target,
     submitted_text,
     typed_answer_modal,
 )
@@ -38,7 +41,14 @@ from adapters.discord.lifecycle import Lifecycle, MessageContent, ShardedLifecyc
 from adapters.discord.port import DiscordPort, InteractionPort
 from adapters.discord.tree import PrepTree
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
-from bot.events import ButtonPressed, CommandInvoked, MessageDeleted, MessageEdited, MessagePosted
+from bot.events import (
+    ButtonPressed,
+    CommandInvoked,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    TextSubmitted,
+)
 from bot.router import Prepbot
 
 log = logging.getLogger(__name__)
@@ -177,6 +187,11 @@ class Handler:
             # A challenge round that takes typed answers, answered where typing does not reach us.
             await self._ack(interaction.response.send_modal(typed_answer_modal()), interaction)
             return
+        form = self.bot.text_input(action)
+        form_view = form_modal(form, action, value) if form is not None else None
+        if form_view is not None:  # a core form (Report's note): the modal is the click's answer
+            await self._ack(interaction.response.send_modal(form_view), interaction)
+            return
         async with self.busy():
             await self._ack(interaction.response.defer(), interaction)  # type 6: leave the message as it is
             channel, thread_id = await self.where_interaction(interaction)
@@ -194,6 +209,10 @@ class Handler:
         custom_id = str(data.get("custom_id", ""))
         if custom_id == TYPED_MODAL_ID and interaction.guild_id is not None:
             await self.on_typed_modal(interaction, data)
+            return
+        target = form_target(custom_id)
+        if target is not None and interaction.guild_id is not None:
+            await self.on_form(interaction, data, *target)
             return
         if not custom_id.startswith(ANSWER_MODAL_PREFIX) or interaction.guild_id is None:
             return
@@ -219,6 +238,23 @@ class Handler:
                 ref = MessageRef(channel, f"modal-{interaction.id}")
                 await self.bot.handle(MessagePosted(ref, self.member_of(interaction), text), port)
             await port.finish(done=TYPED_THANKS if text else None)
+
+    async def on_form(
+        self, interaction: discord.Interaction[Any], data: dict[str, Any], action: str, value: str
+    ) -> None:
+        """A core form submitted: ``TextSubmitted`` keyed on the interaction id; answers are private."""
+        async with self.busy():
+            acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
+            channel, thread_id = await self.where_interaction(interaction)
+            clicked = interaction.message
+            ref = MessageRef(channel, str(clicked.id), thread_id) if clicked is not None else None
+            port = InteractionPort(self.port, interaction, placeholder=acked)
+            text = submitted_text(data, FORM_FIELD).strip()
+            event = TextSubmitted(
+                str(interaction.id), channel, self.member_of(interaction), action, value, text, ref
+            )
+            await self.bot.handle(event, port)
+            await port.finish()
 
     # --- gateway messages --------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
+from bot.render import TextInput
+
 if TYPE_CHECKING:
     from adapters.discord.client import Handler
 
@@ -33,6 +35,9 @@ ANSWER_FIELD = "answer"
 # channel messages arrive empty without the Message Content intent.
 TYPED_ACTION = "discord.typed"
 TYPED_MODAL_ID = "preptyped"
+FORM_MODAL_PREFIX = "prepform:"
+FORM_FIELD = "text"
+FORM_TEMPLATE = rf"{FORM_MODAL_PREFIX}(?P<action>{ACTION}):(?P<value>.*)"
 STYLES = {
     "default": discord.ButtonStyle.secondary,
     "primary": discord.ButtonStyle.primary,
@@ -101,13 +106,13 @@ class PrepSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=SELECT
         await _handler(interaction).on_button(interaction, self.action, str(values[0]))
 
 
-class AnswerModal(discord.ui.Modal):
-    """The Answer modal as discord.py keeps it; the submit itself is read from the raw interaction."""
+class RawModal(discord.ui.Modal):
+    """A modal as discord.py keeps it in memory; prepbot reads its submit from the raw interaction."""
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
         # discord.py refreshes this object from the submit before ``on_interaction`` sees it;
         # a submit it cannot read is still handled (or ignored) there, so one line is enough.
-        log.warning("an Answer modal submit discord.py could not read (%s)", type(error).__name__)
+        log.warning("a modal submit discord.py could not read (%s)", type(error).__name__)
 
 
 def answer_modal(thread_id: str) -> discord.ui.Modal:
@@ -118,7 +123,7 @@ def answer_modal(thread_id: str) -> discord.ui.Modal:
     """
     # discord.py keeps a sent Modal in memory until it times out; ours only needs to be
     # forgotten eventually, since the submit is matched by custom_id, not by this object.
-    modal = AnswerModal(title="Your answer", custom_id=f"{ANSWER_MODAL_PREFIX}{thread_id}", timeout=900)
+    modal = RawModal(title="Your answer", custom_id=f"{ANSWER_MODAL_PREFIX}{thread_id}", timeout=900)
     modal.add_item(
         discord.ui.TextInput(
             label="Answer the scenario",
@@ -132,15 +137,44 @@ def answer_modal(thread_id: str) -> discord.ui.Modal:
 
 def typed_answer_modal() -> discord.ui.Modal:
     """The modal behind a challenge round's Answer button; its submit counts as typing in the channel."""
-    modal = discord.ui.Modal(title="Your answer", custom_id=TYPED_MODAL_ID, timeout=120)
+    modal = RawModal(title="Your answer", custom_id=TYPED_MODAL_ID, timeout=120)
     modal.add_item(
         discord.ui.TextInput(label="Your answer to this round", custom_id=ANSWER_FIELD, max_length=200)
     )
     return modal
 
 
-def submitted_text(data: dict[str, Any]) -> str:
-    """The text a member typed into the answer modal (text inputs may be nested in rows or labels)."""
+def form_modal(form: TextInput, action: str, value: str) -> discord.ui.Modal | None:
+    """The modal for a core form (``Prepbot.text_input``); None when its id cannot fit 100 characters.
+
+    The modal's ``custom_id`` carries the button's action and value, so the submit
+    is handled from the raw interaction, like the answer modal.
+    """
+    custom_id = f"{FORM_MODAL_PREFIX}{action}:{value}"
+    if len(custom_id) > CUSTOM_ID_LIMIT or not re.fullmatch(FORM_TEMPLATE, custom_id):
+        return None
+    modal = RawModal(title=form.title, custom_id=custom_id, timeout=900)
+    modal.add_item(
+        discord.ui.TextInput(
+            label=form.label,
+            custom_id=FORM_FIELD,
+            style=discord.TextStyle.paragraph,
+            placeholder=form.placeholder or None,
+            required=form.required,
+            max_length=form.max_length,
+        )
+    )
+    return modal
+
+
+def form_target(custom_id: str) -> tuple[str, str] | None:
+    """The (action, value) a submitted form modal names, or None when it is not one."""
+    match = re.fullmatch(FORM_TEMPLATE, custom_id)
+    return (match["action"], match["value"]) if match else None
+
+
+def submitted_text(data: dict[str, Any], field: str = ANSWER_FIELD) -> str:
+    """The text a member typed into a modal's ``field`` (text inputs may be nested in rows or labels)."""
     components = data.get("components")
     stack: list[Any] = list(components) if isinstance(components, list) else []
     seen = 0
@@ -149,7 +183,7 @@ def submitted_text(data: dict[str, Any]) -> str:
         seen += 1
         if not isinstance(node, dict):
             continue
-        if node.get("type") == 4 and node.get("custom_id") == ANSWER_FIELD:
+        if node.get("type") == 4 and node.get("custom_id") == field:
             value = node.get("value")
             return value if isinstance(value, str) else ""
         children = node.get("components")

@@ -31,8 +31,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.admins import MemberDirectory
 from adapters.slack.blocks import home_view
 from adapters.slack.capture import CapturePort
+from adapters.slack.forms import CALLBACK_ID, open_modal, submission
 from adapters.slack.port import Invocation, SlackPort
 from adapters.slack.translate import (
+    Click,
     click_events,
     command_event,
     mentioned_ids,
@@ -79,6 +81,7 @@ class SlackApp:
         self.bolt.event("message")(self._on_message)
         self.bolt.event("app_mention")(self._on_mention)
         self.bolt.event("app_home_opened")(self._on_home)
+        self.bolt.view(CALLBACK_ID)(self._on_form)  # before the catch-all below: the first match wins
         # Anything else subscribed or sent anyway is acked, so Slack does not retry it.
         self.bolt.event(re.compile(r".*"))(self._just_ack)
         for kind in ("shortcut", "view", "options"):
@@ -205,10 +208,34 @@ class SlackApp:
         user = body["user"]
         member = await self.directory.member(space, str(user["id"]), str(user.get("name") or ""))
         for click in click_events(body, member):
+            if await self._open_form(body, click):
+                continue
             message = click.event.message
             ephemeral_ts = message.id if click.ephemeral and message else None
             port = self.port.for_request(Invocation(body.get("response_url"), member.id, ephemeral_ts))
             await self._handle(click.event, port)
+
+    async def _open_form(self, body: dict[str, Any], click: Click) -> bool:
+        """Open the modal of a form button; False for a plain button (or a modal Slack refused)."""
+        form = self.bot.text_input(click.event.action)
+        return form is not None and await open_modal(self.client, form, click.event, str(body["trigger_id"]))
+
+    async def _on_form(self, ack: Ack, body: dict[str, Any]) -> None:
+        """A submitted form modal: an empty ack closes it; the core answers privately in the channel."""
+        key = f"view:{(body.get('view') or {}).get('id')}"
+        if not self.first_time(key):
+            await ack()
+            return
+        await self._ack_after(ack, self.spawn(self._form(body), forget=key))
+
+    async def _form(self, body: dict[str, Any]) -> None:
+        space = space_of(body)
+        found = submission(body, space)
+        if found is None:
+            return
+        user = body["user"]
+        member = await self.directory.member(space, str(user["id"]), str(user.get("name") or ""))
+        await self._handle(found.event(member), self.port.for_request(Invocation(None, member.id)))
 
     async def _on_message(self, ack: Ack, body: dict[str, Any]) -> None:
         await self._on_event(ack, body, self._message)

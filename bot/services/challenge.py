@@ -25,6 +25,7 @@ from bot.services import quiz as practice
 from bot.services.challenge_rounds import ANSWER, announce_win, choose_item, pool, post_round, settle, tick
 from bot.services.context import ServiceContext, UserError
 from bot.store import challenges as store
+from bot.store import reports
 from bot.store.models import Challenge, ChallengeRound
 from bot.store.tenants import ensure_channel, ensure_member, find_channel
 
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 
 # A number where rounds go, signed or not, so `-3` is a bad count and not a topic.
 NUMBER = re.compile(r"^[+-]?\d+$")
+ALL_REPORTED = (
+    "Every question here has an open problem report, so a challenge would have nothing to ask. "
+    "Pick another topic, or ask whoever runs prepbot to check them (`prepbot content reports`)."
+)
 
 
 def parse_args(pack: Pack, args: tuple[str, ...]) -> tuple[str | None, int]:
@@ -70,6 +75,10 @@ async def command(turn: Turn, args: tuple[str, ...]) -> None:
         channel = await ensure_channel(session, ref=turn.channel)
         member = await ensure_member(session, ref=turn.member)
         assert channel.id is not None and member.id is not None
+        held = await reports.open_items(session, space_id=channel.space_id, pack_id=ctx.library.default.id)
+        first_item = choose_item(ctx, topic, [], held)
+        if first_item is None:
+            raise UserError(ALL_REPORTED)
         challenge = await store.start(
             session,
             space_id=channel.space_id,
@@ -84,7 +93,7 @@ async def command(turn: Turn, args: tuple[str, ...]) -> None:
             raise UserError("A challenge is already running here. `/prep challenge stop` ends it.")
         assert challenge.id is not None
         first = await store.add_round(
-            session, challenge_id=challenge.id, round_no=1, item_id=choose_item(ctx, topic, []), at=now
+            session, challenge_id=challenge.id, round_no=1, item_id=first_item, at=now
         )
     await turn.post(msg.intro(turn.member.label, challenge, ctx.library.default))
     if first is not None:

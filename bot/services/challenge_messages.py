@@ -9,6 +9,7 @@ from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.render import OutboundMessage, Section
 from bot.services import quiz as practice
+from bot.services.reports import report_button
 from bot.store.models import Challenge, ChallengeRound
 
 PRIVATE = {
@@ -56,8 +57,9 @@ def score_line(scores: Sequence[tuple[str, int]]) -> str:
 
 
 def round_summary(
-    item: MultipleChoice | FreeText, headline: str, scores: Sequence[tuple[str, int]]
+    item: MultipleChoice | FreeText, headline: str, scores: Sequence[tuple[str, int]], pack_id: str
 ) -> OutboundMessage:
+    """A closed round: who won, the answer, why, the scores, and a Report button for the question."""
     return OutboundMessage(
         text=headline,
         sections=(
@@ -65,6 +67,7 @@ def round_summary(
             Section(item.explanation, title="Why"),
             Section(score_line(scores), title="Scores"),
         ),
+        buttons=(report_button(pack_id, item.id),),
     )
 
 
@@ -87,4 +90,6 @@ def final(scores: Sequence[tuple[str, int]], reason: str) -> OutboundMessage:
 
 
 def private_outcome(kind: str, winner: str | None) -> str:
+    # No Report button here: the round's summary carries it for everyone, and a
+    # button on this whisper would sit between the member and the next question.
     return PRIVATE.get(kind, PRIVATE["closed"]).format(winner=winner or "someone")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ from bot.services import challenge_messages as msg
 from bot.services import quiz as practice
 from bot.services.context import ServiceContext
 from bot.store import challenges as store
-from bot.store import ledger
+from bot.store import ledger, reports
 from bot.store import quizzes as attempts
 from bot.store.models import Challenge, ChallengeRound, Member
 
@@ -50,9 +51,16 @@ def pool(pack: Pack, topic: str | None) -> dict[str, QuizItem]:
     return {i.id: i for i in pack.quiz_items(topic=topic) if isinstance(i, MultipleChoice | FreeText)}
 
 
-def choose_item(ctx: ServiceContext, topic: str | None, used: list[str]) -> str:
-    """A question not yet asked in this challenge (least asked, once the topic runs out)."""
-    return quiz.pick_item(list(pool(ctx.library.default, topic)), Counter(used), ctx.rng)
+def choose_item(
+    ctx: ServiceContext, topic: str | None, used: list[str], held: Collection[str] = ()
+) -> str | None:
+    """A question not yet asked in this challenge (least asked, once the topic runs out).
+
+    Questions in ``held`` (open problem reports) are never asked; None when that
+    leaves nothing to ask.
+    """
+    candidates = [i for i in pool(ctx.library.default, topic) if i not in held]
+    return quiz.pick_item(candidates, Counter(used), ctx.rng) if candidates else None
 
 
 async def post_round(
@@ -158,14 +166,21 @@ async def next_step(
             ended = await store.finish(session, challenge_id=challenge.id, at=now)
         else:
             used = [r.item_id for r in await store.rounds_of(session, challenge_id=challenge.id)]
-            item_id = choose_item(ctx, challenge.topic, used)
-            nxt = await store.add_round(
-                session, challenge_id=challenge.id, round_no=rnd.round_no + 1, item_id=item_id, at=now
+            held = await reports.open_items(
+                session, space_id=challenge.space_id, pack_id=ctx.library.default.id
             )
+            item_id = choose_item(ctx, challenge.topic, used, held)
+            if item_id is None:  # everything left was reported during the challenge
+                stop_reason = "Every question left has an open problem report."
+                ended = await store.finish(session, challenge_id=challenge.id, at=now)
+            else:
+                nxt = await store.add_round(
+                    session, challenge_id=challenge.id, round_no=rnd.round_no + 1, item_id=item_id, at=now
+                )
         scores = await store.scores(session, space_id=challenge.space_id, challenge_id=challenge.id)
     item = pool(ctx.library.default, None).get(rnd.item_id)
     if headline is not None and item is not None:
-        await port.post(channel, msg.round_summary(item, headline, scores))
+        await port.post(channel, msg.round_summary(item, headline, scores, ctx.library.default.id))
     if ended:
         await port.post(channel, msg.final(scores, stop_reason or "All rounds played."))
     elif nxt is not None:

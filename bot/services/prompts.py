@@ -123,6 +123,9 @@ def render_post(
     local = closes_at.astimezone(ZoneInfo(zone))
     heading = "Today's culture scenario" if daily else "Culture scenario"
     sections = [Section(scenario.situation), Section(", ".join(scenario.values), title="Values it probes")]
+    if scenario.skills:
+        # Engineering skills are not culture values; label them apart so neither is mistaken for the other.
+        sections.append(Section(", ".join(scenario.skills), title="Skills it probes"))
     if why:
         sections.append(Section(why, title="Why this one"))
     return OutboundMessage(

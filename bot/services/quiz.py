@@ -24,6 +24,7 @@ from bot.content_schema import FreeText, MultipleChoice
 from bot.domain import MessageRef
 from bot.render import Button, OutboundMessage, Section, clip
 from bot.services.context import UserError
+from bot.services.reports import report_button
 from bot.store import ledger
 from bot.store import quizzes as store
 from bot.store.tenants import ensure_member
@@ -95,15 +96,16 @@ def answer_text(item: MultipleChoice | FreeText) -> str:
 
 
 def feedback_message(
-    item: MultipleChoice, *, correct: bool, mode: str, next_value: str, footer: str
+    item: MultipleChoice, *, correct: bool, mode: str, next_value: str, footer: str, pack_id: str
 ) -> OutboundMessage:
+    """The verdict, the answer and the source, with Next and Report buttons."""
     sections = [Section(answer_text(item), title="Answer")]
     if item.source is not None:
         sections.append(Section(str(item.source), title="Source"))
     return OutboundMessage(
         text=feedback_text(item, correct),
         sections=tuple(sections),
-        buttons=(Button("Next", NEXT[mode], next_value, style="primary"),),
+        buttons=(Button("Next", NEXT[mode], next_value, style="primary"), report_button(pack_id, item.id)),
         footer=footer,
     )
 
@@ -237,7 +239,14 @@ async def answer(turn: Turn, value: str, message: MessageRef | None) -> None:
     footer = feedback_footer(points, state)
     next_value = shown.topic if shown.mode == PRACTICE else ""
     await turn.whisper(
-        feedback_message(item, correct=correct, mode=shown.mode, next_value=next_value, footer=footer)
+        feedback_message(
+            item,
+            correct=correct,
+            mode=shown.mode,
+            next_value=next_value,
+            footer=footer,
+            pack_id=ctx.library.default.id,
+        )
     )
 
 

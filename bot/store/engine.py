@@ -52,12 +52,17 @@ class Database:
 
 
 def _make_engine(url: str, *, echo: bool) -> AsyncEngine:
+    # hide_parameters: a failed statement's error text would otherwise carry its
+    # values (members' answers and notes) into the logs with the traceback.
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_async_engine(
+            url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+        )
     engine = create_async_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         connect_args={"timeout": SQLITE_BUSY_MS / 1000},
         pool_size=5,
         max_overflow=5,

@@ -313,3 +313,24 @@ class Organizer(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     added_by: int | None = Field(default=None, foreign_key="member.id")
     created_at: dt.datetime = Field(default_factory=_now)
+
+
+class Report(SQLModel, table=True):
+    """A member's report of a problem with one content item (``/prep quiz``'s Report button).
+
+    One row per member and item: reporting again updates the note and reopens a
+    resolved report. Open while ``resolved_at`` is NULL; an open report keeps the
+    item out of its space's challenges. ``note`` is the member's own words: shown
+    only to the operator (``prepbot content reports``), never logged.
+    """
+
+    __table_args__ = (UniqueConstraint("member_id", "pack_id", "item_id", name="uq_report_member_item"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    pack_id: str = Field(max_length=80)
+    item_id: str = Field(max_length=80, index=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=_now)
+    updated_at: dt.datetime = Field(default_factory=_now)
+    resolved_at: dt.datetime | None = None

@@ -72,6 +72,8 @@ class FakeSlack(SlackWebApi, SlackSender):
     scopes: set[str] = field(default_factory=manifest_scopes)
     # App Home → Messages tab, as the manifest sets it; off: DMs answer messages_tab_disabled.
     messages_tab_enabled: bool = field(default_factory=manifest_messages_tab)
+    # views.open answers this error instead of opening the modal (e.g. "expired_trigger_id").
+    views_open_error: str | None = None
     # Seconds each Web API method takes to answer (a slow Slack).
     delays: dict[str, float] = field(default_factory=dict)
     calls: list[ApiCall] = field(default_factory=list)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,7 @@ class SlackWebApi(SlackFiles):
     dms: dict[str, str]
     scopes: set[str]
     messages_tab_enabled: bool
+    views_open_error: str | None
     calls: list[ApiCall]
     _next_ts: Callable[[], str]  # SlackSender's
 
@@ -237,6 +239,27 @@ class SlackWebApi(SlackFiles):
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """views.open as Slack answers it: a trigger, and a modal within Block Kit's limits."""
+        view = args.get("view")
+        if not args.get("trigger_id"):
+            return fail("invalid_arguments")
+        if self.views_open_error:
+            return fail(self.views_open_error)
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return fail("invalid_arguments")
+        texts = [(view.get(k) or {}).get("text", "") for k in ("title", "submit", "close")]
+        inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
+        if (
+            not texts[0]
+            or any(len(t) > 24 for t in texts)
+            or len(str(view.get("private_metadata") or "")) > 3000
+            or any(len(b["label"]["text"]) > 2000 for b in inputs)
+        ):
+            return fail("invalid_arguments")
+        view_id = f"V{uuid.uuid4().hex[:10].upper()}"
+        return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM, "state": {"values": {}}}}
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}

@@ -139,6 +139,28 @@ class SlackSender:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self.deliver(body, "application/x-www-form-urlencoded", retry=retry)
 
+    def submit_payload(self, opened: ApiCall, *, user: str, values: dict[str, str]) -> dict[str, Any]:
+        """A view_submission payload: ``user`` submits the modal a views.open call opened.
+
+        ``values`` maps an input block's id to the text typed into its element.
+        """
+        view = dict(opened.result["view"])
+        state: dict[str, Any] = {}
+        for block in view.get("blocks") or []:
+            if block.get("type") == "input" and block["block_id"] in values:
+                element = block["element"]
+                state[block["block_id"]] = {
+                    element["action_id"]: {"type": element["type"], "value": values[block["block_id"]]}
+                }
+        view["state"] = {"values": state}
+        view["hash"] = f"{next(self._ts)}.{uuid.uuid4().hex[:8]}"
+        return fixture(
+            "view_submission",
+            user={"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            trigger_id=f"{next(self._ts)}.{uuid.uuid4().hex[:12]}",
+            view=view,
+        )
+
     async def event(self, event: dict[str, Any], *, retry: int = 0, event_id: str | None = None
                     ) -> tuple[dict[str, Any], tuple[int, str]]:  # fmt: skip
         """An Events API callback wrapping ``event``; returns the envelope and the answer."""
