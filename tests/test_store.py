@@ -27,7 +27,7 @@ async def test_migrations_apply_from_empty_and_match_the_models(database_url: st
         assert await current_revision(db) is None
         await upgrade(db)
         await upgrade(db)  # idempotent: a second start changes nothing
-        assert await current_revision(db) == "0005"
+        assert await current_revision(db) == "0006"
         async with db.engine.connect() as conn:
             diff = await conn.run_sync(
                 lambda c: compare_metadata(MigrationContext.configure(c), SQLModel.metadata)
@@ -122,6 +122,6 @@ async def test_migrations_downgrade_to_empty_and_up_again(database_url: str) -> 
             await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "base"))
         assert await current_revision(db) is None
         await upgrade(db)
-        assert await current_revision(db) == "0005"
+        assert await current_revision(db) == "0006"
     finally:
         await db.dispose()
