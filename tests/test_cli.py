@@ -45,4 +45,4 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     env = {**os.environ, "PREPBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'u.db'}"}
     result = _prepbot("db", "upgrade", env=env)
     assert result.returncode == 0, result.stderr
-    assert "revision 0005" in result.stdout
+    assert "revision 0006" in result.stdout

@@ -23,7 +23,10 @@ def upgrade() -> None:
         # server_default fills rows that existed before this revision.
         batch_op.add_column(
             sa.Column(
-                "paused_reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False, server_default=""
+                "paused_reason",
+                sqlmodel.sql.sqltypes.AutoString(length=32),
+                nullable=False,
+                server_default="",
             )
         )
         batch_op.create_foreign_key("fk_channel_schedule_set_by", "member", ["schedule_set_by"], ["id"])
@@ -31,7 +34,9 @@ def upgrade() -> None:
     with op.batch_alter_table("pairingseat", schema=None) as batch_op:
         batch_op.add_column(sa.Column("delivered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(
-            sa.Column("failure", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False, server_default="")
+            sa.Column(
+                "failure", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False, server_default=""
+            )
         )
         batch_op.add_column(sa.Column("lease_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     # Scripts of rounds drawn before this revision were sent when the round was drawn:
