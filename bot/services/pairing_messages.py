@@ -145,7 +145,7 @@ def runner_report(report: RoundReport, platform: str) -> OutboundMessage:
         sections = (
             Section(
                 f"Could not reach {missed_note(report.missed)}. Ask them to allow direct messages from "
-                f"prepbot ({open_dms_step(platform)}), then run `/prep pair now` again: it sends only "
+                f"prepbot. {open_dms_step(platform)}. Then run `/prep pair now` again: it sends only "
                 "the missing scripts.",
                 title="Not delivered",
             ),
