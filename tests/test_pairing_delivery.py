@@ -182,3 +182,21 @@ async def test_check_ins_reach_the_others_and_name_who_could_not_be_reached(
     assert forms and all(s.message.buttons for s in forms)
     notes = [s for s in public(session, "general") if "check-ins could not reach" in s.text]
     assert len(notes) == 1 and "dave (direct messages closed)" in notes[0].text
+
+
+async def test_a_lone_member_hears_it_once_and_the_week_stays_open(
+    session: ConsoleSession, clock: ManualClock, db: Database
+) -> None:
+    await _opt_in(session, ("bob",))
+    clock.set(MONDAY_ROUND)
+    await session.bot.tick(session.chat)
+    clock.set(MONDAY_ROUND + dt.timedelta(seconds=5))
+    await session.bot.tick(session.chat)
+    lonely = [s for s in dms(session, "bob") if "Only you opted in" in s.text]
+    assert len(lonely) == 1 and await _rounds(db) == 0
+    await _opt_in(session, ("carol",))
+    clock.set(MONDAY_ROUND + dt.timedelta(minutes=30))
+    await session.bot.tick(session.chat)  # still within the catch-up window: the round is drawn now
+    assert (
+        await _rounds(db) == 1 and len(_scripts(session, "bob")) == 1 and len(_scripts(session, "carol")) == 1
+    )
