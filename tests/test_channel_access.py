@@ -24,6 +24,14 @@ async def _channel(db: Database, name: str) -> Channel:
         return (await s.execute(select(Channel).where(col(Channel.external_id) == name))).scalar_one()
 
 
+async def _at(session: ConsoleSession, clock: ManualClock, instant: dt.datetime) -> None:
+    """Jump to ``instant`` and run two ticks there (a few seconds apart, as the scheduler does)."""
+    clock.set(instant)
+    await session.bot.tick(session.chat)
+    clock.set(instant + dt.timedelta(seconds=5))
+    await session.bot.tick(session.chat)
+
+
 async def _prompts(db: Database) -> list[PromptPost]:
     async with db.unit() as s:
         return list((await s.execute(select(PromptPost).order_by(col(PromptPost.id)))).scalars().all())
@@ -76,14 +84,14 @@ async def test_a_blocked_channel_pauses_its_schedule_tells_the_setter_once_and_r
     assert [p.status for p in await _prompts(db)] == ["failed"]
     assert session.bot.ctx.metrics.value("prepbot_undeliverable_total", reason="not_in_channel") == 1
     # The next day nothing is tried and nobody is told again.
-    await session.move_clock("2026-01-07 09:40 UTC")
+    await _at(session, clock, dt.datetime(2026, 1, 7, 9, 30, 5, tzinfo=dt.UTC))
     assert len(dms(session, "alice")) == 1 and len(await _prompts(db)) == 1
     # Invited back, `/prep schedule` resumes it; the next morning posts.
     await session.push("channel open team")
     sent = await session.push("alice: /prep schedule 09:30 UTC")
     assert "resumed" in sent[0].text
     assert (await _channel(db, "team")).paused_at is None
-    await session.move_clock("2026-01-08 09:31 UTC")
+    await _at(session, clock, dt.datetime(2026, 1, 8, 9, 30, 5, tzinfo=dt.UTC))
     assert [p.status for p in await _prompts(db)] == ["failed", "open"]
     assert any("Today's culture scenario" in s.text for s in public(session, "team"))
 
@@ -97,7 +105,8 @@ async def test_a_digest_that_cannot_be_posted_is_held_and_sent_after_resume(
     await session.move_clock("2026-01-05 09:31 UTC")  # the console's clock starts at 08:00 that day
     await session.push("bob: reply I would write down what I assumed and check it with the team.")
     await session.push("channel blocked team archived")
-    await session.move_clock("2026-01-06 09:26 UTC")  # voting closes 5 minutes before the next post
+    # Voting closes 5 minutes before the next post.
+    await _at(session, clock, dt.datetime(2026, 1, 6, 9, 25, 5, tzinfo=dt.UTC))
     assert [p.status for p in await _prompts(db)] == ["stuck"]
     told = dms(session, "alice")
     assert len(told) == 1 and "archived" in told[0].text
@@ -145,12 +154,12 @@ async def test_reminders_and_the_schedule_of_other_channels_carry_on(
         await session.push(f"channel {name}")
         await session.push("alice: /prep schedule 09:30 UTC reminders")
     await session.push("channel blocked one channel_not_found")
-    await session.move_clock("2026-01-06 09:31 UTC")
+    await _at(session, clock, dt.datetime(2026, 1, 5, 9, 30, 5, tzinfo=dt.UTC))
     assert any("Today's culture scenario" in s.text for s in public(session, "two"))
     async with db.unit() as s:
         paused = (
             await s.execute(select(func.count()).where(col(Channel.paused_at).is_not(None)))
         ).scalar_one()
     assert paused == 1
-    await session.move_clock("2026-01-07 07:35 UTC")  # two hours before voting closes in #two
+    await _at(session, clock, dt.datetime(2026, 1, 6, 7, 25, 5, tzinfo=dt.UTC))  # 2 h before voting closes
     assert any("Voting on this scenario closes" in s.text for s in session.chat.log if s.in_thread)

@@ -135,9 +135,8 @@ async def pause_channel(ctx: ServiceContext, port: ChatPort, *, channel_id: int,
         return True
     where = f"#{channel.name or channel.external_id}"
     days = format_weekdays(weekdays_from_db(channel.weekdays))
-    command = f"`/prep schedule {channel.post_time} {channel.timezone} {days.replace(' ', '')}`"
-    if days == "every day":
-        command = f"`/prep schedule {channel.post_time} {channel.timezone}`"
+    when = f"{channel.post_time} {channel.timezone}" + ("" if days == "every day" else f" {days}")
+    command = f"`/prep schedule {when}`"
     problem = CHANNEL_PROBLEM.get(reason, reason)
     fix = channel_fix(space.platform, reason, where=where, then=f"then run {command} there to resume them")
     message = OutboundMessage(

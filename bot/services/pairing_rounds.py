@@ -20,7 +20,7 @@ from bot.domain import ChannelRef, Platform, SpaceRef
 from bot.pairing import Candidate, Group, make_groups
 from bot.schedule import Schedule, latest_occurrence
 from bot.services.context import ServiceContext
-from bot.services.delivery import Missed, member_ref, send_direct, tell_channel
+from bot.services.delivery import METRIC, Missed, member_ref, send_direct, tell_channel
 from bot.services.pairing_messages import (
     RoundReport,
     assignment,
@@ -170,6 +170,7 @@ async def run_round(
         except Exception:
             # The seat's lease runs out and the next run sends it; the loop goes on meanwhile.
             log.exception("sending the pairing script of seat %s failed", seat.id)
+            ctx.metrics.inc(METRIC, reason="error")
             failure = "error"
         if failure:
             report.missed.append(Missed(names[str(member.id)], failure))
