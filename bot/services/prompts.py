@@ -260,8 +260,14 @@ async def post_due(ctx: ServiceContext, port: ChatPort, *, channel_ids: Sequence
                 focus=choice.why,
             )
         pending = await store.sendable_claims(session, now=now, channel_ids=channel_ids)
-    outcomes = [await deliver(ctx, port, prompt_id) for prompt_id in pending]
-    return outcomes.count("posted")
+    posted = 0
+    for prompt_id in pending:
+        try:
+            posted += await deliver(ctx, port, prompt_id) == "posted"
+        except Exception:
+            # One channel's trouble never holds back the others; the claim stays for the next tick.
+            log.exception("delivering prompt %s failed", prompt_id)
+    return posted
 
 
 async def _tick(ctx: ServiceContext, port: ChatPort) -> None:
