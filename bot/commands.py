@@ -75,7 +75,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Set your interview date and get a daily plan.",
         options=("date", "company"),
     ),
-    CommandSpec("export", "export", "Get your prep document as Markdown, privately."),
+    CommandSpec("export", "export", "Get your prep document as a Markdown file in your direct messages."),
 )
 
 BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -41,6 +41,9 @@ class Metrics:
         "prepbot_votes_total": "Votes cast or withdrawn, by change.",
         "prepbot_errors_total": "Failures, by kind.",
         "prepbot_reports_total": "Problem reports members sent on quiz items, by change (opened, updated).",
+        "prepbot_undeliverable_total": "Messages that could not arrive (closed DMs, channels the bot "
+        "cannot post in, other errors), by reason.",
+        "prepbot_schedules_paused_total": "Channel schedules paused because their posts failed for good.",
         "prepbot_ack_seconds": "Time from receiving a platform request to acknowledging it.",
     }
 

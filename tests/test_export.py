@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.console.session import ConsoleSession
+from tests.support.console import exported
 
 
 async def test_export_gathers_answers_votes_misses_and_saved_questions(session: ConsoleSession) -> None:
@@ -23,10 +24,11 @@ async def test_export_gathers_answers_votes_misses_and_saved_questions(session: 
         n for n, b in enumerate(quiz.message.buttons, 1) if b.action.startswith("quiz") and "0" != "x"
     )
     await session.push(f"bob: press {wrong} on {quiz.ref.id}")
-    document = (await session.push("bob: /prep export"))[0]
-    assert document.is_private and document.text.startswith("# Interview prep — bob")
-    assert "I would roll back first" in document.text and "(2 votes)" in document.text
+    sent = await session.push("bob: /prep export")
+    name, document = exported(sent, "bob")
+    assert name == "interview-prep-bob.md" and document.startswith("# Interview prep — bob")
+    assert "I would roll back first" in document and "(2 votes)" in document
     saved = ask.text.split("“")[1].split("”")[0]
-    assert saved in document.text
-    carol = (await session.push("carol: /prep export"))[0].text
+    assert saved in document
+    _, carol = exported(await session.push("carol: /prep export"), "carol")
     assert "Top-voted answers from my team" in carol and "— bob (2 votes)" in carol

@@ -14,6 +14,7 @@ from bot.features import build_bot
 from bot.services.context import ServiceContext
 from bot.store.engine import Database
 from bot.store.models import PairingFeedback, PairingRound, PairingSeat
+from tests.support.console import exported
 
 MEMBERS = ("alice", "bob", "carol", "dave")
 
@@ -42,6 +43,12 @@ async def test_a_round_pairs_everyone_privately_and_only_once(session: ConsoleSe
     await _opt_in(session)
     sent = await session.push("alice: /prep pair now", delivery_id="pair-1")
     assert {s.visible_to for s in sent} == set(MEMBERS) and all(s.is_private for s in sent)
+    scripts = [s for s in sent if "Mock interview this week" in s.text]
+    # Scripts are direct messages that stay; only the answer to alice is ephemeral in the channel.
+    assert sorted(s.ref.channel.id for s in scripts) == sorted(f"dm-{m}" for m in MEMBERS)
+    (answer,) = [s for s in sent if s not in scripts]
+    assert answer.visible_to == "alice" and answer.ref.channel == session.current
+    assert "round is drawn: 2 group(s), 4 member(s). 4 script(s) sent" in answer.text
     interviewers = [s for s in sent if "you interview" in s.text]
     assert len(interviewers) == 2 and all("A strong answer covers" in s.text for s in interviewers)
     assert all("A strong answer covers" not in s.text for s in sent if s not in interviewers)
@@ -95,5 +102,5 @@ async def test_check_in_collects_feedback_from_the_interviewer_only(
     for _ in range(3):
         await session.push(f"{interviewer}: press 4")
     assert await _count(db, PairingFeedback) == 3
-    document = (await session.push(f"{candidate}: /prep export"))[0].text
+    _, document = exported(await session.push(f"{candidate}: /prep export"), candidate)
     assert "Mock-interview feedback" in document and "4.0 / 5" in document

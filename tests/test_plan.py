@@ -11,7 +11,9 @@ from bot.clock import ManualClock
 async def test_setting_a_date_counts_down_and_plans_today(session: ConsoleSession) -> None:
     # The console clock starts on Monday 5 January 2026.
     sent = await session.push("alice: /prep interview 2026-01-20 Netflix")
-    assert sent[0].is_private and "15 days to your Netflix interview (2026-01-20)" in sent[0].text
+    # The answer to alice's own command may be ephemeral, where she ran it.
+    assert sent[0].is_private and sent[0].ref.channel == session.current
+    assert "15 days to your Netflix interview (2026-01-20)" in sent[0].text
     assert "/prep quiz" in sent[0].text and "Rehearse a story" in sent[0].text
 
 
@@ -29,7 +31,8 @@ async def test_the_plan_arrives_once_each_morning_until_the_day(
     await session.bot.tick(session.chat)
     await session.bot.tick(session.chat)
     plans = [s for s in session.chat.log if s.visible_to == "alice" and "1 day to your" in s.text]
-    assert len(plans) == 1
+    # The morning plan is a direct message that stays, not an ephemeral in the channel.
+    assert len(plans) == 1 and plans[0].ref.channel.id == "dm-alice"
     clock.set(dt.datetime(2026, 1, 7, 9, 5, tzinfo=dt.UTC))
     await session.bot.tick(session.chat)
     assert any("interview is today" in s.text for s in session.chat.log if s.visible_to == "alice")

@@ -30,6 +30,16 @@ async def run_lines(session: ConsoleSession, lines: Iterable[str], *, source: st
 
 
 def _expect(session: ConsoleSession, wanted: str, source: str, number: int) -> None:
-    """Fail unless ``wanted`` appears in something the bot sent so far."""
-    if not any(wanted in sent.text for sent in session.chat.log if sent.author == "prepbot"):
+    """Fail unless ``wanted`` appears in something the bot sent so far (a message or a file)."""
+    if not any(wanted in said for said in _said(session)):
         raise ScriptFailed(f"{source}:{number}: expected the bot to have said {wanted!r}")
+
+
+def _said(session: ConsoleSession) -> list[str]:
+    texts = []
+    for sent in session.chat.log:
+        if sent.author == "prepbot":
+            texts.append(sent.text)
+            if sent.attachment is not None:
+                texts.append(sent.attachment[1].decode("utf-8", errors="replace"))
+    return texts

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import shlex
 from collections.abc import Callable
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from adapters.console.chat import ConsoleChat, Sent
@@ -23,6 +24,7 @@ from bot.events import (
     MessagePosted,
     TextSubmitted,
 )
+from bot.ports import UndeliverableReason
 from bot.render import Button, OutboundMessage, TextInput
 from bot.router import Prepbot
 
@@ -31,6 +33,8 @@ LINE = re.compile(r"^(?P<who>[\w.-]+):\s*(?P<rest>.*)$")
 DELTA = re.compile(r"^\+(?P<n>\d+(?:\.\d+)?)(?P<unit>[smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 MAX_STEP = dt.timedelta(minutes=30)
+# What `channel blocked NAME REASON` accepts: the reasons a platform refuses a channel.
+CHANNEL_REASONS = ("not_in_channel", "channel_not_found", "archived", "no_access")
 
 
 class ScriptError(Exception):
@@ -67,6 +71,30 @@ class ConsoleSession:
         self.current = ChannelRef(self.space, name.lstrip("#"), name.lstrip("#"))
         return self.current
 
+    # --- what the platform refuses ----------------------------------------
+    def set_dms(self, words: list[str]) -> None:
+        """``dms closed NAME …`` / ``dms open NAME …``: members refuse (or accept) direct messages."""
+        if len(words) < 2 or words[0] not in ("closed", "open"):
+            raise ScriptError("write `dms closed NAME …` or `dms open NAME …`")
+        names = set(words[1:])
+        if words[0] == "closed":
+            self.chat.dms_closed |= names
+        else:
+            self.chat.dms_closed -= names
+
+    def set_channel_access(self, state: str, name: str, reason: list[str]) -> None:
+        """``channel private NAME``, ``channel blocked NAME REASON``, ``channel open NAME``."""
+        channel = name.lstrip("#")
+        if state == "open":
+            self.chat.blocked.pop(channel, None)
+            return
+        why = "not_in_channel" if state == "private" else (reason[0] if reason else "")
+        if why not in CHANNEL_REASONS:
+            raise ScriptError(
+                f"write `channel blocked NAME REASON` with REASON one of {', '.join(CHANNEL_REASONS)}"
+            )
+        self.chat.blocked[channel] = cast(UndeliverableReason, why)
+
     def next_delivery(self) -> str:
         self._deliveries += 1
         return f"d{self._deliveries}"
@@ -82,7 +110,12 @@ class ConsoleSession:
         if not line or line.startswith("#"):
             return
         word, _, rest = line.partition(" ")
-        if word == "channel":
+        words = rest.split()
+        if word == "channel" and len(words) >= 2 and words[0] in ("private", "blocked", "open"):
+            self.set_channel_access(words[0], words[1], words[2:])
+        elif word == "dms":
+            self.set_dms(words)
+        elif word == "channel":
             self.use_channel(rest.strip() or "general")
         elif word == "admin":
             self.admins.update(rest.split())

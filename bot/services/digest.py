@@ -20,11 +20,13 @@ from sqlmodel import col, select
 
 from bot.content_schema import Scenario
 from bot.domain import MessageRef
+from bot.ports import Undeliverable
 from bot.render import OutboundMessage, Section, clip
 from bot.services.answers import AnswerView, answers_of
 from bot.services.context import ServiceContext, UserError
+from bot.services.delivery import CHANNEL_GONE, METRIC, pause_channel
 from bot.services.leases import kept_alive
-from bot.services.prompts import pack_for, scenario_by_id
+from bot.services.prompts import give_up, pack_for, scenario_by_id, why_undeliverable
 from bot.store import ledger
 from bot.store import prompts as store
 from bot.store.models import Channel, PromptPost, Space, Vote
@@ -132,9 +134,14 @@ async def _award(session: AsyncSession, prompt: PromptPost, ranked: Sequence[Ran
 
 
 async def reveal(
-    ctx: ServiceContext, port: ChatPort, prompt_id: int
-) -> Literal["revealed", "busy", "failed"]:
-    """Close voting and post the digest in the thread, if this call wins the reveal lease."""
+    ctx: ServiceContext, port: ChatPort, prompt_id: int, *, scheduled: bool = True
+) -> Literal["revealed", "busy", "failed", "undeliverable"]:
+    """Close voting and post the digest in the thread, if this call wins the reveal lease.
+
+    A thread the bot can no longer post in (removed from the channel, archived) holds
+    the digest back as ``stuck`` instead of retrying it every tick; when the tick
+    (``scheduled``) found it, the channel's schedule pauses and its setter is told.
+    """
     now = ctx.clock.now()
     lease_until = now + REVEAL_LEASE
     async with ctx.db.unit() as session:
@@ -153,6 +160,11 @@ async def reveal(
         async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=REVEAL_LEASE):
             await port.reply_in_thread(post, render_digest(scenario, ranked))
     except Exception as exc:
+        if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
+            await give_up(
+                ctx, port, prompt_id=prompt_id, channel_id=channel.id, reason=exc.reason, scheduled=scheduled
+            )
+            return "undeliverable"
         log.exception("posting the digest of prompt %s failed; the next tick retries it", prompt_id)
         async with ctx.db.unit() as session:
             await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
@@ -169,7 +181,11 @@ async def reveal_due(ctx: ServiceContext, port: ChatPort) -> None:
     async with ctx.db.unit() as session:
         due = await store.due_reveals(session, now=ctx.clock.now())
     for prompt_id in due:
-        await reveal(ctx, port, prompt_id)
+        try:
+            await reveal(ctx, port, prompt_id)
+        except Exception:
+            # One prompt's trouble (its database rows, its channel) never holds back the others.
+            log.exception("revealing prompt %s failed", prompt_id)
 
 
 def remind_at(prompt: PromptPost) -> dt.datetime | None:
@@ -210,7 +226,16 @@ async def remind_due(ctx: ServiceContext, port: ChatPort) -> None:
             "or press Vote on the post to read the others."
         )
         post = MessageRef(store.channel_ref(channel, space), prompt.message_id, thread_id=prompt.message_id)
-        await port.reply_in_thread(post, OutboundMessage(text=text))
+        try:
+            await port.reply_in_thread(post, OutboundMessage(text=text))
+        except Undeliverable as exc:
+            # At most once, like every reminder; a channel gone for good pauses its schedule.
+            ctx.metrics.inc(METRIC, reason=exc.reason)
+            if exc.reason in CHANNEL_GONE and channel.id is not None:
+                await pause_channel(ctx, port, channel_id=channel.id, reason=exc.reason)
+        except Exception:
+            ctx.metrics.inc(METRIC, reason="error")
+            log.exception("the reminder of prompt %s failed", prompt.id)
 
 
 async def reveal_command(turn: Turn, args: tuple[str, ...]) -> None:
@@ -220,7 +245,9 @@ async def reveal_command(turn: Turn, args: tuple[str, ...]) -> None:
         prompt = await store.latest_open(session, channel_id=channel.id or 0)
     if prompt is None or prompt.id is None:
         raise UserError("There is no open culture prompt in this channel. Post one with `/prep prompt`.")
-    outcome = await reveal(turn.ctx, turn.port, prompt.id)
+    outcome = await reveal(turn.ctx, turn.port, prompt.id, scheduled=False)
+    if outcome == "undeliverable":
+        raise UserError(await why_undeliverable(turn, prompt.id))
     if outcome == "failed":
         raise RuntimeError(f"could not post the digest of prompt {prompt.id}")
     if outcome == "busy":

@@ -1,20 +1,25 @@
-"""``/prep export``: the member's prep document as Markdown, sent privately.
+"""``/prep export``: the member's prep document as a Markdown file in their direct messages.
 
 It gathers what the member built with their team: their answers to culture
 prompts with the votes they earned, the most-voted answers of their peers, the
 quiz items they missed with the explanations, mock-interview feedback, and the
-questions they plan to ask.
+questions they plan to ask. The document is a file (Markdown is not Slack's mrkdwn,
+so as a message it would show raw ``#`` and ``**``), with a short summary message.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.content import Pack
 from bot.content_schema import AskQuestion, FreeText, MultipleChoice, Scenario
+from bot.ports import Undeliverable
 from bot.render import OutboundMessage
+from bot.services.context import UserError
+from bot.services.delivery import METRIC, open_dms_step
 from bot.store import exports
 from bot.store.exports import ExportedAnswer
 from bot.store.models import Member, PairingFeedback
@@ -116,7 +121,35 @@ def render_document(
     return "\n".join(lines).rstrip() + "\n"
 
 
+def file_name(member: Member) -> str:
+    """``interview-prep-bob.md``: the member's name, kept to characters every platform accepts."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (member.display_name or member.external_id).lower()).strip("-")
+    return f"interview-prep-{slug or 'member'}.md"
+
+
+def summary(
+    own: Sequence[ExportedAnswer],
+    peers: Sequence[ExportedAnswer],
+    missed: Sequence[tuple[str, bool]],
+    feedback: Sequence[PairingFeedback],
+    saved: Sequence[str],
+) -> OutboundMessage:
+    """The message that comes with the file: what is in it, in counts."""
+    parts = [
+        f"{len(own)} of your answers to culture prompts",
+        f"{len(peers)} top-voted answers from your team",
+        f"{len(missed)} quiz item(s) you missed, with the right answer",
+        f"{len({f.round_id for f in feedback})} mock interview(s) of feedback",
+        f"{len(saved)} question(s) you plan to ask",
+    ]
+    return OutboundMessage(
+        text="Your interview prep document (Markdown) is attached.",
+        footer="Inside: " + "; ".join(parts) + ". Run `/prep export` again any time for a fresh copy.",
+    )
+
+
 async def export_command(turn: Turn, args: tuple[str, ...]) -> None:
+    """Send the document as a file to the member's DMs; answer them privately where it went."""
     pack = turn.ctx.library.default
     async with turn.ctx.db.unit() as session:
         member = await ensure_member(session, ref=turn.member)
@@ -127,7 +160,19 @@ async def export_command(turn: Turn, args: tuple[str, ...]) -> None:
         feedback = await feedback_for(session, candidate_id=member.id)
         saved = await exports.saved_questions(session, member_id=member.id)
     document = render_document(pack, member, own, peers, missed, feedback, saved)
-    await turn.whisper(OutboundMessage(text=document))
+    name = file_name(member)
+    try:
+        await turn.port.send_file(
+            turn.member, name, document.encode("utf-8"), summary(own, peers, missed, feedback, saved)
+        )
+    except Undeliverable as exc:
+        turn.ctx.metrics.inc(METRIC, reason=exc.reason)
+        why = "your direct messages with prepbot are closed" if exc.reason == "dm_closed" else exc.reason
+        raise UserError(
+            f"I couldn't send your prep document: {why}. "
+            f"{open_dms_step(turn.channel.space.platform)}, then run `/prep export` again."
+        ) from None
+    await turn.whisper(f"Your prep document is in your direct messages with prepbot: `{name}`.")
 
 
 def install(bot: Prepbot) -> None:

@@ -1,67 +1,66 @@
-"""Mock-interview pairing: opt in with ``/prep pair``, weekly rounds, check-ins and feedback.
+"""Mock-interview pairing, as members and organizers use it: ``/prep pair`` and the feedback form.
 
-A round is claimed with a unique (channel, round key) row before anyone is told,
-so a retry, a restart or a second process never pairs a channel twice. The pure
-rules in :mod:`bot.pairing` choose the groups; this service stores and tells them.
+``/prep pair`` opts in or out; ``pair now``, ``pair day DAY`` and ``pair off`` are for
+whoever may organize the channel (:func:`bot.services.permissions.can_organize`).
+Rounds, scripts and check-ins live in :mod:`bot.services.pairing_rounds`; the pure
+rules in :mod:`bot.pairing` choose the groups.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-from typing import TYPE_CHECKING, cast
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
-from bot.domain import ChannelRef, MemberRef, Platform, SpaceRef
-from bot.pairing import Candidate, make_groups
-from bot.schedule import DAY_NAMES, Schedule, ScheduleError, latest_occurrence, parse_weekdays
-from bot.services.context import ServiceContext, UserError
-from bot.services.pairing_messages import assignment, check_in, rating_form, thanks
+from bot.schedule import DAY_NAMES, ScheduleError, parse_weekdays
+from bot.services.context import UserError
+from bot.services.pairing_messages import rating_form, refusal, runner_report, thanks
+from bot.services.pairing_rounds import (
+    OFF,
+    QUESTIONS,
+    RATE_ACTION,
+    ROUND_TIME,
+    local_today,
+    run_round,
+    tick,
+    week_key,
+    weekday_of,
+)
+from bot.services.permissions import can_organize
 from bot.store import pairings as store
-from bot.store.models import Channel, Member, PairingSeat, Space
-from bot.store.prompts import channel_ref
+from bot.store.models import Channel
 from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
-    from bot.ports import ChatPort
     from bot.router import Prepbot, Turn
-
-log = logging.getLogger(__name__)
-
-ROUND_TIME = dt.time(10, 0)
-DEFAULT_WEEKDAY = 0
-OFF = -1
-CHECK_IN_AFTER = dt.timedelta(days=2)
-RATE_ACTION = "pair.rate"
-QUESTIONS = ("structure", "candor", "questions")
-
-
-def weekday_of(channel: Channel) -> int:
-    return DEFAULT_WEEKDAY if channel.pairing_weekday is None else channel.pairing_weekday
 
 
 def describe_day(channel: Channel) -> str:
     day = weekday_of(channel)
     if day == OFF:
-        return "paused by an admin"
+        return "paused by an organizer (`/prep pair day mon` resumes them)"
     return f"drawn every {DAY_NAMES[day].capitalize()} at {ROUND_TIME:%H:%M} {channel.timezone}"
 
 
 async def pair_command(turn: Turn, args: tuple[str, ...]) -> None:
-    """``/prep pair`` toggles; admins also have ``pair day DAY|off`` and ``pair now``."""
-    if args and args[0].lower() in ("day", "now"):
-        if not turn.member.is_admin:
-            raise UserError(f"`/prep pair {args[0]}` is for admins; `/prep pair` opts you in or out.")
-        if args[0].lower() == "now":
-            await run_round(
-                turn.ctx, turn.port, turn.channel.space, turn.channel.id, f"manual:{turn.delivery_id}"
-            )
-            return
-        await _set_day(turn, args[1:])
+    """``/prep pair`` toggles; organizers also have ``pair now``, ``pair day DAY`` and ``pair off``."""
+    action = args[0].lower() if args else ""
+    if action in ("now", "day", "off"):
+        if not await can_organize(turn.ctx, turn.member, turn.channel):
+            raise UserError(refusal(turn.channel.space.platform, action))
+        if action == "now":
+            if args[1:]:
+                raise UserError("`/prep pair now` takes nothing after `now`.")
+            await pair_now(turn)
+        elif action == "off":
+            if args[1:]:
+                raise UserError("`/prep pair off` takes nothing after `off`; `/prep pair day wed` resumes.")
+            await _set_day(turn, ("off",))
+        else:
+            await _set_day(turn, args[1:])
         return
     if args:
         raise UserError(
-            "Use `/prep pair` to opt in or out (admins: `/prep pair day mon|off`, `/prep pair now`)."
+            f"I don't know `/prep pair {args[0]}`. `/prep pair` opts you in or out; organizers use "
+            "`/prep pair now`, `/prep pair day mon` (any weekday) or `/prep pair off`."
         )
     async with turn.ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=turn.channel)
@@ -83,7 +82,7 @@ async def pair_command(turn: Turn, args: tuple[str, ...]) -> None:
 
 async def _set_day(turn: Turn, words: tuple[str, ...]) -> None:
     if not words:
-        raise UserError("Name a day (`/prep pair day wed`) or `off`.")
+        raise UserError("Name a day (`/prep pair day wed`), or pause pairing with `/prep pair off`.")
     if words[0].lower() == "off":
         day = OFF
     else:
@@ -101,108 +100,13 @@ async def _set_day(turn: Turn, words: tuple[str, ...]) -> None:
     await turn.whisper(f"Mock-interview pairs in this channel are now {describe_day(channel)}.")
 
 
-def _offset_hours(zone: str | None, fallback: str, now: dt.datetime) -> float:
-    try:
-        offset = now.astimezone(ZoneInfo(zone or fallback)).utcoffset()
-    except (KeyError, ValueError):
-        offset = dt.timedelta(0)
-    return (offset or dt.timedelta(0)).total_seconds() / 3600
-
-
-async def run_round(
-    ctx: ServiceContext, port: ChatPort, space: SpaceRef, channel_external_id: str, round_key: str
-) -> int:
-    """Claim and draw one round in a channel, then tell every member; returns the groups made."""
-    now = ctx.clock.now()
-    async with ctx.db.unit() as session:
-        channel = await ensure_channel(session, ref=ChannelRef(space, channel_external_id))
-        assert channel.id is not None
-        round_ = await store.claim_round(
-            session,
-            space_id=channel.space_id,
-            channel_id=channel.id,
-            round_key=round_key,
-            check_in_at=now + CHECK_IN_AFTER,
-        )
-        if round_ is None:
-            return 0
-        assert round_.id is not None
-        members = await store.opted_in(session, channel_id=channel.id)
-        turns = await store.interviewer_turns(session, channel_id=channel.id)
-        recent = await store.recent_pairs(session, channel_id=channel.id)
-        people = [
-            Candidate(str(m.id), _offset_hours(m.timezone, channel.timezone, now), turns[str(m.id)])
-            for m in members
-        ]
-        groups = make_groups(people, recent_pairs=recent, rng=ctx.rng)
-        for number, group in enumerate(groups, start=1):
-            for member_id in group.members:
-                role = "interviewer" if member_id == group.interviewer else "candidate"
-                session.add(
-                    PairingSeat(round_id=round_.id, member_id=int(member_id), group_no=number, role=role)
-                )
-        round_id = round_.id
-    by_id = {str(m.id): m for m in members}
-    ref = ChannelRef(space, channel.external_id, channel.name)
-    pack = ctx.library.default
-    for group in groups:
-        names = {mid: by_id[mid].display_name or by_id[mid].external_id for mid in group.members}
-        for member_id in group.members:
-            message = assignment(pack, ctx.rng, names, group, member_id, round_id)
-            await port.whisper(ref, _member_ref(space, by_id[member_id]), message)
-    if len(members) == 1:
-        await port.whisper(ref, _member_ref(space, members[0]), thanks("lonely"))
-    ctx.metrics.inc("prepbot_posts_total", kind="pairing", amount=float(len(members)))
-    return len(groups)
-
-
-def _member_ref(space: SpaceRef, member: Member) -> MemberRef:
-    return MemberRef(space, member.external_id, member.display_name)
-
-
-async def tick(ctx: ServiceContext, port: ChatPort) -> None:
-    """Draw rounds that are due (within the catch-up window) and send due check-ins."""
-    now = ctx.clock.now()
-    grace = dt.timedelta(hours=ctx.settings.catch_up_hours)
-    async with ctx.db.unit() as session:
-        channels = await store.pairing_channels(session)
-    for channel, space in channels:
-        day = weekday_of(channel)
-        if day == OFF:
-            continue
-        occurrence = latest_occurrence(Schedule(ROUND_TIME, channel.timezone, frozenset({day})), now)
-        if occurrence is None or now - occurrence.instant > grace:
-            continue
-        space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
-        await run_round(
-            ctx, port, space_ref, channel.external_id, f"week:{occurrence.local_date.isoformat()}"
-        )
-    await _check_ins(ctx, port, now)
-
-
-async def _check_ins(ctx: ServiceContext, port: ChatPort, now: dt.datetime) -> None:
-    async with ctx.db.unit() as session:
-        due = await store.take_check_in(session, now=now)
-        plans = []
-        for round_ in due:
-            assert round_.id is not None
-            seated = await store.seats(session, round_id=round_.id)
-            channel = await session.get(Channel, round_.channel_id)
-            space = await session.get(Space, round_.space_id)
-            if channel is not None and space is not None:
-                plans.append((round_.id, seated, channel, space))
-    for round_id, seated, channel, space in plans:
-        space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
-        ref = channel_ref(channel, space)
-        for seat, member in seated:
-            group = [m for s, m in seated if s.group_no == seat.group_no and m.id != member.id]
-            await port.whisper(ref, _member_ref(space_ref, member), check_in(seat.role, group))
-            if seat.role == "interviewer":
-                for s, candidate in seated:
-                    if s.group_no == seat.group_no and s.role == "candidate":
-                        assert candidate.id is not None
-                        form = rating_form(round_id, candidate, QUESTIONS[0], RATE_ACTION)
-                        await port.whisper(ref, _member_ref(space_ref, member), form)
+async def pair_now(turn: Turn) -> None:
+    """Draw this week's round if there is none, else send the scripts that did not arrive; tell the runner."""
+    async with turn.ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=turn.channel)
+    key = week_key(local_today(channel.timezone, turn.ctx.clock.now()))
+    report = await run_round(turn.ctx, turn.port, turn.channel.space, turn.channel.id, key, retry_failed=True)
+    await turn.whisper(runner_report(report, turn.channel.space.platform))
 
 
 async def rate(turn: Turn, value: str, message: object) -> None:

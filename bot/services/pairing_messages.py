@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 
 from bot.content import Pack
 from bot.content_schema import AskQuestion, Scenario
 from bot.pairing import Group
 from bot.render import Button, OutboundMessage, Section
+from bot.services.delivery import Missed, missed_note, open_dms_step
 from bot.store.models import Member
 
 SCENARIOS_PER_SCRIPT = 2
@@ -88,4 +90,79 @@ def thanks(kind: str, name: str = "") -> OutboundMessage:
         )
     return OutboundMessage(
         text=f"Thanks! Your feedback for {name} is saved; they will see it in their prep document."
+    )
+
+
+@dataclass
+class RoundReport:
+    """What one run of a channel's weekly round did, for whoever asked."""
+
+    drawn: bool = False  # this call drew the round
+    exists: bool = True  # False: fewer than two members opted in, so no round yet
+    members: int = 0
+    groups: int = 0
+    sent: int = 0  # scripts delivered by this call
+    already: int = 0  # scripts delivered before this call
+    missed: list[Missed] = field(default_factory=list)
+
+
+# Who may run a channel's prep, in the words of each platform.
+ORGANIZE_RULE = {
+    "slack": "this channel's organizers and Slack workspace admins and owners",
+    "discord": "this channel's organizers and members with the Manage Server permission",
+}
+
+
+def refusal(platform: str, action: str) -> str:
+    rule = ORGANIZE_RULE.get(platform, "this channel's organizers and admins")
+    return f"`/prep pair {action}` is for {rule}. `/prep pair` opts you in or out of pairing."
+
+
+def runner_report(report: RoundReport, platform: str) -> OutboundMessage:
+    """The private answer to ``/prep pair now``: drawn or not, scripts sent, who could not be reached."""
+    if not report.exists:
+        verb = "is" if report.members == 1 else "are"
+        return OutboundMessage(
+            text=f"No round drawn: pairs need at least two members opted in here (`/prep pair`), and "
+            f"{report.members} {verb} so far. Run `/prep pair now` again once more have opted in."
+        )
+    if report.drawn:
+        text = (
+            f"This week's mock-interview round is drawn: {report.groups} group(s), {report.members} "
+            f"member(s). {report.sent} script(s) sent by direct message."
+        )
+    else:
+        text = (
+            f"This week's round was already drawn ({report.groups} group(s)); a channel has one round "
+            "a week, so no new pairs were drawn. "
+        )
+        if report.sent:
+            text += f"Sent {report.sent} script(s) that had not arrived."
+        elif not report.missed:
+            text += "Every member already has their script."
+    sections: tuple[Section, ...] = ()
+    if report.missed:
+        sections = (
+            Section(
+                f"Could not reach {missed_note(report.missed)}. Ask them to allow direct messages from "
+                f"prepbot. {open_dms_step(platform)}. Then run `/prep pair now` again: it sends only "
+                "the missing scripts.",
+                title="Not delivered",
+            ),
+        )
+    return OutboundMessage(text=text.strip(), sections=sections)
+
+
+def missed_in_channel(missed: list[Missed]) -> str:
+    return (
+        f"This week's mock-interview scripts could not reach {missed_note(missed)}. To get yours, allow "
+        "direct messages from prepbot, then ask an organizer to run `/prep pair now` "
+        "(it sends only the missing scripts)."
+    )
+
+
+def missed_check_ins(missed: list[Missed]) -> str:
+    return (
+        f"The mock-interview check-ins could not reach {missed_note(missed)}. "
+        "Allow direct messages from prepbot to get the next ones."
     )

@@ -3,13 +3,16 @@
 The plan leans on what the member needs most: due review items first, then a
 quiz in their weakest topic, a story to rehearse and a question to prepare.
 Each morning (09:00 in the member's zone, else the channel's) the plan arrives
-privately, once per member and local date: the date is claimed as a delivery
-key before the message is sent.
+as a direct message, once per member and local date: the date is claimed as a
+delivery key before the message is sent. A member whose DMs are closed misses
+that morning's plan (counted in ``prepbot_undeliverable_total``); the others
+still get theirs. Nobody else is told: an interview date is the member's own business.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -20,9 +23,10 @@ from sqlmodel import col, select
 from bot import quiz
 from bot.content import Pack
 from bot.content_schema import AskQuestion, Scenario
-from bot.domain import ChannelRef, MemberRef, Platform, SpaceRef
+from bot.domain import MemberRef, Platform, SpaceRef
 from bot.render import OutboundMessage, Section
 from bot.services.context import ServiceContext, UserError
+from bot.services.delivery import send_direct
 from bot.store import quizzes
 from bot.store.models import Channel, Member, Space
 from bot.store.tenants import claim_delivery, ensure_channel, ensure_member
@@ -30,6 +34,8 @@ from bot.store.tenants import claim_delivery, ensure_channel, ensure_member
 if TYPE_CHECKING:
     from bot.ports import ChatPort
     from bot.router import Prepbot, Turn
+
+log = logging.getLogger(__name__)
 
 PLAN_TIME = dt.time(9, 0)
 
@@ -163,28 +169,37 @@ async def tick(ctx: ServiceContext, port: ChatPort) -> None:
         )
         rows = [(m, c, s) for m, c, s in (await session.execute(stmt)).all()]
     for member, channel, space in rows:
-        zone = _zone(member, channel)
-        today = now.astimezone(zone).date()
-        assert member.interview_date is not None
-        due_at = dt.datetime.combine(today, PLAN_TIME, tzinfo=zone)
-        if today > member.interview_date or not due_at <= now <= due_at + grace:
-            continue
-        async with ctx.db.unit() as session:
-            first = await claim_delivery(
-                session, space_id=space.id or 0, key=f"plan:{member.id}:{today}", at=now
-            )
-        if not first:
-            continue
-        needs = await _needs(ctx, member)
-        days_left = (member.interview_date - today).days
-        company = member.interview_company or ctx.library.default.meta.company
-        message = plan_message(ctx.library.default, needs, days_left, member.interview_date, company, ctx.rng)
-        space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
-        await port.whisper(
-            ChannelRef(space_ref, channel.external_id, channel.name),
-            MemberRef(space_ref, member.external_id, member.display_name),
-            message,
-        )
+        try:
+            await _send_plan(ctx, port, now, grace, member, channel, space)
+        except Exception:
+            log.exception("the plan of member %s failed", member.id)
+
+
+async def _send_plan(
+    ctx: ServiceContext,
+    port: ChatPort,
+    now: dt.datetime,
+    grace: dt.timedelta,
+    member: Member,
+    channel: Channel,
+    space: Space,
+) -> None:
+    zone = _zone(member, channel)
+    today = now.astimezone(zone).date()
+    assert member.interview_date is not None
+    due_at = dt.datetime.combine(today, PLAN_TIME, tzinfo=zone)
+    if today > member.interview_date or not due_at <= now <= due_at + grace:
+        return
+    async with ctx.db.unit() as session:
+        first = await claim_delivery(session, space_id=space.id or 0, key=f"plan:{member.id}:{today}", at=now)
+    if not first:
+        return
+    needs = await _needs(ctx, member)
+    days_left = (member.interview_date - today).days
+    company = member.interview_company or ctx.library.default.meta.company
+    message = plan_message(ctx.library.default, needs, days_left, member.interview_date, company, ctx.rng)
+    space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
+    await send_direct(ctx, port, MemberRef(space_ref, member.external_id, member.display_name), message)
 
 
 def install(bot: Prepbot) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Pack
 from bot.content_schema import Scenario
-from bot.ports import find_posted
+from bot.ports import Undeliverable, find_posted
 from bot.render import Button, OutboundMessage, Section, clip
 from bot.schedule import (
     Schedule,
@@ -33,11 +33,13 @@ from bot.schedule import (
 )
 from bot.services import focus
 from bot.services.context import ServiceContext, UserError
+from bot.services.delivery import CHANNEL_GONE, METRIC, channel_fix, pause_channel, require_channel
 from bot.services.leases import kept_alive
 from bot.settings import Settings
 from bot.store import prompts as store
+from bot.store.channels import resume_schedule
 from bot.store.models import Channel
-from bot.store.tenants import ensure_channel
+from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -56,7 +58,7 @@ REVEAL_MARGIN = dt.timedelta(minutes=5)
 MIN_WINDOW = dt.timedelta(hours=1)
 UNSCHEDULED_WINDOW = dt.timedelta(hours=24)
 
-Outcome = Literal["posted", "busy", "failed"]
+Outcome = Literal["posted", "busy", "failed", "undeliverable"]
 
 
 def schedule_of(channel: Channel) -> Schedule | None:
@@ -169,6 +171,16 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
             earlier = await find_posted(port, target, message.key or "") if prompt.attempts > 1 else None
             ref = earlier or await port.post(target, message)
     except Exception as exc:
+        if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
+            await give_up(
+                ctx,
+                port,
+                prompt_id=prompt_id,
+                channel_id=channel.id,
+                reason=exc.reason,
+                scheduled=prompt.local_date is not None,
+            )
+            return "undeliverable"
         log.exception("posting prompt %s failed; the next tick retries it", prompt_id)
         async with ctx.db.unit() as session:
             await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
@@ -184,6 +196,36 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
     except Exception:
         log.exception("could not open the thread on prompt %s; members can still open it", prompt_id)
     return "posted"
+
+
+async def give_up(
+    ctx: ServiceContext,
+    port: ChatPort,
+    *,
+    prompt_id: int,
+    channel_id: int | None,
+    reason: str,
+    scheduled: bool,
+) -> None:
+    """A post or digest the channel cannot take until a person acts: stop retrying it.
+
+    For scheduled work the channel's schedule pauses and its setter hears it once;
+    a command's own post is answered to whoever ran it instead.
+    """
+    log.warning("prompt %s cannot be delivered (%s); not retrying", prompt_id, reason)
+    ctx.metrics.inc(METRIC, reason=reason)
+    async with ctx.db.unit() as session:
+        await store.mark_undeliverable(session, prompt_id=prompt_id, reason=reason)
+    if scheduled and channel_id is not None:
+        await pause_channel(ctx, port, channel_id=channel_id, reason=reason)
+
+
+async def why_undeliverable(turn: Turn, prompt_id: int) -> str:
+    """What to tell the member whose post or digest the channel refused (the step that fixes it)."""
+    async with turn.ctx.db.unit() as session:
+        loaded = await store.load(session, prompt_id=prompt_id)
+    reason = loaded[0].reason if loaded and loaded[0].reason in CHANNEL_GONE else "not_in_channel"
+    return channel_fix(turn.channel.space.platform, reason)
 
 
 async def post_due(ctx: ServiceContext, port: ChatPort, *, channel_ids: Sequence[int] | None = None) -> int:
@@ -221,8 +263,14 @@ async def post_due(ctx: ServiceContext, port: ChatPort, *, channel_ids: Sequence
                 focus=choice.why,
             )
         pending = await store.sendable_claims(session, now=now, channel_ids=channel_ids)
-    outcomes = [await deliver(ctx, port, prompt_id) for prompt_id in pending]
-    return outcomes.count("posted")
+    posted = 0
+    for prompt_id in pending:
+        try:
+            posted += await deliver(ctx, port, prompt_id) == "posted"
+        except Exception:
+            # One channel's trouble never holds back the others; the claim stays for the next tick.
+            log.exception("delivering prompt %s failed", prompt_id)
+    return posted
 
 
 async def _tick(ctx: ServiceContext, port: ChatPort) -> None:
@@ -232,6 +280,7 @@ async def _tick(ctx: ServiceContext, port: ChatPort) -> None:
 async def post_now(turn: Turn, args: tuple[str, ...]) -> None:
     """``/prep prompt``: an admin's extra post, keyed by the delivery so a retry posts once."""
     ctx = turn.ctx
+    await require_channel(turn)
     async with ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=turn.channel)
         assert channel.id is not None
@@ -250,9 +299,12 @@ async def post_now(turn: Turn, args: tuple[str, ...]) -> None:
     assert prompt.id is not None
     if prompt.status != store.CLAIMED:
         return  # this delivery already posted it
-    if await deliver(ctx, turn.port, prompt.id) == "failed":
+    outcome = await deliver(ctx, turn.port, prompt.id)
+    if outcome == "failed":
         # The router tells the admin and forgets the delivery, so their retry resends this claim.
         raise RuntimeError(f"could not post prompt {prompt.id}")
+    if outcome == "undeliverable":
+        raise UserError(await why_undeliverable(turn, prompt.id))
 
 
 async def schedule_changed(ctx: ServiceContext) -> None:
@@ -276,8 +328,16 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
             raise UserError(
                 f"{exc}\nUsage: `/prep schedule HH:MM [Area/City] [weekdays]` or `/prep schedule off`."
             ) from None
-        schedule = request.schedule
+    schedule = request.schedule
+    if schedule is not None:
+        # Never a silent schedule: a channel prepbot cannot post in is refused with the fix.
+        await require_channel(turn)
+    async with ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=turn.channel)
+        assert channel.id is not None
+        setter = await ensure_member(session, ref=turn.member)
         was_on = channel.post_time is not None
+        resumed = resume_schedule(channel, set_by=setter.id) and schedule is not None
         if schedule is None:
             channel.post_time = None
         else:
@@ -285,6 +345,8 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
             channel.timezone = schedule.zone
             channel.weekdays = weekdays_to_db(schedule.weekdays)
             channel.schedule_from = now
+            # Digests held back while the channel was unreachable go out on the next tick.
+            await store.retry_stuck(session, channel_id=channel.id)
         if request.reminders is not None:
             channel.reminders = request.reminders
         reminders = channel.reminders
@@ -297,9 +359,10 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
         )
         return
     upcoming = next_occurrence(schedule, now).instant.astimezone(schedule.tz)
+    resumed_note = " (resumed: it was paused because prepbot could not post here)" if resumed else ""
     await turn.whisper(
         OutboundMessage(
-            text=f"Daily culture prompt set: {schedule.describe()}.",
+            text=f"Daily culture prompt set: {schedule.describe()}{resumed_note}.",
             sections=(Section(f"Next post: {upcoming:%a %d %b %Y %H:%M} ({upcoming.tzname()})."),),
             footer="Reminders in the thread are "
             + ("on." if reminders else "off (add `reminders` to turn them on)."),

@@ -46,6 +46,13 @@ class Channel(SQLModel, table=True):
     # Occurrences before this instant are never posted: setting a schedule at 10:00
     # for 09:00 must not "catch up" on a post nobody asked for.
     schedule_from: dt.datetime | None = None
+    # Who last set the schedule: the one person told (once, by direct message) when
+    # the channel's posts start failing for good and the schedule pauses itself.
+    schedule_set_by: int | None = Field(default=None, foreign_key="member.id")
+    # Set when a scheduled post or digest failed for a reason only a person can fix
+    # (the bot was removed, the channel archived); ``/prep schedule`` clears it.
+    paused_at: dt.datetime | None = None
+    paused_reason: str = Field(default="", max_length=32)
     created_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -252,7 +259,11 @@ class PairingOptIn(SQLModel, table=True):
 
 
 class PairingRound(SQLModel, table=True):
-    """One pairing round in a channel, claimed by (channel, round key) before anyone is told."""
+    """One pairing round in a channel, claimed by (channel, round key) before anyone is told.
+
+    The key is the channel-local ISO week (``week:2026-W03``) for the weekly draw and
+    ``/prep pair now`` alike, so a channel has at most one round a week.
+    """
 
     __table_args__ = (UniqueConstraint("channel_id", "round_key", name="uq_pairing_round_key"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -266,7 +277,13 @@ class PairingRound(SQLModel, table=True):
 
 
 class PairingSeat(SQLModel, table=True):
-    """A member's place in a round: their group and role."""
+    """A member's place in a round: their group and role, and whether their script arrived.
+
+    ``delivered_at`` is set once the script is delivered; ``failure`` holds why the
+    last attempt could not arrive (``dm_closed`` …), so the weekly tick does not
+    retry it every few seconds while ``/prep pair now`` does. ``lease_until`` belongs
+    to whoever is sending the script right now, so two runs never send it twice.
+    """
 
     __table_args__ = (UniqueConstraint("round_id", "member_id", name="uq_pairing_seat_member"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -274,6 +291,9 @@ class PairingSeat(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     group_no: int
     role: str = Field(max_length=16)
+    delivered_at: dt.datetime | None = None
+    failure: str = Field(default="", max_length=32)
+    lease_until: dt.datetime | None = None
 
 
 class PairingFeedback(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -69,6 +69,45 @@ async def claim_round(
         col(PairingRound.channel_id) == channel_id, col(PairingRound.round_key) == round_key[:200]
     )
     return await scalar_first(session, stmt)
+
+
+async def round_for(session: AsyncSession, *, channel_id: int, round_key: str) -> PairingRound | None:
+    """The channel's round named ``round_key`` (its week), if it was drawn."""
+    stmt = select(PairingRound).where(
+        col(PairingRound.channel_id) == channel_id, col(PairingRound.round_key) == round_key[:200]
+    )
+    return await scalar_first(session, stmt)
+
+
+async def take_seat(
+    session: AsyncSession, *, seat_id: int, now: dt.datetime, until: dt.datetime, retry_failed: bool
+) -> bool:
+    """Atomically become the one sender of a seat's undelivered script.
+
+    A seat whose last attempt failed for good (closed DMs) is only taken when
+    ``retry_failed`` (someone asked, with ``/prep pair now``); a lease left by a
+    process that died mid-send expires and is taken over.
+    """
+    conditions = [
+        col(PairingSeat.id) == seat_id,
+        col(PairingSeat.delivered_at).is_(None),
+        or_(col(PairingSeat.lease_until).is_(None), col(PairingSeat.lease_until) < now),
+    ]
+    if not retry_failed:
+        conditions.append(col(PairingSeat.failure) == "")
+    result = await session.execute(update(PairingSeat).where(*conditions).values(lease_until=until))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def seat_sent(
+    session: AsyncSession, *, seat_id: int, at: dt.datetime | None, failure: str = ""
+) -> None:
+    """Record a script's fate: delivered ``at``, or ``failure`` (the reason it could not arrive)."""
+    await session.execute(
+        update(PairingSeat)
+        .where(col(PairingSeat.id) == seat_id)
+        .values(delivered_at=at, failure=failure[:32], lease_until=None)
+    )
 
 
 async def recent_pairs(session: AsyncSession, *, channel_id: int) -> set[frozenset[str]]:

@@ -4,7 +4,11 @@ Every state change that must happen once is one conditional UPDATE or one
 insert against a unique key, so two processes on one database can race safely:
 
     claimed ──post sent──▶ open ──window ends / reveal──▶ revealing ──digest sent──▶ revealed
-       └── not sent within the catch-up window ──▶ failed
+       ├── not sent within the catch-up window ──▶ failed           │
+       └── the channel cannot be posted in ──▶ failed               └── cannot be posted in ──▶ stuck
+
+A ``stuck`` digest waits for a person: ``/prep reveal`` retries it, and so does
+``/prep schedule`` (which resumes the channel); the tick never does.
 
 ``lease_until`` belongs to whoever is sending right now; a lease that expired
 means that process died, and the next tick may take the work over.
@@ -25,6 +29,7 @@ from bot.store.models import Channel, PromptPost, Space
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
 
 CLAIMED, OPEN, REVEALING, REVEALED, FAILED = "claimed", "open", "revealing", "revealed", "failed"
+STUCK = "stuck"
 
 
 def channel_ref(channel: Channel, space: Space) -> ChannelRef:
@@ -36,11 +41,14 @@ def channel_ref(channel: Channel, space: Space) -> ChannelRef:
 async def scheduled_channels(
     session: AsyncSession, *, channel_ids: Sequence[int] | None = None
 ) -> list[tuple[Channel, Space]]:
-    """Channels with a daily schedule (all spaces: the scheduler serves the whole process)."""
+    """Channels with a running daily schedule (all spaces: the scheduler serves the whole process).
+
+    A paused schedule (its posts failed for good) is left out until ``/prep schedule`` resumes it.
+    """
     stmt = (
         select(Channel, Space)
         .join(Space, col(Space.id) == col(Channel.space_id))
-        .where(col(Channel.post_time).is_not(None))
+        .where(col(Channel.post_time).is_not(None), col(Channel.paused_at).is_(None))
         .order_by(col(Channel.id))
     )
     if channel_ids is not None:
@@ -124,7 +132,10 @@ async def take_reveal_lease(
         update(PromptPost)
         .where(
             col(PromptPost.id) == prompt_id,
-            or_(col(PromptPost.status) == OPEN, and_(col(PromptPost.status) == REVEALING, _lease_free(now))),
+            or_(
+                col(PromptPost.status).in_([OPEN, STUCK]),
+                and_(col(PromptPost.status) == REVEALING, _lease_free(now)),
+            ),
         )
         .values(status=REVEALING, lease_until=until)
     )
@@ -164,6 +175,26 @@ async def mark_posted(
     )
 
 
+async def mark_undeliverable(session: AsyncSession, *, prompt_id: int, reason: str) -> None:
+    """The channel cannot take this post or digest until a person acts: stop the ticks retrying it."""
+    for before, after in ((CLAIMED, FAILED), (REVEALING, STUCK)):
+        await session.execute(
+            update(PromptPost)
+            .where(col(PromptPost.id) == prompt_id, col(PromptPost.status) == before)
+            .values(status=after, lease_until=None, reason=reason[:300])
+        )
+
+
+async def retry_stuck(session: AsyncSession, *, channel_id: int) -> int:
+    """Give a channel's stuck digests back to the tick (the channel was just resumed)."""
+    result = await session.execute(
+        update(PromptPost)
+        .where(col(PromptPost.channel_id) == channel_id, col(PromptPost.status) == STUCK)
+        .values(status=REVEALING, lease_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def mark_revealed(session: AsyncSession, *, prompt_id: int, now: dt.datetime) -> None:
     await session.execute(
         update(PromptPost)
@@ -195,6 +226,9 @@ async def sendable_claims(
             col(PromptPost.status) == CLAIMED,
             col(PromptPost.local_date).is_not(None),
             _lease_free(now),
+            col(PromptPost.channel_id).not_in(
+                select(col(Channel.id)).where(col(Channel.paused_at).is_not(None))
+            ),
         )
         .order_by(col(PromptPost.id))
     )
@@ -268,7 +302,7 @@ async def latest_open(session: AsyncSession, *, channel_id: int) -> PromptPost |
     """The channel's latest prompt still taking votes (or whose digest failed to send)."""
     stmt = (
         select(PromptPost)
-        .where(col(PromptPost.channel_id) == channel_id, col(PromptPost.status).in_([OPEN, REVEALING]))
+        .where(col(PromptPost.channel_id) == channel_id, col(PromptPost.status).in_([OPEN, REVEALING, STUCK]))
         .order_by(col(PromptPost.posted_at).desc(), col(PromptPost.id).desc())
     )
     return await scalar_first(session, stmt)

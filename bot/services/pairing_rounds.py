@@ -1,0 +1,262 @@
+"""Weekly mock-interview rounds: drawn once per channel and ISO week, scripts sent until they arrive.
+
+A round is claimed with a unique (channel, ``week:YYYY-Www``) row, in the channel's
+time zone, before anyone is told, so a retry, a restart, ``/prep pair now`` or a
+second process never pairs a channel twice in a week. Each member's script is a
+direct message whose fate is kept on their seat: delivered, or why not (closed
+DMs). A member who cannot be reached is named (to whoever ran ``pair now``, or in
+the channel for the weekly draw) and the others still get theirs; the next run
+sends only what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, cast
+from zoneinfo import ZoneInfo
+
+from bot.domain import ChannelRef, Platform, SpaceRef
+from bot.pairing import Candidate, Group, make_groups
+from bot.schedule import Schedule, latest_occurrence
+from bot.services.context import ServiceContext
+from bot.services.delivery import METRIC, Missed, member_ref, send_direct, tell_channel
+from bot.services.pairing_messages import (
+    RoundReport,
+    assignment,
+    check_in,
+    missed_check_ins,
+    missed_in_channel,
+    rating_form,
+    thanks,
+)
+from bot.store import pairings as store
+from bot.store.models import Channel, Member, PairingSeat, Space
+from bot.store.prompts import channel_ref
+from bot.store.tenants import claim_delivery, ensure_channel
+
+if TYPE_CHECKING:
+    from bot.ports import ChatPort
+
+log = logging.getLogger(__name__)
+
+ROUND_TIME = dt.time(10, 0)
+DEFAULT_WEEKDAY = 0
+OFF = -1
+CHECK_IN_AFTER = dt.timedelta(days=2)
+# Long enough for one DM that waits out a rate limit; after a crash mid-send, the
+# next run (a tick, or `/prep pair now`) sends that script.
+SEAT_LEASE = dt.timedelta(seconds=60)
+RATE_ACTION = "pair.rate"
+QUESTIONS = ("structure", "candor", "questions")
+
+
+def weekday_of(channel: Channel) -> int:
+    return DEFAULT_WEEKDAY if channel.pairing_weekday is None else channel.pairing_weekday
+
+
+def week_key(local_day: dt.date) -> str:
+    """The round key of the ISO week holding ``local_day`` (a date in the channel's zone)."""
+    year, week, _ = local_day.isocalendar()
+    return f"week:{year}-W{week:02d}"
+
+
+def local_today(zone: str, now: dt.datetime) -> dt.date:
+    """Today's date in the channel's zone (UTC if the stored zone is unknown)."""
+    try:
+        return now.astimezone(ZoneInfo(zone)).date()
+    except (KeyError, ValueError):
+        return now.date()
+
+
+def _offset_hours(zone: str | None, fallback: str, now: dt.datetime) -> float:
+    try:
+        offset = now.astimezone(ZoneInfo(zone or fallback)).utcoffset()
+    except (KeyError, ValueError):
+        offset = dt.timedelta(0)
+    return (offset or dt.timedelta(0)).total_seconds() / 3600
+
+
+async def _draw(
+    ctx: ServiceContext, channel: Channel, round_key: str, now: dt.datetime
+) -> tuple[int | None, bool]:
+    """Claim and seat the week's round in one transaction: (its id, whether this call drew it).
+
+    The id is None with fewer than two members opted in (no round is claimed, so
+    one can still be drawn that week). When another call drew it first, that round
+    is returned: a week has one round.
+    """
+    assert channel.id is not None
+    async with ctx.db.unit() as session:
+        existing = await store.round_for(session, channel_id=channel.id, round_key=round_key)
+        if existing is not None:
+            return existing.id, False
+        members = await store.opted_in(session, channel_id=channel.id)
+        if len(members) < 2:
+            return None, False
+        round_ = await store.claim_round(
+            session,
+            space_id=channel.space_id,
+            channel_id=channel.id,
+            round_key=round_key,
+            check_in_at=now + CHECK_IN_AFTER,
+        )
+        if round_ is None:  # a racing call drew it a moment ago
+            raced = await store.round_for(session, channel_id=channel.id, round_key=round_key)
+            return (raced.id if raced is not None else None), False
+        assert round_.id is not None
+        turns = await store.interviewer_turns(session, channel_id=channel.id)
+        recent = await store.recent_pairs(session, channel_id=channel.id)
+        people = [
+            Candidate(str(m.id), _offset_hours(m.timezone, channel.timezone, now), turns[str(m.id)])
+            for m in members
+        ]
+        for number, group in enumerate(make_groups(people, recent_pairs=recent, rng=ctx.rng), start=1):
+            for member_id in group.members:
+                role = "interviewer" if member_id == group.interviewer else "candidate"
+                session.add(
+                    PairingSeat(round_id=round_.id, member_id=int(member_id), group_no=number, role=role)
+                )
+        return round_.id, True
+
+
+async def run_round(
+    ctx: ServiceContext,
+    port: ChatPort,
+    space: SpaceRef,
+    channel_external_id: str,
+    round_key: str,
+    *,
+    retry_failed: bool = False,
+) -> RoundReport:
+    """Draw the channel's round for ``round_key`` once, then send every script not yet delivered.
+
+    Safe to call again and again: the round is drawn at most once, and each seat's
+    script is sent by whoever takes its lease and marked when it arrives, so a
+    retry after a partial failure sends only what is missing. Scripts that failed
+    for good (closed DMs) are retried only with ``retry_failed`` (``/prep pair now``).
+    """
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=ChannelRef(space, channel_external_id))
+        opted = len(await store.opted_in(session, channel_id=channel.id or 0))
+    round_id, drawn = await _draw(ctx, channel, round_key, now)
+    if round_id is None:
+        return RoundReport(exists=False, members=opted)
+    async with ctx.db.unit() as session:
+        seated = await store.seats(session, round_id=round_id)
+    report = RoundReport(drawn=drawn, members=len(seated), groups=len({s.group_no for s, _ in seated}))
+    names = {str(m.id): m.display_name or m.external_id for _, m in seated}
+    groups = _groups(seated)
+    pack = ctx.library.default
+    for seat, member in seated:
+        if seat.delivered_at is not None:
+            report.already += 1
+            continue
+        assert seat.id is not None
+        try:
+            async with ctx.db.unit() as session:
+                mine = await store.take_seat(
+                    session, seat_id=seat.id, now=now, until=now + SEAT_LEASE, retry_failed=retry_failed
+                )
+            if not mine:
+                continue
+            message = assignment(pack, ctx.rng, names, groups[seat.group_no], str(member.id), round_id)
+            failure = await send_direct(ctx, port, member_ref(space, member), message)
+            async with ctx.db.unit() as session:
+                await store.seat_sent(
+                    session, seat_id=seat.id, at=None if failure else ctx.clock.now(), failure=failure or ""
+                )
+        except Exception:
+            # The seat's lease runs out and the next run sends it; the loop goes on meanwhile.
+            log.exception("sending the pairing script of seat %s failed", seat.id)
+            ctx.metrics.inc(METRIC, reason="error")
+            failure = "error"
+        if failure:
+            report.missed.append(Missed(names[str(member.id)], failure))
+        else:
+            report.sent += 1
+    ctx.metrics.inc("prepbot_posts_total", kind="pairing", amount=float(report.sent))
+    return report
+
+
+def _groups(seated: list[tuple[PairingSeat, Member]]) -> dict[int, Group]:
+    """The round's groups as the pairing rules made them, rebuilt from the stored seats."""
+    groups: dict[int, Group] = {}
+    for number in sorted({s.group_no for s, _ in seated}):
+        seats_in = [(s, m) for s, m in seated if s.group_no == number]
+        interviewer = next(str(m.id) for s, m in seats_in if s.role == "interviewer")
+        candidates = tuple(str(m.id) for s, m in seats_in if s.role != "interviewer")
+        groups[number] = Group(interviewer, candidates)
+    return groups
+
+
+async def tick(ctx: ServiceContext, port: ChatPort) -> None:
+    """Draw rounds that are due (within the catch-up window) and send due check-ins."""
+    now = ctx.clock.now()
+    grace = dt.timedelta(hours=ctx.settings.catch_up_hours)
+    async with ctx.db.unit() as session:
+        channels = await store.pairing_channels(session)
+    for channel, space in channels:
+        day = weekday_of(channel)
+        if day == OFF:
+            continue
+        occurrence = latest_occurrence(Schedule(ROUND_TIME, channel.timezone, frozenset({day})), now)
+        if occurrence is None or now - occurrence.instant > grace:
+            continue
+        try:
+            await _weekly(ctx, port, channel, space, week_key(occurrence.local_date))
+        except Exception:
+            # One channel's trouble never holds back another channel's round.
+            log.exception("the pairing round of channel %s failed", channel.id)
+    await _check_ins(ctx, port, now)
+
+
+async def _weekly(ctx: ServiceContext, port: ChatPort, channel: Channel, space: Space, key: str) -> None:
+    space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
+    report = await run_round(ctx, port, space_ref, channel.external_id, key)
+    where = channel_ref(channel, space)
+    if report.missed:
+        # Named in the channel (plain text, no mentions): nobody else ran anything to be told.
+        await tell_channel(ctx, port, where, missed_in_channel(report.missed))
+    if not report.exists and report.members == 1:
+        async with ctx.db.unit() as session:
+            first = await claim_delivery(
+                session, space_id=channel.space_id, key=f"pair-lonely:{channel.id}:{key}", at=ctx.clock.now()
+            )
+            lonely = (await store.opted_in(session, channel_id=channel.id or 0))[0]
+        if first:
+            await send_direct(ctx, port, member_ref(space_ref, lonely), thanks("lonely"))
+
+
+async def _check_ins(ctx: ServiceContext, port: ChatPort, now: dt.datetime) -> None:
+    async with ctx.db.unit() as session:
+        due = await store.take_check_in(session, now=now)
+        plans = []
+        for round_ in due:
+            assert round_.id is not None
+            seated = await store.seats(session, round_id=round_.id)
+            channel = await session.get(Channel, round_.channel_id)
+            space = await session.get(Space, round_.space_id)
+            if channel is not None and space is not None:
+                plans.append((round_.id, seated, channel, space))
+    for round_id, seated, channel, space in plans:
+        space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
+        missed: list[Missed] = []
+        for seat, member in seated:
+            group = [m for s, m in seated if s.group_no == seat.group_no and m.id != member.id]
+            messages = [check_in(seat.role, group)]
+            if seat.role == "interviewer":
+                messages += [
+                    rating_form(round_id, candidate, QUESTIONS[0], RATE_ACTION)
+                    for s, candidate in seated
+                    if s.group_no == seat.group_no and s.role == "candidate"
+                ]
+            for message in messages:
+                failure = await send_direct(ctx, port, member_ref(space_ref, member), message)
+                if failure:
+                    # The rest of this member's messages would fail the same way.
+                    missed.append(Missed(member.display_name or member.external_id, failure))
+                    break
+        if missed:
+            await tell_channel(ctx, port, channel_ref(channel, space), missed_check_ins(missed))
