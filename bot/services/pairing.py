@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.schedule import DAY_NAMES, ScheduleError, parse_weekdays
 from bot.services.context import UserError
-from bot.services.pairing_messages import rating_form, refusal, runner_report, thanks
+from bot.services.pairing_messages import rating_form, runner_report, thanks
 from bot.services.pairing_rounds import (
     OFF,
     QUESTIONS,
@@ -24,7 +24,7 @@ from bot.services.pairing_rounds import (
     week_key,
     weekday_of,
 )
-from bot.services.permissions import can_organize
+from bot.services.permissions import can_organize, organizer_refusal
 from bot.store import pairings as store
 from bot.store.models import Channel
 from bot.store.tenants import ensure_channel, ensure_member
@@ -45,7 +45,10 @@ async def pair_command(turn: Turn, args: tuple[str, ...]) -> None:
     action = args[0].lower() if args else ""
     if action in ("now", "day", "off"):
         if not await can_organize(turn.ctx, turn.member, turn.channel):
-            raise UserError(refusal(turn.channel.space.platform, action))
+            raise UserError(
+                organizer_refusal(turn.member, f"pair {action}")
+                + " `/prep pair` on its own opts you in or out of pairing."
+            )
         if action == "now":
             if args[1:]:
                 raise UserError("`/prep pair now` takes nothing after `now`.")

@@ -107,17 +107,6 @@ class RoundReport:
 
 
 # Who may run a channel's prep, in the words of each platform.
-ORGANIZE_RULE = {
-    "slack": "this channel's organizers and Slack workspace admins and owners",
-    "discord": "this channel's organizers and members with the Manage Server permission",
-}
-
-
-def refusal(platform: str, action: str) -> str:
-    rule = ORGANIZE_RULE.get(platform, "this channel's organizers and admins")
-    return f"`/prep pair {action}` is for {rule}. `/prep pair` opts you in or out of pairing."
-
-
 def runner_report(report: RoundReport, platform: str) -> OutboundMessage:
     """The private answer to ``/prep pair now``: drawn or not, scripts sent, who could not be reached."""
     if not report.exists:
