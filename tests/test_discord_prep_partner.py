@@ -35,8 +35,9 @@ async def test_pairing_opts_in_privately_and_the_weekly_round_arrives_by_dm(app:
     assert fake.posts() == []
 
 
-async def test_interview_plan_and_export_are_ephemeral(app: Running) -> None:
+async def test_interview_plan_is_private_and_the_export_is_a_file_by_dm(app: Running) -> None:
     fake = app.fake
+    bob = fake.people["bob"].id
     await app.send(
         "INTERACTION_CREATE", fake.command("bob", "interview", date="2026-01-20", company="Netflix")
     )
@@ -44,6 +45,12 @@ async def test_interview_plan_and_export_are_ephemeral(app: Running) -> None:
         lambda: any("15 days to your Netflix interview" in t for t in _texts(fake.whispers("bob")))
     )
     await app.send("INTERACTION_CREATE", fake.command("bob", "export"))
-    document = await fake.until(lambda: [t for t in _texts(fake.whispers("bob")) if "Interview prep" in t])
-    assert "Interview: 2026-01-20 (Netflix)" in "\n".join(_texts(fake.whispers("bob")))
-    assert document and fake.posts() == []
+    # The document is a Markdown attachment on a DM to bob, with a short summary.
+    files = await fake.until(
+        lambda: [f for mid, fs in fake.attachments.items() for f in fs if fake.visible_to.get(mid) == bob]
+    )
+    [(name, data)] = files
+    assert name.endswith(".md") and "Interview: 2026-01-20 (Netflix)" in data.decode()
+    assert "# Interview prep" in data.decode()
+    await fake.until(lambda: any("direct messages" in t for t in _texts(fake.whispers("bob"))))
+    assert fake.posts() == []
