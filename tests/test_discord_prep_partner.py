@@ -54,3 +54,30 @@ async def test_interview_plan_is_private_and_the_export_is_a_file_by_dm(app: Run
     assert "# Interview prep" in data.decode()
     await fake.until(lambda: any("direct messages" in t for t in _texts(fake.whispers("bob"))))
     assert fake.posts() == []
+
+
+async def test_closed_dms_never_stop_a_pairing_round_and_pair_now_never_draws_twice(app: Running) -> None:
+    """Discord answers 50007 for carol: alice and bob still get scripts, dana is told carol's name."""
+    fake = app.fake
+    for name in ("alice", "bob", "carol"):
+        await app.send("INTERACTION_CREATE", fake.command(name, "pair"))
+        await fake.until(lambda name=name: any("opted in" in t for t in _texts(fake.whispers(name))))
+    fake.close_dms("carol")
+    await app.send("INTERACTION_CREATE", fake.command("dana", "pair", action="now"))
+    for name in ("alice", "bob"):
+        await fake.until(
+            lambda name=name: [t for t in _texts(fake.whispers(name)) if "Mock interview this week" in t]
+        )
+    report = await fake.until(lambda: [t for t in _texts(fake.whispers("dana")) if "Carol" in t])
+    assert "@" not in report[0].split("Carol")[0][-2:], "named as plain text, not a mention"
+    await app.settle()
+    assert not [t for t in _texts(fake.whispers("carol")) if "Mock interview this week" in t]
+    assert fake.posts() == []
+
+    # carol opens her DMs; `pair now` again sends only her script and draws no second round.
+    fake.dms_closed.discard(fake.people["carol"].id)
+    before = {n: len(_texts(fake.whispers(n))) for n in ("alice", "bob")}
+    await app.send("INTERACTION_CREATE", fake.command("dana", "pair", action="now"))
+    await fake.until(lambda: [t for t in _texts(fake.whispers("carol")) if "Mock interview this week" in t])
+    await app.settle()
+    assert {n: len(_texts(fake.whispers(n))) for n in ("alice", "bob")} == before
