@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -48,7 +48,14 @@ class Channel(SQLModel, table=True):
     schedule_from: dt.datetime | None = None
     # Who last set the schedule: the one person told (once, by direct message) when
     # the channel's posts start failing for good and the schedule pauses itself.
-    schedule_set_by: int | None = Field(default=None, foreign_key="member.id")
+    # use_alter: member.plan_channel_id points back at channel, so the two tables form a
+    # cycle that create/drop order can only break with a separately added constraint.
+    schedule_set_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("member.id", use_alter=True, name="fk_channel_schedule_set_by"), nullable=True
+        ),
+    )
     # Set when a scheduled post or digest failed for a reason only a person can fix
     # (the bot was removed, the channel archived); ``/prep schedule`` clears it.
     paused_at: dt.datetime | None = None
