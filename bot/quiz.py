@@ -221,6 +221,11 @@ def missed(state: ReviewState | None, now: dt.datetime) -> ReviewState:
     return review(state, False, now)
 
 
+def plan_questions(days_left: int) -> int:
+    """How many questions the daily plan asks in the weakest topic: more in the last week."""
+    return 10 if days_left <= 7 else 5
+
+
 def ranked(scores: Sequence[tuple[str, int]]) -> list[tuple[int, str, int]]:
     """Competition ranking, best first: equal points share a rank (1, 2, 2, 4)."""
     ordered = sorted(scores, key=lambda s: (-s[1], s[0].casefold()))
