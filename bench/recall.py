@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from bench import sm2
 from bench.common import Result
 from bot import memory, quiz
-from bot.content import load_library, shipped_content_root
+from bot.content import Pack, load_library, shipped_content_root
 from bot.services.quiz import practice_topics
 
 MEMBERS = 300
@@ -111,54 +111,67 @@ class Arm:
 def simulate(fsrs: bool, seed: int = SEED, members: int = MEMBERS) -> tuple[float, float]:
     """(mean interview-day recall of seen items, reviews per member) for one arm."""
     pack = load_library([shipped_content_root()]).default
-    topics = practice_topics(pack)
-    choices = {i.id: len(i.choices) for items in topics.values() for i in items}
+    topics = {t: [i.id for i in items] for t, items in practice_topics(pack).items()}
+    choices = {i.id: len(i.choices) for items in practice_topics(pack).values() for i in items}
     world = random.Random(seed)
     difficulty = {item: world.gauss(0, 0.7) for item in sorted(choices)}
+    results = [study(fsrs, f"{seed}:{n}", pack, topics, choices, difficulty) for n in range(members)]
+    recalls = [r for r, _ in results if r is not None]
+    return sum(recalls) / len(recalls), sum(n for _, n in results) / members
+
+
+def study(
+    fsrs: bool,
+    seed: str,
+    pack: Pack,
+    topics: dict[str, list[str]],
+    choices: dict[str, int],
+    difficulty: dict[str, float],
+) -> tuple[float | None, int]:
+    """One member's 60 days: (true recall of seen items on the interview morning, reviews done)."""
+    people = random.Random(seed)
+    learner = Learner(ability=people.gauss(0, 0.5), skip=people.uniform(0.1, 0.4))
+    skipped = [people.random() < learner.skip for _ in range(DAYS)]
+    hours = [people.uniform(7, 21) for _ in range(DAYS)]
+    rng = random.Random(f"{seed}:answers")
     deadline = START + dt.timedelta(days=DAYS)
-    recalls, reviews = [], 0
-    for number in range(members):
-        people = random.Random(f"{seed}:{number}")
-        learner = Learner(ability=people.gauss(0, 0.5), skip=people.uniform(0.1, 0.4))
-        skipped = [people.random() < learner.skip for _ in range(DAYS)]
-        hours = [people.uniform(7, 21) for _ in range(DAYS)]
-        rng = random.Random(f"{seed}:{number}:answers")
-        arm = Arm(fsrs, deadline)
-        tallies: dict[str, quiz.Tally] = {}
-        shown: dict[str, dict[str, int]] = {}
+    arm = Arm(fsrs, deadline)
+    tallies: dict[str, quiz.Tally] = {}
+    shown: dict[str, dict[str, int]] = {}
+    reviews = 0
 
-        def answer(item: str, now: dt.datetime, review: bool) -> None:
-            right = learner.answer(item, difficulty[item], choices[item], now, rng)
-            arm.answered(item, right, now, review)
-            topic = pack.topic_of(item)
-            old = tallies.get(topic, quiz.Tally())
-            tallies[topic] = quiz.Tally(old.correct + right, old.attempts + 1)
+    def answer(item: str, now: dt.datetime, review: bool) -> None:
+        right = learner.answer(item, difficulty[item], choices[item], now, rng)
+        arm.answered(item, right, now, review)
+        topic = pack.topic_of(item)
+        old = tallies.get(topic, quiz.Tally())
+        tallies[topic] = quiz.Tally(old.correct + right, old.attempts + 1)
 
-        for day in range(DAYS):
-            if skipped[day]:
-                continue
-            now = START + dt.timedelta(days=day, hours=hours[day])
-            days_left = (deadline.date() - now.date()).days
-            for item in arm.due(now):
-                answer(item, now, True)
-                reviews += 1
-                now += dt.timedelta(seconds=ANSWER_SECONDS)
-            topic = quiz.weakest_topic(sorted(topics), tallies, rng)
-            counts = shown.setdefault(topic, {})
-            for _ in range(quiz.plan_questions(days_left)):
-                item = quiz.pick_item([i.id for i in topics[topic]], counts, rng)
-                counts[item] = counts.get(item, 0) + 1
-                answer(item, now, False)
-                now += dt.timedelta(seconds=ANSWER_SECONDS)
-            now += memory.FIRST_STEP + dt.timedelta(minutes=1)
-            for item in arm.due(now):
-                answer(item, now, True)
-                reviews += 1
-                now += dt.timedelta(seconds=ANSWER_SECONDS)
-        seen = list(learner.traces)
-        if seen:
-            recalls.append(sum(learner.recall(i, difficulty[i], deadline) for i in seen) / len(seen))
-    return sum(recalls) / len(recalls), reviews / members
+    for day in range(DAYS):
+        if skipped[day]:
+            continue
+        now = START + dt.timedelta(days=day, hours=hours[day])
+        days_left = (deadline.date() - now.date()).days
+        for item in arm.due(now):  # the plan's first step: `/prep review` until nothing is due
+            answer(item, now, True)
+            reviews += 1
+            now += dt.timedelta(seconds=ANSWER_SECONDS)
+        topic = quiz.weakest_topic(sorted(topics), tallies, rng)
+        counts = shown.setdefault(topic, {})
+        for _ in range(quiz.plan_questions(days_left)):  # then `/prep quiz <weakest>`
+            item = quiz.pick_item(topics[topic], counts, rng)
+            counts[item] = counts.get(item, 0) + 1
+            answer(item, now, False)
+            now += dt.timedelta(seconds=ANSWER_SECONDS)
+        now += memory.FIRST_STEP + dt.timedelta(minutes=1)
+        for item in arm.due(now):  # the misses back after the 10-minute step
+            answer(item, now, True)
+            reviews += 1
+            now += dt.timedelta(seconds=ANSWER_SECONDS)
+    seen = list(learner.traces)
+    if not seen:
+        return None, reviews
+    return sum(learner.recall(i, difficulty[i], deadline) for i in seen) / len(seen), reviews
 
 
 async def run() -> list[Result]:

@@ -52,8 +52,10 @@ def missed(state: ReviewState | None, now: dt.datetime) -> ReviewState:
     return review(state, False, now)
 
 
-def update_card(state: ReviewState | None, correct: bool, now: dt.datetime, *, review_mode: bool) -> ReviewState | None:
-    """``bot.services.quiz.update_card`` as it was: review answers move the card, misses elsewhere lapse it."""
+def update_card(
+    state: ReviewState | None, correct: bool, now: dt.datetime, *, review_mode: bool
+) -> ReviewState | None:
+    """``bot.services.quiz.update_card`` as it was: review answers move it, other misses lapse it."""
     if review_mode:
         return review(state or ReviewState(), correct, now)
     if not correct:
