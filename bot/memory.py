@@ -13,8 +13,13 @@ one, what counts is the predicted recall *on that day*:
   its next review is the day itself (an interval never jumps past the date);
 - an item that would be below the target on the day is brought back before it.
   Far from the date its reviews are spaced at :data:`FLOOR_RETENTION` (fewer,
-  longer intervals, which FSRS credits with larger stability gains), and the last
-  week (:data:`LAST_WEEK`) brings it back at the target, as plain FSRS would.
+  longer intervals, which FSRS credits with larger stability gains); in the last
+  week (:data:`LAST_WEEK`) it comes back at the target, no earlier than
+  :data:`FINAL_STRETCH` before the day unless the floor falls sooner, so its last
+  review lands close to the day. :func:`due_today` lists items at risk first then.
+
+The floor and the stretch were chosen with ``bench/recall.py`` (simulated members
+whose memory follows a different model than FSRS's).
 
 Nothing here does I/O or awaits, and fuzzing is off, so every rule is a function
 of its arguments and can be property-tested.

@@ -47,7 +47,8 @@ async def _seed_sm2(db: Database) -> None:
         await _run(
             db,
             "INSERT INTO quizattempt"
-            " (id, space_id, member_id, item_id, topic, mode, token, correct, created_at) VALUES (:id, 1, 1, 'cv-1', 'culture-values', :mode, :token, :correct, :at)",
+            " (id, space_id, member_id, item_id, topic, mode, token, correct, created_at)"
+            " VALUES (:id, 1, 1, 'cv-1', 'culture-values', :mode, :token, :correct, :at)",
             id=n,
             mode=mode,
             token=token,
