@@ -63,6 +63,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         options=("action", "day"),
     ),
     CommandSpec(
+        "reminders",
+        "reminders on|off",
+        "A direct message before voting closes on a culture scenario you have not answered.",
+        options=("choice",),
+    ),
+    CommandSpec(
         "organizers",
         "organizers add|remove|list [@member]",
         "Name who may run this channel's prep (schedule, prompt, reveal, pair now).",

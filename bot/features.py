@@ -11,6 +11,7 @@ from bot.services import (
     export,
     housekeeping,
     leaderboard,
+    nudges,
     organizers,
     pairing,
     plan,
@@ -38,6 +39,7 @@ def build_bot(ctx: ServiceContext) -> Prepbot:
     digest.install(bot)
     prompts.install(bot)
     answers.install(bot)
+    nudges.install(bot)
     votes.install(bot)
     pairing.install(bot)
     plan.install(bot)

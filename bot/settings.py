@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     voting_hours: float | None = Field(default=None, alias="PREPBOT_VOTING_HOURS")
     # Review aims every item a member has seen at this predicted recall (on their interview day).
     target_recall: float = Field(default=0.90, ge=0.7, le=0.97, alias="PREPBOT_TARGET_RECALL")
+    # A few votes per member and prompt, so a vote is a choice rather than a cheer.
+    votes_per_member: int = Field(default=2, ge=1, le=10, alias="PREPBOT_VOTES_PER_MEMBER")
+    # A thread reply shorter than this starts no answer: it is a comment (not on the ballot, not scored).
+    min_answer_chars: int = Field(default=60, ge=0, le=2000, alias="PREPBOT_MIN_ANSWER_CHARS")
 
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")

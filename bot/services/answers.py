@@ -10,15 +10,20 @@ other features (the handler returns False).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.events import Event, MessageDeleted, MessageEdited, MessagePosted
+from bot.render import OutboundMessage
+from bot.services import nudges
 from bot.services.context import ServiceContext
+from bot.services.delivery import METRIC
+from bot.store import notices
 from bot.store import prompts as store
 from bot.store.models import Answer, AnswerPart, Member, PromptPost, Vote
 from bot.store.sql import insert_ignore, scalar_one
@@ -27,6 +32,8 @@ from bot.store.tenants import ensure_member, find_channel
 if TYPE_CHECKING:
     from bot.ports import ChatPort
     from bot.router import Prepbot
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,11 +88,15 @@ async def _thread_prompt(session: AsyncSession, event: MessagePosted | MessageEd
 
 
 async def _record(
-    session: AsyncSession, prompt: PromptPost, event: MessagePosted | MessageEdited, now: dt.datetime
-) -> None:
+    session: AsyncSession,
+    prompt: PromptPost,
+    member: Member,
+    event: MessagePosted | MessageEdited,
+    now: dt.datetime,
+) -> bool:
+    """Record the reply as (part of) the member's answer; True when it started their answer."""
     assert prompt.id is not None
-    member = await ensure_member(session, ref=event.member)
-    await insert_ignore(
+    started = await insert_ignore(
         session, Answer, space_id=prompt.space_id, prompt_id=prompt.id, member_id=member.id, created_at=now
     )
     answer = await scalar_one(
@@ -102,6 +113,7 @@ async def _record(
         created_at=now,
         updated_at=now,
     )
+    return started
 
 
 async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
@@ -118,25 +130,102 @@ async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
     return (await session.execute(stmt)).scalars().first()
 
 
+Outcome = Literal["none", "ignored", "answer", "started", "comment", "late"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a thread reply turned out to be, and what the bot owes its author afterwards."""
+
+    outcome: Outcome
+    prompt: PromptPost | None = None
+    member: Member | None = None
+    notify: bool = False  # a once-only note to the author (comment hint, late answer) was claimed
+
+
+async def _has_answer(session: AsyncSession, *, prompt_id: int, member_id: int) -> bool:
+    stmt = select(col(Answer.id)).where(
+        col(Answer.prompt_id) == prompt_id, col(Answer.member_id) == member_id
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
 async def _record_reply(
     session: AsyncSession, ctx: ServiceContext, event: MessagePosted | MessageEdited
-) -> bool:
-    """Record a reply in a prompt's thread; False when the message is not in one."""
+) -> Reply:
+    """Sort a reply in a prompt's thread: an answer, a comment, or a late answer ("none" outside threads)."""
     prompt = await _thread_prompt(session, event)
     if prompt is None:
-        return False
-    # Replies after the reveal, or without text, stay in the thread but are not answers.
-    if prompt.status == store.OPEN and event.text.strip():
-        await _record(session, prompt, event, ctx.clock.now())
-    return True
+        return Reply("none")
+    text = event.text.strip()
+    if not text or prompt.status == store.CLAIMED:
+        return Reply("ignored", prompt)  # nothing to keep (an empty reply), or not yet posted
+    assert prompt.id is not None
+    now = ctx.clock.now()
+    member = await ensure_member(session, ref=event.member)
+    assert member.id is not None
+    if prompt.status != store.OPEN:
+        # After the reveal a reply is not scored, but it is the member's words: keep them.
+        await notices.keep_late(
+            session, prompt=prompt, member_id=member.id, message_id=event.message.id, text=text, at=now
+        )
+        told = await notices.claim(
+            session, prompt=prompt, member_id=member.id, kind=notices.LATE_ANSWER, at=now
+        )
+        return Reply("late", prompt, member, notify=told)
+    minimum = ctx.settings.min_answer_chars
+    if len(text) < minimum and not await _has_answer(session, prompt_id=prompt.id, member_id=member.id):
+        # A short reply starts no answer ("following along!"): not on the ballot, not scored.
+        # A short follow-up to an answer already given is part of that answer.
+        told = await notices.claim(
+            session, prompt=prompt, member_id=member.id, kind=notices.COMMENT_HINT, at=now
+        )
+        return Reply("comment", prompt, member, notify=told)
+    started = await _record(session, prompt, member, event, now)
+    return Reply("started" if started else "answer", prompt, member)
 
 
-async def on_posted(ctx: ServiceContext, event: MessagePosted) -> bool:
+async def _follow_up(
+    ctx: ServiceContext, port: ChatPort, event: MessagePosted | MessageEdited, reply: Reply
+) -> None:
+    """After the transaction: the author's once-only note, or word to voters of a new answer."""
+    prompt, member = reply.prompt, reply.member
+    if prompt is None or member is None or prompt.id is None or member.id is None:
+        return
+    if reply.outcome == "started":
+        await nudges.tell_voters(ctx, port, prompt_id=prompt.id, author_id=member.id)
+        return
+    if not reply.notify:
+        return
+    if reply.outcome == "comment":
+        note = OutboundMessage(
+            text="I took your reply as a comment, not an answer: it is not on the ballot and scores nothing.",
+            footer=(
+                "To answer, reply in the thread with your approach in at least "
+                f"{ctx.settings.min_answer_chars} characters (what you would do and why). "
+                "I say this once per scenario."
+            ),
+        )
+    else:
+        note = OutboundMessage(
+            text="Voting on this scenario had already closed, so your reply is not scored.",
+            footer="I kept it in your prep document as a late answer: `/prep export` sends you a copy.",
+        )
+    try:
+        await port.whisper(event.message.channel, event.member, note)
+    except Exception:
+        ctx.metrics.inc(METRIC, reason="error")
+        log.exception("could not send a private note about a reply in prompt %s", prompt.id)
+
+
+async def on_posted(ctx: ServiceContext, port: ChatPort, event: MessagePosted) -> bool:
     async with ctx.db.unit() as session:
-        return await _record_reply(session, ctx, event)
+        reply = await _record_reply(session, ctx, event)
+    await _follow_up(ctx, port, event, reply)
+    return reply.outcome != "none"
 
 
-async def on_edited(ctx: ServiceContext, event: MessageEdited) -> bool:
+async def on_edited(ctx: ServiceContext, port: ChatPort, event: MessageEdited) -> bool:
     async with ctx.db.unit() as session:
         part = await _find_part(session, event)
         if part is not None:
@@ -146,8 +235,11 @@ async def on_edited(ctx: ServiceContext, event: MessageEdited) -> bool:
                 .values(text=event.text, updated_at=ctx.clock.now())
             )
             return True
-        # An edit of a reply we never saw (missed while offline) records it now.
-        return await _record_reply(session, ctx, event)
+        # An edit of a reply we never recorded (a comment made longer, a late answer rewritten,
+        # or one missed while offline) is sorted now.
+        reply = await _record_reply(session, ctx, event)
+    await _follow_up(ctx, port, event, reply)
+    return reply.outcome != "none"
 
 
 async def on_deleted(ctx: ServiceContext, event: MessageDeleted) -> bool:
@@ -170,9 +262,9 @@ async def on_deleted(ctx: ServiceContext, event: MessageDeleted) -> bool:
 async def on_message(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
     """Router hook: True when the event was about a prompt's thread."""
     if isinstance(event, MessagePosted):
-        return await on_posted(ctx, event)
+        return await on_posted(ctx, port, event)
     if isinstance(event, MessageEdited):
-        return await on_edited(ctx, event)
+        return await on_edited(ctx, port, event)
     if isinstance(event, MessageDeleted):
         return await on_deleted(ctx, event)
     return False

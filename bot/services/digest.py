@@ -24,12 +24,12 @@ from bot.ports import Undeliverable
 from bot.render import OutboundMessage, Section, clip
 from bot.services.answers import AnswerView, answers_of
 from bot.services.context import ServiceContext, UserError
-from bot.services.delivery import CHANNEL_GONE, METRIC, pause_channel
+from bot.services.delivery import CHANNEL_GONE
 from bot.services.leases import kept_alive
-from bot.services.prompts import give_up, pack_for, scenario_by_id, why_undeliverable
+from bot.services.prompts import give_up, pack_for, render_post, scenario_by_id, why_undeliverable
 from bot.store import ledger
 from bot.store import prompts as store
-from bot.store.models import Channel, PromptPost, Space, Vote
+from bot.store.models import Channel, PromptPost, Vote
 from bot.store.tenants import ensure_channel
 
 if TYPE_CHECKING:
@@ -41,10 +41,10 @@ log = logging.getLogger(__name__)
 POINTS_FOR_ANSWERING = 5
 POINTS_PER_VOTE = 2
 REVEAL_LEASE = dt.timedelta(seconds=20)  # as SEND_LEASE: one send, 429 waits included
-REMIND_BEFORE = dt.timedelta(hours=2)
 OPENING_CHARS = 60
 TOP_ANSWERS_SHOWN = 3
 FULL_TEXT_CHARS = 1500
+CROWN_VOTERS = 2  # votes from this many members crown a top answer
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,12 @@ def rank(answers: Sequence[AnswerView], tallies: dict[int, int]) -> list[Ranked]
     return result
 
 
+async def voter_count(session: AsyncSession, *, prompt_id: int) -> int:
+    """How many members voted on the prompt."""
+    stmt = select(func.count(func.distinct(col(Vote.voter_id)))).where(col(Vote.prompt_id) == prompt_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
 async def tally(session: AsyncSession, *, prompt_id: int) -> dict[int, int]:
     stmt = (
         select(col(Vote.answer_id), func.count())
@@ -82,19 +88,41 @@ async def tally(session: AsyncSession, *, prompt_id: int) -> dict[int, int]:
     return {answer_id: int(n) for answer_id, n in (await session.execute(stmt)).all()}
 
 
-def render_digest(scenario: Scenario | None, ranked: Sequence[Ranked]) -> OutboundMessage:
+def crowned(ranked: Sequence[Ranked]) -> list[Ranked]:
+    """The answers the digest crowns: first place, with votes from at least ``CROWN_VOTERS`` members.
+
+    One vote is one member's opinion (often the only voter's); a crown needs two.
+    Ties at the top share it, as "joint" top answers, up to ``TOP_ANSWERS_SHOWN``.
+    """
+    return [r for r in ranked if r.rank == 1 and r.votes >= CROWN_VOTERS][:TOP_ANSWERS_SHOWN]
+
+
+def why_no_crown(ranked: Sequence[Ranked], voters: int) -> str:
+    """Why the digest lists the answers without a top answer (there were answers)."""
+    most = max((r.votes for r in ranked), default=0)
+    noun = "member" if voters == 1 else "members"
+    return (
+        f"No top answer this time: a crown takes votes from at least {CROWN_VOTERS} members for one answer, "
+        f"and the most any answer got was {most} ({voters} {noun} voted). "
+        "Compare the answers with the rubric below."
+    )
+
+
+def render_digest(scenario: Scenario | None, ranked: Sequence[Ranked], voters: int = 0) -> OutboundMessage:
     title = scenario.title if scenario else "this scenario"
     count = len(ranked)
     text = f"Voting is closed on “{title}”: {count} answer{'' if count == 1 else 's'}."
     sections: list[Section] = []
     if ranked:
         sections.append(Section("\n".join(r.line() for r in ranked), title="Results"))
-        for entry in [r for r in ranked if r.rank == 1 and r.votes > 0][:TOP_ANSWERS_SHOWN]:
+        crowns = crowned(ranked)
+        label = "Joint top answer" if len(crowns) > 1 else "Top answer"
+        for entry in crowns:
             sections.append(
-                Section(
-                    clip(entry.answer.text, FULL_TEXT_CHARS), title=f"Top answer, by {entry.answer.author}"
-                )
+                Section(clip(entry.answer.text, FULL_TEXT_CHARS), title=f"{label}, by {entry.answer.author}")
             )
+        if not crowns:
+            sections.append(Section(why_no_crown(ranked, voters)))
     else:
         sections.append(Section("Nobody answered this time. The next scenario is a fresh chance."))
     if scenario is not None:
@@ -153,12 +181,13 @@ async def reveal(
         ranked = rank(
             await answers_of(session, prompt_id=prompt_id), await tally(session, prompt_id=prompt_id)
         )
+        voters = await voter_count(session, prompt_id=prompt_id)
     scenario = scenario_by_id(pack_for(ctx, channel), prompt.scenario_id)
     assert prompt.message_id is not None
     post = MessageRef(store.channel_ref(channel, space), prompt.message_id, thread_id=prompt.message_id)
     try:
         async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=REVEAL_LEASE):
-            await port.reply_in_thread(post, render_digest(scenario, ranked))
+            await port.reply_in_thread(post, render_digest(scenario, ranked, voters))
     except Exception as exc:
         if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
             await give_up(
@@ -173,7 +202,37 @@ async def reveal(
     async with ctx.db.unit() as session:
         await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())
         await _award(session, prompt, ranked)
+        await store.crown(session, answer_ids=[r.answer.id for r in crowned(ranked)])
+    if prompt.closes_at is not None and now < prompt.closes_at and scenario is not None:
+        await _show_early_close(ctx, port, post, prompt, channel, scenario, now)
     return "revealed"
+
+
+async def _show_early_close(
+    ctx: ServiceContext,
+    port: ChatPort,
+    post: MessageRef,
+    prompt: PromptPost,
+    channel: Channel,
+    scenario: Scenario,
+    now: dt.datetime,
+) -> None:
+    """An early reveal: the post's printed deadline would be wrong, so say when voting really closed."""
+    assert prompt.id is not None
+    message = render_post(
+        scenario,
+        prompt.id,
+        now,
+        channel.timezone,
+        daily=prompt.local_date is not None,
+        why=prompt.focus,
+        closed=True,
+    )
+    try:
+        await port.edit(MessageRef(post.channel, post.id), message)
+    except Exception:
+        # The digest is out and points are awarded; a stale deadline is the lesser harm.
+        log.exception("could not update the deadline on prompt %s", prompt.id)
 
 
 async def reveal_due(ctx: ServiceContext, port: ChatPort) -> None:
@@ -186,56 +245,6 @@ async def reveal_due(ctx: ServiceContext, port: ChatPort) -> None:
         except Exception:
             # One prompt's trouble (its database rows, its channel) never holds back the others.
             log.exception("revealing prompt %s failed", prompt_id)
-
-
-def remind_at(prompt: PromptPost) -> dt.datetime | None:
-    """Two hours before voting closes, but never in the first half of the window."""
-    if prompt.closes_at is None or prompt.posted_at is None:
-        return None
-    window = prompt.closes_at - prompt.posted_at
-    return prompt.closes_at - min(REMIND_BEFORE, window / 2)
-
-
-async def remind_due(ctx: ServiceContext, port: ChatPort) -> None:
-    """Tick: one gentle reminder in the thread of each open prompt whose channel wants them."""
-    now = ctx.clock.now()
-    async with ctx.db.unit() as session:
-        stmt = (
-            select(PromptPost, Channel, Space)
-            .join(Channel, col(Channel.id) == col(PromptPost.channel_id))
-            .join(Space, col(Space.id) == col(PromptPost.space_id))
-            .where(
-                col(PromptPost.status) == store.OPEN,
-                col(PromptPost.reminded_at).is_(None),
-                col(Channel.reminders).is_(True),
-            )
-        )
-        rows = (await session.execute(stmt)).all()
-    for prompt, channel, space in rows:
-        due, closes = remind_at(prompt), prompt.closes_at
-        if due is None or closes is None or not due <= now < closes or prompt.message_id is None:
-            continue
-        async with ctx.db.unit() as session:
-            if not await store.take_reminder(session, prompt_id=prompt.id or 0, now=now):
-                continue
-        hours = max(1, round((closes - now).total_seconds() / 3600))
-        # Never names anyone: a nudge to the room, not a call-out.
-        text = (
-            f"Voting on this scenario closes in about {hours} hour{'' if hours == 1 else 's'}. "
-            "There is still time to reply here with your answer, "
-            "or press Vote on the post to read the others."
-        )
-        post = MessageRef(store.channel_ref(channel, space), prompt.message_id, thread_id=prompt.message_id)
-        try:
-            await port.reply_in_thread(post, OutboundMessage(text=text))
-        except Undeliverable as exc:
-            # At most once, like every reminder; a channel gone for good pauses its schedule.
-            ctx.metrics.inc(METRIC, reason=exc.reason)
-            if exc.reason in CHANNEL_GONE and channel.id is not None:
-                await pause_channel(ctx, port, channel_id=channel.id, reason=exc.reason)
-        except Exception:
-            ctx.metrics.inc(METRIC, reason="error")
-            log.exception("the reminder of prompt %s failed", prompt.id)
 
 
 async def reveal_command(turn: Turn, args: tuple[str, ...]) -> None:
@@ -260,4 +269,3 @@ def install(bot: Prepbot) -> None:
     """Registers the reveal and reminders; install before prompts so a digest precedes the next post."""
     bot.command("reveal", reveal_command)
     bot.on_tick(reveal_due)
-    bot.on_tick(remind_due)

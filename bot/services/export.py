@@ -1,7 +1,8 @@
 """``/prep export``: the member's prep document as a Markdown file in their direct messages.
 
 It gathers what the member built with their team: their answers to culture
-prompts with the votes they earned, the most-voted answers of their peers, the
+prompts with the votes they earned (and late answers, unscored), the answers of
+their peers that a digest crowned, the
 quiz items they missed with the explanations, mock-interview feedback, and the
 questions they plan to ask. The document is a file (Markdown is not Slack's mrkdwn,
 so as a message it would show raw ``#`` and ``**``), with a short summary message.
@@ -20,7 +21,7 @@ from bot.ports import Undeliverable
 from bot.render import OutboundMessage
 from bot.services.context import UserError
 from bot.services.delivery import METRIC, open_dms_step
-from bot.store import exports
+from bot.store import exports, notices
 from bot.store.exports import ExportedAnswer
 from bot.store.models import Member, PairingFeedback
 from bot.store.pairings import feedback_for
@@ -53,6 +54,16 @@ def _answers_section(pack: Pack, heading: str, answers: Sequence[ExportedAnswer]
             answer.text,
             "",
         ]
+    return lines
+
+
+def _late_section(pack: Pack, late: Sequence[tuple[str, str]]) -> list[str]:
+    """Replies sent after a reveal: kept, never scored, and only here."""
+    if not late:
+        return []
+    lines = ["## My late answers (sent after voting closed; not scored)", ""]
+    for scenario_id, text in late:
+        lines += [f"### {_title(pack, scenario_id)}", "", text, ""]
     return lines
 
 
@@ -106,6 +117,7 @@ def render_document(
     missed: Sequence[tuple[str, bool]],
     feedback: Sequence[PairingFeedback],
     saved: Sequence[str],
+    late: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The whole document, Markdown."""
     name = member.display_name or member.external_id
@@ -114,7 +126,8 @@ def render_document(
         company = member.interview_company or pack.meta.company
         lines += [f"Interview: {member.interview_date.isoformat()} ({company})", ""]
     lines += _answers_section(pack, "My answers to culture prompts", own, by=False)
-    lines += _answers_section(pack, "Top-voted answers from my team", peers, by=True)
+    lines += _answers_section(pack, "My team's best answers (crowned by two voters or more)", peers, by=True)
+    lines += _late_section(pack, late)
     lines += _missed_section(pack, missed)
     lines += _feedback_section(feedback)
     lines += _questions_section(pack, saved)
@@ -137,7 +150,7 @@ def summary(
     """The message that comes with the file: what is in it, in counts."""
     parts = [
         f"{len(own)} of your answers to culture prompts",
-        f"{len(peers)} top-voted answers from your team",
+        f"{len(peers)} crowned answers from your team",
         f"{len(missed)} quiz item(s) you missed, with the right answer",
         f"{len({f.round_id for f in feedback})} mock interview(s) of feedback",
         f"{len(saved)} question(s) you plan to ask",
@@ -159,7 +172,8 @@ async def export_command(turn: Turn, args: tuple[str, ...]) -> None:
         missed = await exports.missed_items(session, member_id=member.id)
         feedback = await feedback_for(session, candidate_id=member.id)
         saved = await exports.saved_questions(session, member_id=member.id)
-    document = render_document(pack, member, own, peers, missed, feedback, saved)
+        late = await notices.late_answers(session, member_id=member.id)
+    document = render_document(pack, member, own, peers, missed, feedback, saved, late)
     name = file_name(member)
     try:
         await turn.port.send_file(

@@ -121,7 +121,9 @@ def render_post(
     daily: bool,
     why: str = "",
     key: str | None = None,
+    closed: bool = False,
 ) -> OutboundMessage:
+    """The post; ``closed`` is its edit after an early reveal, with the time voting really closed."""
     local = closes_at.astimezone(ZoneInfo(zone))
     heading = "Today's culture scenario" if daily else "Culture scenario"
     sections = [Section(scenario.situation), Section(", ".join(scenario.values), title="Values it probes")]
@@ -136,7 +138,10 @@ def render_post(
         sections=tuple(sections),
         buttons=(Button("Vote", BALLOT_ACTION, value=str(prompt_id), style="primary"),),
         footer=(
-            "Answer by replying in this thread. Press Vote to read the other answers and vote; "
+            f"Voting closed early ({local:%a %H:%M} {zone}): the digest is in the thread. "
+            "A reply now is kept in your prep document as a late answer."
+            if closed
+            else "Answer by replying in this thread. Press Vote to read the other answers and vote; "
             f"votes stay hidden until the reveal ({local:%a %H:%M} {zone})."
         ),
     )

@@ -1,9 +1,11 @@
-"""Blind peer voting: a private ballot per member, one vote per (member, answer).
+"""Blind peer voting: a private ballot per member, a few votes each, one per (member, answer).
 
-**Vote** on a prompt opens a ballot only the presser sees: every answer but
-their own, numbered, without authors and without counts. Each answer has a
-button; pressing it votes, pressing it again withdraws. The unique key
-(answer, voter) makes a vote exactly-once whatever the platform re-delivers.
+**Vote** on a prompt opens a ballot only the presser sees: every answer so far
+but their own, numbered, without authors and without counts, and the scenario's
+rubric to judge them against. Each member has ``PREPBOT_VOTES_PER_MEMBER`` votes
+(2 by default) per prompt, so a vote is a choice. Pressing an answer votes,
+pressing it again withdraws. The unique keys (answer, voter) and (prompt, voter,
+slot) make a vote exactly-once and keep the budget whatever the platform re-delivers.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ from bot.domain import MessageRef
 from bot.render import Button, OutboundMessage, Section, clip
 from bot.services.answers import AnswerView, answers_of
 from bot.services.context import UserError
-from bot.services.prompts import BALLOT_ACTION
+from bot.services.prompts import BALLOT_ACTION, pack_for, scenario_by_id
 from bot.store import prompts as store
 from bot.store.engine import Database
 from bot.store.models import Answer, Member, PromptPost, Vote
-from bot.store.sql import insert_ignore
 from bot.store.tenants import ensure_member
-from bot.store.votes import answer_number, insert_vote_if_open
+from bot.store.votes import answer_number, insert_vote_if_open, votes_left
 
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
@@ -41,15 +42,7 @@ def ballot_label(answer: AnswerView, *, voted: bool) -> str:
     return f"{prefix}{clip(answer.text, LABEL_LIMIT - len(prefix) - 1)}”"
 
 
-async def cast_vote(session: AsyncSession, *, prompt: PromptPost, answer_id: int, voter_id: int) -> bool:
-    """Record one vote; True when new. Idempotent: a duplicate is ignored by the unique key."""
-    assert prompt.id is not None
-    return await insert_ignore(
-        session, Vote, space_id=prompt.space_id, prompt_id=prompt.id, answer_id=answer_id, voter_id=voter_id
-    )
-
-
-async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int) -> bool:
+async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int, budget: int = 2) -> bool:
     """Cast a vote in its own transaction (what many concurrent presses each do).
 
     One statement: the vote is inserted only while the prompt is open, and the
@@ -57,7 +50,9 @@ async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int) -
     checking and writing.
     """
     async with db.unit() as session:
-        return await insert_vote_if_open(session, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter_id)
+        return await insert_vote_if_open(
+            session, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter_id, budget=budget
+        )
 
 
 async def withdraw_vote(session: AsyncSession, *, answer_id: int, voter_id: int) -> bool:
@@ -80,10 +75,12 @@ async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> tup
 
 
 async def open_ballot(turn: Turn, value: str, message: MessageRef | None) -> None:
-    """**Vote**: show the presser every answer but their own, blind."""
+    """**Vote**: show the presser every answer so far but their own, blind, with the rubric."""
+    budget = turn.ctx.settings.votes_per_member
     async with turn.ctx.db.unit() as session:
         prompt, member = await _open_prompt(session, turn, value)
-        answers = [a for a in await answers_of(session, prompt_id=prompt.id or 0) if a.member_id != member.id]
+        assert prompt.id is not None and member.id is not None
+        answers = [a for a in await answers_of(session, prompt_id=prompt.id) if a.member_id != member.id]
         mine = set(
             (
                 await session.execute(
@@ -95,32 +92,48 @@ async def open_ballot(turn: Turn, value: str, message: MessageRef | None) -> Non
             .scalars()
             .all()
         )
+        left = await votes_left(session, prompt_id=prompt.id, voter_id=member.id, budget=budget)
+        loaded = await store.load(session, prompt_id=prompt.id)
     if not answers:
         await turn.whisper(
             "No answers from others yet. Reply in the thread with yours, then come back to vote."
         )
         return
+    scenario = scenario_by_id(pack_for(turn.ctx, loaded[1]), prompt.scenario_id) if loaded else None
+    sections = [Section(clip(a.text, SHOWN_CHARS), title=f"Answer {a.number}") for a in answers]
+    if scenario is not None and scenario.rubric:
+        sections.append(
+            Section(
+                "\n".join(f"• {point}" for point in scenario.rubric), title="Judge them against the rubric"
+            )
+        )
+    votes = "vote" if budget == 1 else "votes"
     await turn.whisper(
         OutboundMessage(
             text=(
-                "Your ballot: press an answer to vote for it, press it again to withdraw. "
-                "Vote for as many as you like."
+                f"Your ballot: {len(answers)} answer(s) so far. You have {budget} {votes} on this scenario "
+                f"({left} left): give them to the answers that cover the rubric best. "
+                "Press an answer to vote, press it again to withdraw."
             ),
-            sections=tuple(Section(clip(a.text, SHOWN_CHARS), title=f"Answer {a.number}") for a in answers),
+            sections=tuple(sections),
             buttons=tuple(
                 Button(ballot_label(a, voted=a.id in mine), VOTE_ACTION, value=f"{prompt.id}:{a.id}")
                 for a in answers
             ),
-            footer="Votes stay secret until the reveal; authors are shown with the results.",
+            footer=(
+                "Votes stay secret until the reveal; authors are shown with the results. "
+                "If new answers arrive after you vote, I'll tell you once."
+            ),
         )
     )
 
 
 async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
-    """An answer's button on a ballot: vote, or withdraw the vote already given."""
+    """An answer's button on a ballot: vote (within the budget), or withdraw the vote already given."""
     prompt_id, _, answer_id = value.partition(":")
     if not answer_id.isdigit():
         raise UserError("That ballot button is broken; press Vote on the post again.")
+    budget = turn.ctx.settings.votes_per_member
     async with turn.ctx.db.unit() as session:
         prompt, voter = await _open_prompt(session, turn, prompt_id)
         answer = await session.get(Answer, int(answer_id))
@@ -128,16 +141,25 @@ async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
             raise UserError("That answer was deleted by its author.")
         if answer.member_id == voter.id:
             raise UserError("You can't vote for your own answer.")
-        assert voter.id is not None and answer.id is not None
+        assert voter.id is not None and answer.id is not None and prompt.id is not None
         withdrawn = await withdraw_vote(session, answer_id=answer.id, voter_id=voter.id)
-        if not withdrawn:
-            await cast_vote(session, prompt=prompt, answer_id=answer.id, voter_id=voter.id)
+        cast = withdrawn or await insert_vote_if_open(
+            session, prompt_id=prompt.id, answer_id=answer.id, voter_id=voter.id, budget=budget
+        )
         number = await answer_number(session, answer=answer)
+        left = await votes_left(session, prompt_id=prompt.id, voter_id=voter.id, budget=budget)
+    if not cast:
+        raise UserError(
+            f"You have used your {budget} votes on this scenario. To vote for answer {number}, "
+            "press one you voted for (marked ✓) to withdraw it first."
+        )
     turn.ctx.metrics.inc("prepbot_votes_total", change="withdrawn" if withdrawn else "cast")
     if withdrawn:
-        await turn.whisper(f"Vote for answer {number} withdrawn.")
+        await turn.whisper(f"Vote for answer {number} withdrawn ({left} of {budget} left).")
     else:
-        await turn.whisper(f"Vote for answer {number} recorded. Press it again to withdraw it.")
+        await turn.whisper(
+            f"Vote for answer {number} recorded ({left} of {budget} left). Press it again to withdraw it."
+        )
 
 
 def install(bot: Prepbot) -> None:

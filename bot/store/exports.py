@@ -78,15 +78,15 @@ async def own_answers(session: AsyncSession, *, member_id: int) -> list[Exported
 async def top_peer_answers(
     session: AsyncSession, *, space_id: int, member_id: int, limit: int = PEER_ANSWERS
 ) -> list[ExportedAnswer]:
-    """The most-voted answers by others in revealed prompts of the same space."""
+    """Answers by others that a digest crowned (see ``bot.services.digest.crowned``), most votes first."""
     stmt, votes = _voted_answers()
     stmt = (
         stmt.where(
             col(Answer.space_id) == space_id,
             col(Answer.member_id) != member_id,
+            col(Answer.crowned).is_(True),
             col(PromptPost.revealed_at).is_not(None),
         )
-        .having(votes > 0)
         .order_by(votes.desc(), col(Answer.id))
         .limit(limit)
     )

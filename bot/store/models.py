@@ -77,6 +77,8 @@ class Member(SQLModel, table=True):
     timezone_source: str | None = Field(default=None, max_length=16)
     interview_date: dt.date | None = None
     interview_company: str | None = Field(default=None, max_length=80)
+    # `/prep reminders on`: a direct message before voting closes on a prompt not yet answered.
+    prompt_reminders: bool = False
     plan_channel_id: int | None = Field(default=None, foreign_key="channel.id")
     created_at: dt.datetime = Field(default_factory=_now)
 
@@ -233,6 +235,8 @@ class Answer(SQLModel, table=True):
     space_id: int = Field(foreign_key="space.id", index=True)
     prompt_id: int = Field(foreign_key="promptpost.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
+    # Set at the reveal when this answer was the top answer with votes from two members or more.
+    crowned: bool = False
     created_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -250,14 +254,55 @@ class AnswerPart(SQLModel, table=True):
 
 
 class Vote(SQLModel, table=True):
-    """One member's vote for one answer."""
+    """One member's vote for one answer.
 
-    __table_args__ = (UniqueConstraint("answer_id", "voter_id", name="uq_vote_answer_voter"),)
+    ``slot`` is which of the voter's few votes on the prompt this is (1..budget):
+    the unique (prompt, voter, slot) key keeps a voter within their budget even
+    when two presses race.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("answer_id", "voter_id", name="uq_vote_answer_voter"),
+        UniqueConstraint("prompt_id", "voter_id", "slot", name="uq_vote_prompt_voter_slot"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     space_id: int = Field(foreign_key="space.id", index=True)
     prompt_id: int = Field(foreign_key="promptpost.id", index=True)
     answer_id: int = Field(foreign_key="answer.id", index=True)
     voter_id: int = Field(foreign_key="member.id", index=True)
+    slot: int = 1
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class PromptNotice(SQLModel, table=True):
+    """One private notice about a prompt sent to one member, at most once per kind.
+
+    Kinds: ``new-answers`` (answers arrived after they voted), ``vote-nudge``,
+    ``answer-reminder``, ``comment-hint``, ``late-answer``. The row is claimed
+    before the message is sent, so a retried tick never sends it twice.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "member_id", "kind", name="uq_notice_prompt_member_kind"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    prompt_id: int = Field(foreign_key="promptpost.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=24)
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class LateAnswer(SQLModel, table=True):
+    """A reply in a prompt's thread after its reveal: kept for its author's prep document, never scored."""
+
+    __table_args__ = (UniqueConstraint("prompt_id", "message_id", name="uq_late_prompt_message"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    prompt_id: int = Field(foreign_key="promptpost.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    message_id: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = Field(default_factory=_now)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.domain import ChannelRef, Platform, SpaceRef
-from bot.store.models import Channel, PromptPost, Space
+from bot.store.models import Answer, Channel, PromptPost, Space
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
 
 CLAIMED, OPEN, REVEALING, REVEALED, FAILED = "claimed", "open", "revealing", "revealed", "failed"
@@ -306,3 +306,15 @@ async def latest_open(session: AsyncSession, *, channel_id: int) -> PromptPost |
         .order_by(col(PromptPost.posted_at).desc(), col(PromptPost.id).desc())
     )
     return await scalar_first(session, stmt)
+
+
+async def answer_count(session: AsyncSession, *, prompt_id: int) -> int:
+    """How many members have answered the prompt."""
+    stmt = select(func.count()).select_from(Answer).where(col(Answer.prompt_id) == prompt_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def crown(session: AsyncSession, *, answer_ids: Sequence[int]) -> None:
+    """Mark the digest's top answers, which the export lists as the team's best."""
+    if answer_ids:
+        await session.execute(update(Answer).where(col(Answer.id).in_(answer_ids)).values(crowned=True))

@@ -17,25 +17,58 @@ OPEN = "open"
 
 
 async def insert_vote_if_open(
-    session: AsyncSession, *, prompt_id: int, answer_id: int, voter_id: int, at: dt.datetime | None = None
+    session: AsyncSession,
+    *,
+    prompt_id: int,
+    answer_id: int,
+    voter_id: int,
+    budget: int,
+    at: dt.datetime | None = None,
 ) -> bool:
-    """``INSERT … SELECT`` from the prompt while it is open; a duplicate is ignored. True when new."""
+    """Cast a vote into the voter's first free slot (1..``budget``) while the prompt is open.
+
+    Each try is one ``INSERT … SELECT`` from the open prompt that the unique keys
+    either take or ignore: (answer, voter) refuses a duplicate, (prompt, voter,
+    slot) a second vote in a slot, so racing presses never exceed the budget.
+    False when nothing was inserted (closed, duplicate, or no vote left).
+    """
     stamp = at or dt.datetime.now(dt.UTC)
-    source = sa_select(
-        col(PromptPost.space_id),
-        col(PromptPost.id),
-        literal(answer_id),
-        literal(voter_id),
-        literal(stamp, type_=UTCDateTime()),
-    ).where(col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN)
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Vote)
-        .from_select(["space_id", "prompt_id", "answer_id", "voter_id", "created_at"], source)
-        .on_conflict_do_nothing()
+    taken = set(
+        (
+            await session.execute(
+                sa_select(col(Vote.slot)).where(
+                    col(Vote.prompt_id) == prompt_id, col(Vote.voter_id) == voter_id
+                )
+            )
+        )
+        .scalars()
+        .all()
     )
-    return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+    for slot in [s for s in range(1, budget + 1) if s not in taken]:
+        source = sa_select(
+            col(PromptPost.space_id),
+            col(PromptPost.id),
+            literal(answer_id),
+            literal(voter_id),
+            literal(slot),
+            literal(stamp, type_=UTCDateTime()),
+        ).where(col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN)
+        stmt = (
+            insert(Vote)
+            .from_select(["space_id", "prompt_id", "answer_id", "voter_id", "slot", "created_at"], source)
+            .on_conflict_do_nothing()
+        )
+        if (await session.execute(stmt)).rowcount:  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+async def votes_left(session: AsyncSession, *, prompt_id: int, voter_id: int, budget: int) -> int:
+    """How many of their ``budget`` votes the voter has not used on this prompt."""
+    stmt = select(func.count()).where(col(Vote.prompt_id) == prompt_id, col(Vote.voter_id) == voter_id)
+    return max(0, budget - int((await session.execute(stmt)).scalar_one()))
 
 
 async def answer_number(session: AsyncSession, *, answer: Answer) -> int:
