@@ -35,12 +35,15 @@ async def test_replies_form_one_answer_per_member_in_thread_order(
     session: ConsoleSession, db: Database
 ) -> None:
     await start_prompt(session)
-    await session.push("bob: reply I would roll back first.")
-    await session.push("carol: reply Page the owning team.")
+    await session.push("bob: reply I would roll back first, then read the graphs with the on-call engineer.")
+    await session.push("carol: reply Page the owning team, then agree with them who tells the customers.")
     await session.push("bob: reply Then write it up.")
     assert await answers(db) == [
-        ("bob", "I would roll back first.\nThen write it up."),
-        ("carol", "Page the owning team."),
+        (
+            "bob",
+            "I would roll back first, then read the graphs with the on-call engineer.\nThen write it up.",
+        ),
+        ("carol", "Page the owning team, then agree with them who tells the customers."),
     ]
     assert await count(db, AnswerPart) == 3
 
@@ -50,10 +53,14 @@ async def test_a_redelivered_reply_is_recorded_once(
 ) -> None:
     post_id = await start_prompt(session)
     ref = MessageRef(session.current, "m-bob-1", thread_id=post_id)
-    event = MessagePosted(ref, session.member("bob"), "My answer")
+    event = MessagePosted(
+        ref, session.member("bob"), "My answer: roll back first, then explain to the team what I assumed."
+    )
     for _ in range(3):
         assert await on_message(ctx, session.chat, event)
-    assert await answers(db) == [("bob", "My answer")]
+    assert await answers(db) == [
+        ("bob", "My answer: roll back first, then explain to the team what I assumed.")
+    ]
 
 
 async def test_messages_outside_a_prompt_thread_are_left_to_other_features(
@@ -72,7 +79,7 @@ async def test_messages_outside_a_prompt_thread_are_left_to_other_features(
 
 async def test_an_edit_updates_the_answer_and_keeps_its_votes(session: ConsoleSession, db: Database) -> None:
     await start_prompt(session)
-    await session.push("bob: reply First draft")
+    await session.push("bob: reply First draft: roll back, then look at what changed in the deploy.")
     await session.push("carol: press Vote")
     await session.push("carol: press 1")
     await session.push("bob: edit Final answer")
@@ -84,12 +91,14 @@ async def test_deleting_a_reply_removes_its_text_and_the_last_one_takes_the_vote
     session: ConsoleSession, db: Database
 ) -> None:
     await start_prompt(session)
-    await session.push("bob: reply Part one")
+    await session.push("bob: reply Part one: roll back first and tell the partner team what I assumed.")
     await session.push("bob: reply Part two")
     await session.push("carol: press Vote")
     await session.push("carol: press 1")
     await session.push("bob: delete")  # part two
-    assert await answers(db) == [("bob", "Part one")]
+    assert await answers(db) == [
+        ("bob", "Part one: roll back first and tell the partner team what I assumed.")
+    ]
     assert await count(db, Vote) == 1
     part_one = MessageRef(session.current, "m2", thread_id="m1")
     await session.bot.handle(MessageDeleted(part_one), session.chat)  # the last part: the answer goes
@@ -105,14 +114,22 @@ async def test_a_reply_without_text_is_not_an_answer(
     assert await on_message(ctx, session.chat, event)  # in the thread, so consumed
     assert await count(db, Answer) == 0
     # Filling it in later (an edit) makes it an answer.
-    edit = MessageEdited(event.message, session.member("bob"), "Now with words")
+    edit = MessageEdited(
+        event.message,
+        session.member("bob"),
+        "Now with words: I would ask the owners before touching their service.",
+    )
     assert await on_message(ctx, session.chat, edit)
-    assert await answers(db) == [("bob", "Now with words")]
+    assert await answers(db) == [
+        ("bob", "Now with words: I would ask the owners before touching their service.")
+    ]
 
 
 async def test_replies_after_the_reveal_are_not_answers(session: ConsoleSession, db: Database) -> None:
     await start_prompt(session)
-    await session.push("bob: reply On time")
+    await session.push("bob: reply On time: roll back first, then write a blameless review with the team.")
     await session.push("alice: /prep reveal")
     await session.push("carol: reply Too late")
-    assert await answers(db) == [("bob", "On time")]
+    assert await answers(db) == [
+        ("bob", "On time: roll back first, then write a blameless review with the team.")
+    ]

@@ -103,7 +103,9 @@ async def test_a_digest_that_cannot_be_posted_is_held_and_sent_after_resume(
     await session.push("channel team")
     await session.push("alice: /prep schedule 09:30 UTC")
     await session.move_clock("2026-01-05 09:31 UTC")  # the console's clock starts at 08:00 that day
-    await session.push("bob: reply I would write down what I assumed and check it with the team.")
+    await session.push(
+        "bob: reply I would write down what I assumed, and check it with the team before acting."
+    )
     await session.push("channel blocked team archived")
     # Voting closes 5 minutes before the next post.
     await _at(session, clock, dt.datetime(2026, 1, 6, 9, 25, 5, tzinfo=dt.UTC))
@@ -161,5 +163,8 @@ async def test_reminders_and_the_schedule_of_other_channels_carry_on(
             await s.execute(select(func.count()).where(col(Channel.paused_at).is_not(None)))
         ).scalar_one()
     assert paused == 1
+    await session.push("bob: /prep reminders on")
     await _at(session, clock, dt.datetime(2026, 1, 6, 7, 25, 5, tzinfo=dt.UTC))  # 2 h before voting closes
-    assert any("Voting on this scenario closes" in s.text for s in session.chat.log if s.in_thread)
+    [reminder] = dms(session, "bob")  # the reachable channel's prompt; nothing about the paused one
+    assert "#two" in reminder.text and "closes in about 2 hours" in reminder.text
+    assert not any("closes" in s.text for s in session.chat.log if s.in_thread)

@@ -24,9 +24,9 @@ async def play(session: ConsoleSession) -> Sent:
     """A prompt, three answers; bob's gets 2 votes, carol's 1, dave's 0."""
     session.admins.add("alice")
     [post] = await session.push("alice: /prep prompt")
-    await session.push("bob: reply I would roll back first, then look at the graphs")
-    await session.push("carol: reply Page the owning team")
-    await session.push("dave: reply Ask about customer impact")
+    await session.push("bob: reply I would roll back first, then look at the graphs with the on-call")
+    await session.push("carol: reply Page the owning team, and agree with them who tells the customers")
+    await session.push("dave: reply Ask about the customer impact before deciding anything else at all")
     await session.push("carol: press Vote")
     await session.push("carol: press 1")  # bob
     await session.push("dave: press Vote")
@@ -56,9 +56,9 @@ async def test_reveal_ranks_posts_in_the_thread_and_awards_points_once(
     lines = digest.text.splitlines()
     results = lines[lines.index("*Results*") + 1 : lines.index("*Results*") + 4]
     assert results == [
-        "1. “I would roll back first, then look at the graphs” — bob — 2 votes",
-        "2. “Page the owning team” — carol — 1 vote",
-        "3. “Ask about customer impact” — dave — 0 votes",
+        "1. “I would roll back first, then look at the graphs with the on-call” — bob — 2 votes",
+        "2. “Page the owning team, and agree with them who tells the customers” — carol — 1 vote",
+        "3. “Ask about the customer impact before deciding anything else at all” — dave — 0 votes",
     ]
     assert "*What a strong answer covers*" in lines
     assert await points(ctx) == {"bob": 9, "carol": 7, "dave": 5}
@@ -89,21 +89,20 @@ async def test_concurrent_reveals_post_one_digest(session: ConsoleSession, ctx: 
     assert len(digests(session)) == 1
 
 
-async def test_the_window_end_reveals_before_the_next_post_with_one_nameless_reminder(
+async def test_the_window_end_reveals_before_the_next_post_and_nothing_is_posted_in_the_thread(
     session: ConsoleSession, clock: ManualClock
 ) -> None:
     session.admins.add("alice")
     await session.push("alice: /prep schedule 09:30 Europe/London reminders")
     await session.push("clock 2026-01-05 09:30 Europe/London")
-    await session.push("bob: reply Roll back first")
-    await session.push("carol: reply Talk to the team")
+    await session.push("bob: reply Roll back first, then tell the team what I assumed and why")
+    await session.push("carol: reply Talk to the team first, then decide together whether to roll back")
     await session.push("clock 2026-01-06 09:30 Europe/London")
     texts = [s.text for s in session.chat.log if s.author == "prepbot" and not s.is_private]
-    reminders = [t for t in texts if t.startswith("Voting on this scenario closes")]
-    assert len(reminders) == 1 and "bob" not in reminders[0] and "carol" not in reminders[0]
+    assert not any(t.startswith("Voting on this scenario closes") for t in texts)  # no thread reminder
     first_digest = next(i for i, t in enumerate(texts) if t.startswith("Voting is closed"))
     second_post = [i for i, t in enumerate(texts) if t.startswith("Today's culture scenario")][1]
-    assert texts.index(reminders[0]) < first_digest < second_post
+    assert first_digest < second_post
     assert len(prompt_posts(session.chat)) == 2
 
 

@@ -60,9 +60,11 @@ async def test_prompt_thread_answers_blind_votes_and_reveal(app: Running) -> Non
     thread = fake.threads()[post["id"]]
     assert thread["id"] == post["id"] and thread["parent_id"] == fake.general
 
-    await answer(app, "alice", post["id"], "I would roll back first, then write the postmortem.")
-    await answer(app, "bob", post["id"], "Ask for context before deciding anything.")
-    await answer(app, "carol", post["id"], "Share the data with the team openly.")
+    await answer(
+        app, "alice", post["id"], "I would roll back first, then write the postmortem with the team."
+    )
+    await answer(app, "bob", post["id"], "Ask for context before deciding anything, then agree on a plan.")
+    await answer(app, "carol", post["id"], "Share the data with the team openly, and say what I do not know.")
     await app.settle()
 
     (ballot,) = await press(app, "alice", post, "Vote")
@@ -83,7 +85,7 @@ async def test_prompt_thread_answers_blind_votes_and_reveal(app: Running) -> Non
     await app.send("INTERACTION_CREATE", fake.command("dana", "reveal", channel_id=post["id"]))
     digest = (await fake.until(lambda: fake.thread_posts(post["id"])))[0]
     results = text_of(digest)
-    assert "1. “Ask for context before deciding anything.” — Bob — 2 votes" in results
+    assert "1. “Ask for context before deciding anything, then agree on a plan.” — Bob — 2 votes" in results
     assert "— Alice — 1 vote" in results and "— Carol — 0 votes" in results
     assert "What a strong answer covers" in results
 
@@ -91,10 +93,16 @@ async def test_prompt_thread_answers_blind_votes_and_reveal(app: Running) -> Non
 async def test_duplicated_events_edits_and_deletions(app: Running) -> None:
     fake = app.fake
     post = await post_prompt(app)
-    alice = await answer(app, "alice", post["id"], "First thought.")
+    alice = await answer(
+        app, "alice", post["id"], "First thought: roll back, then find out what the change assumed."
+    )
     await app.send("MESSAGE_CREATE", alice)  # the gateway delivers it again
-    bob = await answer(app, "bob", post["id"], "Bob's original answer.")
-    carol = await answer(app, "carol", post["id"], "Carol's answer, soon deleted.")
+    bob = await answer(
+        app, "bob", post["id"], "Bob's original answer: page the owners and ask what they need first."
+    )
+    carol = await answer(
+        app, "carol", post["id"], "Carol's answer, soon deleted: I would ask the customers what they saw."
+    )
     await app.settle()
     await app.send("MESSAGE_UPDATE", fake.edited(bob, "Bob's edited answer."))
     await app.send("MESSAGE_DELETE", fake.deleted_event(carol))
@@ -103,12 +111,17 @@ async def test_duplicated_events_edits_and_deletions(app: Running) -> None:
 
     (ballot,) = await press(app, "dana", post, "Vote")
     text = text_of(ballot)
-    assert text.count("First thought.") == 1 and "Bob's edited answer." in text
+    assert (
+        text.count("First thought: roll back, then find out what the change assumed.") == 1
+        and "Bob's edited answer." in text
+    )
     assert "original" not in text and "Carol" not in text and "soon deleted" not in text
     assert len(buttons(ballot)) == 2
 
     # One click re-delivered: Discord refuses the second acknowledgement, the vote counts once.
-    click = fake.click("dana", ballot, button(ballot, "First thought."))
+    click = fake.click(
+        "dana", ballot, button(ballot, "First thought: roll back, then find out what the change assumed.")
+    )
     await app.send("INTERACTION_CREATE", click)
     await app.send("INTERACTION_CREATE", click)
     await app.settle()
@@ -118,7 +131,9 @@ async def test_duplicated_events_edits_and_deletions(app: Running) -> None:
 
     await app.send("INTERACTION_CREATE", fake.command("dana", "reveal"))
     digest = (await fake.until(lambda: fake.thread_posts(post["id"])))[0]
-    assert "“First thought.” — Alice — 1 vote" in text_of(digest)
+    assert "“First thought: roll back, then find out what the change assumed.” — Alice — 1 vote" in text_of(
+        digest
+    )
     assert "— Bob — 0 votes" in text_of(digest) and "Carol" not in text_of(digest)
 
 
@@ -130,14 +145,19 @@ async def test_the_answer_button_takes_an_answer_through_a_modal(app: Running) -
     await fake.until(lambda: fake.interactions[click["id"]].callbacks)
     (callback,) = fake.interactions[click["id"]].callbacks
     assert callback["type"] == 9  # MODAL
-    submit = fake.submit("alice", post, callback["data"], "Answered without the Message Content intent.")
+    submit = fake.submit(
+        "alice",
+        post,
+        callback["data"],
+        "Answered without the Message Content intent, through the modal form.",
+    )
     await app.send("INTERACTION_CREATE", submit)
     await app.send("INTERACTION_CREATE", submit)  # re-delivered: still one answer
     thanks = await fake.until(lambda: fake.whispers("alice"))
     assert "your answer is in" in text_of(thanks[0])
 
     (ballot,) = await press(app, "bob", post, "Vote")
-    assert text_of(ballot).count("Answered without the Message Content intent.") == 1
+    assert text_of(ballot).count("Answered without the Message Content intent, through the modal form.") == 1
 
 
 async def test_bots_and_messages_outside_prompt_threads_are_not_answers(app: Running) -> None:
@@ -160,11 +180,13 @@ async def test_buttons_keep_working_after_a_restart(
     url = f"sqlite+aiosqlite:///{tmp_path / 'restart.db'}"
     async with running_bot(fake, url, library) as first:
         post = await post_prompt(first)
-        await answer(first, "alice", post["id"], "Written before the restart.")
+        await answer(
+            first, "alice", post["id"], "Written before the restart: roll back first, then ask the owners."
+        )
         await first.settle()
     async with running_bot(fake, url, library) as second:  # a new process: no views in memory
         (ballot,) = await press(second, "bob", post, "Vote")
-        assert "Written before the restart." in text_of(ballot)
+        assert "Written before the restart: roll back first, then ask the owners." in text_of(ballot)
         (recorded,) = await press(second, "bob", ballot, "Written before")
         assert "recorded" in text_of(recorded)
 
@@ -176,7 +198,7 @@ async def test_mentions_in_answers_never_ping_from_any_bot_message(app: Running)
     bob_id = fake.people["bob"].id
     loud = f"@everyone @here <@{bob_id}> <@&{fake.general}>: roll back first."
     await answer(app, "alice", post["id"], loud)
-    await answer(app, "bob", post["id"], "Ask for context before deciding anything.")
+    await answer(app, "bob", post["id"], "Ask for context before deciding anything, then agree on a plan.")
     await app.settle()
     (ballot,) = await press(app, "bob", post, "Vote")
     await press(app, "bob", ballot, "@everyone")

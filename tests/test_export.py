@@ -10,7 +10,9 @@ async def test_export_gathers_answers_votes_misses_and_saved_questions(session: 
     session.admins.add("alice")
     await session.push("alice: /prep prompt")
     await session.push("bob: reply I would roll back first, then tell the partner team what I assumed.")
-    await session.push("carol: reply I would page the owner and write a blameless review.")
+    await session.push(
+        "carol: reply I would page the owner first, and afterwards write a blameless review together."
+    )
     await session.push("alice: press Vote")
     await session.push("alice: press 1")  # a vote for the first answer on alice's ballot (bob's)
     await session.push("carol: press Vote")
@@ -31,4 +33,4 @@ async def test_export_gathers_answers_votes_misses_and_saved_questions(session: 
     saved = ask.text.split("“")[1].split("”")[0]
     assert saved in document
     _, carol = exported(await session.push("carol: /prep export"), "carol")
-    assert "Top-voted answers from my team" in carol and "— bob (2 votes)" in carol
+    assert "My team's best answers" in carol and "— bob (2 votes)" in carol

@@ -52,8 +52,8 @@ async def test_votes_during_a_database_outage_are_refused_clearly_and_recover(
     try:
         session.admins.add("alice")
         await session.push("alice: /prep prompt")
-        await session.push("bob: reply Roll back first, then explain what I assumed.")
-        await session.push("carol: reply Page the owner and write it up.")
+        await session.push("bob: reply Roll back first, then explain to the partner team what I assumed.")
+        await session.push("carol: reply Page the owner, then write it up together in a blameless review.")
         await session.push("alice: press Vote")
         deliveries_before = await _count(db, Delivery)
 

@@ -38,7 +38,7 @@ def test_json_log_lines_carry_extra_fields() -> None:
 async def test_the_core_counts_commands_posts_and_votes(session) -> None:  # type: ignore[no-untyped-def]
     session.admins.add("alice")
     await session.push("alice: /prep prompt")
-    await session.push("bob: reply Roll back first.")
+    await session.push("bob: reply Roll back first, then explain to the partner team what I assumed.")
     await session.push("carol: press Vote")
     await session.push("carol: press 1")
     await session.push("carol: press 1")

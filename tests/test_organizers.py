@@ -83,7 +83,7 @@ async def test_an_organizer_schedules_prompts_and_reveals_in_their_channel_only(
     assert "Daily culture prompt set: 09:30 Europe/London, mon-fri" in scheduled[0].text
     await session.push("bob: /prep prompt")
     assert len(prompt_posts(session)) == 1
-    await session.push("carol: reply I would ask the team first.")
+    await session.push("carol: reply I would ask the team first, then decide together what to roll back.")
     revealed = await session.push("bob: /prep reveal")
     assert any("Voting is closed" in s.text for s in revealed)
 

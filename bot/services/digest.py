@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 POINTS_FOR_ANSWERING = 5
 POINTS_PER_VOTE = 2
 REVEAL_LEASE = dt.timedelta(seconds=20)  # as SEND_LEASE: one send, 429 waits included
-OPENING_CHARS = 60
+OPENING_CHARS = 90  # answers are at least PREPBOT_MIN_ANSWER_CHARS (60) long: show a sentence
 TOP_ANSWERS_SHOWN = 3
 FULL_TEXT_CHARS = 1500
 CROWN_VOTERS = 2  # votes from this many members crown a top answer

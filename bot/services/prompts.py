@@ -354,7 +354,6 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
             await store.retry_stuck(session, channel_id=channel.id)
         if request.reminders is not None:
             channel.reminders = request.reminders
-        reminders = channel.reminders
         session.add(channel)
     await schedule_changed(ctx)
     if schedule is None:
@@ -369,8 +368,10 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
         OutboundMessage(
             text=f"Daily culture prompt set: {schedule.describe()}{resumed_note}.",
             sections=(Section(f"Next post: {upcoming:%a %d %b %Y %H:%M} ({upcoming.tzname()})."),),
-            footer="Reminders in the thread are "
-            + ("on." if reminders else "off (add `reminders` to turn them on)."),
+            footer=(
+                "Nothing is posted in the thread before voting closes: members who answered get one "
+                "private nudge to vote, and `/prep reminders on` asks for a reminder to answer."
+            ),
         )
     )
 
