@@ -28,18 +28,30 @@ from bot.store.migrate import upgrade
 from tests.support.postgres import PostgresCluster
 
 ANSWERS = 100
-VOTERS = 400
-VOTES = 4_000
+VOTERS = 2_000
+BUDGET = 2  # each voter's votes per prompt (PREPBOT_VOTES_PER_MEMBER's default)
+VOTES = VOTERS * BUDGET
 CONCURRENCY = 16
 SPACE = SpaceRef("slack", "T1", "bench")
 CHANNEL = ChannelRef(SPACE, "C1", "bench")
 
 
 def _pairs(offset: int) -> list[tuple[int, int]]:
-    """VOTES distinct (answer id, voter member id) pairs; voters never vote for themselves."""
-    pairs = [(a, ANSWERS + 1 + v) for a in range(1, ANSWERS + 1) for v in range(VOTERS)]
-    random.Random(offset).shuffle(pairs)
-    return pairs[:VOTES]
+    """VOTES distinct (answer id, voter member id) pairs, BUDGET per voter; never for themselves."""
+    rng = random.Random(offset)
+    pairs = [(a, ANSWERS + 1 + v) for v in range(VOTERS) for a in rng.sample(range(1, ANSWERS + 1), BUDGET)]
+    rng.shuffle(pairs)
+    return pairs
+
+
+def _slots(pairs: list[tuple[int, int]]) -> list[int]:
+    """Each pair's slot in its voter's budget (1, 2…), as the vote service assigns them."""
+    seen: dict[int, int] = {}
+    slots = []
+    for _, voter in pairs:
+        seen[voter] = seen.get(voter, 0) + 1
+        slots.append(seen[voter])
+    return slots
 
 
 async def _seed(db: Database) -> None:
@@ -112,9 +124,10 @@ async def _rate(jobs: list[Callable[[], Awaitable[object]]]) -> float:
 async def _raw_rate(url: str) -> float:
     """The baseline: the same rows inserted with plain SQL on the bare driver, one transaction each."""
     pairs = _pairs(3)
+    slots = _slots(pairs)
     sql = (
-        "INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, created_at) "
-        "VALUES ({}, {}, {}, {}, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING"
+        "INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, slot, created_at) "
+        "VALUES ({}, {}, {}, {}, {}, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING"
     )
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -123,19 +136,21 @@ async def _raw_rate(url: str) -> float:
             await conn.execute("PRAGMA busy_timeout=30000")
         free = list(conns)
 
-        def job_sqlite(answer: int, voter: int) -> Callable[[], Awaitable[object]]:
+        def job_sqlite(answer: int, voter: int, slot: int) -> Callable[[], Awaitable[object]]:
             async def run() -> None:
                 conn = free.pop()
                 try:
                     await conn.execute("BEGIN IMMEDIATE")
-                    await conn.execute(sql.format("?", "?", "?", "?"), (1, 3, 2 * ANSWERS + answer, voter))
+                    await conn.execute(
+                        sql.format("?", "?", "?", "?", "?"), (1, 3, 2 * ANSWERS + answer, voter, slot)
+                    )
                     await conn.commit()
                 finally:
                     free.append(conn)
 
             return run
 
-        rate = await _rate([job_sqlite(a, v) for a, v in pairs])
+        rate = await _rate([job_sqlite(a, v, n) for (a, v), n in zip(pairs, slots, strict=True)])
         for conn in conns:
             await conn.close()
         return rate
@@ -148,14 +163,16 @@ async def _raw_rate(url: str) -> float:
         max_size=CONCURRENCY,
     )
 
-    def job_pg(answer: int, voter: int) -> Callable[[], Awaitable[object]]:
+    def job_pg(answer: int, voter: int, slot: int) -> Callable[[], Awaitable[object]]:
         async def run() -> None:
             async with pool.acquire() as conn:
-                await conn.execute(sql.format("$1", "$2", "$3", "$4"), 1, 3, 2 * ANSWERS + answer, voter)
+                await conn.execute(
+                    sql.format("$1", "$2", "$3", "$4", "$5"), 1, 3, 2 * ANSWERS + answer, voter, slot
+                )
 
         return run
 
-    rate = await _rate([job_pg(a, v) for a, v in pairs])
+    rate = await _rate([job_pg(a, v, n) for (a, v), n in zip(pairs, slots, strict=True)])
     await pool.close()
     return rate
 
@@ -170,7 +187,10 @@ async def _compare(url: str, backend: str) -> list[Result]:
     bot = build_bot(ctx)
     port = NullPort()
     service = await _rate(
-        [(lambda a=a, v=v: cast(db, prompt_id=1, answer_id=a, voter_id=v)) for a, v in _pairs(1)]
+        [
+            (lambda a=a, v=v: cast(db, prompt_id=1, answer_id=a, voter_id=v, budget=BUDGET))
+            for a, v in _pairs(1)
+        ]
     )
 
     def press(n: int, answer: int, voter: int) -> Callable[[], Awaitable[object]]:

@@ -28,8 +28,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "challenge",
-        "challenge [topic] [rounds]",
-        "Start a timed quiz round for the whole channel.",
+        "challenge [topic] [rounds] | challenge stop",
+        "Start a timed quiz round for the whole channel; `stop` ends the running one.",
         options=("topic", "rounds"),
     ),
     CommandSpec(
@@ -52,14 +52,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "schedule",
         "schedule HH:MM [Area/City] [weekdays] | schedule off",
-        "Set or stop the daily culture prompt for this channel.",
+        "Set or stop the daily culture prompt for this channel (weekdays like `mon-fri`).",
         organizer=True,
         options=("time", "timezone", "weekdays"),
     ),
     CommandSpec(
         "pair",
-        "pair [now|day DAY|off]",
-        "Opt in or out of mock-interview pairing here; organizers draw a round now or set its day.",
+        "pair | pair now | pair day DAY | pair off",
+        "Opt in or out of mock-interview pairing here; organizers draw a round `now`, move the "
+        "weekly round to a `day` (mon…sun) or pause it (`off`).",
         options=("action", "day"),
     ),
     CommandSpec(
@@ -77,14 +78,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "tz",
-        "tz [Area/City]",
-        "Set your time zone (streaks, plan mornings, pairing); without a zone, show it.",
+        "tz [Area/City] | tz profile",
+        "Set your time zone (streaks, plan mornings, pairing); alone, show it; `profile` goes back to "
+        "your platform profile's zone.",
         options=("zone",),
     ),
     CommandSpec(
         "interview",
-        "interview YYYY-MM-DD [company]",
-        "Set your interview date and get a daily plan.",
+        "interview YYYY-MM-DD [company] | interview off",
+        "Set your interview date and get a daily plan (09:00 your time); `off` clears it.",
         options=("date", "company"),
     ),
     CommandSpec("export", "export", "Get your prep document as a Markdown file in your direct messages."),
