@@ -59,8 +59,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "pair",
         "pair | pair now | pair day DAY | pair off",
-        "Opt in or out of mock-interview pairing here; organizers draw a round `now`, move the "
-        "weekly round to a `day` (mon…sun) or pause it (`off`).",
+        "Opt in or out of mock interviews; organizers: `now` draws, `day` moves, `off` pauses the round.",
         options=("action", "day"),
     ),
     CommandSpec(
@@ -79,8 +78,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "tz",
         "tz [Area/City] | tz profile",
-        "Set your time zone (streaks, plan mornings, pairing); alone, show it; `profile` goes back to "
-        "your platform profile's zone.",
+        "Set your time zone; alone, show it; `profile` goes back to your platform profile's zone.",
         options=("zone",),
     ),
     CommandSpec(

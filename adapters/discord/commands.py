@@ -184,6 +184,14 @@ def build_group(run: Runner, library: Library) -> app_commands.Group:
         word = action.value if action else ("day" if day else None)
         await run(interaction, "pair", _args(word, day.value if day else None))
 
+    @group.command(name="reminders", description=_summary("reminders"))
+    @app_commands.describe(
+        choice="on: a direct message before voting closes on a scenario you have not answered."
+    )
+    @app_commands.choices(choice=_choices((c, c) for c in ("on", "off")))
+    async def reminders(interaction: Interaction, choice: app_commands.Choice[str]) -> None:
+        await run(interaction, "reminders", _args(choice.value))
+
     @group.command(name="organizers", description=_summary("organizers"))
     @app_commands.describe(
         action="add or remove a member, or list this channel's organizers.",
