@@ -47,9 +47,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("vote", schema=None) as batch_op:
         batch_op.create_unique_constraint("uq_vote_prompt_voter_slot", ["prompt_id", "voter_id", "slot"])
-    with op.batch_alter_table("answer", schema=None) as batch_op:
+    # In place (never a rebuild): other tables' foreign keys point at answer and member.
+    with op.batch_alter_table("answer", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("crowned", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("member", schema=None) as batch_op:
+    with op.batch_alter_table("member", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("prompt_reminders", sa.Boolean(), nullable=False, server_default=sa.false())
         )
@@ -74,9 +75,11 @@ def downgrade() -> None:
             for column in ("member_id", "prompt_id", "space_id"):
                 batch_op.drop_index(batch_op.f(f"ix_{name}_{column}"))
         op.drop_table(name)
-    with op.batch_alter_table("member", schema=None) as batch_op:
+    # Other tables reference member and answer: rebuilding them (SQLite's batch default) would
+    # trip their foreign keys, so drop the columns in place (SQLite 3.35+ and PostgreSQL can).
+    with op.batch_alter_table("member", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("prompt_reminders")
-    with op.batch_alter_table("answer", schema=None) as batch_op:
+    with op.batch_alter_table("answer", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("crowned")
     with op.batch_alter_table("vote", schema=None) as batch_op:
         batch_op.drop_constraint("uq_vote_prompt_voter_slot", type_="unique")
