@@ -156,7 +156,9 @@ async def test_the_daily_prompt_carries_the_answer_button_without_the_intent(
         await app.send("INTERACTION_CREATE", fake.command("dana", "prompt"))
         post = (await fake.until(lambda: [p for p in fake.posts() if buttons(p)]))[0]
         await fake.until(lambda: post["id"] in fake.threads())
-        reply = fake.member_message("alice", post["id"], "Say so early and fix it.")
+        reply = fake.member_message(
+            "alice", post["id"], "Say so early and fix it, then tell the team what I changed and why."
+        )
         await app.send("MESSAGE_CREATE", reply)
         await app.settle()
 
@@ -168,11 +170,22 @@ async def test_the_daily_prompt_carries_the_answer_button_without_the_intent(
         click = fake.click("carol", post, labelled(post, "Answer"))
         await app.send("INTERACTION_CREATE", click)
         (callback,) = await fake.until(lambda: fake.interactions[click["id"]].callbacks)
-        await app.send("INTERACTION_CREATE", fake.submit("carol", post, callback["data"], "Own the bug."))
+        await app.send(
+            "INTERACTION_CREATE",
+            fake.submit(
+                "carol",
+                post,
+                callback["data"],
+                "Own the bug, fix it, and write down what I will check next time.",
+            ),
+        )
         await fake.until(lambda: fake.whispers("carol"))
         await app.send("INTERACTION_CREATE", fake.click("bob", post, labelled(post, "Vote")))
         ballot = text_of((await fake.until(lambda: fake.whispers("bob")))[0])
-        assert "Say so early and fix it." in ballot and "Own the bug." in ballot
+        assert (
+            "Say so early and fix it, then tell the team what I changed and why." in ballot
+            and "Own the bug, fix it, and write down what I will check next time." in ballot
+        )
 
 
 def test_the_docs_quote_the_line_and_name_the_setting() -> None:

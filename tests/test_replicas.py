@@ -140,9 +140,12 @@ async def test_two_processes_post_once_record_once_and_count_once(
     assert len(posts) == 1 and await _count(db_url, PromptPost) == 1
     root = post[0].ts
 
+    # Long enough to be an answer, not a comment (PREPBOT_MIN_ANSWER_CHARS).
+    LONG_ENOUGH = "roll back first, then tell the team what I assumed and why."  # noqa: N806
     for n, user in enumerate(("U0BOB", "U0CAT"), start=1):
         reply = fixture("message_thread_reply") | {
-            "user": user, "text": f"answer {n}", "thread_ts": root, "ts": slack.new_ts(), "channel": CHANNEL,
+            "user": user, "text": f"answer {n}: {LONG_ENOUGH}", "thread_ts": root, "ts": slack.new_ts(),
+            "channel": CHANNEL,
         }  # fmt: skip
         envelope = fixture("event_callback", event=reply, event_id=f"EvReplica{n}")
         await _to_both(slack, urls, json.dumps(envelope).encode(), "application/json")

@@ -39,7 +39,10 @@ async def test_acks_come_within_3_s_and_votes_are_stored_before_them(
     slack, app = wired
     await slack.command("prompt", user="U0ADMIN")
     [post] = await slack.wait_for(lambda: slack.sent("chat.postMessage"))
-    for user, text in (("U0BOB", "Roll back first."), ("U0CARA", "Tell the team, then decide.")):
+    for user, text in (
+        ("U0BOB", "Roll back first, then find the cause together with the owners."),
+        ("U0CARA", "Tell the team what I know, then decide together what to change."),
+    ):
         await slack.event(
             fixture("message_thread_reply", user=user, text=text, thread_ts=post.ts, ts=slack.new_ts())
         )
@@ -54,7 +57,11 @@ async def test_acks_come_within_3_s_and_votes_are_stored_before_them(
     # An answer arriving while Slack is slow: stored by the time Slack hears OK.
     started = time.monotonic()
     reply = fixture(
-        "message_thread_reply", user="U0ADMIN", text="Write it up.", thread_ts=post.ts, ts=slack.new_ts()
+        "message_thread_reply",
+        user="U0ADMIN",
+        text="Write it up for everyone: what we knew, what we did, and why.",
+        thread_ts=post.ts,
+        ts=slack.new_ts(),
     )
     _, (status, _) = await slack.event(reply)
     assert status == 200 and time.monotonic() - started < ACK_S
