@@ -27,6 +27,7 @@ from bot.events import (
     MessagePosted,
     TextSubmitted,
 )
+from bot.logs import log_context
 from bot.ports import ChatPort
 from bot.render import OutboundMessage, TextInput
 from bot.services.context import ServiceContext, UserError
@@ -133,7 +134,21 @@ class Prepbot:
         return list(self._commands)
 
     async def handle(self, event: Event, port: ChatPort) -> None:
-        """Handle one event; never raises for a member's mistake or a handler's failure."""
+        """Handle one event; never raises for a member's mistake or a handler's failure.
+
+        Every log line written while it runs carries the event's space, channel and delivery.
+        """
+        if isinstance(event, CommandInvoked | ButtonPressed | TextSubmitted):
+            channel, delivery = event.channel, event.delivery_id
+        elif isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+            channel, delivery = event.message.channel, f"message:{event.message.id}"
+        else:
+            await self._dispatch(event, port)
+            return
+        with log_context(space=channel.space.id, channel=channel.id, delivery=delivery):
+            await self._dispatch(event, port)
+
+    async def _dispatch(self, event: Event, port: ChatPort) -> None:
         if isinstance(event, CommandInvoked):
             await self._command(event, port)
         elif isinstance(event, ButtonPressed):
@@ -252,7 +267,7 @@ class Prepbot:
                 kind,
                 key,
             )
-            self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else type(exc).__name__)
+            self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else "internal")
             await self._release(space_id, key)
             await self._tell(turn, DATABASE_DOWN if database else GENERIC_FAILURE)
 

@@ -56,8 +56,9 @@ async def test_serve_with_a_rejected_token_says_so(tmp_path: Path, fake: FakeDis
     env = environment(tmp_path, DISCORD_BOT_TOKEN="wrong", DISCORD_API_URL=fake.api_url)
     process = await prepbot("serve", "discord", "--no-migrate", env=env)
     out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 1
-    assert "rejected DISCORD_BOT_TOKEN" in err.decode() and "Traceback" not in err.decode()
+    assert process.returncode == 2
+    assert "rejected DISCORD_BOT_TOKEN (401 on login)" in err.decode() and "Traceback" not in err.decode()
+    assert len(err.decode().strip().splitlines()) == 1
 
 
 async def test_serve_with_message_content_on_stops_when_discord_refuses_it(

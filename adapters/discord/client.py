@@ -39,6 +39,7 @@ from adapters.discord.components import (
 from adapters.discord.guard import guard_parsers
 from adapters.discord.lifecycle import Lifecycle, MessageContent, ShardedLifecycle
 from adapters.discord.port import DiscordPort, InteractionPort
+from adapters.discord.ratelimits import rate_limit_trace
 from adapters.discord.tree import PrepTree
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.events import (
@@ -100,7 +101,7 @@ class Handler:
         except discord.HTTPException as exc:
             # 40060: a duplicated INTERACTION_CREATE; the core drops it by its id.
             log.info("interaction %s not acknowledged (%s %s)", interaction.id, exc.status, exc.code)
-            metrics.inc("prepbot_errors_total", kind=f"discord_ack_{exc.code or exc.status}")
+            metrics.inc("prepbot_errors_total", kind="platform")
             return False
         # Discord's 3-second clock starts when it sends the interaction (its snowflake time).
         metrics.observe(
@@ -309,7 +310,9 @@ class PrepClient(Lifecycle):
     ) -> None:
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # answers never ping
         options.setdefault("chunk_guilds_at_startup", False)
+        options.setdefault("http_trace", rate_limit_trace(bot.ctx.metrics))  # 429s, as metrics
         super().__init__(message_content=message_content, **options)
+        self.metrics = bot.ctx.metrics
         guard_parsers(self._connection.parsers)
         self.handler = Handler(self, bot)
         self.sync_on_start = sync_on_start

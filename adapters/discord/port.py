@@ -17,6 +17,7 @@ from typing import Any, Literal
 import discord
 
 from adapters.discord.embeds import Page, render
+from adapters.discord.ratelimits import waited
 from adapters.discord.reach import CHANNEL_ERRORS, MEMBER_ERRORS, missing_permissions, translated
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.ports import Undeliverable
@@ -87,6 +88,9 @@ class DiscordPort:
                 if not retryable or loop.time() + delay > deadline:
                     raise
                 log.warning("Discord answered %s to a post; retrying in %.1fs", exc.status, delay)
+                metrics = getattr(self.client, "metrics", None)  # a PrepClient's; None on a bare client
+                if exc.status == 429 and metrics is not None:
+                    waited(metrics, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 

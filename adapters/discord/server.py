@@ -40,7 +40,10 @@ NO_TOKEN = (
     "error: DISCORD_BOT_TOKEN is not set. Create a bot in the Discord Developer Portal, "
     "copy its token and export DISCORD_BOT_TOKEN (see deploy/discord-setup.md)."
 )
-BAD_TOKEN = "error: Discord rejected DISCORD_BOT_TOKEN (401). Reset the token in the Developer Portal."
+BAD_TOKEN = (
+    "error: Discord rejected DISCORD_BOT_TOKEN ({why}). Copy the bot token from the Developer Portal "
+    "(Bot → Reset Token) into DISCORD_BOT_TOKEN."
+)
 # Exit 2, like a missing token: a configuration to fix, not an outage to retry.
 NO_INTENT = (
     "error: Discord refused the Message Content intent (close code 4014) and "
@@ -106,14 +109,19 @@ async def serve(settings: Settings, *, migrate: bool = True) -> int:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await ticks
     except discord.LoginFailure:
-        _fail(BAD_TOKEN)
-        return 1
+        _fail(BAD_TOKEN.format(why="401 on login"))
+        return 2
     except discord.PrivilegedIntentsRequired:
         _fail(NO_INTENT)
         return 2
+    except discord.ConnectionClosed as exc:
+        if exc.code == 4004:  # the gateway's "Authentication failed"
+            _fail(BAD_TOKEN.format(why="gateway close code 4004"))
+            return 2
+        _fail(f"error: could not talk to Discord at {settings.discord_api_url}: {exc}")
+        return 1
     except (
         discord.GatewayNotFound,
-        discord.ConnectionClosed,
         discord.HTTPException,
         aiohttp.ClientError,
     ) as exc:  # noqa: E501
@@ -164,8 +172,8 @@ async def sync_commands(settings: Settings, *, guild_id: str | None = None, clea
             synced = await tree.sync(guild=guild)
             doubled = guild is not None and any(c["name"] == "prep" for c in await fetch_remote(tree, None))
     except discord.LoginFailure:
-        _fail(BAD_TOKEN)
-        return 1
+        _fail(BAD_TOKEN.format(why="401 on login"))
+        return 2
     except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
         _fail(f"error: Discord refused the commands: {exc}")
         return 1

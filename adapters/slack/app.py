@@ -51,8 +51,26 @@ from bot.store.tenants import claim_delivery, ensure_space
 log = logging.getLogger(__name__)
 
 RECORD_BUDGET_S = 1.5
+# What Slack answers for a token it will never accept: stop, do not serve with it.
+TOKEN_ERRORS = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+}
 RECENT_TTL_S = 900.0
 Ack = Callable[..., Awaitable[Any]]
+
+
+class TokenRejected(Exception):
+    """Slack refused a token at start (``variable`` names the setting, ``error`` Slack's answer)."""
+
+    def __init__(self, variable: str, error: str) -> None:
+        super().__init__(f"{variable}: {error}")
+        self.variable = variable
+        self.error = error
 
 
 class SlackApp:
@@ -99,6 +117,23 @@ class SlackApp:
             except (SlackApiError, OSError, TimeoutError) as exc:
                 log.warning("auth.test failed (%s); own posts are recognised by bot_id only", exc)
         return self._identity or {}
+
+    async def check_token(self) -> None:
+        """auth.test at start: raise :class:`TokenRejected` when Slack refuses the bot token.
+
+        An unreachable Slack is not a bad token: that is logged, and the app starts
+        (the identity is asked again later).
+        """
+        self._identity_tried_at = time.monotonic()
+        try:
+            self._identity = dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error in TOKEN_ERRORS:
+                raise TokenRejected("SLACK_BOT_TOKEN", error) from None
+            log.warning("auth.test failed (%s); own posts are recognised by bot_id only", error)
+        except (OSError, TimeoutError) as exc:
+            log.warning("could not reach Slack to check SLACK_BOT_TOKEN (%s); starting anyway", exc)
 
     async def _refresh_identity(self) -> None:
         await self.identity()
