@@ -153,7 +153,7 @@ def db_history() -> None:
 
 @db_app.command("downgrade")
 def db_downgrade(
-    revision: Annotated[str, typer.Argument(help="Revision to go back to (`db history`), -1, or base.")],
+    revision: Annotated[str, typer.Argument(help="Revision to go back to (see `db history`), or base.")],
 ) -> None:
     """Take the schema back to REVISION; run it with the version you are rolling back FROM."""
     from bot.store.engine import Database

@@ -74,7 +74,5 @@ def history() -> list[tuple[str, str | None, str]]:
 
 
 def known_revision(revision: str) -> bool:
-    """Whether ``revision`` names a migration, ``base`` or ``-N`` (N steps back), before anything runs."""
-    if revision == "base" or (revision.startswith("-") and revision[1:].isdigit()):
-        return True
-    return any(rev == revision for rev, _, _ in history())
+    """Whether ``revision`` names a migration (or ``base``), checked before anything runs."""
+    return revision == "base" or any(rev == revision for rev, _, _ in history())
