@@ -70,6 +70,9 @@ def apply_endpoints(settings: Settings) -> None:
 def build_client(bot: Prepbot, settings: Settings, *, sync_on_start: bool = True) -> PrepClient:
     """One gateway connection, or discord.py's automatic sharding when ``PREPBOT_DISCORD_SHARDED``."""
     cls = ShardedPrepClient if settings.discord_sharded else PrepClient
+    # prepbot never joins voice: discord.py's start-up warnings about voice libraries are noise.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     return cls(bot, sync_on_start=sync_on_start, message_content=settings.discord_message_content)
 
 
@@ -95,19 +98,22 @@ async def serve(settings: Settings, *, migrate: bool = True) -> int:
     try:
         async with running_core(settings, migrate=migrate) as bot:
             client = build_client(bot, settings, sync_on_start=True)
-            async with client, listening(health_app(bot, client), settings.host, settings.port) as port:
-                log.info("health and metrics on %s:%s", settings.host, port)
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGINT, signal.SIGTERM):
-                    with contextlib.suppress(NotImplementedError, RuntimeError):
-                        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
-                ticks = asyncio.create_task(run_scheduler(bot, client))
-                try:
-                    await client.start(token)
-                finally:
-                    ticks.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await ticks
+            async with client:
+                # The token is checked first (REST login): a refused one stops here, before serving.
+                await client.login(token)
+                async with listening(health_app(bot, client), settings.host, settings.port) as port:
+                    log.info("health and metrics on %s:%s", settings.host, port)
+                    loop = asyncio.get_running_loop()
+                    for signum in (signal.SIGINT, signal.SIGTERM):
+                        with contextlib.suppress(NotImplementedError, RuntimeError):
+                            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
+                    ticks = asyncio.create_task(run_scheduler(bot, client))
+                    try:
+                        await client.connect_gateway(token)
+                    finally:
+                        ticks.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await ticks
     except discord.LoginFailure:
         _fail(BAD_TOKEN.format(why="401 on login"))
         return 2

@@ -64,6 +64,10 @@ RECENT_TTL_S = 900.0
 Ack = Callable[..., Awaitable[Any]]
 
 
+def _token_skipped_filter(record: logging.LogRecord) -> bool:
+    return "`token` will be unused" not in record.getMessage()
+
+
 class TokenRejected(Exception):
     """Slack refused a token at start (``variable`` names the setting, ``error`` Slack's answer)."""
 
@@ -87,6 +91,9 @@ class SlackApp:
         self._recent: dict[str, float] = {}
         # Bolt's own client carries no token (ours does, with the patient rate-limit
         # handler); bolt's signature check is off because guard.py checks first.
+        # Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that the
+        # authorize function wins over it, on every start: expected here, so not logged.
+        logging.getLogger("slack_bolt.AsyncApp").addFilter(_token_skipped_filter)
         self.bolt = AsyncApp(
             client=AsyncWebClient(base_url=client.base_url),
             authorize=self._authorizer(),
