@@ -14,7 +14,9 @@ import pytest
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
 from bot.logs import LIBRARIES, configure, install_context, log_context
+from bot.services.context import ServiceContext
 from scheduler import runner
+from tests.support.fake_slack import TEAM, FakeSlack, slack_app_on
 from tests.test_prompts import POSTING, prompt_posts, schedule
 from tests.test_scheduler import until
 
@@ -118,3 +120,17 @@ def test_library_chatter_is_quiet_unless_debug_asks_and_text_lines_carry_context
         root.setLevel(saved_level)
         for name, level in saved_levels.items():
             logging.getLogger(name).setLevel(level)
+
+
+async def test_a_signed_slack_request_logs_its_team_and_channel(
+    ctx: ServiceContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    install_context()
+    async with FakeSlack() as slack, slack_app_on(ctx, slack) as app:
+        slack.add_user("U0ADMIN", "ada", admin=True)
+        with caplog.at_level(logging.INFO, logger="bot"):
+            await slack.command("prompt", user="U0ADMIN", channel="C0LOGS")
+            await app.idle()
+    [record] = [r for r in caplog.records if r.getMessage().startswith("posted prompt")]
+    assert record.__dict__["space"] == TEAM and record.__dict__["channel"] == "C0LOGS"
+    assert str(record.__dict__["delivery"]).startswith("prepbot-prompt-")

@@ -50,6 +50,7 @@ from bot.events import (
     MessagePosted,
     TextSubmitted,
 )
+from bot.logs import log_context
 from bot.router import Prepbot
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,9 @@ class Handler:
             await step
         except discord.HTTPException as exc:
             # 40060: a duplicated INTERACTION_CREATE; the core drops it by its id.
-            log.info("interaction %s not acknowledged (%s %s)", interaction.id, exc.status, exc.code)
+            where = {"space": interaction.guild_id, "channel": interaction.channel_id}
+            with log_context(**where, delivery=interaction.id):
+                log.info("interaction %s not acknowledged (%s %s)", interaction.id, exc.status, exc.code)
             metrics.inc("prepbot_errors_total", kind="platform")
             return False
         # Discord's 3-second clock starts when it sends the interaction (its snowflake time).

@@ -355,8 +355,8 @@ def request_kind(body: dict[str, Any]) -> str:
     return kind[:60]
 
 
-def context_of(body: dict[str, Any]) -> str:
-    """``team=T… channel=C… kind=…`` for a log line: ids only, never what a member wrote."""
+def ids_of(body: dict[str, Any]) -> dict[str, str | None]:
+    """The request's team and channel ids (as log-context ``space`` and ``channel``), when it has them."""
     team, channel = body.get("team_id"), body.get("channel_id")
     if team is None and isinstance(body.get("team"), dict):
         team = body["team"].get("id")
@@ -364,7 +364,16 @@ def context_of(body: dict[str, Any]) -> str:
         channel = body["channel"].get("id")
     if channel is None and isinstance(body.get("event"), dict):
         channel = body["event"].get("channel")
-    return f"team={str(team or '-')[:40]} channel={str(channel or '-')[:40]} kind={request_kind(body)}"
+    return {
+        "space": str(team)[:40] if isinstance(team, str) else None,
+        "channel": str(channel)[:40] if isinstance(channel, str) else None,
+    }
+
+
+def context_of(body: dict[str, Any]) -> str:
+    """``team=T… channel=C… kind=…`` for a log line: ids only, never what a member wrote."""
+    ids = ids_of(body)
+    return f"team={ids['space'] or '-'} channel={ids['channel'] or '-'} kind={request_kind(body)}"
 
 
 async def _unreadable(error: Exception, body: dict[str, Any]) -> BoltResponse:

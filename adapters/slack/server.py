@@ -20,11 +20,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.app import TOKEN_ERRORS, SlackApp, TokenRejected, context_of
+from adapters.slack.app import TOKEN_ERRORS, SlackApp, TokenRejected, context_of, ids_of
 from adapters.slack.guard import MAX_BODY_BYTES, Parsed, Rejected, parse, verify
 from adapters.slack.port import make_client
 from adapters.web import listening
-from bot.logs import configure
+from bot.logs import configure, log_context
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.ports import ChatPort
 from bot.router import Prepbot
@@ -88,7 +88,9 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
             metrics.inc("prepbot_errors_total", kind="bad_request")
             return web.Response(status=400, text="malformed Slack payload\n")
         try:
-            response = await slack.bolt.async_dispatch(bolt_request)
+            # Lines logged while bolt handles it (and by tasks it starts) name the team and channel.
+            with log_context(**ids_of(parsed.payload)):
+                response = await slack.bolt.async_dispatch(bolt_request)
         except Exception as exc:
             # Listeners ack first and never raise: an exception here is bolt failing to
             # read the payload's shape, so it is the sender's fault (400), logged once.
