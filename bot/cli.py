@@ -109,11 +109,12 @@ def console(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply Alembic migrations to PREPBOT_DATABASE_URL."""
+    url = _settings().database_url
     from bot.store.engine import Database
     from bot.store.migrate import current_revision, upgrade
 
     async def run() -> str | None:
-        db = Database(_settings().database_url)
+        db = Database(url)
         try:
             await upgrade(db)
             return await current_revision(db)
@@ -126,11 +127,12 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the revision PREPBOT_DATABASE_URL is at ("none" for an empty database)."""
+    url = _settings().database_url  # a bad setting is reported before anything else loads
     from bot.store.engine import Database
     from bot.store.migrate import current_revision, history
 
     async def run() -> str | None:
-        db = Database(_settings().database_url)
+        db = Database(url)
         try:
             return await current_revision(db)
         finally:
@@ -156,6 +158,7 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Revision to go back to (see `db history`), or base.")],
 ) -> None:
     """Take the schema back to REVISION; run it with the version you are rolling back FROM."""
+    url = _settings().database_url
     from bot.store.engine import Database
     from bot.store.migrate import current_revision, downgrade, known_revision
 
@@ -164,7 +167,7 @@ def db_downgrade(
         raise typer.Exit(2)
 
     async def run() -> str | None:
-        db = Database(_settings().database_url)
+        db = Database(url)
         try:
             await downgrade(db, revision)
             return await current_revision(db)
