@@ -86,6 +86,14 @@ DATABASE_DOWN = (
 DATABASE_ERRORS = (DBAPIError, SATimeoutError, OSError)
 
 
+class NotHandled(Exception):
+    """A member's message could not be stored: the adapter must not mark its delivery handled.
+
+    Raised by :meth:`Prepbot.handle` for messages only (already logged, by ids), so a
+    platform that retries (Slack's Events API) gets the chance to store it.
+    """
+
+
 class Prepbot:
     """The core as adapters see it: ``handle(event, port)`` and ``tick(port)``."""
 
@@ -133,7 +141,11 @@ class Prepbot:
         return list(self._commands)
 
     async def handle(self, event: Event, port: ChatPort) -> None:
-        """Handle one event; never raises for a member's mistake or a handler's failure."""
+        """Handle one event; never raises for a member's mistake or a handler's failure.
+
+        The exception: a message (a thread answer) that failed to store raises
+        :class:`NotHandled`, so the adapter leaves it for the platform's retry.
+        """
         if isinstance(event, CommandInvoked):
             await self._command(event, port)
         elif isinstance(event, ButtonPressed):
@@ -145,15 +157,18 @@ class Prepbot:
                 try:
                     if await handler(self.ctx, port, event):
                         break
-                except Exception:
+                except Exception as exc:
                     channel = event.message.channel
-                    log.exception(
-                        "message handler failed (team=%s channel=%s kind=%s)",
+                    # Ids and the error's kind only: the traceback could quote what was written.
+                    log.error(
+                        "message handler failed (team=%s channel=%s kind=%s error=%s)",
                         channel.space.id,
                         channel.id,
                         type(event).__name__,
+                        type(exc).__name__,
                     )
-                    break
+                    self.ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+                    raise NotHandled(type(event).__name__) from None
 
     async def tick(self, port: ChatPort) -> None:
         """Run whatever is due at the clock's current time (scheduled posts, timeouts)."""
