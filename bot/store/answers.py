@@ -66,6 +66,7 @@ async def tell_once(
     session: AsyncSession, *, answer_id: int, about: Literal["frozen", "capped"], now: dt.datetime
 ) -> bool:
     """True for the one caller that should tell the author (an atomic flag per answer and notice)."""
-    column = col(Answer.frozen_told_at) if about == "frozen" else col(Answer.capped_told_at)
-    stmt = update(Answer).where(col(Answer.id) == answer_id, column.is_(None)).values({column.key: now})
+    name = "frozen_told_at" if about == "frozen" else "capped_told_at"
+    column = col(getattr(Answer, name))
+    stmt = update(Answer).where(col(Answer.id) == answer_id, column.is_(None)).values({name: now})
     return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
