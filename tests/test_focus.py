@@ -22,8 +22,8 @@ def _scenarios_by_topic(library: Library) -> dict[str, list[str]]:
 
 def test_a_clearly_weak_topic_is_preferred_and_the_reason_is_given(library: Library) -> None:
     pack = library.default
-    choice = choose(pack, pack.scenarios(), {}, {"role-expectations": (2, 10, 3), "culture-values": (9, 10, 3)},
-                    random.Random(1))  # fmt: skip
+    accuracy = {"role-expectations": (2, 10, 3), "culture-values": (9, 10, 3)}
+    choice = choose(pack, pack.scenarios(), {}, accuracy, random.Random(1))
     assert pack.topic_of(choice.scenario.id) == "role-expectations"
     assert "The backend role and its interviews" in choice.why and "20%" in choice.why
 

@@ -22,7 +22,18 @@ from bot.events import Event, MessagePosted
 from bot.ports import ChatPort
 from bot.services import challenge_messages as msg
 from bot.services import quiz as practice
-from bot.services.challenge_rounds import ANSWER, announce_win, choose_item, pool, post_round, settle, tick
+from bot.services.challenge_rounds import (
+    ANSWER,
+    announce_win,
+    bank,
+    choose_item,
+    ending,
+    pool,
+    post_round,
+    settle,
+    standings,
+    tick,
+)
 from bot.services.context import ServiceContext, UserError
 from bot.store import challenges as store
 from bot.store import reports
@@ -197,9 +208,10 @@ async def stop(turn: Turn) -> None:
         for rnd in await store.rounds_of(session, challenge_id=challenge.id):
             if rnd.id is not None and rnd.closed_at is None:
                 await store.close_round(session, round_id=rnd.id, at=now)
-        scores = await store.scores(session, space_id=challenge.space_id, challenge_id=challenge.id)
+        counted = ended and await bank(session, challenge=challenge)
+        scores = await standings(session, challenge_id=challenge.id)
     if ended:
-        await turn.post(msg.final(scores, f"Stopped by {turn.member.label}."))
+        await turn.post(msg.final(scores, ending(f"Stopped by {turn.member.label}.", counted)))
 
 
 def install(bot: Prepbot) -> None:
