@@ -89,13 +89,13 @@ async def settle(
     """Record one answer to a round: one try per member, and one winner per round."""
     assert member.id is not None and challenge.id is not None and rnd.id is not None
     await store.touch(session, challenge_id=challenge.id, at=now)
-    item = rnd.item_id
+    item, member_id = rnd.item_id, member.id
 
     async def attempt() -> bool:
         return await attempts.record_attempt(
             session,
             space_id=member.space_id,
-            member_id=member.id,
+            member_id=member_id,
             item_id=item,
             topic=topic,
             mode="challenge",
