@@ -75,6 +75,13 @@ class ChatPort(Protocol):
         """Deliver a file privately to ``member`` (in their DM) with ``summary`` as its message."""
         ...
 
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        """Post a file for everyone in ``channel`` with ``message`` beside it (Slack: files_upload_v2
+        into the channel; Discord: an attachment; console: a file path). Raises like :meth:`post`."""
+        ...
+
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         """Make sure the bot can read and post in ``channel``: join it where the platform allows.
 

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="PREPBOT_LOG_LEVEL")
     catch_up_hours: float = Field(default=2.0, alias="PREPBOT_CATCH_UP_HOURS")
     voting_hours: float | None = Field(default=None, alias="PREPBOT_VOTING_HOURS")
+    # Review aims every item a member has seen at this predicted recall (on their interview day).
+    target_recall: float = Field(default=0.90, ge=0.7, le=0.97, alias="PREPBOT_TARGET_RECALL")
 
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import shlex
 from collections.abc import Callable
+from pathlib import Path
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -52,10 +53,11 @@ class ConsoleSession:
         *,
         out: Callable[[str], None] | None = None,
         space_id: str = "console",
+        files_dir: Path | None = None,
     ) -> None:
         self.bot = bot
         self.clock = clock
-        self.chat = ConsoleChat(out=out)
+        self.chat = ConsoleChat(out=out, files_dir=files_dir)
         self.space = SpaceRef(platform="console", id=space_id, name="console")
         self.admins: set[str] = set()
         self.current = ChannelRef(self.space, "general", "general")

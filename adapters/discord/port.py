@@ -165,6 +165,17 @@ class DiscordPort:
             for page in pages[1:]:
                 await self._send(dm, page, None)
 
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        """The message with the file attached to its first page (its other pages follow)."""
+        pages = render(message)
+        with translated(CHANNEL_ERRORS, channel.id):
+            sent = await self._send(channel.id, pages[0], channel.space, attachment=(filename, content))
+            for page in pages[1:]:
+                await self._send(channel.id, page, channel.space)
+        return MessageRef(channel=channel, id=str(sent.id))
+
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         """Bots are not "in" Discord channels: check the bot can see the channel and post there.
 
@@ -250,6 +261,11 @@ class InteractionPort:
         self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
     ) -> None:
         await self.base.send_file(member, filename, content, summary)
+
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        return await self.base.post_file(channel, filename, content, message)
 
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         await self.base.ensure_in_channel(channel)

@@ -257,6 +257,29 @@ class SlackPort:
 
         await self._to_member(member, upload)
 
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        """``files_upload_v2`` into the channel, the message as the file's initial comment.
+
+        The reference is the file's share in the channel when Slack reports it, else the file id.
+        """
+        comment = escape(message.as_text())
+        if len(comment) > COMMENT_CHARS:
+            comment = comment[: COMMENT_CHARS - 1] + "…"
+        with self._channel_errors(channel):
+            response = await self.client.files_upload_v2(
+                channel=channel.id,
+                filename=filename,
+                content=content,
+                title=filename,
+                initial_comment=comment,
+            )
+        file = response.get("file") or {}
+        shares = (file.get("shares") or {}).get("public") or (file.get("shares") or {}).get("private") or {}
+        share = (shares.get(channel.id) or [{}])[0]
+        return MessageRef(channel=channel, id=str(share.get("ts") or file.get("id") or ""))
+
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         """``conversations.info``; join a public channel the bot is not in, refuse the rest.
 

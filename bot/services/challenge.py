@@ -157,6 +157,7 @@ async def press(turn: Turn, value: str, message: MessageRef | None) -> None:
             topic=ctx.library.default.topic_of(item_id),
             correct=choice == item.answer_index,
             now=now,
+            target=ctx.settings.target_recall,
         )
         winner = await store.winner_name(session, round_id=int(token[1:])) if outcome.kind == "late" else None
         channel = await store.channel_ref(session, channel_id=challenge.channel_id)
@@ -191,6 +192,7 @@ async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
             topic=ctx.library.default.topic_of(rnd.item_id),
             correct=verdict is quiz.Verdict.CORRECT,
             now=now,
+            target=ctx.settings.target_recall,
         )
     if outcome.kind == "won":
         await announce_win(

@@ -85,6 +85,7 @@ async def settle(
     topic: str,
     correct: bool,
     now: dt.datetime,
+    target: float,
 ) -> Outcome:
     """Record one answer to a round: one try per member, and one winner per round."""
     assert member.id is not None and challenge.id is not None and rnd.id is not None
@@ -122,8 +123,22 @@ async def settle(
             mode="challenge",
             correct=False,
             now=now,
+            token=f"challenge:{rnd.id}",
+            target=target,
         )
         return Outcome("wrong")
+    # A win moves a card the member already has (a right answer is evidence of recall).
+    await practice.update_card(
+        session,
+        space_id=member.space_id,
+        member_id=member.id,
+        item_id=item,
+        mode="challenge",
+        correct=True,
+        now=now,
+        token=f"challenge:{rnd.id}",
+        target=target,
+    )
     if not await store.claim_win(session, round_id=rnd.id, member_id=member.id, at=now):
         return Outcome("late")
     # The points reach the ledger when the challenge ends, and only with company (see bank()).

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import quiz
 from bot.content import Pack
 from bot.render import OutboundMessage, Section
-from bot.services import public_posts
+from bot.services import forecast, public_posts
 from bot.services.context import UserError
+from bot.services.forecast import member_deadline
 from bot.services.public_posts import LEADERBOARD
 from bot.store import ledger
 from bot.store import quizzes as store
@@ -139,7 +140,13 @@ async def stats(turn: Turn, args: tuple[str, ...]) -> None:
         # Like plans and pairing: the member's own zone, else the channel's.
         channel = None if member.timezone else await find_channel(session, ref=turn.channel)
         zone_name = member.timezone or (channel.timezone if channel else None)
+        cards = await store.member_cards(session, member_id=member.id)
+        deadline = await member_deadline(session, member)
     zone = member_zone(zone_name)
+    forecasts = forecast.by_topic(
+        ctx.library.default, cards, now, target=ctx.settings.target_recall, deadline=deadline
+    )
+    day = member.interview_date if deadline is not None and deadline > now else None
     days = {t.astimezone(zone).date() for t in times}
     run = quiz.streak(days, now.astimezone(zone).date())
     answered = sum(t.attempts for t in tallies.values())
@@ -148,7 +155,15 @@ async def stats(turn: Turn, args: tuple[str, ...]) -> None:
     await turn.whisper(
         OutboundMessage(
             text=f"Your prep stats: {overall}, {points} points, streak {run} day(s).",
-            sections=(Section("\n".join(topic_lines(ctx.library.default, tallies, seen)), title="By topic"),),
+            sections=(
+                Section("\n".join(topic_lines(ctx.library.default, tallies, seen)), title="By topic"),
+                Section(
+                    "\n".join(forecast.forecast_lines(forecasts, day))
+                    or "No items in review yet: questions you miss come back in `/prep review`, "
+                    "and their predicted recall shows here.",
+                    title="Predicted recall",
+                ),
+            ),
             footer=f"Days count in {zone.key}"
             + ("." if member.timezone else "; set your own zone with `/prep tz Area/City`."),
         )

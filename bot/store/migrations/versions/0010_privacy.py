@@ -1,7 +1,7 @@
 """Privacy and bounds: notices told once per answer, and slots for member-triggered public posts.
 
-Revision ID: 0009_privacy
-Revises: 0008
+Revision ID: 0010_privacy
+Revises: 0009_fsrs
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0009_privacy"
-down_revision = "0008"
+revision = "0010_privacy"
+down_revision = "0009_fsrs"
 branch_labels = None
 depends_on = None
 
