@@ -32,11 +32,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Start a timed quiz round for the whole channel.",
         options=("topic", "rounds"),
     ),
-    CommandSpec("review", "review", "Review the questions you missed, spaced out over time."),
+    CommandSpec(
+        "review", "review", "Review what you missed, timed (FSRS) so you recall it on your interview day."
+    ),
     CommandSpec(
         "leaderboard", "leaderboard [week|month|all]", "Points in this workspace.", options=("period",)
     ),
-    CommandSpec("stats", "stats", "Your accuracy per topic, items seen and streak."),
+    CommandSpec(
+        "stats",
+        "stats",
+        "Your accuracy, streak and predicted recall per topic (today and on your interview day).",
+    ),
     CommandSpec("topics", "topics", "The topics and how many items each has."),
     CommandSpec("ask", "ask", "A question to ask your interviewer, with what to listen for."),
     CommandSpec("prompt", "prompt", "Post a culture scenario to this channel now.", organizer=True),

@@ -16,6 +16,7 @@ from bot.services import (
     plan,
     prompts,
     quiz,
+    readiness,
     reports,
     review,
     timezones,
@@ -40,6 +41,7 @@ def build_bot(ctx: ServiceContext) -> Prepbot:
     votes.install(bot)
     pairing.install(bot)
     plan.install(bot)
+    readiness.install(bot)
     export.install(bot)
     housekeeping.install(bot)
     organizers.install(bot)

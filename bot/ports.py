@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, Protocol
 
 from bot.domain import ChannelRef, MemberRef, MessageRef
@@ -74,6 +75,13 @@ class ChatPort(Protocol):
         """Deliver a file privately to ``member`` (in their DM) with ``summary`` as its message."""
         ...
 
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        """Post a file for everyone in ``channel`` with ``message`` beside it (Slack: files_upload_v2
+        into the channel; Discord: an attachment; console: a file path). Raises like :meth:`post`."""
+        ...
+
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         """Make sure the bot can read and post in ``channel``: join it where the platform allows.
 
@@ -89,6 +97,23 @@ class RecallingPort(Protocol):
     async def find_posted(self, channel: ChannelRef, key: str) -> MessageRef | None:
         """The message posted with ``key`` in ``channel``, if the platform still shows it."""
         ...
+
+
+class MembershipPort(Protocol):
+    """A port that can say which channels a member may read (Slack membership, Discord permissions)."""
+
+    async def channels_of(self, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+        """The ids of ``among`` that ``member`` can read, or None when the platform cannot say."""
+        ...
+
+
+async def channels_of(port: ChatPort, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+    """Ask ``port`` which of ``among`` the member may read; None when it cannot tell."""
+    ask = getattr(port, "channels_of", None)
+    if ask is None or not among:
+        return None if ask is None else set()
+    found: set[str] | None = await ask(member, among)
+    return found
 
 
 async def find_posted(port: ChatPort, channel: ChannelRef, key: str) -> MessageRef | None:

@@ -1,4 +1,6 @@
-"""Pure quiz rules: question selection, typed-answer matching, scoring and review intervals.
+"""Pure quiz rules: question selection, typed-answer matching, scoring, the plan's question count.
+
+Review scheduling (FSRS) is in :mod:`bot.memory`.
 
 Nothing here does I/O or awaits; the services feed it rows and apply what it
 decides, so every rule can be tested (and property-tested) on its own.
@@ -26,8 +28,6 @@ BASE_POINTS = 10
 SPEED_BONUS = 5
 PRACTICE_POINTS = 2
 REVIEW_POINTS = 1
-FIRST_REVIEW_DELAY = dt.timedelta(minutes=10)  # a short learning step, as Anki does after a miss
-MIN_EASE = 1.3
 
 ARTICLES = frozenset({"a", "an", "the"})
 SMART = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "′": "'"})
@@ -182,43 +182,10 @@ def streak(days: Iterable[dt.date], today: dt.date) -> int:
     return count
 
 
-# --- spaced review (SM-2) ---------------------------------------------------
-@dataclass(frozen=True)
-class ReviewState:
-    """One card's SM-2 state; ``due_at`` is when to ask again."""
-
-    ease: float = 2.5
-    interval_days: int = 0
-    repetitions: int = 0
-    lapses: int = 0
-    due_at: dt.datetime | None = None
-
-
-def quality(correct: bool) -> int:
-    """SM-2's 0–5 grade from a right/wrong answer: 4 ("correct after a pause") or 1 ("wrong")."""
-    return 4 if correct else 1
-
-
-def review(state: ReviewState, correct: bool, now: dt.datetime) -> ReviewState:
-    """The card's next state after an answer (SuperMemo-2)."""
-    q = quality(correct)
-    ease = max(MIN_EASE, state.ease + 0.1 - (5 - q) * (0.08 + (5 - q) * 0.02))
-    if not correct:
-        return ReviewState(ease, 1, 0, state.lapses + 1, now + dt.timedelta(days=1))
-    if state.repetitions == 0:
-        interval = 1
-    elif state.repetitions == 1:
-        interval = 6
-    else:
-        interval = max(state.interval_days + 1, round(state.interval_days * state.ease))
-    return ReviewState(ease, interval, state.repetitions + 1, state.lapses, now + dt.timedelta(days=interval))
-
-
-def missed(state: ReviewState | None, now: dt.datetime) -> ReviewState:
-    """A card after a miss outside review: new cards come back soon, known ones lapse."""
-    if state is None:
-        return ReviewState(lapses=1, due_at=now + FIRST_REVIEW_DELAY)
-    return review(state, False, now)
+# --- the daily plan --------------------------------------------------------
+def plan_questions(days_left: int) -> int:
+    """How many questions the daily plan asks in the weakest topic: more in the last week."""
+    return 10 if days_left <= 7 else 5
 
 
 def ranked(scores: Sequence[tuple[str, int]]) -> list[tuple[int, str, int]]:

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     catch_up_hours: float = Field(default=2.0, ge=0, alias="PREPBOT_CATCH_UP_HOURS")
     # How long a prompt's voting stays open before the digest; unset: the shipped default.
     voting_hours: float | None = Field(default=None, gt=0, alias="PREPBOT_VOTING_HOURS")
+    # Review aims every item a member has seen at this predicted recall (on their interview day).
+    target_recall: float = Field(default=0.90, ge=0.7, le=0.97, alias="PREPBOT_TARGET_RECALL")
 
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")

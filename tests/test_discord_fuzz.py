@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import threading
 from collections.abc import Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from tests.support.discord_harness import Running, running_bot
 from tests.support.discord_payloads import buttons, snowflake
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_discord_rest import Interaction
+from tests.support.loop_thread import LoopThread
 
 pytestmark = pytest.mark.fuzz
 
@@ -52,27 +51,23 @@ class Errors(logging.Handler):
         self.records.append(record)
 
 
-class ThreadedDiscord:
+class ThreadedDiscord(LoopThread):
     """The fake Discord and prepbot's client on their own loop, with real interactions to mutate."""
 
     def __init__(self, database_url: str, library: Library) -> None:
+        super().__init__()
         self.database_url, self.library = database_url, library
-        self.ready = threading.Event()
         self.app: Running | None = None
         self.samples: dict[str, dict[str, Any]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
 
-    async def _main(self) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+    async def serve(self, stop: asyncio.Event) -> None:
         fake = await FakeDiscord().start()
         try:
             async with running_bot(fake, self.database_url, self.library) as app:
                 self.app = app
                 await self._collect_samples(app)
-                self.ready.set()
-                await self._stop.wait()
+                self.ready()
+                await stop.wait()
         finally:
             await fake.close()
 
@@ -93,11 +88,6 @@ class ThreadedDiscord:
         await app.send("INTERACTION_CREATE", opened)
         modal = await fake.until(lambda: fake.interactions[opened["id"]].callbacks)
         self.samples["submit"] = fake.submit("alice", post, modal[0]["data"], "Roll back first.")
-
-    def run(self, work: Any) -> Any:
-        assert self._loop is not None
-        future: Future[Any] = asyncio.run_coroutine_threadsafe(work, self._loop)
-        return future.result(timeout=60)
 
     def handle(self, kind: str, payload: dict[str, Any]) -> None:
         """Dispatch one interaction (as a new one) and wait until the bot is done with it.
@@ -126,16 +116,6 @@ class ThreadedDiscord:
         payload = {**payload, "id": snowflake(), "token": f"itoken-{snowflake()}"}
         self.app.fake.interactions[payload["id"]] = Interaction(payload)
         return payload
-
-    def __enter__(self) -> ThreadedDiscord:
-        self._thread.start()
-        assert self.ready.wait(60), "the Discord client did not start"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
 
 @pytest.fixture(scope="module")

@@ -35,8 +35,9 @@ async def test_pairing_opts_in_privately_and_the_weekly_round_arrives_by_dm(app:
     assert fake.posts() == []
 
 
-async def test_interview_plan_and_export_are_ephemeral(app: Running) -> None:
+async def test_interview_plan_is_private_and_the_export_is_a_file_by_dm(app: Running) -> None:
     fake = app.fake
+    bob = fake.people["bob"].id
     await app.send(
         "INTERACTION_CREATE", fake.command("bob", "interview", date="2026-01-20", company="Netflix")
     )
@@ -44,6 +45,39 @@ async def test_interview_plan_and_export_are_ephemeral(app: Running) -> None:
         lambda: any("15 days to your Netflix interview" in t for t in _texts(fake.whispers("bob")))
     )
     await app.send("INTERACTION_CREATE", fake.command("bob", "export"))
-    document = await fake.until(lambda: [t for t in _texts(fake.whispers("bob")) if "Interview prep" in t])
-    assert "Interview: 2026-01-20 (Netflix)" in "\n".join(_texts(fake.whispers("bob")))
-    assert document and fake.posts() == []
+    # The document is a Markdown attachment on a DM to bob, with a short summary.
+    files = await fake.until(
+        lambda: [f for mid, fs in fake.attachments.items() for f in fs if fake.visible_to.get(mid) == bob]
+    )
+    [(name, data)] = files
+    assert name.endswith(".md") and "Interview: 2026-01-20 (Netflix)" in data.decode()
+    assert "# Interview prep" in data.decode()
+    await fake.until(lambda: any("direct messages" in t for t in _texts(fake.whispers("bob"))))
+    assert fake.posts() == []
+
+
+async def test_closed_dms_never_stop_a_pairing_round_and_pair_now_never_draws_twice(app: Running) -> None:
+    """Discord answers 50007 for carol: alice and bob still get scripts, dana is told carol's name."""
+    fake = app.fake
+    for name in ("alice", "bob", "carol"):
+        await app.send("INTERACTION_CREATE", fake.command(name, "pair"))
+        await fake.until(lambda name=name: any("opted in" in t for t in _texts(fake.whispers(name))))
+    fake.close_dms("carol")
+    await app.send("INTERACTION_CREATE", fake.command("dana", "pair", action="now"))
+    for name in ("alice", "bob"):
+        await fake.until(
+            lambda name=name: [t for t in _texts(fake.whispers(name)) if "Mock interview this week" in t]
+        )
+    report = await fake.until(lambda: [t for t in _texts(fake.whispers("dana")) if "Carol" in t])
+    assert "@" not in report[0].split("Carol")[0][-2:], "named as plain text, not a mention"
+    await app.settle()
+    assert not [t for t in _texts(fake.whispers("carol")) if "Mock interview this week" in t]
+    assert fake.posts() == []
+
+    # carol opens her DMs; `pair now` again sends only her script and draws no second round.
+    fake.dms_closed.discard(fake.people["carol"].id)
+    before = {n: len(_texts(fake.whispers(n))) for n in ("alice", "bob")}
+    await app.send("INTERACTION_CREATE", fake.command("dana", "pair", action="now"))
+    await fake.until(lambda: [t for t in _texts(fake.whispers("carol")) if "Mock interview this week" in t])
+    await app.settle()
+    assert {n: len(_texts(fake.whispers(n))) for n in ("alice", "bob")} == before

@@ -7,7 +7,7 @@ import random
 import string
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import quiz
@@ -194,42 +194,3 @@ def test_ties_share_a_rank() -> None:
         (2, "bob", 10),
         (4, "di", 3),
     ]
-
-
-# --- SM-2 ---------------------------------------------------------------------------
-def test_sm2_follows_the_classic_intervals() -> None:
-    state = quiz.ReviewState()
-    intervals = []
-    for _ in range(4):
-        state = quiz.review(state, True, NOW)
-        intervals.append(state.interval_days)
-    assert intervals[:3] == [1, 6, 15]
-    assert state.due_at == NOW + dt.timedelta(days=state.interval_days)
-    lapsed = quiz.review(state, False, NOW)
-    assert (lapsed.interval_days, lapsed.repetitions, lapsed.lapses) == (1, 0, 1)
-
-
-def test_a_first_miss_comes_back_soon() -> None:
-    state = quiz.missed(None, NOW)
-    assert state.due_at == NOW + quiz.FIRST_REVIEW_DELAY and state.lapses == 1
-
-
-@settings(max_examples=200)
-@given(st.lists(st.booleans(), min_size=1, max_size=30))
-def test_review_intervals_stay_sane(answers: list[bool]) -> None:
-    state = quiz.ReviewState()
-    for correct in answers:
-        before = state
-        state = quiz.review(state, correct, NOW)
-        assert state.ease >= quiz.MIN_EASE
-        assert state.interval_days >= 1
-        assert state.due_at is not None and state.due_at > NOW
-        if correct:
-            assert state.interval_days >= before.interval_days
-            if before.repetitions >= 1:  # the first success after a miss repeats the 1-day step
-                assert state.interval_days > before.interval_days
-            assert state.repetitions == before.repetitions + 1
-        else:
-            assert (state.interval_days, state.repetitions) == (1, 0)
-            assert state.lapses == before.lapses + 1
-            assert state.ease <= before.ease

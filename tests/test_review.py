@@ -1,4 +1,4 @@
-"""Spaced review on real SQLite and PostgreSQL: misses come back, SM-2 moves the cards."""
+"""Spaced review on real SQLite and PostgreSQL: misses come back, FSRS moves the cards and logs them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import datetime as dt
 from sqlmodel import select
 
 from adapters.console.session import ConsoleSession
-from bot import quiz
-from bot.store.models import PointEvent, ReviewCard
+from bot import memory
+from bot.store.models import PointEvent, ReviewCard, ReviewLog
 from tests.support.quizplay import button_number, count, item_of, question
 
 
@@ -48,8 +48,8 @@ async def test_a_right_review_answer_schedules_the_card_a_day_later(session: Con
     assert feedback[0].text.startswith("✅ Correct")
     state = await card(session)
     now = session.clock.now()
-    assert (state.repetitions, state.interval_days, state.lapses) == (1, 1, 1)
-    assert state.due_at == now + dt.timedelta(days=1)
+    assert (state.reps, state.lapses, state.state) == (2, 1, 2)  # FSRS: graduated to review
+    assert state.due_at == now + dt.timedelta(days=1)  # a fresh miss is weak: back tomorrow
     assert "nothing is due" in (await session.push("alice: /prep review"))[0].text
     assert await count(session.bot.ctx.db, PointEvent) == 1  # the review point; the miss scored none
 
@@ -61,24 +61,27 @@ async def test_a_wrong_review_answer_lapses_the_card(session: ConsoleSession) ->
     feedback = await session.push(f"alice: press {button_number(session, shown, correct=False)}")
     assert feedback[0].text.startswith("❌ Incorrect")
     state = await card(session)
-    assert (state.repetitions, state.lapses) == (0, 2) and state.ease < 2.5
+    assert (state.reps, state.lapses, state.state) == (2, 1, 1)  # still learning: the step again
+    assert state.due_at == session.clock.now() + dt.timedelta(minutes=10)
+    async with session.bot.ctx.db.unit() as s:
+        logs = list((await s.execute(select(ReviewLog).order_by(ReviewLog.id))).scalars().all())
+    assert [(g.mode, g.rating) for g in logs] == [("practice", 1), ("review", 1)]
 
 
-async def test_cards_follow_sm2_over_several_days(session: ConsoleSession) -> None:
+async def test_cards_follow_fsrs_over_several_days(session: ConsoleSession) -> None:
     await miss_one(session)
     await session.push("clock +15m")
-    intervals = []
+    intervals, replay = [], None
+    replay = memory.grade(None, False, session.clock.now() - dt.timedelta(minutes=15))
     for _ in range(3):
         shown = question(await session.push("alice: /prep review"))
         await session.push(f"alice: press {button_number(session, shown, correct=True)}")
         state = await card(session)
-        intervals.append(state.interval_days)
+        replay = memory.grade(replay, True, session.clock.now())
+        assert state.due_at == replay.due_at and state.stability == replay.stability
+        intervals.append((state.due_at - session.clock.now()).days)
         session.clock.set(state.due_at)
-    expected, replay = [], quiz.ReviewState(lapses=1)
-    for _ in range(3):
-        replay = quiz.review(replay, True, session.clock.now())
-        expected.append(replay.interval_days)
-    assert intervals == expected == [1, 6, 15]
+    assert intervals == sorted(intervals) and intervals[-1] > intervals[0]
 
 
 async def test_a_double_click_on_a_review_answer_counts_once(session: ConsoleSession) -> None:
@@ -89,7 +92,7 @@ async def test_a_double_click_on_a_review_answer_counts_once(session: ConsoleSes
     await session.push(f"alice: press {right} on {shown.ref.id}", delivery_id="r1")
     again = await session.push(f"alice: press {right} on {shown.ref.id}", delivery_id="r2")
     assert "already answered" in again[0].text
-    assert (await card(session)).repetitions == 1
+    assert (await card(session)).reps == 2
 
 
 async def test_review_queues_are_per_member(session: ConsoleSession) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlmodel import select
 
 from adapters.slack.app import SlackApp
 from bot.services.context import ServiceContext
+from bot.store.models import Channel
 from tests.support.fake_slack import FakeSlack, buttons, fixture, slack_app_on, text_of
 
 
@@ -119,3 +121,33 @@ async def test_app_home_shows_stats_or_help(wired: tuple[FakeSlack, SlackApp]) -
     await slack.resend_event(envelope, retry=1)
     await app.idle()
     assert len(slack.sent("views.publish")) == 1
+
+
+async def test_schedule_in_a_private_channel_says_to_invite_prepbot(
+    wired: tuple[FakeSlack, SlackApp], ctx: ServiceContext
+) -> None:
+    """Slack sends no message events from a channel prepbot is not in: it must never schedule silently."""
+    slack, app = wired
+    slack.add_channel("G0SECRET", private=True, member=False)
+    await slack.command("schedule 09:30 Europe/London", user="U0ADMIN", channel="G0SECRET")
+    [response] = await slack.wait_for(lambda: slack.responses)
+    await app.idle()
+    assert response["response_type"] == "ephemeral" and "/invite @prepbot" in response["text"]
+    assert slack.sent("conversations.join") == [] and slack.sent("chat.postMessage") == []
+    async with ctx.db.unit() as session:
+        channels = (await session.execute(select(Channel).where(Channel.external_id == "G0SECRET"))).all()
+    assert all(c.post_time is None for (c,) in channels), "no schedule saved"
+
+
+async def test_schedule_in_a_public_channel_joins_it_first(
+    wired: tuple[FakeSlack, SlackApp], ctx: ServiceContext
+) -> None:
+    slack, app = wired
+    slack.add_channel("C0PUBLIC", member=False)
+    await slack.command("schedule 09:30 Europe/London", user="U0ADMIN", channel="C0PUBLIC")
+    await slack.wait_for(lambda: slack.sent("chat.postEphemeral", channel="C0PUBLIC"))
+    await app.idle()
+    assert slack.sent("conversations.join", channel="C0PUBLIC") and slack.channels["C0PUBLIC"].member
+    async with ctx.db.unit() as session:
+        [channel] = (await session.execute(select(Channel).where(Channel.external_id == "C0PUBLIC"))).one()
+    assert channel.post_time == "09:30"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from bot.settings import Settings
 from bot.store.engine import Database
 from bot.store.migrate import upgrade
 from tests.support.fake_slack import FakeSlack, fixture, slack_app_on
+from tests.support.loop_thread import LoopThread
 
 pytestmark = pytest.mark.fuzz
 
@@ -40,19 +40,15 @@ json_values = st.recursive(
 )
 
 
-class ThreadedSlack:
+class ThreadedSlack(LoopThread):
     """prepbot's Slack listener and a fake Slack, served from their own thread and loop."""
 
     def __init__(self, database_url: str, library: Library) -> None:
+        super().__init__()
         self.database_url, self.library = database_url, library
-        self.ready = threading.Event()
         self.fake: FakeSlack | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
 
-    async def _main(self) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+    async def serve(self, stop: asyncio.Event) -> None:
         db = Database(self.database_url)
         await upgrade(db)
         ctx = ServiceContext(db=db, library=self.library, clock=SystemClock(), settings=Settings())
@@ -60,20 +56,10 @@ class ThreadedSlack:
             async with FakeSlack() as fake, slack_app_on(ctx, fake):
                 fake.add_user("U0ALICE", "alice")
                 self.fake = fake
-                self.ready.set()
-                await self._stop.wait()
+                self.ready()
+                await stop.wait()
         finally:
             await db.dispose()
-
-    def __enter__(self) -> ThreadedSlack:
-        self._thread.start()
-        assert self.ready.wait(30), "the listener did not start"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
     def post(self, body: bytes, content_type: str, *, signed: bool = True) -> int:
         assert self.fake is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.domain import ChannelRef, MemberRef, MessageRef
 from bot.ports import Undeliverable, UndeliverableReason
@@ -38,8 +39,10 @@ class Sent:
 class ConsoleChat:
     """The console's platform: message ids are ``m1``, ``m2``…; threads are named by their root."""
 
-    def __init__(self, out: Callable[[str], None] | None = None) -> None:
+    def __init__(self, out: Callable[[str], None] | None = None, files_dir: Path | None = None) -> None:
         self.log: list[Sent] = []
+        # Where channel files (the weekly readiness chart) are written, so a terminal shows a path.
+        self.files_dir = files_dir
         self._out = out
         self._next = 0
         # What the console can make fail, as the platforms do: members whose DMs
@@ -102,6 +105,20 @@ class ConsoleChat:
             raise Undeliverable("dm_closed", target=member.id)
         ref = self.new_ref(self.dm_channel(member))
         self.record(Sent(ref, summary, visible_to=member.id, attachment=(filename, content)))
+
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        """In the channel for everyone; written under :attr:`files_dir` when set, its path shown."""
+        self._check(channel)
+        ref = self.new_ref(channel)
+        if self.files_dir is not None:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / f"{ref.id}-{filename}"
+            path.write_bytes(content)
+            filename = str(path)
+        self.record(Sent(ref, message, attachment=(filename, content)))
+        return ref
 
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         self._check(channel)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
+from pathlib import Path
 
 from adapters.console.script import ScriptFailed, run_lines
 from adapters.console.session import ConsoleSession, ScriptError
@@ -11,6 +13,8 @@ from bot.clock import ManualClock
 from bot.runtime import running_core
 from bot.settings import Settings
 
+# Channel files (the weekly readiness chart) land here; the console prints their path.
+FILES_DIR = Path(tempfile.gettempdir()) / "prepbot-console"
 BANNER = (
     "prepbot console — type lines like 'alice: /prep quiz', 'alice: press 2', "
     "'bob: reply my answer', 'clock +1h'. Ctrl-D quits."
@@ -21,7 +25,7 @@ async def run_script_text(settings: Settings, text: str, *, source: str) -> int:
     """Run a whole script; 0 on success, 1 with ``source:line: message`` on failure."""
     async with running_core(settings, clock=ManualClock()) as bot:
         assert isinstance(bot.ctx.clock, ManualClock)
-        session = ConsoleSession(bot, bot.ctx.clock, out=print)
+        session = ConsoleSession(bot, bot.ctx.clock, out=print, files_dir=FILES_DIR)
         try:
             await run_lines(session, text.splitlines(), source=source)
         except ScriptFailed as exc:
@@ -34,7 +38,7 @@ async def run_interactive(settings: Settings) -> int:
     """Read lines from the terminal until end of input."""
     async with running_core(settings, clock=ManualClock()) as bot:
         assert isinstance(bot.ctx.clock, ManualClock)
-        session = ConsoleSession(bot, bot.ctx.clock, out=print)
+        session = ConsoleSession(bot, bot.ctx.clock, out=print, files_dir=FILES_DIR)
         print(BANNER)
         while True:
             try:

@@ -51,11 +51,12 @@ from bot.events import (
     TextSubmitted,
 )
 from bot.logs import log_context
-from bot.router import Prepbot
+from bot.router import NotHandled, Prepbot
 
 log = logging.getLogger(__name__)
 
 MODAL_THANKS = "Thanks, your answer is in. The ballot shows it without your name."
+MODAL_FAILED = "prepbot could not record your answer just now. Press Answer and send it again."
 TYPED_THANKS = (
     "Answer sent. A correct one is announced in the channel; if nothing appears, "
     "it did not match: try again while the round is open."
@@ -148,9 +149,12 @@ class Handler:
         return MemberRef(self._space(guild_id), str(user.id), user.display_name, is_admin)
 
     def member_of(self, interaction: discord.Interaction[Any]) -> MemberRef:
-        """Admins are members with Manage Server, as Discord resolved it for this interaction."""
+        """Admins are members with Manage Server on the guild: their roles (and ownership), never
+        a channel's permission overwrites, which ``interaction.permissions`` includes."""
         assert interaction.guild_id is not None
-        return self._member(interaction.guild_id, interaction.user, interaction.permissions.manage_guild)
+        user = interaction.user
+        admin = isinstance(user, discord.Member) and user.guild_permissions.manage_guild
+        return self._member(interaction.guild_id, user, admin)
 
     def _author(self, guild_id: int, author: discord.abc.User) -> MemberRef:
         admin = isinstance(author, discord.Member) and author.guild_permissions.manage_guild
@@ -226,10 +230,11 @@ class Handler:
             channel, _ = await self.where_interaction(interaction)
             thread_id = custom_id[len(ANSWER_MODAL_PREFIX) :]
             port = InteractionPort(self.port, interaction, placeholder=acked)
+            stored = True
             if text:
                 ref = MessageRef(channel, f"modal-{interaction.id}", thread_id)
-                await self.bot.handle(MessagePosted(ref, self.member_of(interaction), text), port)
-            await port.finish(done=MODAL_THANKS if text else None)
+                stored = await self._message(MessagePosted(ref, self.member_of(interaction), text), port)
+            await port.finish(done=(MODAL_THANKS if stored else MODAL_FAILED) if text else None)
 
     async def on_typed_modal(self, interaction: discord.Interaction[Any], data: dict[str, Any]) -> None:
         """A challenge answer from the modal: as if typed in the channel, keyed on the interaction."""
@@ -240,7 +245,7 @@ class Handler:
             port = InteractionPort(self.port, interaction, placeholder=acked)
             if text:
                 ref = MessageRef(channel, f"modal-{interaction.id}")
-                await self.bot.handle(MessagePosted(ref, self.member_of(interaction), text), port)
+                await self._message(MessagePosted(ref, self.member_of(interaction), text), port)
             await port.finish(done=TYPED_THANKS if text else None)
 
     async def on_form(
@@ -271,7 +276,7 @@ class Handler:
             channel, thread_id = await self.where(message.channel, message.channel.id, guild_id)
             ref = MessageRef(channel, str(message.id), thread_id)
             member = self._author(guild_id, message.author)
-            await self.bot.handle(MessagePosted(ref, member, message.content), self.port)
+            await self._message(MessagePosted(ref, member, message.content), self.port)
 
     async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         message = payload.message
@@ -283,7 +288,7 @@ class Handler:
             channel, thread_id = await self.where(message.channel, payload.channel_id, payload.guild_id)
             ref = MessageRef(channel, str(payload.message_id), thread_id)
             member = self._author(payload.guild_id, message.author)
-            await self.bot.handle(MessageEdited(ref, member, message.content), self.port)
+            await self._message(MessageEdited(ref, member, message.content), self.port)
 
     async def on_delete(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
         if guild_id is None:
@@ -292,7 +297,18 @@ class Handler:
             channel, thread_id = await self.where(None, channel_id, guild_id)
             for message_id in message_ids:
                 ref = MessageRef(channel, str(message_id), thread_id)
-                await self.bot.handle(MessageDeleted(ref), self.port)
+                await self._message(MessageDeleted(ref), self.port)
+
+    async def _message(self, event: MessagePosted | MessageEdited | MessageDeleted, port: Any) -> bool:
+        """Hand a member's message to the core; False when it could not be stored (already logged).
+
+        The gateway never re-sends an event, so there is no claim to give back here.
+        """
+        try:
+            await self.bot.handle(event, port)
+        except NotHandled:
+            return False
+        return True
 
 
 class PrepClient(Lifecycle):

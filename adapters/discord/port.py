@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import secrets
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import discord
@@ -168,6 +169,17 @@ class DiscordPort:
             for page in pages[1:]:
                 await self._send(dm, page, None)
 
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        """The message with the file attached to its first page (its other pages follow)."""
+        pages = render(message)
+        with translated(CHANNEL_ERRORS, channel.id):
+            sent = await self._send(channel.id, pages[0], channel.space, attachment=(filename, content))
+            for page in pages[1:]:
+                await self._send(channel.id, page, channel.space)
+        return MessageRef(channel=channel, id=str(sent.id))
+
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         """Bots are not "in" Discord channels: check the bot can see the channel and post there.
 
@@ -181,6 +193,34 @@ class DiscordPort:
         missing = missing_permissions(self.client, channel)
         if missing:
             raise Undeliverable("no_access", target=channel.id, detail="missing " + ", ".join(missing))
+
+    async def channels_of(self, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+        """Which of ``among`` the member may read: Discord's permissions for them in each channel.
+
+        The member comes from the cache or ``GET /guilds/{id}/members/{id}``; roles and each
+        channel's overwrites decide (``permissions_for``). None when Discord cannot say.
+        """
+        guild = self.client.get_guild(int(member.space.id)) if member.space.id.isdigit() else None
+        if guild is None or not member.id.isdigit():
+            return None
+        try:
+            who = guild.get_member(int(member.id)) or await guild.fetch_member(int(member.id))
+        except discord.NotFound:
+            return set()  # no longer in the server: nothing there is theirs to read
+        except discord.HTTPException:
+            log.warning(
+                "could not read member %s of guild %s; using where they took part", member.id, guild.id
+            )
+            return None
+        visible: set[str] = set()
+        for ref in among:
+            channel = guild.get_channel_or_thread(int(ref.id)) if ref.id.isdigit() else None
+            if channel is None:
+                continue  # deleted or never seen: not shown
+            perms = channel.permissions_for(who)
+            if perms.view_channel and perms.read_message_history:
+                visible.add(ref.id)
+        return visible
 
     async def _dm(self, member: MemberRef) -> str:
         known = self._dms.get(member.id)
@@ -226,8 +266,16 @@ class InteractionPort:
     ) -> None:
         await self.base.send_file(member, filename, content, summary)
 
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        return await self.base.post_file(channel, filename, content, message)
+
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         await self.base.ensure_in_channel(channel)
+
+    async def channels_of(self, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+        return await self.base.channels_of(member, among)
 
     async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
         if member.id != str(self.interaction.user.id):

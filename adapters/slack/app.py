@@ -45,8 +45,8 @@ from adapters.slack.translate import (
 )
 from bot.domain import ChannelRef
 from bot.events import CommandInvoked, Event
-from bot.router import Prepbot
-from bot.store.tenants import claim_delivery, ensure_space
+from bot.router import NotHandled, Prepbot
+from bot.store.tenants import claim_delivery, ensure_space, release_delivery
 
 log = logging.getLogger(__name__)
 
@@ -295,18 +295,32 @@ class SlackApp:
         if not self.first_time(key):
             await ack()
             return
-        await self._ack_after(ack, self.spawn(self._claimed(body, run), forget=key, about=body))
+        await self._ack_after(ack, self.spawn(self._claimed(body, run, key), forget=key, about=body))
 
-    async def _claimed(self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
-        """Run an event's work once per ``event_id`` across processes (the database decides)."""
+    async def _claimed(
+        self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]], key: str
+    ) -> None:
+        """Run an event's work once per ``event_id`` across processes (the database decides).
+
+        An answer that could not be stored gives its claim back, so Slack's retry of
+        the same event (it retries when the ack was late, or on the next failure)
+        stores it instead of being dropped as already handled.
+        """
+        claim = f"slack:evt:{body['event_id']}"
         async with self.bot.ctx.db.unit() as session:
             space = await ensure_space(session, ref=space_of(body))
             assert space.id is not None
-            first = await claim_delivery(session, space_id=space.id, key=f"slack:evt:{body['event_id']}")
-        if first:
-            await run(body)
-        else:
+            first = await claim_delivery(session, space_id=space.id, key=claim)
+        if not first:
             log.info("dropping re-delivered event %s", body["event_id"])
+            return
+        try:
+            await run(body)
+        except NotHandled:
+            self._recent.pop(key, None)
+            async with self.bot.ctx.db.unit() as session:
+                await release_delivery(session, space_id=space.id, key=claim)
+            log.warning("event %s not stored; its claim is released for Slack's retry", body["event_id"])
 
     async def _message(self, body: dict[str, Any]) -> None:
         event = body["event"]

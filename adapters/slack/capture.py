@@ -45,5 +45,10 @@ class CapturePort:
     ) -> None:
         self._keep(ChannelRef(member.space, member.id), summary)
 
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        return self._keep(channel, message)
+
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         return None

@@ -3,30 +3,37 @@
 Each reply is one ``AnswerPart`` keyed by (prompt, message id), so a re-delivered
 event changes nothing. A member's parts form their one ``Answer``; an edit
 rewrites its part and keeps the votes; deleting the last part removes the answer
-and its votes. Messages that are not replies to an open prompt are left for
-other features (the handler returns False).
+and its votes. An answer is bounded (``MAX_REPLIES`` replies, ``MAX_ANSWER_CHARS``
+characters) and frozen once voting closes: later edits and deletions change
+nothing, and the author is told each of these once, privately. Messages that
+are not replies to a prompt are left for other features (the handler returns False).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.domain import MemberRef
 from bot.events import Event, MessageDeleted, MessageEdited, MessagePosted
+from bot.render import OutboundMessage
 from bot.services.context import ServiceContext
+from bot.store import answers as answer_store
 from bot.store import prompts as store
-from bot.store.models import Answer, AnswerPart, Member, PromptPost, Vote
+from bot.store.models import Answer, AnswerPart, Member, PromptPost
 from bot.store.sql import insert_ignore, scalar_one
 from bot.store.tenants import ensure_member, find_channel
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
     from bot.router import Prepbot
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,9 +87,37 @@ async def _thread_prompt(session: AsyncSession, event: MessagePosted | MessageEd
     )
 
 
+MAX_REPLIES = 10  # replies that make one answer; more are not recorded
+MAX_ANSWER_CHARS = 4000  # characters one answer keeps, all its replies together
+CAPPED_NOTE = (
+    "Your answer to this scenario keeps at most {chars:,} characters in {replies} replies, "
+    "so part of what you wrote was not recorded. Edit a reply to say it in fewer words."
+)
+FROZEN_NOTE = (
+    "Voting on this scenario has closed, so your answer stays as it was revealed: "
+    "edits and deletions made after the reveal do not change it or its votes."
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A private note owed to an answer's author (told once per answer)."""
+
+    answer_id: int
+    about: Literal["frozen", "capped"]
+    member: MemberRef
+
+
+def _fit(text: str, used_chars: int) -> tuple[str, bool]:
+    """``text`` cut to what the answer has left; True when something was cut."""
+    room = max(0, MAX_ANSWER_CHARS - used_chars)
+    return (text, False) if len(text) <= room else (text[:room], True)
+
+
 async def _record(
     session: AsyncSession, prompt: PromptPost, event: MessagePosted | MessageEdited, now: dt.datetime
-) -> None:
+) -> Notice | None:
+    """Store one reply as a part of the member's answer, within the answer's bounds."""
     assert prompt.id is not None
     member = await ensure_member(session, ref=event.member)
     await insert_ignore(
@@ -92,16 +127,23 @@ async def _record(
         session,
         select(Answer).where(col(Answer.prompt_id) == prompt.id, col(Answer.member_id) == member.id),
     )
-    await insert_ignore(
-        session,
-        AnswerPart,
-        answer_id=answer.id,
-        prompt_id=prompt.id,
-        message_id=event.message.id,
-        text=event.text,
-        created_at=now,
-        updated_at=now,
-    )
+    assert answer.id is not None
+    replies, chars = await answer_store.usage(session, answer_id=answer.id)
+    text, cut = _fit(event.text, chars)
+    if replies < MAX_REPLIES and text.strip():
+        await insert_ignore(
+            session,
+            AnswerPart,
+            answer_id=answer.id,
+            prompt_id=prompt.id,
+            message_id=event.message.id,
+            text=text,
+            created_at=now,
+            updated_at=now,
+        )
+    else:
+        cut = True
+    return Notice(answer.id, "capped", event.member) if cut else None
 
 
 async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
@@ -120,62 +162,96 @@ async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
 
 async def _record_reply(
     session: AsyncSession, ctx: ServiceContext, event: MessagePosted | MessageEdited
-) -> bool:
+) -> tuple[bool, Notice | None]:
     """Record a reply in a prompt's thread; False when the message is not in one."""
     prompt = await _thread_prompt(session, event)
     if prompt is None:
-        return False
+        return False, None
     # Replies after the reveal, or without text, stay in the thread but are not answers.
     if prompt.status == store.OPEN and event.text.strip():
-        await _record(session, prompt, event, ctx.clock.now())
-    return True
+        return True, await _record(session, prompt, event, ctx.clock.now())
+    return True, None
 
 
-async def on_posted(ctx: ServiceContext, event: MessagePosted) -> bool:
+async def _author(session: AsyncSession, event: MessageDeleted, part: AnswerPart) -> MemberRef:
+    """Who wrote a recorded reply (a deletion does not always say)."""
+    member = await scalar_one(
+        session,
+        select(Member)
+        .join(Answer, col(Answer.member_id) == col(Member.id))
+        .where(col(Answer.id) == part.answer_id),
+    )
+    return MemberRef(event.message.channel.space, member.external_id, member.display_name)
+
+
+async def _tell(ctx: ServiceContext, port: ChatPort, event: Event, notice: Notice | None) -> None:
+    """Tell the author privately, once per answer and kind of notice; never fails the event."""
+    if notice is None:
+        return
+    async with ctx.db.unit() as session:
+        first = await answer_store.tell_once(
+            session, answer_id=notice.answer_id, about=notice.about, now=ctx.clock.now()
+        )
+    if not first:
+        return
+    if notice.about == "capped":
+        text = CAPPED_NOTE.format(chars=MAX_ANSWER_CHARS, replies=MAX_REPLIES)
+    else:
+        text = FROZEN_NOTE
+    assert isinstance(event, MessagePosted | MessageEdited | MessageDeleted)
+    try:
+        await port.whisper(event.message.channel, notice.member, OutboundMessage(text=text))
+    except Exception:
+        log.warning("could not tell member about their answer (%s)", notice.about, exc_info=True)
+
+
+async def on_posted(ctx: ServiceContext, event: MessagePosted) -> tuple[bool, Notice | None]:
     async with ctx.db.unit() as session:
         return await _record_reply(session, ctx, event)
 
 
-async def on_edited(ctx: ServiceContext, event: MessageEdited) -> bool:
-    async with ctx.db.unit() as session:
-        part = await _find_part(session, event)
-        if part is not None:
-            await session.execute(
-                update(AnswerPart)
-                .where(col(AnswerPart.id) == part.id)
-                .values(text=event.text, updated_at=ctx.clock.now())
-            )
-            return True
-        # An edit of a reply we never saw (missed while offline) records it now.
-        return await _record_reply(session, ctx, event)
-
-
-async def on_deleted(ctx: ServiceContext, event: MessageDeleted) -> bool:
+async def on_edited(ctx: ServiceContext, event: MessageEdited) -> tuple[bool, Notice | None]:
+    """An edit rewrites its reply while voting is open; after the reveal the answer is frozen."""
     async with ctx.db.unit() as session:
         part = await _find_part(session, event)
         if part is None:
-            return False
-        await session.execute(delete(AnswerPart).where(col(AnswerPart.id) == part.id))
-        left = await scalar_one(
-            session,
-            select(func.count()).select_from(AnswerPart).where(col(AnswerPart.answer_id) == part.answer_id),
-        )
-        if left == 0:
-            # The member took back their whole answer: it goes, with the votes it had.
-            await session.execute(delete(Vote).where(col(Vote.answer_id) == part.answer_id))
-            await session.execute(delete(Answer).where(col(Answer.id) == part.answer_id))
-        return True
+            # An edit of a reply we never saw (missed while offline) records it now.
+            return await _record_reply(session, ctx, event)
+        assert part.id is not None
+        _, chars = await answer_store.usage(session, answer_id=part.answer_id, except_part=part.id)
+        text, cut = _fit(event.text, chars)
+        if await answer_store.edit_part_if_open(session, part_id=part.id, text=text, now=ctx.clock.now()):
+            return True, Notice(part.answer_id, "capped", event.member) if cut else None
+        return True, Notice(part.answer_id, "frozen", event.member)
+
+
+async def on_deleted(ctx: ServiceContext, event: MessageDeleted) -> tuple[bool, Notice | None]:
+    """A deletion removes its reply while voting is open; after the reveal the answer is frozen."""
+    async with ctx.db.unit() as session:
+        part = await _find_part(session, event)
+        if part is None:
+            return False, None
+        if await answer_store.delete_part_if_open(session, part=part):
+            return True, None
+        return True, Notice(part.answer_id, "frozen", await _author(session, event, part))
 
 
 async def on_message(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
-    """Router hook: True when the event was about a prompt's thread."""
+    """Router hook: True when the event was about a prompt's thread.
+
+    A failure to store raises (the router passes it on), so the adapter does not
+    mark the delivery handled and the platform's retry stores the answer.
+    """
     if isinstance(event, MessagePosted):
-        return await on_posted(ctx, event)
-    if isinstance(event, MessageEdited):
-        return await on_edited(ctx, event)
-    if isinstance(event, MessageDeleted):
-        return await on_deleted(ctx, event)
-    return False
+        handled, notice = await on_posted(ctx, event)
+    elif isinstance(event, MessageEdited):
+        handled, notice = await on_edited(ctx, event)
+    elif isinstance(event, MessageDeleted):
+        handled, notice = await on_deleted(ctx, event)
+    else:
+        return False
+    await _tell(ctx, port, event, notice)
+    return handled
 
 
 def install(bot: Prepbot) -> None:

@@ -1,7 +1,8 @@
 """Interview date and daily plan: ``/prep interview YYYY-MM-DD [company]``.
 
-The plan leans on what the member needs most: due review items first, then a
-quiz in their weakest topic, a story to rehearse and a question to prepare.
+The plan leans on what the member needs most: due review items first (in the
+last week, naming those at risk for the interview with their predicted recall on
+the day), then a quiz in their weakest topic, a story to rehearse and a question to prepare.
 Each morning (09:00 in the member's zone, else the channel's) the plan arrives
 as a direct message, once per member and local date: the date is claimed as a
 delivery key before the message is sent. A member whose DMs are closed misses
@@ -20,13 +21,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot import quiz
+from bot import memory, quiz
 from bot.content import Pack
-from bot.content_schema import AskQuestion, Scenario
+from bot.content_schema import AskQuestion, MultipleChoice, Scenario
 from bot.domain import MemberRef, Platform, SpaceRef
-from bot.render import OutboundMessage, Section
+from bot.render import OutboundMessage, Section, clip
 from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import send_direct
+from bot.services.forecast import member_deadline, zone_of
 from bot.store import quizzes
 from bot.store.models import Channel, Member, Space
 from bot.store.tenants import claim_delivery, ensure_channel, ensure_member
@@ -38,15 +40,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLAN_TIME = dt.time(9, 0)
+AT_RISK_SHOWN = 5
 
 
 @dataclass(frozen=True)
 class Needs:
-    """What the member's history says they need."""
+    """What the member's history says they need; ``at_risk`` are due items their interview needs back."""
 
     due_reviews: int
     weakest: str
     weakest_tally: quiz.Tally
+    at_risk: tuple[tuple[str, float], ...] = ()  # (question, predicted recall on the day)
+
+    @property
+    def brought_back(self) -> str:
+        return f"{len(self.at_risk)} of them at risk for your interview" if self.at_risk else ""
 
 
 def local_today(member: Member, channel: Channel | None, now: dt.datetime) -> dt.date:
@@ -54,13 +62,7 @@ def local_today(member: Member, channel: Channel | None, now: dt.datetime) -> dt
 
 
 def _zone(member: Member, channel: Channel | None) -> ZoneInfo:
-    for name in (member.timezone, channel.timezone if channel else None, "UTC"):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (KeyError, ValueError):
-                continue
-    return ZoneInfo("UTC")
+    return zone_of(member, channel)
 
 
 def plan_message(
@@ -74,10 +76,11 @@ def plan_message(
                 Section("Skim your prep document (`/prep export`): your best stories and your questions."),
             ),
         )
-    questions = 10 if days_left <= 7 else 5
+    questions = quiz.plan_questions(days_left)
     steps = []
     if needs.due_reviews:
-        steps.append(f"Review the {needs.due_reviews} item(s) due: `/prep review`.")
+        why = f" ({needs.brought_back})" if needs.at_risk else ""
+        steps.append(f"Review the {needs.due_reviews} item(s) due{why}: `/prep review`.")
     accuracy = (
         f"{needs.weakest_tally.accuracy:.0%} over {needs.weakest_tally.attempts} answers"
         if needs.weakest_tally.attempts
@@ -96,21 +99,43 @@ def plan_message(
             f"Prepare a question to ask: “{rng.choice(asks).question}” (save more with `/prep ask`)."
         )
     day_word = "day" if days_left == 1 else "days"
+    sections = [Section("\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1)))]
+    if needs.at_risk:
+        shown = needs.at_risk[:AT_RISK_SHOWN]
+        lines = [f"• {clip(q, 90)}: predicted recall on {when.isoformat()} {p:.0%}" for q, p in shown]
+        if len(needs.at_risk) > len(shown):
+            lines.append(f"… and {len(needs.at_risk) - len(shown)} more")
+        sections.append(Section("\n".join(lines), title="Brought back: at risk for your interview"))
     return OutboundMessage(
         text=f"{days_left} {day_word} to your {company} interview ({when.isoformat()}). Today's plan:",
-        sections=(Section("\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1))),),
+        sections=tuple(sections),
     )
 
 
 async def _needs(ctx: ServiceContext, member: Member) -> Needs:
+    """Due reviews (the items at risk for the interview named), and the weakest topic."""
     assert member.id is not None
     pack = ctx.library.default
+    now = ctx.clock.now()
     async with ctx.db.unit() as session:
         tallies = await quizzes.topic_tallies(session, member_id=member.id)
-        due = await quizzes.due_cards(session, member_id=member.id, now=ctx.clock.now())
+        cards = await quizzes.member_cards(session, member_id=member.id)
+        deadline = await member_deadline(session, member)
+    # The same selection `/prep review` makes, so the plan names what review will ask.
+    target = ctx.settings.target_recall
+    due = [
+        d
+        for d in memory.due_today(cards, now, target=target, deadline=deadline)
+        if isinstance(pack.get(d.item_id), MultipleChoice)
+    ]
+    at_risk = tuple(
+        (cast(MultipleChoice, pack.get(d.item_id)).question, memory.recall(d.memory, deadline))
+        for d in due
+        if d.at_risk and deadline is not None
+    )
     topics = [t.id for t in pack.topics if pack.quiz_items(topic=t.id)]
     weakest = quiz.weakest_topic(topics, tallies, ctx.rng)
-    return Needs(len(due), weakest, tallies.get(weakest, quiz.Tally()))
+    return Needs(len(due), weakest, tallies.get(weakest, quiz.Tally()), at_risk)
 
 
 async def interview_command(turn: Turn, args: tuple[str, ...]) -> None:

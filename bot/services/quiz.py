@@ -18,15 +18,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import quiz
+from bot import memory, quiz
 from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.domain import MessageRef
 from bot.render import Button, OutboundMessage, Section, clip
 from bot.services.context import UserError
+from bot.services.forecast import member_deadline
 from bot.services.reports import report_button
 from bot.store import ledger
 from bot.store import quizzes as store
+from bot.store.models import Member
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
@@ -235,6 +237,8 @@ async def answer(turn: Turn, value: str, message: MessageRef | None) -> None:
             mode=shown.mode,
             correct=correct,
             now=now,
+            token=token,
+            target=ctx.settings.target_recall,
         )
     footer = feedback_footer(points, state)
     next_value = shown.topic if shown.mode == PRACTICE else ""
@@ -259,22 +263,39 @@ async def update_card(
     mode: str,
     correct: bool,
     now: dt.datetime,
-) -> quiz.ReviewState | None:
-    """Apply SM-2: every review answer moves the card; a miss elsewhere creates or lapses it."""
-    current = store.card_state(await store.get_card(session, member_id=member_id, item_id=item_id))
-    if mode == REVIEW:
-        state = quiz.review(current or quiz.ReviewState(), correct, now)
-    elif not correct:
-        state = quiz.missed(current, now)
-    else:
+    token: str,
+    target: float,
+) -> memory.Memory | None:
+    """Grade the member's card pass/fail (FSRS, aimed at their interview) and log the review.
+
+    Every answer to a carded item moves it; a miss elsewhere creates the card
+    (see :func:`bot.memory.after_answer`). The log is keyed by the answer's token.
+    """
+    current = store.card_memory(await store.get_card(session, member_id=member_id, item_id=item_id))
+    member = await session.get(Member, member_id)
+    deadline = await member_deadline(session, member) if member is not None else None
+    state = memory.after_answer(
+        current, correct, now, review=mode == REVIEW, target=target, deadline=deadline
+    )
+    if state is None:
         return None
     await store.save_card(
-        session, space_id=space_id, member_id=member_id, item_id=item_id, state=state, at=now
+        session, space_id=space_id, member_id=member_id, item_id=item_id, memory=state, at=now
+    )
+    await store.log_review(
+        session,
+        space_id=space_id,
+        member_id=member_id,
+        item_id=item_id,
+        rating=memory.rating(correct),
+        mode=mode,
+        token=token,
+        at=now,
     )
     return state
 
 
-def feedback_footer(points: int, state: quiz.ReviewState | None) -> str:
+def feedback_footer(points: int, state: memory.Memory | None) -> str:
     parts = [f"+{points} points"] if points else []
     if state is not None and state.due_at is not None:
         parts.append(f"you'll review it again on {state.due_at:%a %d %b %H:%M} UTC")

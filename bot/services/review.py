@@ -1,7 +1,9 @@
-"""``/prep review``: spaced repetition (SM-2) of the questions a member missed.
+"""``/prep review``: spaced repetition (FSRS) of the questions a member missed.
 
 A miss in practice or in a challenge puts the item in the member's queue
-(``ReviewCard``); answering it here moves the card by SM-2 (see ``bot.quiz``).
+(``ReviewCard``); every later answer to it moves the card by FSRS, aimed at the
+member's interview date when they set one (see ``bot.memory``). In the last week
+before it, items at risk for the day come first.
 The question and its buttons are practice's, shown in review mode, so one
 answer handler records attempts, points and cards for both.
 """
@@ -12,10 +14,12 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
+from bot import memory
 from bot.content_schema import MultipleChoice
 from bot.domain import MessageRef
 from bot.render import OutboundMessage
 from bot.services import quiz as practice
+from bot.services.forecast import member_deadline
 from bot.store import quizzes as store
 from bot.store.tenants import ensure_member
 
@@ -44,10 +48,12 @@ async def present_due(turn: Turn) -> None:
     async with ctx.db.unit() as session:
         member = await ensure_member(session, ref=turn.member)
         assert member.id is not None
+        deadline = await member_deadline(session, member)
+        cards = await store.member_cards(session, member_id=member.id)
         # Items removed from the pack, or no longer multiple choice, stay out of the queue.
         due = [
             (card, item)
-            for card in await store.due_cards(session, member_id=member.id, now=now)
+            for card in memory.due_today(cards, now, target=ctx.settings.target_recall, deadline=deadline)
             if isinstance(item := pack.get(card.item_id), MultipleChoice)
         ]
         upcoming = None if due else await store.next_due(session, member_id=member.id)
@@ -68,7 +74,11 @@ async def present_due(turn: Turn) -> None:
         return
     card, item = due[0]
     left = len(due) - 1
-    footer = f"{LABEL} · missed {card.lapses} time(s) · {left} more due after this"
+    why = " · at risk for your interview" if card.at_risk else ""
+    footer = (
+        f"{LABEL} · missed {card.memory.lapses} time(s) · predicted recall now "
+        f"{memory.recall(card.memory, now):.0%}{why} · {left} more due after this"
+    )
     await turn.whisper(practice.question_message(item, token=token, footer=footer))
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -22,9 +21,8 @@ from bot.services.prompts import BALLOT_ACTION
 from bot.store import prompts as store
 from bot.store.engine import Database
 from bot.store.models import Answer, Member, PromptPost, Vote
-from bot.store.sql import insert_ignore
 from bot.store.tenants import ensure_member
-from bot.store.votes import answer_number, insert_vote_if_open
+from bot.store.votes import answer_number, insert_vote_if_open, withdraw_vote_if_open
 
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
 VOTE_ACTION = "prompt.vote"
 LABEL_LIMIT = 75  # Slack's button label limit (Discord allows 80)
 SHOWN_CHARS = 600  # the ballot shows each answer in full up to this length
+CLOSED = "Voting on this scenario has closed: the digest is in its thread."
 
 
 def ballot_label(answer: AnswerView, *, voted: bool) -> str:
@@ -39,14 +38,6 @@ def ballot_label(answer: AnswerView, *, voted: bool) -> str:
     mark = "✓ " if voted else ""
     prefix = f"{mark}{answer.number}. “"
     return f"{prefix}{clip(answer.text, LABEL_LIMIT - len(prefix) - 1)}”"
-
-
-async def cast_vote(session: AsyncSession, *, prompt: PromptPost, answer_id: int, voter_id: int) -> bool:
-    """Record one vote; True when new. Idempotent: a duplicate is ignored by the unique key."""
-    assert prompt.id is not None
-    return await insert_ignore(
-        session, Vote, space_id=prompt.space_id, prompt_id=prompt.id, answer_id=answer_id, voter_id=voter_id
-    )
 
 
 async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int) -> bool:
@@ -60,14 +51,6 @@ async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int) -
         return await insert_vote_if_open(session, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter_id)
 
 
-async def withdraw_vote(session: AsyncSession, *, answer_id: int, voter_id: int) -> bool:
-    """Remove one vote; True when there was one."""
-    result = await session.execute(
-        delete(Vote).where(col(Vote.answer_id) == answer_id, col(Vote.voter_id) == voter_id)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> tuple[PromptPost, Member]:
     """The prompt a button names, checked to be in the presser's space and still open; and the presser."""
     member = await ensure_member(session, ref=turn.member)
@@ -75,7 +58,7 @@ async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> tup
     if prompt is None or prompt.space_id != member.space_id:
         raise UserError("That prompt no longer exists.")
     if prompt.status != store.OPEN:
-        raise UserError("Voting on this scenario has closed: the digest is in its thread.")
+        raise UserError(CLOSED)
     return prompt, member
 
 
@@ -129,9 +112,12 @@ async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
         if answer.member_id == voter.id:
             raise UserError("You can't vote for your own answer.")
         assert voter.id is not None and answer.id is not None
-        withdrawn = await withdraw_vote(session, answer_id=answer.id, voter_id=voter.id)
-        if not withdrawn:
-            await cast_vote(session, prompt=prompt, answer_id=answer.id, voter_id=voter.id)
+        # Each write re-checks that voting is open in its own statement, so a reveal that
+        # lands after the check above still wins: the vote (or withdrawal) is refused.
+        ids = {"prompt_id": prompt.id or 0, "answer_id": answer.id, "voter_id": voter.id}
+        withdrawn = await withdraw_vote_if_open(session, **ids)
+        if not withdrawn and not await insert_vote_if_open(session, **ids, at=turn.ctx.clock.now()):
+            raise UserError(CLOSED)
         number = await answer_number(session, answer=answer)
     turn.ctx.metrics.inc("prepbot_votes_total", change="withdrawn" if withdrawn else "cast")
     if withdrawn:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -48,7 +48,14 @@ class Channel(SQLModel, table=True):
     schedule_from: dt.datetime | None = None
     # Who last set the schedule: the one person told (once, by direct message) when
     # the channel's posts start failing for good and the schedule pauses itself.
-    schedule_set_by: int | None = Field(default=None, foreign_key="member.id")
+    # use_alter: member.plan_channel_id points back at channel, so the two tables form a
+    # cycle that create/drop order can only break with a separately added constraint.
+    schedule_set_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("member.id", use_alter=True, name="fk_channel_schedule_set_by"), nullable=True
+        ),
+    )
     # Set when a scheduled post or digest failed for a reason only a person can fix
     # (the bot was removed, the channel archived); ``/prep schedule`` clears it.
     paused_at: dt.datetime | None = None
@@ -118,19 +125,39 @@ class QuizPresentation(SQLModel, table=True):
 
 
 class ReviewCard(SQLModel, table=True):
-    """Spaced-repetition state of one item for one member (SM-2)."""
+    """Spaced-repetition state of one item for one member (FSRS; see ``bot.memory``)."""
 
     __table_args__ = (UniqueConstraint("member_id", "item_id", name="uq_review_member_item"),)
     id: int | None = Field(default=None, primary_key=True)
     space_id: int = Field(foreign_key="space.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     item_id: str = Field(max_length=80)
-    ease: float = 2.5
-    interval_days: int = 0
-    repetitions: int = 0
+    state: int = 1  # FSRS: 1 learning, 2 review, 3 relearning
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    last_review: dt.datetime | None = None
     lapses: int = 0
+    reps: int = 0
     due_at: dt.datetime = Field(default_factory=_now, index=True)
     updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class ReviewLog(SQLModel, table=True):
+    """Every graded answer to a carded item, kept so FSRS parameters can be refitted later.
+
+    ``token`` is the answer's own (its ``QuizAttempt`` token), so a log is written once.
+    """
+
+    __table_args__ = (UniqueConstraint("member_id", "token", name="uq_reviewlog_member_token"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    item_id: str = Field(max_length=80)
+    rating: int  # FSRS rating: 1 Again (wrong), 3 Good (right)
+    mode: str = Field(max_length=16)
+    token: str = Field(max_length=80)
+    reviewed_at: dt.datetime = Field(default_factory=_now)
 
 
 class Challenge(SQLModel, table=True):
@@ -207,6 +234,9 @@ class Answer(SQLModel, table=True):
     prompt_id: int = Field(foreign_key="promptpost.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     created_at: dt.datetime = Field(default_factory=_now)
+    # Set when the author was told, once, that the answer is frozen (revealed) or at its bounds.
+    frozen_told_at: dt.datetime | None = None
+    capped_told_at: dt.datetime | None = None
 
 
 class AnswerPart(SQLModel, table=True):
@@ -354,3 +384,17 @@ class Report(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=_now)
     updated_at: dt.datetime = Field(default_factory=_now)
     resolved_at: dt.datetime | None = None
+
+
+class PostSlot(SQLModel, table=True):
+    """One public post a member triggered, in a numbered slot of a fixed window.
+
+    Keys look like ``leaderboard:chan:7:2026-03-09T10:00:1``: taking a slot is an insert
+    against the unique key, so the limit holds on both databases without a read first.
+    """
+
+    __table_args__ = (UniqueConstraint("space_id", "key", name="uq_postslot_space_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    key: str = Field(max_length=200)
+    created_at: dt.datetime = Field(default_factory=_now, index=True)

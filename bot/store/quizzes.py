@@ -12,8 +12,9 @@ from sqlalchemy import case, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.quiz import ReviewState, Tally
-from bot.store.models import QuizAttempt, QuizPresentation, ReviewCard
+from bot.memory import Memory
+from bot.quiz import Tally
+from bot.store.models import QuizAttempt, QuizPresentation, ReviewCard, ReviewLog
 from bot.store.sql import insert_ignore, scalar_first
 
 
@@ -139,23 +140,34 @@ async def get_card(session: AsyncSession, *, member_id: int, item_id: str) -> Re
     return await scalar_first(session, stmt)
 
 
-def card_state(card: ReviewCard | None) -> ReviewState | None:
+def card_memory(card: ReviewCard | None) -> Memory | None:
     if card is None:
         return None
-    return ReviewState(card.ease, card.interval_days, card.repetitions, card.lapses, card.due_at)
+    return Memory(
+        state=card.state,
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due_at=card.due_at,
+        last_review=card.last_review,
+        lapses=card.lapses,
+        reps=card.reps,
+    )
 
 
 async def save_card(
-    session: AsyncSession, *, space_id: int, member_id: int, item_id: str, state: ReviewState, at: dt.datetime
+    session: AsyncSession, *, space_id: int, member_id: int, item_id: str, memory: Memory, at: dt.datetime
 ) -> None:
     """Create or overwrite the member's card for ``item_id`` (insert first, so two writers never clash)."""
-    due = state.due_at or at
     values = {
-        "ease": state.ease,
-        "interval_days": state.interval_days,
-        "repetitions": state.repetitions,
-        "lapses": state.lapses,
-        "due_at": due,
+        "state": memory.state,
+        "step": memory.step,
+        "stability": memory.stability,
+        "difficulty": memory.difficulty,
+        "last_review": memory.last_review,
+        "lapses": memory.lapses,
+        "reps": memory.reps,
+        "due_at": memory.due_at or at,
         "updated_at": at,
     }
     created = await insert_ignore(
@@ -167,6 +179,54 @@ async def save_card(
             .where(col(ReviewCard.member_id) == member_id, col(ReviewCard.item_id) == item_id)
             .values(**values)
         )
+
+
+async def log_review(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    member_id: int,
+    item_id: str,
+    rating: int,
+    mode: str,
+    token: str,
+    at: dt.datetime,
+) -> bool:
+    """Keep one graded answer for refitting FSRS later; once per answer token."""
+    return await insert_ignore(
+        session,
+        ReviewLog,
+        space_id=space_id,
+        member_id=member_id,
+        item_id=item_id,
+        rating=rating,
+        mode=mode,
+        token=token,
+        reviewed_at=at,
+    )
+
+
+async def member_cards(session: AsyncSession, *, member_id: int) -> list[tuple[str, Memory]]:
+    """Every card of the member, as (item id, FSRS state)."""
+    stmt = select(ReviewCard).where(col(ReviewCard.member_id) == member_id).order_by(col(ReviewCard.id))
+    return [(c.item_id, m) for c in (await session.execute(stmt)).scalars() if (m := card_memory(c))]
+
+
+async def space_cards(session: AsyncSession, *, space_id: int) -> list[tuple[int, str, Memory]]:
+    """Every card in the space, as (member id, item id, FSRS state), for team forecasts."""
+    stmt = select(ReviewCard).where(col(ReviewCard.space_id) == space_id).order_by(col(ReviewCard.id))
+    return [
+        (c.member_id, c.item_id, m) for c in (await session.execute(stmt)).scalars() if (m := card_memory(c))
+    ]
+
+
+async def active_members(session: AsyncSession, *, space_id: int, since: dt.datetime) -> tuple[int, int]:
+    """(members who answered anything since ``since``, members who ever answered) in the space."""
+    ever = select(func.count(func.distinct(QuizAttempt.member_id))).where(
+        col(QuizAttempt.space_id) == space_id
+    )
+    recent = ever.where(col(QuizAttempt.created_at) >= since)
+    return int((await session.execute(recent)).scalar_one()), int((await session.execute(ever)).scalar_one())
 
 
 async def due_cards(session: AsyncSession, *, member_id: int, now: dt.datetime) -> list[ReviewCard]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, literal, or_
+from sqlalchemy import and_, delete, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,11 +29,35 @@ async def insert_vote_if_open(
         literal(stamp, type_=UTCDateTime()),
     ).where(col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN)
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    if dialect == "postgresql":
+        # FOR SHARE: a reveal's UPDATE of this prompt waits for the vote's commit, and a vote
+        # behind a reveal re-reads the updated row and inserts nothing; so the digest's
+        # count (read after its UPDATE) holds every vote that was recorded. SQLite
+        # serialises writers (BEGIN IMMEDIATE), which gives the same order.
+        source = source.with_for_update(read=True, of=PromptPost)
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(Vote)
         .from_select(["space_id", "prompt_id", "answer_id", "voter_id", "created_at"], source)
         .on_conflict_do_nothing()
+    )
+    return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+
+async def withdraw_vote_if_open(
+    session: AsyncSession, *, prompt_id: int, answer_id: int, voter_id: int
+) -> bool:
+    """Delete one vote while its prompt is open; True when there was one (after the reveal: never)."""
+    guard = sa_select(col(PromptPost.id)).where(
+        col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        guard = guard.with_for_update(read=True)  # as for a vote: ordered against the reveal
+    stmt = delete(Vote).where(
+        col(Vote.answer_id) == answer_id,
+        col(Vote.voter_id) == voter_id,
+        col(Vote.prompt_id) == prompt_id,
+        col(Vote.prompt_id).in_(guard),
     )
     return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 

@@ -115,6 +115,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
                 get(f"{api}/oauth2/applications/@me", self._application),
                 post(f"{api}/users/@me/channels", self._open_dm),
                 get(f"{api}/channels/{{cid}}", self._get_channel),
+                get(f"{api}/guilds/{{gid}}/members/{{uid}}", self._get_member),
                 post(f"{api}/channels/{{cid}}/messages", self._create_message),
                 patch(f"{api}/channels/{{cid}}/messages/{{mid}}", self._edit_message),
                 post(f"{api}/channels/{{cid}}/messages/{{mid}}/threads", self._create_thread),
