@@ -34,6 +34,7 @@ EXPECTED = {
     "PREPBOT_LOG_LEVEL": "one of " + ", ".join(LOG_LEVELS),
     "PREPBOT_CATCH_UP_HOURS": "a number of hours, 0 or more (such as 2 or 0.5)",
     "PREPBOT_VOTING_HOURS": "a number of hours above 0 (such as 24), or empty for the default",
+    "PREPBOT_TARGET_RECALL": "a predicted recall from 0.7 to 0.97 (such as 0.9)",
     "SLACK_BOT_TOKEN": "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token; "
     "an xapp- token goes in SLACK_APP_TOKEN)",
     "SLACK_SIGNING_SECRET": "the app's signing secret (Basic Information → App Credentials)",

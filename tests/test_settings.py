@@ -28,6 +28,7 @@ BAD_VALUES = [
     ("PREPBOT_LOG_LEVEL", "LOUD", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     ("PREPBOT_CATCH_UP_HOURS", "-1", "0 or more"),
     ("PREPBOT_VOTING_HOURS", "soon", "a number of hours above 0"),
+    ("PREPBOT_TARGET_RECALL", "0.99", "from 0.7 to 0.97"),
     ("SLACK_BOT_TOKEN", "xapp-1-A0-secret", "starting with xoxb-"),
     ("SLACK_APP_TOKEN", "xoxb-1-secret", "starting with xapp-"),
     ("SLACK_API_URL", "slack.com/api", "an http(s) URL"),
