@@ -1,20 +1,23 @@
-# Each target creates .venv when it is missing and installs what it needs.
+# Each target creates .venv when it is missing and installs what it needs: the pinned,
+# hash-checked versions of requirements/lock*.txt (tested together), then prepbot itself.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench fuzz clean
+.PHONY: demo test lint typecheck pytest bench fuzz lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+$(VENV)/.installed: pyproject.toml requirements/lock.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/lock.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements/lock-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/lock-dev.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -42,6 +45,12 @@ fuzz: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# Re-resolve the pins after changing dependencies in pyproject.toml (Python 3.11, as the image).
+LOCK := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(VENV)/.installed-dev
+	$(LOCK) --output-file requirements/lock.txt pyproject.toml
+	$(LOCK) --extra dev --output-file requirements/lock-dev.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from aiohttp import web
 
@@ -17,8 +16,8 @@ async def listening(app: web.Application, host: str, port: int) -> AsyncIterator
     site = web.TCPSite(runner, host, port)
     try:
         await site.start()
-        server: Any = site._server  # aiohttp keeps the bound sockets here
-        bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+        # The runner's public list of bound (host, port, …) addresses: the real port when 0 was asked.
+        bound = next((address[1] for address in runner.addresses if isinstance(address, tuple)), port)
         yield int(bound)
     finally:
         await runner.cleanup()

@@ -15,9 +15,10 @@ Their true memory is NOT FSRS's model: it is half-life regression (Settles and
 Meeder, "A Trainable Spaced Repetition Model for Language Learning", ACL 2016),
 ``p = 2^(-Δ/h)`` with ``h = 2^(θ·x)`` days and features ``x`` = bias,
 ``√(1+right)``, ``√(1+wrong)``, minus the item's difficulty plus the member's
-ability. Weights: bias -2.0, right +2.2, wrong -0.3 (the signs of the published
-fit; magnitudes chosen by us so a half-life grows from about half a day after a
-first miss to about a month after ten right answers); item difficulty ~ N(0, 0.7),
+ability. Weights: bias -1.0, right +2.2, wrong -0.3 (the signs of the published
+fit; the magnitudes are ours, not the paper's, chosen so a half-life grows from
+about 1.7 days after a first miss to about 64 days after ten right answers, in
+line with the high recall rates of that paper's data); item difficulty ~ N(0, 0.7),
 member ability ~ N(0, 0.5), in log2 days. An unseen item is not known; a
 multiple-choice answer is right with ``p + (1 - p) / choices`` (guessing).
 Every answer, with its feedback, counts as an exposure.

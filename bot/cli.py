@@ -7,14 +7,16 @@ import datetime as dt
 import json
 import sys
 import tempfile
+from collections.abc import Callable, Coroutine
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from bot.content import ContentInvalid, Library, load_library
-from bot.settings import Settings
+from bot.settings import Settings, load, problems
 
 if TYPE_CHECKING:
     from bot.services.reports import ItemReports
@@ -33,7 +35,38 @@ app.add_typer(discord_app, name="discord")
 
 
 def _settings() -> Settings:
-    return Settings()
+    """The settings from the environment and ``.env``; a bad value is one line per variable, exit 2."""
+    try:
+        return load()
+    except ValidationError as exc:
+        for line in problems(exc):
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("prepbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"prepbot {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """prepbot: interview prep for teams, on Slack, Discord or the console."""
 
 
 @app.command()
@@ -76,11 +109,12 @@ def console(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply Alembic migrations to PREPBOT_DATABASE_URL."""
+    url = _settings().database_url
     from bot.store.engine import Database
     from bot.store.migrate import current_revision, upgrade
 
     async def run() -> str | None:
-        db = Database(_settings().database_url)
+        db = Database(url)
         try:
             await upgrade(db)
             return await current_revision(db)
@@ -88,6 +122,70 @@ def db_upgrade() -> None:
             await db.dispose()
 
     typer.echo(f"database at revision {asyncio.run(run())}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision PREPBOT_DATABASE_URL is at ("none" for an empty database)."""
+    url = _settings().database_url  # a bad setting is reported before anything else loads
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, history
+
+    async def run() -> str | None:
+        db = Database(url)
+        try:
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    current = _database_call(run)
+    head = history()[0][0]
+    note = " (head)" if current == head else f" (head is {head}: run `prepbot db upgrade`)"
+    typer.echo(f"{current or 'none'}{note}")
+
+
+@db_app.command("history")
+def db_history() -> None:
+    """List the migrations shipped with this version, newest first."""
+    from bot.store.migrate import history
+
+    for revision, before, title in history():
+        typer.echo(f"{before or 'base'} -> {revision}: {title}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Revision to go back to (see `db history`), or base.")],
+) -> None:
+    """Take the schema back to REVISION; run it with the version you are rolling back FROM."""
+    url = _settings().database_url
+    from bot.store.engine import Database
+    from bot.store.migrate import current_revision, downgrade, known_revision
+
+    if not known_revision(revision):
+        typer.echo(f"prepbot: no revision {revision!r}; `prepbot db history` lists them.", err=True)
+        raise typer.Exit(2)
+
+    async def run() -> str | None:
+        db = Database(url)
+        try:
+            await downgrade(db, revision)
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    typer.echo(f"database at revision {_database_call(run) or 'none'}")
+
+
+def _database_call(run: Callable[[], Coroutine[Any, Any, str | None]]) -> str | None:
+    from bot.router import DATABASE_ERRORS
+
+    try:
+        return asyncio.run(run())
+    except DATABASE_ERRORS as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        typer.echo(f"prepbot: cannot use PREPBOT_DATABASE_URL ({type(exc).__name__}: {first})", err=True)
+        raise typer.Exit(1) from None
 
 
 @content_app.command("lint")

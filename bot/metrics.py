@@ -1,97 +1,137 @@
-"""Counters and histograms in the Prometheus text format, made per process.
+"""The series prepbot exposes on ``GET /metrics``, kept by ``prometheus-client``.
 
-Kept dependency-free and small: the few series prepbot exposes do not need a
-client library, and nothing here is built at import time.
+One :class:`Metrics` per process (per :class:`~bot.services.context.ServiceContext`),
+each with its own registry, so tests never share counts. Code counts through the
+small interface it always had: ``metrics.inc(name, **labels)`` and
+``metrics.observe(name, seconds)``; the registry also carries the process
+(CPU, memory, open files), Python (GC, platform) and build-info series.
 """
 
 from __future__ import annotations
 
-import bisect
+import platform
 import threading
-from collections import defaultdict
-from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+PLATFORMS = ("slack", "discord")
+# Errors by a small fixed set of kinds, so dashboards and alerts can name them all.
+ERROR_KINDS = (
+    "database",  # the database did not answer or refused
+    "bad_request",  # a platform request prepbot could not read (400, 404)
+    "bad_signature",  # unsigned, badly signed or stale (401)
+    "too_large",  # over 1 MiB (413)
+    "platform",  # Slack or Discord refused a call prepbot made
+    "internal",  # a bug: a handler raised
+)
+
+# name -> (help, label names); a counter's name ends in _total as exposed.
+COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "prepbot_commands_total": ("Slash commands handled, by command.", ("command",)),
+    "prepbot_posts_total": ("Messages the bot posted, by kind.", ("kind",)),
+    "prepbot_votes_total": ("Votes cast or withdrawn, by change.", ("change",)),
+    "prepbot_errors_total": ("Failures, by kind: " + ", ".join(ERROR_KINDS) + ".", ("kind",)),
+    "prepbot_reports_total": (
+        "Problem reports members sent on quiz items, by change (opened, updated).",
+        ("change",),
+    ),
+    "prepbot_undeliverable_total": (
+        "Messages that could not arrive (closed DMs, channels the bot cannot post in, other errors), "
+        "by reason.",
+        ("reason",),
+    ),
+    "prepbot_schedules_paused_total": (
+        "Channel schedules paused because their posts failed for good, by reason.",
+        ("reason",),
+    ),
+    "prepbot_rate_limited_total": ("429 answers waited out, by platform.", ("platform",)),
+    "prepbot_rate_limit_wait_seconds_total": (
+        "Seconds spent waiting for rate limits (Retry-After, Slack's pacer), by platform.",
+        ("platform",),
+    ),
+}
+HISTOGRAMS: dict[str, str] = {
+    "prepbot_ack_seconds": "Time from receiving a platform request to acknowledging it.",
+}
 
 
-@dataclass
-class _Histogram:
-    buckets: tuple[float, ...]
-    counts: list[int] = field(default_factory=list)
-    total: float = 0.0
-    observations: int = 0
-
-    def __post_init__(self) -> None:
-        self.counts = [0] * len(self.buckets)
-
-    def observe(self, value: float) -> None:
-        index = bisect.bisect_left(self.buckets, value)
-        if index < len(self.counts):
-            self.counts[index] += 1
-        self.total += value
-        self.observations += 1
+def build_version() -> str:
+    """The installed prepbot's version (``0+unknown`` in a tree that was never installed)."""
+    try:
+        return version("prepbot")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 class Metrics:
-    """The series prepbot exposes on ``GET /metrics``."""
-
-    HELP = {
-        "prepbot_commands_total": "Slash commands handled, by command.",
-        "prepbot_posts_total": "Messages the bot posted, by kind.",
-        "prepbot_votes_total": "Votes cast or withdrawn, by change.",
-        "prepbot_errors_total": "Failures, by kind.",
-        "prepbot_reports_total": "Problem reports members sent on quiz items, by change (opened, updated).",
-        "prepbot_undeliverable_total": "Messages that could not arrive (closed DMs, channels the bot "
-        "cannot post in, other errors), by reason.",
-        "prepbot_schedules_paused_total": "Channel schedules paused because their posts failed for good.",
-        "prepbot_ack_seconds": "Time from receiving a platform request to acknowledging it.",
-    }
+    """The series prepbot exposes on ``GET /metrics``, in a registry of its own."""
 
     def __init__(self) -> None:
+        # The *_created series double every counter for no use here.
+        disable_created_metrics()
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        if GC_COLLECTOR is not None:
+            GCCollector(registry=self.registry)
+        build = Info("prepbot_build", "The running prepbot.", registry=self.registry)
+        build.info({"version": build_version(), "python": platform.python_version()})
         self._lock = threading.Lock()
-        self._counters: dict[str, dict[tuple[tuple[str, str], ...], float]] = defaultdict(dict)
-        self._histograms: dict[str, _Histogram] = {}
+        self._counters: dict[str, Counter] = {}
+        self._histograms: dict[str, Histogram] = {}
+        for name, (_, labels) in COUNTERS.items():
+            self._counter(name, labels)
+        for kind in ERROR_KINDS:  # shown at 0 from the start, so a rate() has a baseline
+            self._counters["prepbot_errors_total"].labels(kind=kind)
+        for name in ("prepbot_rate_limited_total", "prepbot_rate_limit_wait_seconds_total"):
+            for where in PLATFORMS:
+                self._counters[name].labels(platform=where)
 
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
-        key = tuple(sorted(labels.items()))
-        with self._lock:
-            series = self._counters[name]
-            series[key] = series.get(key, 0.0) + amount
+        """Add ``amount`` to the counter ``name`` (declared in COUNTERS, or made on first use)."""
+        if name == "prepbot_errors_total" and labels.get("kind") not in ERROR_KINDS:
+            labels = {**labels, "kind": "internal"}
+        counter = self._counter(name, tuple(sorted(labels)))
+        (counter.labels(**labels) if labels else counter).inc(amount)
 
     def observe(self, name: str, seconds: float) -> None:
         with self._lock:
-            histogram = self._histograms.setdefault(name, _Histogram(LATENCY_BUCKETS))
-            histogram.observe(seconds)
+            histogram = self._histograms.get(name)
+            if histogram is None:
+                histogram = Histogram(
+                    name, HISTOGRAMS.get(name, name), buckets=LATENCY_BUCKETS, registry=self.registry
+                )
+                self._histograms[name] = histogram
+        histogram.observe(seconds)
 
     def value(self, name: str, **labels: str) -> float:
-        return self._counters.get(name, {}).get(tuple(sorted(labels.items())), 0.0)
+        """A counter's current value (0 when never counted)."""
+        return self.registry.get_sample_value(name, labels) or 0.0
 
     def render(self) -> str:
-        """The exposition text (``text/plain; version=0.0.4``)."""
-        lines: list[str] = []
+        """The exposition text, served with :data:`CONTENT_TYPE`."""
+        return generate_latest(self.registry).decode("utf-8")
+
+    def _counter(self, name: str, labels: tuple[str, ...]) -> Counter:
         with self._lock:
-            for name, series in sorted(self._counters.items()):
-                lines += [f"# HELP {name} {self.HELP.get(name, name)}", f"# TYPE {name} counter"]
-                for labels, amount in sorted(series.items()):
-                    lines.append(f"{name}{_labels(labels)} {amount:g}")
-            for name, histogram in sorted(self._histograms.items()):
-                lines += [f"# HELP {name} {self.HELP.get(name, name)}", f"# TYPE {name} histogram"]
-                running = 0
-                for bound, count in zip(histogram.buckets, histogram.counts, strict=True):
-                    running += count
-                    lines.append(f'{name}_bucket{{le="{bound:g}"}} {running}')
-                lines.append(f'{name}_bucket{{le="+Inf"}} {histogram.observations}')
-                lines.append(f"{name}_sum {histogram.total:g}")
-                lines.append(f"{name}_count {histogram.observations}")
-        return "\n".join(lines) + "\n"
-
-
-def _labels(pairs: tuple[tuple[str, str], ...]) -> str:
-    if not pairs:
-        return ""
-    body = ",".join(f'{k}="{_escape(v)}"' for k, v in pairs)
-    return "{" + body + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            counter = self._counters.get(name)
+            if counter is None:
+                help_text = COUNTERS.get(name, (name, labels))[0]
+                counter = Counter(name, help_text, labels, registry=self.registry)
+                self._counters[name] = counter
+            return counter

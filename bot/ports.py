@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, Protocol
 
 from bot.domain import ChannelRef, MemberRef, MessageRef
@@ -96,6 +97,23 @@ class RecallingPort(Protocol):
     async def find_posted(self, channel: ChannelRef, key: str) -> MessageRef | None:
         """The message posted with ``key`` in ``channel``, if the platform still shows it."""
         ...
+
+
+class MembershipPort(Protocol):
+    """A port that can say which channels a member may read (Slack membership, Discord permissions)."""
+
+    async def channels_of(self, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+        """The ids of ``among`` that ``member`` can read, or None when the platform cannot say."""
+        ...
+
+
+async def channels_of(port: ChatPort, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+    """Ask ``port`` which of ``among`` the member may read; None when it cannot tell."""
+    ask = getattr(port, "channels_of", None)
+    if ask is None or not among:
+        return None if ask is None else set()
+    found: set[str] | None = await ask(member, among)
+    return found
 
 
 async def find_posted(port: ChatPort, channel: ChannelRef, key: str) -> MessageRef | None:

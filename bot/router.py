@@ -27,6 +27,7 @@ from bot.events import (
     MessagePosted,
     TextSubmitted,
 )
+from bot.logs import log_context
 from bot.ports import ChatPort
 from bot.render import OutboundMessage, TextInput
 from bot.services.context import ServiceContext, UserError
@@ -86,6 +87,14 @@ DATABASE_DOWN = (
 DATABASE_ERRORS = (DBAPIError, SATimeoutError, OSError)
 
 
+class NotHandled(Exception):
+    """A member's message could not be stored: the adapter must not mark its delivery handled.
+
+    Raised by :meth:`Prepbot.handle` for messages only (already logged, by ids), so a
+    platform that retries (Slack's Events API) gets the chance to store it.
+    """
+
+
 class Prepbot:
     """The core as adapters see it: ``handle(event, port)`` and ``tick(port)``."""
 
@@ -133,7 +142,23 @@ class Prepbot:
         return list(self._commands)
 
     async def handle(self, event: Event, port: ChatPort) -> None:
-        """Handle one event; never raises for a member's mistake or a handler's failure."""
+        """Handle one event; never raises for a member's mistake or a handler's failure.
+
+        Every log line written while it runs carries the event's space, channel and delivery.
+        The exception: a message (a thread answer) that failed to store raises
+        :class:`NotHandled`, so the adapter leaves it for the platform's retry.
+        """
+        if isinstance(event, CommandInvoked | ButtonPressed | TextSubmitted):
+            channel, delivery = event.channel, event.delivery_id
+        elif isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+            channel, delivery = event.message.channel, f"message:{event.message.id}"
+        else:
+            await self._dispatch(event, port)
+            return
+        with log_context(space=channel.space.id, channel=channel.id, delivery=delivery):
+            await self._dispatch(event, port)
+
+    async def _dispatch(self, event: Event, port: ChatPort) -> None:
         if isinstance(event, CommandInvoked):
             await self._command(event, port)
         elif isinstance(event, ButtonPressed):
@@ -145,15 +170,18 @@ class Prepbot:
                 try:
                     if await handler(self.ctx, port, event):
                         break
-                except Exception:
+                except Exception as exc:
                     channel = event.message.channel
-                    log.exception(
-                        "message handler failed (team=%s channel=%s kind=%s)",
+                    # Ids and the error's kind only: the traceback could quote what was written.
+                    log.error(
+                        "message handler failed (team=%s channel=%s kind=%s error=%s)",
                         channel.space.id,
                         channel.id,
                         type(event).__name__,
+                        type(exc).__name__,
                     )
-                    break
+                    self.ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+                    raise NotHandled(type(event).__name__) from None
 
     async def tick(self, port: ChatPort) -> None:
         """Run whatever is due at the clock's current time (scheduled posts, timeouts)."""
@@ -252,7 +280,7 @@ class Prepbot:
                 kind,
                 key,
             )
-            self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else type(exc).__name__)
+            self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else "internal")
             await self._release(space_id, key)
             await self._tell(turn, DATABASE_DOWN if database else GENERIC_FAILURE)
 

@@ -33,6 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.logs import log_context
 from bot.ports import ChatPort
 from bot.router import Prepbot
 from bot.schedule import Schedule, cron_day_of_week
@@ -95,7 +96,7 @@ class SchedulerHandle:
 
     async def catch_up(self) -> int:
         """Post whatever is due now (what a restart missed); returns how many were posted."""
-        return await self._guarded(post_due(self.bot.ctx, self.port))
+        return await self._guarded(post_due(self.bot.ctx, self.port), job="prepbot:catch-up")
 
     async def stop(self) -> None:
         """Stop firing, let jobs in flight finish (briefly), and shut the scheduler down."""
@@ -113,28 +114,42 @@ class SchedulerHandle:
         return job.next_run_time if job is not None else None
 
     async def _post_channel(self, channel_id: int) -> None:
-        await self._guarded(post_due(self.bot.ctx, self.port, channel_ids=[channel_id]))
+        await self._guarded(
+            post_due(self.bot.ctx, self.port, channel_ids=[channel_id]), job=f"{JOB_PREFIX}{channel_id}"
+        )
 
     async def _tick(self) -> None:
-        await self._guarded(self.bot.tick(self.port))
+        await self._guarded(self.bot.tick(self.port), job=TICK_JOB)
 
     async def _sync(self) -> None:
-        await self._guarded(self.rebuild())
+        await self._guarded(self.rebuild(), job=SYNC_JOB)
 
-    async def _guarded(self, work: Awaitable[object]) -> int:
-        # Jobs log and carry on: one failed run must not stop the schedule.
+    async def _guarded(self, work: Awaitable[object], *, job: str) -> int:
+        # Jobs log and carry on: one failed run must not stop the schedule. Their lines
+        # carry the job id (and, inside, the space and channel each post is about).
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            result = await work
+            with log_context(job=job):
+                result = await work
             return result if isinstance(result, int) else 0
         except Exception:
-            log.exception("scheduled job failed")
+            log.exception("scheduled job %s failed", job)
             return 0
         finally:
             if task is not None:
                 self._running.discard(task)
+
+
+def _overlap_filter(record: logging.LogRecord) -> bool:
+    """Drop APScheduler's warning that a run was skipped because the last one still runs.
+
+    ``max_instances=1`` is the design (a long fan-out under 429s outlasts many 5 s
+    ticks; the next tick after it picks up what is due), not a fault to warn about
+    every 5 seconds.
+    """
+    return "maximum number of running instances reached" not in record.getMessage()
 
 
 async def start(
@@ -152,6 +167,7 @@ async def start(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     handle = SchedulerHandle(bot, port, scheduler)
+    logging.getLogger("apscheduler.scheduler").addFilter(_overlap_filter)
     scheduler.start()
     await handle.rebuild()
     if catch_up:

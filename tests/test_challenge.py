@@ -59,11 +59,13 @@ async def test_two_presses_in_the_same_instant_give_one_winner(session: ConsoleS
     await asyncio.gather(*(session.bot.handle(p, session.chat) for p in presses))
     db = session.bot.ctx.db
     assert len(posts(session, "🏆")) == 1
-    assert await count(db, PointEvent) == 1
     assert await count(db, ChallengeRound, col(ChallengeRound.winner_id).is_not(None)) == 1
     late = [s for s in session.chat.log if s.visible_to in ("bob", "carol")]
     assert len(late) == 1 and "answered first" in late[0].text
     assert await count(db, ChallengeRound) == 2  # the winner opened round 2, once
+    assert await count(db, PointEvent) == 0  # points reach the ledger when the challenge ends
+    await session.push("alice: /prep challenge stop")
+    assert await count(db, PointEvent) == 1  # two played: the one win counts, once
 
 
 async def test_two_typed_answers_in_the_same_instant_give_one_winner(session: ConsoleSession) -> None:
@@ -75,12 +77,14 @@ async def test_two_typed_answers_in_the_same_instant_give_one_winner(session: Co
     ]
     await asyncio.gather(*(session.bot.handle(e, session.chat) for e in events))
     assert len(posts(session, "🏆")) == 1
+    await session.push("alice: /prep challenge stop")
     assert await count(session.bot.ctx.db, PointEvent) == 1
     assert await count(session.bot.ctx.db, ChallengeRound, col(ChallengeRound.winner_id).is_not(None)) == 1
 
 
 async def test_the_winner_scores_base_plus_speed_bonus_on_the_ledger(session: ConsoleSession) -> None:
     shown = await start(session, rounds=1)
+    await session.push(f"carol: press {button_number(session, shown, correct=False)}")  # a second player
     session.clock.advance(dt.timedelta(seconds=quiz.ROUND_SECONDS // 2))
     await session.push(f"bob: say {letter(session, shown)}")
     expected = quiz.challenge_points(dt.timedelta(seconds=quiz.ROUND_SECONDS // 2))
@@ -164,6 +168,7 @@ async def test_pressing_an_old_rounds_button_does_nothing(session: ConsoleSessio
     sent = await session.push(f"dave: press {wrong} on {shown.ref.id}")
     assert "round is over" in sent[0].text
     assert await count(session.bot.ctx.db, ReviewCard) == 0  # a press after the round is no miss
+    await session.push("alice: /prep challenge stop")
     assert await count(session.bot.ctx.db, PointEvent) == 1
 
 
@@ -191,3 +196,17 @@ async def test_a_win_after_a_stop_opens_no_new_round(session: ConsoleSession) ->
     await challenge_rounds.next_step(ctx, session.chat, shown.ref.channel, running, rnd, "🏆 late")
     assert await count(ctx.db, ChallengeRound) == 1
     assert len(posts(session, "Challenge over")) == 1
+
+
+async def test_a_solo_challenge_earns_no_points(session: ConsoleSession) -> None:
+    """One member alone in a channel answering the public pack: the rounds are won, nothing counts."""
+    for _ in range(3):
+        shown = await start(session, rounds=2, who="bob")
+        await session.push(f"bob: say {letter(session, shown)}")
+        shown = question(session.chat.log[-1:])
+        await session.push(f"bob: say {letter(session, shown)}")
+        final = posts(session, "Challenge over")[-1]
+        assert "No points this time" in final.text and "two members" in final.text
+        session.clock.advance(dt.timedelta(hours=2))  # past the member's hourly challenge starts
+    assert await points_sum(session.bot.ctx.db) == 0
+    assert "no points yet" in (await session.push("bob: /prep leaderboard"))[0].text

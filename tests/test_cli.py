@@ -48,3 +48,28 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     from tests.test_store import head_revision
 
     assert f"revision {head_revision()}" in result.stdout
+
+
+def test_db_current_history_and_downgrade_roll_back_and_forward(tmp_path: Path) -> None:
+    import os
+
+    from tests.test_store import head_revision
+
+    env = {**os.environ, "PREPBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"}
+    head = head_revision()
+    assert _prepbot("db", "current", env=env, cwd=tmp_path).stdout.startswith("none (head is")
+    assert _prepbot("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    assert _prepbot("db", "current", env=env, cwd=tmp_path).stdout.strip() == f"{head} (head)"
+    history = _prepbot("db", "history", env=env, cwd=tmp_path).stdout.splitlines()
+    assert history[0].split(" -> ")[1].startswith(f"{head}:") and history[-1].startswith("base -> ")
+    previous = history[0].split(" -> ")[0]
+
+    back = _prepbot("db", "downgrade", previous, env=env, cwd=tmp_path)
+    assert back.returncode == 0, back.stderr
+    assert back.stdout.strip() == f"database at revision {previous}"
+    assert f"head is {head}" in _prepbot("db", "current", env=env, cwd=tmp_path).stdout
+    assert _prepbot("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+
+    unknown = _prepbot("db", "downgrade", "0042_nothing", env=env, cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == "prepbot: no revision '0042_nothing'; `prepbot db history` lists them."

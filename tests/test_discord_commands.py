@@ -119,6 +119,10 @@ async def test_a_challenge_is_public_and_takes_typed_answers_in_the_channel(
     item = library.default.get(custom_ids(question)[0].split("|")[1])
     assert isinstance(item, MultipleChoice)
     letter = "ABCDEFGH"[item.answer_index]
+    # carol plays too (a wrong choice): challenge points count only when two members play.
+    wrong = next(c for c in custom_ids(question) if int(c.rsplit("|", 1)[1]) != item.answer_index)
+    await app.send("INTERACTION_CREATE", fake.click("carol", question, wrong))
+    await fake.until(lambda: fake.whispers("carol"))
     typed = fake.member_message("bob", fake.general, letter)
     await app.send("MESSAGE_CREATE", typed)
     await app.send("MESSAGE_CREATE", typed)  # duplicated: still one win
@@ -130,7 +134,7 @@ async def test_a_challenge_is_public_and_takes_typed_answers_in_the_channel(
     seen = len(fake.posts()) + len(fake.whispers("carol"))
     await app.send("INTERACTION_CREATE", fake.command("carol", "leaderboard", period="week"))
     await fake.until(lambda: len(fake.posts()) + len(fake.whispers("carol")) > seen)
-    board = (fake.posts() + fake.whispers("carol"))[-1]
+    board = [m for m in fake.posts() + fake.whispers("carol") if "Leaderboard" in text_of(m)][-1]
     assert "Bob" in text_of(board) and "15" in text_of(board)
 
 

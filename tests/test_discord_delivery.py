@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from adapters.discord.embeds import render
+from adapters.discord.health import health_app
 from adapters.discord.port import DiscordPort
+from adapters.web import listening
 from bot.domain import ChannelRef, SpaceRef
 from bot.render import Button, Choice, OutboundMessage, Section
 from tests.support.discord_harness import Running
@@ -36,6 +39,17 @@ async def test_a_429_on_message_create_is_waited_out_without_loss(app: Running) 
         await port.post(channel(fake, fake.general), OutboundMessage(text=f"post {n}"))
     assert fake.rate_limited >= 1
     assert [p["content"] for p in fake.posts()] == ["post 0", "post 1", "post 2"]
+    # Every 429 discord.py waited out is counted, with the seconds it asked for, on /metrics.
+    async with (
+        listening(health_app(app.bot, app.client), "127.0.0.1", 0) as bound,
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{bound}/metrics") as response,
+    ):
+        text = await response.text()
+    assert f'prepbot_rate_limited_total{{platform="discord"}} {float(fake.rate_limited)}' in text
+    metrics = app.bot.ctx.metrics
+    assert metrics.value("prepbot_rate_limit_wait_seconds_total", platform="discord") > 0
+    assert "process_cpu_seconds_total" in text
 
 
 async def test_a_fan_out_to_twenty_channels_under_a_cap_delivers_each_post_once(app: Running) -> None:

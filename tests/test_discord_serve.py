@@ -56,8 +56,28 @@ async def test_serve_with_a_rejected_token_says_so(tmp_path: Path, fake: FakeDis
     env = environment(tmp_path, DISCORD_BOT_TOKEN="wrong", DISCORD_API_URL=fake.api_url)
     process = await prepbot("serve", "discord", "--no-migrate", env=env)
     out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 1
-    assert "rejected DISCORD_BOT_TOKEN" in err.decode() and "Traceback" not in err.decode()
+    assert process.returncode == 2
+    assert "rejected DISCORD_BOT_TOKEN (401 on login)" in err.decode() and "Traceback" not in err.decode()
+    assert len(err.decode().strip().splitlines()) == 1
+
+
+async def test_serve_stops_when_the_gateway_refuses_the_token_with_4004(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    fake.gateway_token = "reset-in-the-portal"  # REST still takes the old token; the gateway does not
+    env = environment(
+        tmp_path,
+        DISCORD_BOT_TOKEN=TOKEN,
+        DISCORD_API_URL=fake.api_url,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        PREPBOT_HOST="127.0.0.1",
+        PREPBOT_PORT=str(free_port()),
+    )
+    process = await prepbot("serve", "discord", "--no-migrate", env=env)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2, err.decode()[-2000:]
+    assert "Traceback" not in err.decode()
+    assert "rejected DISCORD_BOT_TOKEN (gateway close code 4004)" in err.decode().strip().splitlines()[-1]
 
 
 async def test_serve_with_message_content_on_stops_when_discord_refuses_it(

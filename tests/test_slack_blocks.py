@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from adapters.slack.blocks import action_id, action_name, escape, home_view, render
@@ -93,9 +95,31 @@ def test_escaping_turns_members_mentions_and_links_into_plain_text() -> None:
         f"thanks {NO_PING}U123 and {NO_PING}ann in #general"
     )
     assert escape("see <https://jobs.netflix.com|jobs> &amp; more") == (
-        "see jobs (https://jobs.netflix.com) &amp; more"
+        "see jobs (`https://\u2060jobs.netflix.com`) &amp; more"
     )
-    assert escape("<mailto:a@b.c>") == "mailto:a@b.c"
+    assert escape("<mailto:a@b.c>") == "`mailto:\u2060a@b.c`"
+
+
+def test_a_masked_link_is_shown_but_never_live() -> None:
+    """``<https://evil|Netflix careers>`` re-posted: the real address shows, and nothing links to it.
+
+    Slack links ``<url>`` tokens and bare ``scheme://host`` text; inline code is never
+    linked, and the word joiner after the scheme breaks the pattern in plain-text places.
+    """
+    answer = "Apply here: <https://evil.example/login?next=x|Netflix careers> or <http://b.example>"
+    [message] = render(OutboundMessage(text="Digest", sections=(Section(answer, title="Top answer"),)))
+    shown = text_of_blocks(message.blocks)
+    assert "Netflix careers (`https://\u2060evil.example/login?next=x`)" in shown
+    assert "`http://\u2060b.example`" in shown
+    assert not re.search(r"<https?:|https?://[a-z]", shown)  # no token, no linkable scheme://host
+    # Button labels are plain_text: Slack shows them literally and links nothing there.
+    [button] = render(OutboundMessage(text="x", buttons=(Button(answer, "a"),)))[0].blocks[-1]["elements"]
+    assert button["text"]["type"] == "plain_text"
+
+
+def text_of_blocks(blocks: list[dict[str, object]]) -> str:
+    texts = [b.get("text") for b in blocks]
+    return "\n".join(str(t.get("text", "")) if isinstance(t, dict) else "" for t in texts)
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,33 @@ async def test_missing_slack_settings_are_named_without_a_traceback(
     assert missing in err and "Traceback" not in err
 
 
+async def test_a_token_slack_refuses_stops_the_app_with_one_line(tmp_path: Path) -> None:
+    async with FakeSlack(valid_tokens={"xoxb-the-real-one"}) as slack:
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-mistyped",
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_API_URL=slack.api_url,
+            PREPBOT_HOST="127.0.0.1",
+            PREPBOT_PORT=str(_free_port()),
+        )
+        code, err = await _run("serve", "slack", env=env)
+    assert code == 2, err[-2000:]
+    assert err.strip().splitlines() == [
+        "prepbot: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token (xoxb-…) "
+        "from OAuth & Permissions, or reinstall the app if it was revoked."
+    ]
+    assert [c.method for c in slack.calls] == ["auth.test"]  # nothing served, nothing posted
+
+
+async def test_an_app_token_in_slack_bot_token_is_named_before_anything_starts(tmp_path: Path) -> None:
+    code, err = await _run("serve", "slack", env=_env(tmp_path, SLACK_BOT_TOKEN="xapp-1-A0-x"))
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("prepbot: SLACK_BOT_TOKEN='xapp-…' is not valid") and "SLACK_APP_TOKEN" in line
+    assert not (tmp_path / "serve.db").exists()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

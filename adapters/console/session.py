@@ -6,6 +6,7 @@ returns what the bot sent in answer (errbot's test backend, for prepbot).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import shlex
@@ -27,7 +28,7 @@ from bot.events import (
 )
 from bot.ports import UndeliverableReason
 from bot.render import Button, OutboundMessage, TextInput
-from bot.router import Prepbot
+from bot.router import NotHandled, Prepbot
 
 MENTION = re.compile(r"^@(?P<name>[\w.-]+)$")
 LINE = re.compile(r"^(?P<who>[\w.-]+):\s*(?P<rest>.*)$")
@@ -256,13 +257,13 @@ class ConsoleSession:
         self.chat.record(Sent(ref, _note(text), author=member.id))
         if thread_id is not None:
             self._last_reply[member.id] = ref
-        await self.bot.handle(MessagePosted(ref, member, text), self.chat)
+        await self._message(MessagePosted(ref, member, text))
         return ref
 
     async def edit_last(self, member: MemberRef, text: str) -> None:
         ref = self._require_last(member)
         await self.chat.edit(ref, _note(text))
-        await self.bot.handle(MessageEdited(ref, member, text), self.chat)
+        await self._message(MessageEdited(ref, member, text))
 
     async def delete_last(self, member: MemberRef) -> None:
         ref = self._require_last(member)
@@ -270,7 +271,13 @@ class ConsoleSession:
         if sent is not None:
             sent.deleted = True
         del self._last_reply[member.id]
-        await self.bot.handle(MessageDeleted(ref), self.chat)
+        await self._message(MessageDeleted(ref))
+
+    async def _message(self, event: MessagePosted | MessageEdited | MessageDeleted) -> None:
+        """Hand a member's message to the core; one that failed to store is already logged there."""
+        # The console has no platform retry: the member sees their message, unrecorded.
+        with contextlib.suppress(NotHandled):
+            await self.bot.handle(event, self.chat)
 
     def _require_last(self, member: MemberRef) -> MessageRef:
         if member.id not in self._last_reply:

@@ -39,6 +39,7 @@ from adapters.discord.components import (
 from adapters.discord.guard import guard_parsers
 from adapters.discord.lifecycle import Lifecycle, MessageContent, ShardedLifecycle
 from adapters.discord.port import DiscordPort, InteractionPort
+from adapters.discord.ratelimits import rate_limit_trace
 from adapters.discord.tree import PrepTree
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.events import (
@@ -49,11 +50,13 @@ from bot.events import (
     MessagePosted,
     TextSubmitted,
 )
-from bot.router import Prepbot
+from bot.logs import log_context
+from bot.router import NotHandled, Prepbot
 
 log = logging.getLogger(__name__)
 
 MODAL_THANKS = "Thanks, your answer is in. The ballot shows it without your name."
+MODAL_FAILED = "prepbot could not record your answer just now. Press Answer and send it again."
 TYPED_THANKS = (
     "Answer sent. A correct one is announced in the channel; if nothing appears, "
     "it did not match: try again while the round is open."
@@ -99,8 +102,10 @@ class Handler:
             await step
         except discord.HTTPException as exc:
             # 40060: a duplicated INTERACTION_CREATE; the core drops it by its id.
-            log.info("interaction %s not acknowledged (%s %s)", interaction.id, exc.status, exc.code)
-            metrics.inc("prepbot_errors_total", kind=f"discord_ack_{exc.code or exc.status}")
+            where = {"space": interaction.guild_id, "channel": interaction.channel_id}
+            with log_context(**where, delivery=interaction.id):
+                log.info("interaction %s not acknowledged (%s %s)", interaction.id, exc.status, exc.code)
+            metrics.inc("prepbot_errors_total", kind="platform")
             return False
         # Discord's 3-second clock starts when it sends the interaction (its snowflake time).
         metrics.observe(
@@ -144,9 +149,12 @@ class Handler:
         return MemberRef(self._space(guild_id), str(user.id), user.display_name, is_admin)
 
     def member_of(self, interaction: discord.Interaction[Any]) -> MemberRef:
-        """Admins are members with Manage Server, as Discord resolved it for this interaction."""
+        """Admins are members with Manage Server on the guild: their roles (and ownership), never
+        a channel's permission overwrites, which ``interaction.permissions`` includes."""
         assert interaction.guild_id is not None
-        return self._member(interaction.guild_id, interaction.user, interaction.permissions.manage_guild)
+        user = interaction.user
+        admin = isinstance(user, discord.Member) and user.guild_permissions.manage_guild
+        return self._member(interaction.guild_id, user, admin)
 
     def _author(self, guild_id: int, author: discord.abc.User) -> MemberRef:
         admin = isinstance(author, discord.Member) and author.guild_permissions.manage_guild
@@ -222,10 +230,11 @@ class Handler:
             channel, _ = await self.where_interaction(interaction)
             thread_id = custom_id[len(ANSWER_MODAL_PREFIX) :]
             port = InteractionPort(self.port, interaction, placeholder=acked)
+            stored = True
             if text:
                 ref = MessageRef(channel, f"modal-{interaction.id}", thread_id)
-                await self.bot.handle(MessagePosted(ref, self.member_of(interaction), text), port)
-            await port.finish(done=MODAL_THANKS if text else None)
+                stored = await self._message(MessagePosted(ref, self.member_of(interaction), text), port)
+            await port.finish(done=(MODAL_THANKS if stored else MODAL_FAILED) if text else None)
 
     async def on_typed_modal(self, interaction: discord.Interaction[Any], data: dict[str, Any]) -> None:
         """A challenge answer from the modal: as if typed in the channel, keyed on the interaction."""
@@ -236,7 +245,7 @@ class Handler:
             port = InteractionPort(self.port, interaction, placeholder=acked)
             if text:
                 ref = MessageRef(channel, f"modal-{interaction.id}")
-                await self.bot.handle(MessagePosted(ref, self.member_of(interaction), text), port)
+                await self._message(MessagePosted(ref, self.member_of(interaction), text), port)
             await port.finish(done=TYPED_THANKS if text else None)
 
     async def on_form(
@@ -267,7 +276,7 @@ class Handler:
             channel, thread_id = await self.where(message.channel, message.channel.id, guild_id)
             ref = MessageRef(channel, str(message.id), thread_id)
             member = self._author(guild_id, message.author)
-            await self.bot.handle(MessagePosted(ref, member, message.content), self.port)
+            await self._message(MessagePosted(ref, member, message.content), self.port)
 
     async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         message = payload.message
@@ -279,7 +288,7 @@ class Handler:
             channel, thread_id = await self.where(message.channel, payload.channel_id, payload.guild_id)
             ref = MessageRef(channel, str(payload.message_id), thread_id)
             member = self._author(payload.guild_id, message.author)
-            await self.bot.handle(MessageEdited(ref, member, message.content), self.port)
+            await self._message(MessageEdited(ref, member, message.content), self.port)
 
     async def on_delete(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
         if guild_id is None:
@@ -288,7 +297,18 @@ class Handler:
             channel, thread_id = await self.where(None, channel_id, guild_id)
             for message_id in message_ids:
                 ref = MessageRef(channel, str(message_id), thread_id)
-                await self.bot.handle(MessageDeleted(ref), self.port)
+                await self._message(MessageDeleted(ref), self.port)
+
+    async def _message(self, event: MessagePosted | MessageEdited | MessageDeleted, port: Any) -> bool:
+        """Hand a member's message to the core; False when it could not be stored (already logged).
+
+        The gateway never re-sends an event, so there is no claim to give back here.
+        """
+        try:
+            await self.bot.handle(event, port)
+        except NotHandled:
+            return False
+        return True
 
 
 class PrepClient(Lifecycle):
@@ -309,7 +329,9 @@ class PrepClient(Lifecycle):
     ) -> None:
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # answers never ping
         options.setdefault("chunk_guilds_at_startup", False)
+        options.setdefault("http_trace", rate_limit_trace(bot.ctx.metrics))  # 429s, as metrics
         super().__init__(message_content=message_content, **options)
+        self.metrics = bot.ctx.metrics
         guard_parsers(self._connection.parsers)
         self.handler = Handler(self, bot)
         self.sync_on_start = sync_on_start

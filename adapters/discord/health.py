@@ -9,6 +9,7 @@ from __future__ import annotations
 import discord
 from aiohttp import web
 
+from bot.metrics import CONTENT_TYPE
 from bot.router import Prepbot
 
 
@@ -23,7 +24,7 @@ def health_app(bot: Prepbot, client: discord.Client) -> web.Application:
         return web.json_response(body, status=503)
 
     async def metrics(request: web.Request) -> web.Response:
-        return web.Response(text=bot.ctx.metrics.render(), content_type="text/plain")
+        return web.Response(body=bot.ctx.metrics.render().encode(), headers={"Content-Type": CONTENT_TYPE})
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)

@@ -70,6 +70,10 @@ class Lifecycle(discord.Client):
     async def start(self, token: str, *, reconnect: bool = True) -> None:
         """Log in and connect; in ``auto`` mode, refused Message Content means once more without it."""
         await self.login(token)
+        await self.connect_gateway(token, reconnect=reconnect)
+
+    async def connect_gateway(self, token: str, *, reconnect: bool = True) -> None:
+        """Connect after :meth:`login` (``serve`` logs in first, to check the token before serving)."""
         while True:
             try:
                 await self.connect(reconnect=reconnect)

@@ -12,11 +12,13 @@ import hashlib
 import io
 import logging
 import secrets
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import discord
 
 from adapters.discord.embeds import Page, render
+from adapters.discord.ratelimits import waited
 from adapters.discord.reach import CHANNEL_ERRORS, MEMBER_ERRORS, missing_permissions, translated
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.ports import Undeliverable
@@ -87,6 +89,9 @@ class DiscordPort:
                 if not retryable or loop.time() + delay > deadline:
                     raise
                 log.warning("Discord answered %s to a post; retrying in %.1fs", exc.status, delay)
+                metrics = getattr(self.client, "metrics", None)  # a PrepClient's; None on a bare client
+                if exc.status == 429 and metrics is not None:
+                    waited(metrics, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
@@ -189,6 +194,34 @@ class DiscordPort:
         if missing:
             raise Undeliverable("no_access", target=channel.id, detail="missing " + ", ".join(missing))
 
+    async def channels_of(self, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+        """Which of ``among`` the member may read: Discord's permissions for them in each channel.
+
+        The member comes from the cache or ``GET /guilds/{id}/members/{id}``; roles and each
+        channel's overwrites decide (``permissions_for``). None when Discord cannot say.
+        """
+        guild = self.client.get_guild(int(member.space.id)) if member.space.id.isdigit() else None
+        if guild is None or not member.id.isdigit():
+            return None
+        try:
+            who = guild.get_member(int(member.id)) or await guild.fetch_member(int(member.id))
+        except discord.NotFound:
+            return set()  # no longer in the server: nothing there is theirs to read
+        except discord.HTTPException:
+            log.warning(
+                "could not read member %s of guild %s; using where they took part", member.id, guild.id
+            )
+            return None
+        visible: set[str] = set()
+        for ref in among:
+            channel = guild.get_channel_or_thread(int(ref.id)) if ref.id.isdigit() else None
+            if channel is None:
+                continue  # deleted or never seen: not shown
+            perms = channel.permissions_for(who)
+            if perms.view_channel and perms.read_message_history:
+                visible.add(ref.id)
+        return visible
+
     async def _dm(self, member: MemberRef) -> str:
         known = self._dms.get(member.id)
         if known is None:
@@ -240,6 +273,9 @@ class InteractionPort:
 
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         await self.base.ensure_in_channel(channel)
+
+    async def channels_of(self, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+        return await self.base.channels_of(member, among)
 
     async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
         if member.id != str(self.interaction.user.id):

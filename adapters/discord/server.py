@@ -40,7 +40,10 @@ NO_TOKEN = (
     "error: DISCORD_BOT_TOKEN is not set. Create a bot in the Discord Developer Portal, "
     "copy its token and export DISCORD_BOT_TOKEN (see deploy/discord-setup.md)."
 )
-BAD_TOKEN = "error: Discord rejected DISCORD_BOT_TOKEN (401). Reset the token in the Developer Portal."
+BAD_TOKEN = (
+    "error: Discord rejected DISCORD_BOT_TOKEN ({why}). Copy the bot token from the Developer Portal "
+    "(Bot → Reset Token) into DISCORD_BOT_TOKEN."
+)
 # Exit 2, like a missing token: a configuration to fix, not an outage to retry.
 NO_INTENT = (
     "error: Discord refused the Message Content intent (close code 4014) and "
@@ -67,6 +70,9 @@ def apply_endpoints(settings: Settings) -> None:
 def build_client(bot: Prepbot, settings: Settings, *, sync_on_start: bool = True) -> PrepClient:
     """One gateway connection, or discord.py's automatic sharding when ``PREPBOT_DISCORD_SHARDED``."""
     cls = ShardedPrepClient if settings.discord_sharded else PrepClient
+    # prepbot never joins voice: discord.py's start-up warnings about voice libraries are noise.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     return cls(bot, sync_on_start=sync_on_start, message_content=settings.discord_message_content)
 
 
@@ -92,28 +98,36 @@ async def serve(settings: Settings, *, migrate: bool = True) -> int:
     try:
         async with running_core(settings, migrate=migrate) as bot:
             client = build_client(bot, settings, sync_on_start=True)
-            async with client, listening(health_app(bot, client), settings.host, settings.port) as port:
-                log.info("health and metrics on %s:%s", settings.host, port)
-                loop = asyncio.get_running_loop()
-                for signum in (signal.SIGINT, signal.SIGTERM):
-                    with contextlib.suppress(NotImplementedError, RuntimeError):
-                        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
-                ticks = asyncio.create_task(run_scheduler(bot, client))
-                try:
-                    await client.start(token)
-                finally:
-                    ticks.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await ticks
+            async with client:
+                # The token is checked first (REST login): a refused one stops here, before serving.
+                await client.login(token)
+                async with listening(health_app(bot, client), settings.host, settings.port) as port:
+                    log.info("health and metrics on %s:%s", settings.host, port)
+                    loop = asyncio.get_running_loop()
+                    for signum in (signal.SIGINT, signal.SIGTERM):
+                        with contextlib.suppress(NotImplementedError, RuntimeError):
+                            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
+                    ticks = asyncio.create_task(run_scheduler(bot, client))
+                    try:
+                        await client.connect_gateway(token)
+                    finally:
+                        ticks.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await ticks
     except discord.LoginFailure:
-        _fail(BAD_TOKEN)
-        return 1
+        _fail(BAD_TOKEN.format(why="401 on login"))
+        return 2
     except discord.PrivilegedIntentsRequired:
         _fail(NO_INTENT)
         return 2
+    except discord.ConnectionClosed as exc:
+        if exc.code == 4004:  # the gateway's "Authentication failed"
+            _fail(BAD_TOKEN.format(why="gateway close code 4004"))
+            return 2
+        _fail(f"error: could not talk to Discord at {settings.discord_api_url}: {exc}")
+        return 1
     except (
         discord.GatewayNotFound,
-        discord.ConnectionClosed,
         discord.HTTPException,
         aiohttp.ClientError,
     ) as exc:  # noqa: E501
@@ -164,8 +178,8 @@ async def sync_commands(settings: Settings, *, guild_id: str | None = None, clea
             synced = await tree.sync(guild=guild)
             doubled = guild is not None and any(c["name"] == "prep" for c in await fetch_remote(tree, None))
     except discord.LoginFailure:
-        _fail(BAD_TOKEN)
-        return 1
+        _fail(BAD_TOKEN.format(why="401 on login"))
+        return 2
     except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
         _fail(f"error: Discord refused the commands: {exc}")
         return 1

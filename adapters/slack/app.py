@@ -45,14 +45,36 @@ from adapters.slack.translate import (
 )
 from bot.domain import ChannelRef
 from bot.events import CommandInvoked, Event
-from bot.router import Prepbot
-from bot.store.tenants import claim_delivery, ensure_space
+from bot.router import NotHandled, Prepbot
+from bot.store.tenants import claim_delivery, ensure_space, release_delivery
 
 log = logging.getLogger(__name__)
 
 RECORD_BUDGET_S = 1.5
+# What Slack answers for a token it will never accept: stop, do not serve with it.
+TOKEN_ERRORS = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+}
 RECENT_TTL_S = 900.0
 Ack = Callable[..., Awaitable[Any]]
+
+
+def _token_skipped_filter(record: logging.LogRecord) -> bool:
+    return "`token` will be unused" not in record.getMessage()
+
+
+class TokenRejected(Exception):
+    """Slack refused a token at start (``variable`` names the setting, ``error`` Slack's answer)."""
+
+    def __init__(self, variable: str, error: str) -> None:
+        super().__init__(f"{variable}: {error}")
+        self.variable = variable
+        self.error = error
 
 
 class SlackApp:
@@ -69,6 +91,9 @@ class SlackApp:
         self._recent: dict[str, float] = {}
         # Bolt's own client carries no token (ours does, with the patient rate-limit
         # handler); bolt's signature check is off because guard.py checks first.
+        # Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that the
+        # authorize function wins over it, on every start: expected here, so not logged.
+        logging.getLogger("slack_bolt.AsyncApp").addFilter(_token_skipped_filter)
         self.bolt = AsyncApp(
             client=AsyncWebClient(base_url=client.base_url),
             authorize=self._authorizer(),
@@ -99,6 +124,23 @@ class SlackApp:
             except (SlackApiError, OSError, TimeoutError) as exc:
                 log.warning("auth.test failed (%s); own posts are recognised by bot_id only", exc)
         return self._identity or {}
+
+    async def check_token(self) -> None:
+        """auth.test at start: raise :class:`TokenRejected` when Slack refuses the bot token.
+
+        An unreachable Slack is not a bad token: that is logged, and the app starts
+        (the identity is asked again later).
+        """
+        self._identity_tried_at = time.monotonic()
+        try:
+            self._identity = dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error in TOKEN_ERRORS:
+                raise TokenRejected("SLACK_BOT_TOKEN", error) from None
+            log.warning("auth.test failed (%s); own posts are recognised by bot_id only", error)
+        except (OSError, TimeoutError) as exc:
+            log.warning("could not reach Slack to check SLACK_BOT_TOKEN (%s); starting anyway", exc)
 
     async def _refresh_identity(self) -> None:
         await self.identity()
@@ -253,18 +295,32 @@ class SlackApp:
         if not self.first_time(key):
             await ack()
             return
-        await self._ack_after(ack, self.spawn(self._claimed(body, run), forget=key, about=body))
+        await self._ack_after(ack, self.spawn(self._claimed(body, run, key), forget=key, about=body))
 
-    async def _claimed(self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
-        """Run an event's work once per ``event_id`` across processes (the database decides)."""
+    async def _claimed(
+        self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]], key: str
+    ) -> None:
+        """Run an event's work once per ``event_id`` across processes (the database decides).
+
+        An answer that could not be stored gives its claim back, so Slack's retry of
+        the same event (it retries when the ack was late, or on the next failure)
+        stores it instead of being dropped as already handled.
+        """
+        claim = f"slack:evt:{body['event_id']}"
         async with self.bot.ctx.db.unit() as session:
             space = await ensure_space(session, ref=space_of(body))
             assert space.id is not None
-            first = await claim_delivery(session, space_id=space.id, key=f"slack:evt:{body['event_id']}")
-        if first:
-            await run(body)
-        else:
+            first = await claim_delivery(session, space_id=space.id, key=claim)
+        if not first:
             log.info("dropping re-delivered event %s", body["event_id"])
+            return
+        try:
+            await run(body)
+        except NotHandled:
+            self._recent.pop(key, None)
+            async with self.bot.ctx.db.unit() as session:
+                await release_delivery(session, space_id=space.id, key=claim)
+            log.warning("event %s not stored; its claim is released for Slack's retry", body["event_id"])
 
     async def _message(self, body: dict[str, Any]) -> None:
         event = body["event"]
@@ -313,8 +369,8 @@ def request_kind(body: dict[str, Any]) -> str:
     return kind[:60]
 
 
-def context_of(body: dict[str, Any]) -> str:
-    """``team=T… channel=C… kind=…`` for a log line: ids only, never what a member wrote."""
+def ids_of(body: dict[str, Any]) -> dict[str, str | None]:
+    """The request's team and channel ids (as log-context ``space`` and ``channel``), when it has them."""
     team, channel = body.get("team_id"), body.get("channel_id")
     if team is None and isinstance(body.get("team"), dict):
         team = body["team"].get("id")
@@ -322,7 +378,16 @@ def context_of(body: dict[str, Any]) -> str:
         channel = body["channel"].get("id")
     if channel is None and isinstance(body.get("event"), dict):
         channel = body["event"].get("channel")
-    return f"team={str(team or '-')[:40]} channel={str(channel or '-')[:40]} kind={request_kind(body)}"
+    return {
+        "space": str(team)[:40] if isinstance(team, str) else None,
+        "channel": str(channel)[:40] if isinstance(channel, str) else None,
+    }
+
+
+def context_of(body: dict[str, Any]) -> str:
+    """``team=T… channel=C… kind=…`` for a log line: ids only, never what a member wrote."""
+    ids = ids_of(body)
+    return f"team={ids['space'] or '-'} channel={ids['channel'] or '-'} kind={request_kind(body)}"
 
 
 async def _unreadable(error: Exception, body: dict[str, Any]) -> BoltResponse:

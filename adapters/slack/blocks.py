@@ -57,7 +57,8 @@ def escape(text: str) -> str:
 
     ``<!channel>``/``<!here>``/``<!everyone>`` → ``@channel`` …, ``<!subteam^S1|@devs>`` →
     ``@devs``, ``<@U1|ann>`` → ``@ann``, ``<#C1|general>`` → ``#general``, ``<https://x|site>``
-    → ``site (https://x)``; each shown as text, notifying no one. Existing entities stay.
+    → ``site (`https://x`)`` (no link: see ``_inert_url``); each shown as text, notifying
+    no one and linking nowhere. Existing entities stay.
     """
     out: list[str] = []
     last = 0
@@ -69,11 +70,25 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+def _inert_url(url: str) -> str:
+    """The URL shown, never a link: in an inline code span, with a word joiner after the scheme.
+
+    Inline code is not linkified in mrkdwn; the joiner (U+2060, invisible) keeps
+    plain-text places (button labels, notifications) from seeing ``https://host``.
+    A masked link's label can say anything, so its real address is shown but inert.
+    """
+    scheme, sep, rest = url.replace("`", "").partition(":")
+    if rest.startswith("//"):
+        sep, rest = "://", rest[2:]
+    return f"`{scheme}{sep}\u2060{rest}`"
+
+
 def _as_plain(match: re.Match[str]) -> str:
     """The readable, inert text of one Slack token."""
     sigil, target, label, url, url_label = match.groups()
     if url is not None:
-        return f"{url_label} ({url})" if url_label and url_label != url else url
+        shown = _inert_url(url)
+        return f"{url_label} ({shown})" if url_label and url_label != url else shown
     label = (label or "").strip()
     if sigil == "#":
         return "#" + (label or target)

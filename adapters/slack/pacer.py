@@ -23,8 +23,11 @@ NARROW = 0.98
 class Pacer:
     """Send slots for one workspace's posts (one instance per Web API client)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, on_wait: Callable[[float], None] | None = None
+    ) -> None:
         self.clock = clock
+        self.on_wait = on_wait  # told each wait's seconds (prepbot_rate_limit_wait_seconds_total)
         self.gap = 0.0
         self._next_slot = 0.0
         self._hold_until = 0.0
@@ -35,6 +38,8 @@ class Pacer:
         slot = max(now, self._next_slot, self._hold_until)
         self._next_slot = slot + self.gap
         if slot > now:
+            if self.on_wait is not None:
+                self.on_wait(slot - now)
             await asyncio.sleep(slot - now)
 
     def limited(self, retry_after: float) -> None:

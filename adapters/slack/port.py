@@ -8,7 +8,7 @@ failures a person must fix become :class:`bot.ports.Undeliverable`
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -39,6 +39,7 @@ METADATA_EVENT = "prepbot_post"
 RECALL_LIMIT = 200
 # A cached DM channel id Slack answers with one of these is stale: open the DM again.
 STALE_DM_ERRORS = {"channel_not_found", "not_in_channel"}
+MEMBERSHIP_PAGES = 20  # users.conversations pages (200 channels each) read for one export
 COMMENT_CHARS = 3000  # a file's initial comment is a message: stay well inside Slack's limits
 T = TypeVar("T")
 
@@ -130,14 +131,57 @@ class SlackPort:
             response = await self.client.conversations_history(
                 channel=channel.id, limit=RECALL_LIMIT, include_all_metadata=True
             )
+        user_id, bot_id = await self._identity(channel.space.id)
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
+            # Any app can attach metadata, and a member's own app could copy our key: only a
+            # message the bot itself posted counts as the earlier copy of the post.
+            own = (bot_id and message.get("bot_id") == bot_id) or (user_id and message.get("user") == user_id)
             if (
-                metadata.get("event_type") == METADATA_EVENT
+                own
+                and metadata.get("event_type") == METADATA_EVENT
                 and (metadata.get("event_payload") or {}).get("key") == key
             ):
                 return MessageRef(channel=channel, id=str(message["ts"]))
         return None
+
+    async def _identity(self, team: str) -> tuple[str, str]:
+        """The bot's (user id, bot id) in ``team`` (auth.test, once per team and process)."""
+        known = self.reach.identities.get(team)
+        if known is None:
+            me = await self.client.auth_test()
+            known = (str(me.get("user_id") or ""), str(me.get("bot_id") or ""))
+            self.reach.identities[team] = known
+        return known
+
+    async def channels_of(self, member: MemberRef, among: Sequence[ChannelRef]) -> set[str] | None:
+        """Which of ``among`` the member is in (``users.conversations``), or None when Slack won't say.
+
+        With a bot token Slack lists the member's public channels and the private ones
+        the bot shares with them, which covers every channel prepbot posts prompts in.
+        """
+        wanted = {c.id for c in among}
+        found: set[str] = set()
+        cursor = ""
+        try:
+            for _ in range(MEMBERSHIP_PAGES):
+                page = await self.client.users_conversations(
+                    user=member.id,
+                    types="public_channel,private_channel",
+                    exclude_archived=False,
+                    limit=200,
+                    cursor=cursor or None,
+                )
+                found |= {str(c.get("id")) for c in page.get("channels") or []}
+                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor or wanted <= found:
+                    break
+            else:
+                return None  # more channels than we page through: fall back rather than guess
+        except SlackApiError as exc:
+            log.warning("users.conversations failed (%s); using where the member took part", error_code(exc))
+            return None
+        return wanted & found
 
     async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
         """A reply in ``parent``'s thread (Slack threads need no opening)."""

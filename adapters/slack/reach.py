@@ -85,6 +85,8 @@ class Reach:
 
     clock: Callable[[], float] = time.monotonic
     dms: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The bot's own (user id, bot id) per team, from auth.test: only its own posts are recalled.
+    identities: dict[str, tuple[str, str]] = field(default_factory=dict)
     _joined: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def joined(self, team: str, channel: str) -> bool:

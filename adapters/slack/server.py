@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 
-from adapters.slack.app import SlackApp, context_of
+from adapters.slack.app import TOKEN_ERRORS, SlackApp, TokenRejected, context_of, ids_of
 from adapters.slack.guard import MAX_BODY_BYTES, Parsed, Rejected, parse, verify
 from adapters.slack.port import make_client
 from adapters.web import listening
-from bot.logs import configure
-from bot.metrics import Metrics
+from bot.logs import configure, log_context
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.ports import ChatPort
 from bot.router import Prepbot
 from bot.runtime import running_core
@@ -32,6 +33,13 @@ from bot.settings import Settings
 from scheduler import runner
 
 log = logging.getLogger(__name__)
+TOKEN_HELP = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions, "
+    "or reinstall the app if it was revoked.",
+    "SLACK_APP_TOKEN": "make an app-level token (xapp-…) with connections:write under Basic Information.",
+}
+# Refusals before bolt sees a request, by the fixed error kinds of bot.metrics.
+ERROR_KIND_OF_STATUS = {400: "bad_request", 401: "bad_signature", 404: "bad_request", 413: "too_large"}
 
 
 def missing_settings(settings: Settings, *, socket: bool) -> list[str]:
@@ -68,7 +76,7 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
             verify(signing_secret, request.headers, body)
             parsed = parse(body, request.headers.get("Content-Type", ""))
         except Rejected as exc:
-            metrics.inc("prepbot_errors_total", kind=f"http_{exc.status}")
+            metrics.inc("prepbot_errors_total", kind=ERROR_KIND_OF_STATUS.get(exc.status, "bad_request"))
             return web.Response(status=exc.status, text=exc.message + "\n")
         if parsed.kind == "url_verification":
             return web.json_response({"challenge": parsed.payload["challenge"]})
@@ -77,10 +85,12 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
             bolt_request = AsyncBoltRequest(body=parsed.text, query=request.query_string, headers=headers)
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
             # bolt could not read the payload's shape: the request is malformed, not our failure.
-            metrics.inc("prepbot_errors_total", kind="http_400")
+            metrics.inc("prepbot_errors_total", kind="bad_request")
             return web.Response(status=400, text="malformed Slack payload\n")
         try:
-            response = await slack.bolt.async_dispatch(bolt_request)
+            # Lines logged while bolt handles it (and by tasks it starts) name the team and channel.
+            with log_context(**ids_of(parsed.payload)):
+                response = await slack.bolt.async_dispatch(bolt_request)
         except Exception as exc:
             # Listeners ack first and never raise: an exception here is bolt failing to
             # read the payload's shape, so it is the sender's fault (400), logged once.
@@ -100,7 +110,7 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
 
     async def metrics_text(request: web.Request) -> web.Response:
-        return web.Response(text=metrics.render(), content_type="text/plain")
+        return web.Response(body=metrics.render().encode(), headers={"Content-Type": CONTENT_TYPE})
 
     app = web.Application(client_max_size=MAX_BODY_BYTES + 1)
     app.router.add_post("/slack/events", events)
@@ -111,7 +121,7 @@ def build_web_app(bot: Prepbot, slack: SlackApp | None, signing_secret: str | No
 
 def _unreadable(metrics: Metrics, parsed: Parsed, why: str) -> web.Response:
     log.warning("Slack request bolt could not read (%s, %s); answered 400", context_of(parsed.payload), why)
-    metrics.inc("prepbot_errors_total", kind="http_400")
+    metrics.inc("prepbot_errors_total", kind="bad_request")
     return web.Response(status=400, text="malformed Slack payload\n")
 
 
@@ -137,9 +147,9 @@ async def run_scheduler(bot: Prepbot, port: ChatPort, stop: asyncio.Event) -> No
 
 async def run_slack(bot: Prepbot, settings: Settings, *, socket: bool, stop: asyncio.Event) -> None:
     """Run the Slack app on a running core until ``stop`` is set."""
-    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=bot.ctx.metrics)
     slack = SlackApp(bot, client)
-    await slack.identity()
+    await slack.check_token()  # a refused token stops here (TokenRejected), before serving
     web_app = build_web_app(bot, None if socket else slack, settings.slack_signing_secret)
     async with listening(web_app, settings.host, settings.port) as port:
         mode = "socket" if socket else "HTTP"
@@ -151,7 +161,13 @@ async def run_slack(bot: Prepbot, settings: Settings, *, socket: bool, stop: asy
             handler = AsyncSocketModeHandler(
                 slack.bolt, settings.slack_app_token, web_client=slack.bolt.client
             )
-            await handler.connect_async()
+            try:
+                await handler.connect_async()
+            except SlackApiError as exc:
+                error = str(exc.response.get("error") or "")
+                if error in TOKEN_ERRORS:
+                    raise TokenRejected("SLACK_APP_TOKEN", error) from None
+                raise
         scheduler = asyncio.create_task(run_scheduler(bot, slack.port, stop))
         try:
             await stop.wait()
@@ -180,6 +196,12 @@ async def serve(settings: Settings, *, socket: bool = False, migrate: bool = Tru
     try:
         async with running_core(settings, migrate=migrate) as bot:
             await run_slack(bot, settings, socket=socket, stop=stop)
+    except TokenRejected as exc:
+        print(
+            f"prepbot: Slack refused {exc.variable} ({exc.error}): {TOKEN_HELP[exc.variable]}",
+            file=sys.stderr,
+        )
+        return 2
     except OSError as exc:
         print(f"prepbot: cannot start on Slack: {exc}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.pacer import Pacer
+from bot.metrics import Metrics
 
 MAX_WAIT_S = 120.0
 
@@ -26,9 +27,17 @@ MAX_WAIT_S = 120.0
 class PatientRateLimitHandler(AsyncRetryHandler):
     """Retry a 429 after its ``Retry-After`` (plus a little jitter), as many times as it takes."""
 
-    def __init__(self, max_retry_count: int = 10_000, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self, max_retry_count: int = 10_000, pacer: Pacer | None = None, metrics: Metrics | None = None
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
-        self.pacer = pacer or Pacer()
+        self.metrics = metrics
+        self.pacer = pacer or Pacer(on_wait=self.waited)
+
+    def waited(self, seconds: float) -> None:
+        """Count time spent held back by Slack's rate limits (the pacer's slots, Retry-After)."""
+        if self.metrics is not None:
+            self.metrics.inc("prepbot_rate_limit_wait_seconds_total", seconds, platform="slack")
 
     async def _can_retry_async(
         self,
@@ -57,23 +66,30 @@ class PatientRateLimitHandler(AsyncRetryHandler):
                     except ValueError:
                         wait = 1.0
         wait = min(max(wait, 0.0), MAX_WAIT_S)
+        if self.metrics is not None:
+            self.metrics.inc("prepbot_rate_limited_total", platform="slack")
         if request.url.endswith("chat.postMessage"):
             # Posts queue behind the workspace's pacer instead of retrying as a herd.
             self.pacer.limited(wait)
             await self.pacer.wait()
         else:
-            await asyncio.sleep(wait + random.uniform(0.05, 0.5))
+            pause = wait + random.uniform(0.05, 0.5)
+            self.waited(pause)
+            await asyncio.sleep(pause)
         state.next_attempt_requested = True
         state.increment_current_attempt()
 
 
-def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    """The Web API client for ``base_url`` (``SLACK_API_URL``) that waits out rate limits."""
+def make_client(token: str | None, base_url: str, metrics: Metrics | None = None) -> AsyncWebClient:
+    """The Web API client for ``base_url`` (``SLACK_API_URL``) that waits out rate limits.
+
+    With ``metrics``, every 429 and every second waited is counted (platform ``slack``).
+    """
     if not base_url.endswith("/"):
         base_url += "/"
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=30,
-        retry_handlers=[AsyncConnectionErrorRetryHandler(), PatientRateLimitHandler(pacer=Pacer())],
+        retry_handlers=[AsyncConnectionErrorRetryHandler(), PatientRateLimitHandler(metrics=metrics)],
     )

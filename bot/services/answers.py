@@ -3,8 +3,12 @@
 Each reply is one ``AnswerPart`` keyed by (prompt, message id), so a re-delivered
 event changes nothing. A member's parts form their one ``Answer``; an edit
 rewrites its part and keeps the votes; deleting the last part removes the answer
-and its votes. Messages that are not replies to an open prompt are left for
-other features (the handler returns False).
+and its votes. A reply is sorted first: a short first reply is a comment (not on
+the ballot), a reply after the reveal is kept as a late answer (not scored). An
+answer is bounded (``MAX_REPLIES`` replies, ``MAX_ANSWER_CHARS`` characters) and
+frozen once voting closes: later edits and deletions change nothing. Each of
+these is told to the author once, privately. Messages that are not replies to a
+prompt are left for other features (the handler returns False).
 """
 
 from __future__ import annotations
@@ -14,18 +18,19 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.domain import MemberRef
 from bot.events import Event, MessageDeleted, MessageEdited, MessagePosted
 from bot.render import OutboundMessage
 from bot.services import nudges
 from bot.services.context import ServiceContext
 from bot.services.delivery import METRIC
+from bot.store import answers as answer_store
 from bot.store import notices
 from bot.store import prompts as store
-from bot.store.models import Answer, AnswerPart, Member, PromptPost, Vote
+from bot.store.models import Answer, AnswerPart, Member, PromptPost
 from bot.store.sql import insert_ignore, scalar_one
 from bot.store.tenants import ensure_member, find_channel
 
@@ -87,14 +92,44 @@ async def _thread_prompt(session: AsyncSession, event: MessagePosted | MessageEd
     )
 
 
+MAX_REPLIES = 10  # replies that make one answer; more are not recorded
+MAX_ANSWER_CHARS = 4000  # characters one answer keeps, all its replies together
+CAPPED_NOTE = (
+    "Your answer to this scenario keeps at most {chars:,} characters in {replies} replies, "
+    "so part of what you wrote was not recorded. Edit a reply to say it in fewer words."
+)
+FROZEN_NOTE = (
+    "Voting on this scenario has closed, so your answer stays as it was revealed: "
+    "edits and deletions made after the reveal do not change it or its votes."
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A private note owed to an answer's author (told once per answer)."""
+
+    answer_id: int
+    about: Literal["frozen", "capped"]
+    member: MemberRef
+
+
+def _fit(text: str, used_chars: int) -> tuple[str, bool]:
+    """``text`` cut to what the answer has left; True when something was cut."""
+    room = max(0, MAX_ANSWER_CHARS - used_chars)
+    return (text, False) if len(text) <= room else (text[:room], True)
+
+
 async def _record(
     session: AsyncSession,
     prompt: PromptPost,
     member: Member,
     event: MessagePosted | MessageEdited,
     now: dt.datetime,
-) -> bool:
-    """Record the reply as (part of) the member's answer; True when it started their answer."""
+) -> tuple[bool, Notice | None]:
+    """Store one reply as a part of the member's answer, within the answer's bounds.
+
+    Returns whether it started their answer, and the note owed when text was cut.
+    """
     assert prompt.id is not None
     started = await insert_ignore(
         session, Answer, space_id=prompt.space_id, prompt_id=prompt.id, member_id=member.id, created_at=now
@@ -103,17 +138,23 @@ async def _record(
         session,
         select(Answer).where(col(Answer.prompt_id) == prompt.id, col(Answer.member_id) == member.id),
     )
-    await insert_ignore(
-        session,
-        AnswerPart,
-        answer_id=answer.id,
-        prompt_id=prompt.id,
-        message_id=event.message.id,
-        text=event.text,
-        created_at=now,
-        updated_at=now,
-    )
-    return started
+    assert answer.id is not None
+    replies, chars = await answer_store.usage(session, answer_id=answer.id)
+    text, cut = _fit(event.text, chars)
+    if replies < MAX_REPLIES and text.strip():
+        await insert_ignore(
+            session,
+            AnswerPart,
+            answer_id=answer.id,
+            prompt_id=prompt.id,
+            message_id=event.message.id,
+            text=text,
+            created_at=now,
+            updated_at=now,
+        )
+    else:
+        cut = True
+    return bool(started), Notice(answer.id, "capped", event.member) if cut else None
 
 
 async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
@@ -141,6 +182,7 @@ class Reply:
     prompt: PromptPost | None = None
     member: Member | None = None
     notify: bool = False  # a once-only note to the author (comment hint, late answer) was claimed
+    notice: Notice | None = None  # the answer was cut to its bounds
 
 
 async def _has_answer(session: AsyncSession, *, prompt_id: int, member_id: int) -> bool:
@@ -181,8 +223,8 @@ async def _record_reply(
             session, prompt=prompt, member_id=member.id, kind=notices.COMMENT_HINT, at=now
         )
         return Reply("comment", prompt, member, notify=told)
-    started = await _record(session, prompt, member, event, now)
-    return Reply("started" if started else "answer", prompt, member)
+    started, notice = await _record(session, prompt, member, event, now)
+    return Reply("started" if started else "answer", prompt, member, notice=notice)
 
 
 async def _follow_up(
@@ -218,55 +260,95 @@ async def _follow_up(
         log.exception("could not send a private note about a reply in prompt %s", prompt.id)
 
 
+async def _author(session: AsyncSession, event: MessageDeleted, part: AnswerPart) -> MemberRef:
+    """Who wrote a recorded reply (a deletion does not always say)."""
+    member = await scalar_one(
+        session,
+        select(Member)
+        .join(Answer, col(Answer.member_id) == col(Member.id))
+        .where(col(Answer.id) == part.answer_id),
+    )
+    return MemberRef(event.message.channel.space, member.external_id, member.display_name)
+
+
+async def _tell(ctx: ServiceContext, port: ChatPort, event: Event, notice: Notice | None) -> None:
+    """Tell the author privately, once per answer and kind of notice; never fails the event."""
+    if notice is None:
+        return
+    async with ctx.db.unit() as session:
+        first = await answer_store.tell_once(
+            session, answer_id=notice.answer_id, about=notice.about, now=ctx.clock.now()
+        )
+    if not first:
+        return
+    if notice.about == "capped":
+        text = CAPPED_NOTE.format(chars=MAX_ANSWER_CHARS, replies=MAX_REPLIES)
+    else:
+        text = FROZEN_NOTE
+    assert isinstance(event, MessagePosted | MessageEdited | MessageDeleted)
+    try:
+        await port.whisper(event.message.channel, notice.member, OutboundMessage(text=text))
+    except Exception:
+        log.warning("could not tell member about their answer (%s)", notice.about, exc_info=True)
+
+
 async def on_posted(ctx: ServiceContext, port: ChatPort, event: MessagePosted) -> bool:
     async with ctx.db.unit() as session:
         reply = await _record_reply(session, ctx, event)
     await _follow_up(ctx, port, event, reply)
+    await _tell(ctx, port, event, reply.notice)
     return reply.outcome != "none"
 
 
 async def on_edited(ctx: ServiceContext, port: ChatPort, event: MessageEdited) -> bool:
+    """An edit rewrites its reply while voting is open; after the reveal the answer is frozen."""
     async with ctx.db.unit() as session:
         part = await _find_part(session, event)
-        if part is not None:
-            await session.execute(
-                update(AnswerPart)
-                .where(col(AnswerPart.id) == part.id)
-                .values(text=event.text, updated_at=ctx.clock.now())
-            )
-            return True
-        # An edit of a reply we never recorded (a comment made longer, a late answer rewritten,
-        # or one missed while offline) is sorted now.
-        reply = await _record_reply(session, ctx, event)
-    await _follow_up(ctx, port, event, reply)
-    return reply.outcome != "none"
+        if part is None:
+            # An edit of a reply we never recorded (a comment made longer, a late answer
+            # rewritten, or one missed while offline) is sorted now.
+            reply = await _record_reply(session, ctx, event)
+            notice = reply.notice
+        else:
+            reply = None
+            assert part.id is not None
+            _, chars = await answer_store.usage(session, answer_id=part.answer_id, except_part=part.id)
+            text, cut = _fit(event.text, chars)
+            if await answer_store.edit_part_if_open(session, part_id=part.id, text=text, now=ctx.clock.now()):
+                notice = Notice(part.answer_id, "capped", event.member) if cut else None
+            else:
+                notice = Notice(part.answer_id, "frozen", event.member)
+    if reply is not None:
+        await _follow_up(ctx, port, event, reply)
+    await _tell(ctx, port, event, notice)
+    return reply is None or reply.outcome != "none"
 
 
-async def on_deleted(ctx: ServiceContext, event: MessageDeleted) -> bool:
+async def on_deleted(ctx: ServiceContext, port: ChatPort, event: MessageDeleted) -> bool:
+    """A deletion removes its reply while voting is open; after the reveal the answer is frozen."""
     async with ctx.db.unit() as session:
         part = await _find_part(session, event)
         if part is None:
             return False
-        await session.execute(delete(AnswerPart).where(col(AnswerPart.id) == part.id))
-        left = await scalar_one(
-            session,
-            select(func.count()).select_from(AnswerPart).where(col(AnswerPart.answer_id) == part.answer_id),
-        )
-        if left == 0:
-            # The member took back their whole answer: it goes, with the votes it had.
-            await session.execute(delete(Vote).where(col(Vote.answer_id) == part.answer_id))
-            await session.execute(delete(Answer).where(col(Answer.id) == part.answer_id))
-        return True
+        if await answer_store.delete_part_if_open(session, part=part):
+            return True
+        notice = Notice(part.answer_id, "frozen", await _author(session, event, part))
+    await _tell(ctx, port, event, notice)
+    return True
 
 
 async def on_message(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
-    """Router hook: True when the event was about a prompt's thread."""
+    """Router hook: True when the event was about a prompt's thread.
+
+    A failure to store raises (the router passes it on), so the adapter does not
+    mark the delivery handled and the platform's retry stores the answer.
+    """
     if isinstance(event, MessagePosted):
         return await on_posted(ctx, port, event)
     if isinstance(event, MessageEdited):
         return await on_edited(ctx, port, event)
     if isinstance(event, MessageDeleted):
-        return await on_deleted(ctx, event)
+        return await on_deleted(ctx, port, event)
     return False
 
 

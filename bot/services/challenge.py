@@ -21,9 +21,22 @@ from bot.domain import ChannelRef, MessageRef
 from bot.events import Event, MessagePosted
 from bot.ports import ChatPort
 from bot.services import challenge_messages as msg
+from bot.services import public_posts
 from bot.services import quiz as practice
-from bot.services.challenge_rounds import ANSWER, announce_win, choose_item, pool, post_round, settle, tick
+from bot.services.challenge_rounds import (
+    ANSWER,
+    announce_win,
+    bank,
+    choose_item,
+    ending,
+    pool,
+    post_round,
+    settle,
+    standings,
+    tick,
+)
 from bot.services.context import ServiceContext, UserError
+from bot.services.public_posts import CHALLENGE
 from bot.store import challenges as store
 from bot.store import reports
 from bot.store.models import Challenge, ChallengeRound
@@ -92,6 +105,23 @@ async def command(turn: Turn, args: tuple[str, ...]) -> None:
         if challenge is None:
             raise UserError("A challenge is already running here. `/prep challenge stop` ends it.")
         assert challenge.id is not None
+        try:
+            await public_posts.take(
+                session,
+                limit=CHALLENGE,
+                space_id=channel.space_id,
+                channel_id=channel.id,
+                member_id=member.id,
+                now=now,
+            )
+        except public_posts.Full:
+            # Raised inside the unit: the challenge just claimed is rolled back with it.
+            again = public_posts.next_window(CHALLENGE, now).strftime("%H:%M UTC")
+            raise UserError(
+                f"Challenges are limited to {CHALLENGE.per_member} per member and "
+                f"{CHALLENGE.per_channel} per channel each hour, and this hour's are used. "
+                f"Try again after {again}, or practise privately with `/prep quiz`."
+            ) from None
         first = await store.add_round(
             session, challenge_id=challenge.id, round_no=1, item_id=first_item, at=now
         )
@@ -199,9 +229,10 @@ async def stop(turn: Turn) -> None:
         for rnd in await store.rounds_of(session, challenge_id=challenge.id):
             if rnd.id is not None and rnd.closed_at is None:
                 await store.close_round(session, round_id=rnd.id, at=now)
-        scores = await store.scores(session, space_id=challenge.space_id, challenge_id=challenge.id)
+        counted = ended and await bank(session, challenge=challenge)
+        scores = await standings(session, challenge_id=challenge.id)
     if ended:
-        await turn.post(msg.final(scores, f"Stopped by {turn.member.label}."))
+        await turn.post(msg.final(scores, ending(f"Stopped by {turn.member.label}.", counted)))
 
 
 def install(bot: Prepbot) -> None:

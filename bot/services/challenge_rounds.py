@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 ANSWER = "challenge.answer"
 ROUND = dt.timedelta(seconds=quiz.ROUND_SECONDS)
 IDLE = dt.timedelta(seconds=quiz.IDLE_SECONDS)
+MIN_PLAYERS = 2  # challenge points count only when at least this many members played
+NO_COMPANY = "No points this time: challenge points count when at least two members play."
 STALLED = dt.timedelta(seconds=5)  # a round closed this long ago with no next one: its poster failed
 QuizItem = MultipleChoice | FreeText
 
@@ -88,21 +90,28 @@ async def settle(
     """Record one answer to a round: one try per member, and one winner per round."""
     assert member.id is not None and challenge.id is not None and rnd.id is not None
     await store.touch(session, challenge_id=challenge.id, at=now)
+    item, member_id = rnd.item_id, member.id
+
+    async def attempt() -> bool:
+        return await attempts.record_attempt(
+            session,
+            space_id=member.space_id,
+            member_id=member_id,
+            item_id=item,
+            topic=topic,
+            mode="challenge",
+            token=f"challenge:{rnd.id}",
+            correct=correct,
+            at=now,
+        )
+
     if rnd.closed_at is not None:
         # Under SQLite's serialised writers a rival's win shows up here rather than as a lost update.
-        return Outcome("late" if correct and rnd.winner_id is not None else "closed")
-    item = rnd.item_id
-    first = await attempts.record_attempt(
-        session,
-        space_id=member.space_id,
-        member_id=member.id,
-        item_id=item,
-        topic=topic,
-        mode="challenge",
-        token=f"challenge:{rnd.id}",
-        correct=correct,
-        at=now,
-    )
+        if correct and rnd.winner_id is not None:
+            await attempt()  # a right answer a moment late: this member played the round
+            return Outcome("late")
+        return Outcome("closed")
+    first = await attempt()
     if not first:
         return Outcome("already")
     if not correct:
@@ -132,17 +141,43 @@ async def settle(
     )
     if not await store.claim_win(session, round_id=rnd.id, member_id=member.id, at=now):
         return Outcome("late")
-    points = quiz.challenge_points(now - rnd.started_at, ROUND)
-    await ledger.award(
-        session,
-        space_id=member.space_id,
-        member_id=member.id,
-        points=points,
-        reason="challenge",
-        key=store.round_key(challenge.id, rnd.round_no),
-        at=now,
-    )
-    return Outcome("won", points)
+    # The points reach the ledger when the challenge ends, and only with company (see bank()).
+    return Outcome("won", quiz.challenge_points(now - rnd.started_at, ROUND))
+
+
+async def standings(session: AsyncSession, *, challenge_id: int) -> list[tuple[str, int]]:
+    """(name, points) won in this challenge so far, best first, computed from its won rounds."""
+    totals: dict[str, int] = {}
+    for _, _, name, started, won in await store.wins(session, challenge_id=challenge_id):
+        totals[name] = totals.get(name, 0) + quiz.challenge_points(won - started, ROUND)
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+
+
+async def bank(session: AsyncSession, *, challenge: Challenge) -> bool:
+    """At the end, write the rounds' points to the ledger when at least two members played.
+
+    One member alone in a channel could otherwise farm points from the public pack;
+    with a second player the rounds were contested. Keys per round keep it once.
+    """
+    assert challenge.id is not None
+    if await store.players(session, challenge_id=challenge.id) < MIN_PLAYERS:
+        return False
+    for round_no, member_id, _, started, won in await store.wins(session, challenge_id=challenge.id):
+        await ledger.award(
+            session,
+            space_id=challenge.space_id,
+            member_id=member_id,
+            points=quiz.challenge_points(won - started, ROUND),
+            reason="challenge",
+            key=store.round_key(challenge.id, round_no),
+            at=won,
+        )
+    return True
+
+
+def ending(reason: str, counted: bool) -> str:
+    """The final post's reason, saying when the points did not count."""
+    return reason if counted else f"{reason} {NO_COMPANY}"
 
 
 async def announce_win(
@@ -172,13 +207,14 @@ async def next_step(
     """After a round closes: its summary, then the next question or the final standings."""
     assert challenge.id is not None
     now = ctx.clock.now()
-    nxt, ended = None, False
+    nxt, ended, counted = None, False, True
     async with ctx.db.unit() as session:
         fresh = await store.get(session, challenge_id=challenge.id)
         if fresh is None or fresh.active_slot is None:
             pass  # stopped meanwhile: the stop posted the standings; only this round's summary is left
         elif rnd.round_no >= challenge.rounds or stop_reason is not None:
             ended = await store.finish(session, challenge_id=challenge.id, at=now)
+            counted = ended and await bank(session, challenge=challenge)
         else:
             used = [r.item_id for r in await store.rounds_of(session, challenge_id=challenge.id)]
             held = await reports.open_items(
@@ -188,16 +224,17 @@ async def next_step(
             if item_id is None:  # everything left was reported during the challenge
                 stop_reason = "Every question left has an open problem report."
                 ended = await store.finish(session, challenge_id=challenge.id, at=now)
+                counted = ended and await bank(session, challenge=challenge)
             else:
                 nxt = await store.add_round(
                     session, challenge_id=challenge.id, round_no=rnd.round_no + 1, item_id=item_id, at=now
                 )
-        scores = await store.scores(session, space_id=challenge.space_id, challenge_id=challenge.id)
+        scores = await standings(session, challenge_id=challenge.id)
     item = pool(ctx.library.default, None).get(rnd.item_id)
     if headline is not None and item is not None:
         await port.post(channel, msg.round_summary(item, headline, scores, ctx.library.default.id))
     if ended:
-        await port.post(channel, msg.final(scores, stop_reason or "All rounds played."))
+        await port.post(channel, msg.final(scores, ending(stop_reason or "All rounds played.", counted)))
     elif nxt is not None:
         await post_round(ctx, port, channel, challenge, nxt)
 

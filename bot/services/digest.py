@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from bot.content_schema import Scenario
 from bot.domain import MessageRef
+from bot.logs import log_context
 from bot.ports import Undeliverable
 from bot.render import OutboundMessage, Section, clip
 from bot.services.answers import AnswerView, answers_of
@@ -184,28 +185,36 @@ async def reveal(
         voters = await voter_count(session, prompt_id=prompt_id)
     scenario = scenario_by_id(pack_for(ctx, channel), prompt.scenario_id)
     assert prompt.message_id is not None
-    post = MessageRef(store.channel_ref(channel, space), prompt.message_id, thread_id=prompt.message_id)
-    try:
-        async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=REVEAL_LEASE):
-            await port.reply_in_thread(post, render_digest(scenario, ranked, voters))
-    except Exception as exc:
-        if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
-            await give_up(
-                ctx, port, prompt_id=prompt_id, channel_id=channel.id, reason=exc.reason, scheduled=scheduled
-            )
-            return "undeliverable"
-        log.exception("posting the digest of prompt %s failed; the next tick retries it", prompt_id)
+    target = store.channel_ref(channel, space)
+    with log_context(space=target.space.id, channel=target.id, delivery=f"digest:{prompt_id}"):
+        post = MessageRef(target, prompt.message_id, thread_id=prompt.message_id)
+        try:
+            async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=REVEAL_LEASE):
+                await port.reply_in_thread(post, render_digest(scenario, ranked, voters))
+        except Exception as exc:
+            if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
+                await give_up(
+                    ctx,
+                    port,
+                    prompt_id=prompt_id,
+                    channel_id=channel.id,
+                    reason=exc.reason,
+                    scheduled=scheduled,
+                )
+                return "undeliverable"
+            log.exception("posting the digest of prompt %s failed; the next tick retries it", prompt_id)
+            async with ctx.db.unit() as session:
+                await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
+            return "failed"
+        ctx.metrics.inc("prepbot_posts_total", kind="digest")
+        log.info("posted the digest of prompt %s", prompt_id)
         async with ctx.db.unit() as session:
-            await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
-        return "failed"
-    ctx.metrics.inc("prepbot_posts_total", kind="digest")
-    async with ctx.db.unit() as session:
-        await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())
-        await _award(session, prompt, ranked)
-        await store.crown(session, answer_ids=[r.answer.id for r in crowned(ranked)])
-    if prompt.closes_at is not None and now < prompt.closes_at and scenario is not None:
-        await _show_early_close(ctx, port, post, prompt, channel, scenario, now)
-    return "revealed"
+            await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())
+            await _award(session, prompt, ranked)
+            await store.crown(session, answer_ids=[r.answer.id for r in crowned(ranked)])
+        if prompt.closes_at is not None and now < prompt.closes_at and scenario is not None:
+            await _show_early_close(ctx, port, post, prompt, channel, scenario, now)
+        return "revealed"
 
 
 async def _show_early_close(

@@ -10,6 +10,7 @@ so as a message it would show raw ``#`` and ``**``), with a short summary messag
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,19 +18,21 @@ from typing import TYPE_CHECKING
 
 from bot.content import Pack
 from bot.content_schema import AskQuestion, FreeText, MultipleChoice, Scenario
-from bot.ports import Undeliverable
+from bot.domain import ChannelRef
+from bot.ports import Undeliverable, channels_of
 from bot.render import OutboundMessage
 from bot.services.context import UserError
 from bot.services.delivery import METRIC, open_dms_step
 from bot.store import exports, notices
 from bot.store.exports import ExportedAnswer
-from bot.store.models import Member, PairingFeedback
+from bot.store.models import Channel, Member, PairingFeedback
 from bot.store.pairings import feedback_for
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
 
+log = logging.getLogger(__name__)
 FEEDBACK_LABELS = {"structure": "Structure", "candor": "Candor", "questions": "Questions asked"}
 
 
@@ -38,7 +41,9 @@ def _title(pack: Pack, scenario_id: str) -> str:
     return item.title if isinstance(item, Scenario) else scenario_id
 
 
-def _votes(n: int) -> str:
+def _votes(n: int | None) -> str:
+    if n is None:
+        return "votes shown after the reveal"
     return f"{n} vote" if n == 1 else f"{n} votes"
 
 
@@ -161,14 +166,40 @@ def summary(
     )
 
 
+async def visible_channels(turn: Turn, candidates: Sequence[Channel], taken_part: set[int]) -> set[int]:
+    """The channels whose top answers this member may read.
+
+    The platform decides where it can (Slack membership, Discord permissions);
+    otherwise only channels where the member answered or voted count. A channel
+    never visited, private or not, never leaks its answers into an export.
+    """
+    refs = {c.external_id: c for c in candidates}
+    among = [ChannelRef(turn.channel.space, c.external_id, c.name) for c in candidates]
+    try:
+        readable = await channels_of(turn.port, turn.member, among)
+    except Exception:
+        log.warning("asking the platform which channels a member reads failed", exc_info=True)
+        readable = None
+    if readable is None:
+        return {c.id for c in candidates if c.id in taken_part}
+    return {refs[ext].id for ext in readable if ext in refs and refs[ext].id is not None}  # type: ignore[misc]
+
+
 async def export_command(turn: Turn, args: tuple[str, ...]) -> None:
     """Send the document as a file to the member's DMs; answer them privately where it went."""
     pack = turn.ctx.library.default
     async with turn.ctx.db.unit() as session:
         member = await ensure_member(session, ref=turn.member)
         assert member.id is not None
+        candidates = await exports.peer_channels(session, space_id=member.space_id, member_id=member.id)
+        taken_part = await exports.channels_taken_part(session, member_id=member.id)
+    # Asked outside the transaction: a platform call must not hold a database connection.
+    seen = await visible_channels(turn, candidates, taken_part)
+    async with turn.ctx.db.unit() as session:
         own = await exports.own_answers(session, member_id=member.id)
-        peers = await exports.top_peer_answers(session, space_id=member.space_id, member_id=member.id)
+        peers = await exports.top_peer_answers(
+            session, space_id=member.space_id, member_id=member.id, channel_ids=seen
+        )
         missed = await exports.missed_items(session, member_id=member.id)
         feedback = await feedback_for(session, candidate_id=member.id)
         saved = await exports.saved_questions(session, member_id=member.id)

@@ -5,6 +5,10 @@ channel, one from the team's weakest topic is preferred, and the post says why.
 "Weakest" is the lowest quiz accuracy among the people who answer prompts in
 this channel (the whole workspace until anyone has), counted once a topic has
 enough answers to mean something.
+
+Quiz results are private, and the post is public: an accuracy is shown only when
+at least ``MIN_MEMBERS`` members' answers make it, so no post can reveal one
+person's score. Otherwise the post says the scenario came by rotation.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from bot.content_schema import Scenario
 from bot.store.models import Answer, PromptPost, QuizAttempt
 
 MIN_ANSWERS = 5
+MIN_MEMBERS = 3  # a public aggregate needs company: fewer members could be singled out
+ROTATION = "Chosen by rotation: the scenario this channel has seen least."
 # Lean only when the weakest topic is clearly behind; otherwise rotate plainly.
 WEAK_BELOW = 0.75
 
@@ -31,13 +37,13 @@ class Choice:
     """The scenario to post and, when focus decided it, the sentence that says why."""
 
     scenario: Scenario
-    why: str = ""
+    why: str = ROTATION
 
 
 async def channel_accuracy(
     session: AsyncSession, *, space_id: int, channel_id: int
-) -> dict[str, tuple[int, int]]:
-    """(right, total) quiz answers per topic for the channel's people (or the whole space)."""
+) -> dict[str, tuple[int, int, int]]:
+    """(right, total, members) quiz answers per topic for the channel's people (or the whole space)."""
     people = (
         select(col(Answer.member_id))
         .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
@@ -46,20 +52,26 @@ async def channel_accuracy(
     )
     has_people = (await session.execute(people.limit(1))).first() is not None
     right = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
+    members = func.count(col(QuizAttempt.member_id).distinct())
     stmt = (
-        select(col(QuizAttempt.topic), right, func.count())
+        select(col(QuizAttempt.topic), right, func.count(), members)
         .where(col(QuizAttempt.space_id) == space_id)
         .group_by(col(QuizAttempt.topic))
     )
     if has_people:
         stmt = stmt.where(col(QuizAttempt.member_id).in_(people))
-    return {topic: (int(ok or 0), int(n)) for topic, ok, n in (await session.execute(stmt)).all()}
+    rows = (await session.execute(stmt)).all()
+    return {topic: (int(ok or 0), int(n), int(people)) for topic, ok, n, people in rows}
 
 
-def weakest(pack: Pack, accuracy: dict[str, tuple[int, int]], topics: set[str]) -> tuple[str, float] | None:
-    """The topic with the lowest accuracy among ``topics``, if it is clearly weak."""
+def weakest(
+    pack: Pack, accuracy: dict[str, tuple[int, int, int]], topics: set[str]
+) -> tuple[str, float] | None:
+    """The topic with the lowest accuracy among ``topics``, if it is clearly weak and in company."""
     measured = [
-        (ok / n, topic) for topic, (ok, n) in accuracy.items() if topic in topics and n >= MIN_ANSWERS
+        (ok / n, topic)
+        for topic, (ok, n, people) in accuracy.items()
+        if topic in topics and n >= MIN_ANSWERS and people >= MIN_MEMBERS
     ]
     if not measured:
         return None
@@ -71,7 +83,7 @@ def choose(
     pack: Pack,
     scenarios: Sequence[Scenario],
     uses: dict[str, int],
-    accuracy: dict[str, tuple[int, int]],
+    accuracy: dict[str, tuple[int, int, int]],
     rng: random.Random,
 ) -> Choice:
     """A least-used scenario, from the weakest topic when one of those is in it."""

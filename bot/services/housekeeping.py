@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from bot.services.context import ServiceContext
+from bot.store import slots
 from bot.store.models import Delivery
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ async def prune(ctx: ServiceContext, *, before: dt.datetime) -> int:
     """Delete delivery claims made before ``before``; returns how many went."""
     async with ctx.db.unit() as session:
         result = await session.execute(delete(Delivery).where(col(Delivery.created_at) < before))
+        # Public-post slots only matter within their hour; a week is far past it.
+        await slots.prune(session, before=before)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

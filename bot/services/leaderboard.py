@@ -1,6 +1,7 @@
 """``/prep leaderboard [week|month|all]`` and ``/prep stats``.
 
-The leaderboard is public and covers the whole space (workspace or server);
+The leaderboard is public (within the limits of ``bot.services.public_posts``,
+privately beyond them) and covers the whole space (workspace or server);
 totals come from the points ledger, ranks are shared by ties (1, 2, 2, 4).
 Stats are private: accuracy per topic, items seen, points and the streak of
 consecutive active days in the member's own time zone (without one, the channel's).
@@ -9,19 +10,21 @@ consecutive active days in the member's own time zone (without one, the channel'
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import quiz
 from bot.content import Pack
 from bot.render import OutboundMessage, Section
-from bot.services import forecast
+from bot.services import forecast, public_posts
 from bot.services.context import UserError
 from bot.services.forecast import member_deadline
+from bot.services.public_posts import LEADERBOARD
 from bot.store import ledger
 from bot.store import quizzes as store
 from bot.store.ledger import Standing
-from bot.store.tenants import ensure_member, ensure_space, find_channel
+from bot.store.tenants import ensure_channel, ensure_member, ensure_space, find_channel
 
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
@@ -60,6 +63,7 @@ async def leaderboard(turn: Turn, args: tuple[str, ...]) -> None:
         space = await ensure_space(session, ref=turn.channel.space)
         assert space.id is not None
         rows = await ledger.standings(session, space_id=space.id, since=since, limit=10)
+    public = await _may_post(turn)
     if not rows:
         message = OutboundMessage(
             text=f"🏆 Leaderboard ({label}): no points yet. Start with `/prep quiz` or `/prep challenge`."
@@ -70,7 +74,35 @@ async def leaderboard(turn: Turn, args: tuple[str, ...]) -> None:
             sections=(Section("\n".join(board_lines(rows))),),
             footer="Points: quizzes, challenges, reviews and culture answers.",
         )
-    await turn.post(message)
+    if public:
+        await turn.post(message)
+        return
+    note = (
+        "Shown only to you: this channel has seen the leaderboard recently "
+        f"(each member may post it once an hour, the channel {LEADERBOARD.per_channel} times)."
+    )
+    await turn.whisper(replace(message, footer=note))
+
+
+async def _may_post(turn: Turn) -> bool:
+    """Take this member's and this channel's leaderboard slot; False when either is used up."""
+    ctx = turn.ctx
+    try:
+        async with ctx.db.unit() as session:
+            channel = await ensure_channel(session, ref=turn.channel)
+            member = await ensure_member(session, ref=turn.member)
+            assert channel.id is not None and member.id is not None
+            await public_posts.take(
+                session,
+                limit=LEADERBOARD,
+                space_id=channel.space_id,
+                channel_id=channel.id,
+                member_id=member.id,
+                now=ctx.clock.now(),
+            )
+    except public_posts.Full:
+        return False
+    return True
 
 
 def member_zone(name: str | None) -> ZoneInfo:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from bot.domain import ChannelRef, Platform, SpaceRef
+from bot.logs import log_context
 from bot.pairing import Candidate, Group, make_groups
 from bot.schedule import Schedule, latest_occurrence
 from bot.services.context import ServiceContext
@@ -146,37 +147,42 @@ async def run_round(
     async with ctx.db.unit() as session:
         seated = await store.seats(session, round_id=round_id)
     report = RoundReport(drawn=drawn, members=len(seated), groups=len({s.group_no for s, _ in seated}))
-    names = {str(m.id): m.display_name or m.external_id for _, m in seated}
-    groups = _groups(seated)
-    pack = ctx.library.default
-    for seat, member in seated:
-        if seat.delivered_at is not None:
-            report.already += 1
-            continue
-        assert seat.id is not None
-        try:
-            async with ctx.db.unit() as session:
-                mine = await store.take_seat(
-                    session, seat_id=seat.id, now=now, until=now + SEAT_LEASE, retry_failed=retry_failed
-                )
-            if not mine:
+    with log_context(space=space.id, channel=channel_external_id, delivery=f"pairing:{round_key}"):
+        names = {str(m.id): m.display_name or m.external_id for _, m in seated}
+        groups = _groups(seated)
+        pack = ctx.library.default
+        for seat, member in seated:
+            if seat.delivered_at is not None:
+                report.already += 1
                 continue
-            message = assignment(pack, ctx.rng, names, groups[seat.group_no], str(member.id), round_id)
-            failure = await send_direct(ctx, port, member_ref(space, member), message)
-            async with ctx.db.unit() as session:
-                await store.seat_sent(
-                    session, seat_id=seat.id, at=None if failure else ctx.clock.now(), failure=failure or ""
-                )
-        except Exception:
-            # The seat's lease runs out and the next run sends it; the loop goes on meanwhile.
-            log.exception("sending the pairing script of seat %s failed", seat.id)
-            ctx.metrics.inc(METRIC, reason="error")
-            failure = "error"
-        if failure:
-            report.missed.append(Missed(names[str(member.id)], failure))
-        else:
-            report.sent += 1
-    ctx.metrics.inc("prepbot_posts_total", kind="pairing", amount=float(report.sent))
+            assert seat.id is not None
+            try:
+                async with ctx.db.unit() as session:
+                    mine = await store.take_seat(
+                        session, seat_id=seat.id, now=now, until=now + SEAT_LEASE, retry_failed=retry_failed
+                    )
+                if not mine:
+                    continue
+                message = assignment(pack, ctx.rng, names, groups[seat.group_no], str(member.id), round_id)
+                failure = await send_direct(ctx, port, member_ref(space, member), message)
+                async with ctx.db.unit() as session:
+                    await store.seat_sent(
+                        session,
+                        seat_id=seat.id,
+                        at=None if failure else ctx.clock.now(),
+                        failure=failure or "",
+                    )
+            except Exception:
+                # The seat's lease runs out and the next run sends it; the loop goes on meanwhile.
+                log.exception("sending the pairing script of seat %s failed", seat.id)
+                ctx.metrics.inc(METRIC, reason="error")
+                failure = "error"
+            if failure:
+                report.missed.append(Missed(names[str(member.id)], failure))
+            else:
+                report.sent += 1
+                log.info("sent the pairing script of seat %s", seat.id)
+        ctx.metrics.inc("prepbot_posts_total", kind="pairing", amount=float(report.sent))
     return report
 
 

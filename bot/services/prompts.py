@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Pack
 from bot.content_schema import Scenario
+from bot.logs import log_context
 from bot.ports import Undeliverable, find_posted
 from bot.render import Button, OutboundMessage, Section, clip
 from bot.schedule import (
@@ -170,37 +171,40 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         key=f"prepbot-prompt-{prompt_id}",
     )
     target = store.channel_ref(channel, space)
-    try:
-        async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=SEND_LEASE):
-            # An earlier attempt may have reached the platform and died before recording it.
-            earlier = await find_posted(port, target, message.key or "") if prompt.attempts > 1 else None
-            ref = earlier or await port.post(target, message)
-    except Exception as exc:
-        if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
-            await give_up(
-                ctx,
-                port,
-                prompt_id=prompt_id,
-                channel_id=channel.id,
-                reason=exc.reason,
-                scheduled=prompt.local_date is not None,
-            )
-            return "undeliverable"
-        log.exception("posting prompt %s failed; the next tick retries it", prompt_id)
+    # Every line about this post names its space, channel and delivery key.
+    with log_context(space=target.space.id, channel=target.id, delivery=message.key):
+        try:
+            async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=SEND_LEASE):
+                # An earlier attempt may have reached the platform and died before recording it.
+                earlier = await find_posted(port, target, message.key or "") if prompt.attempts > 1 else None
+                ref = earlier or await port.post(target, message)
+        except Exception as exc:
+            if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
+                await give_up(
+                    ctx,
+                    port,
+                    prompt_id=prompt_id,
+                    channel_id=channel.id,
+                    reason=exc.reason,
+                    scheduled=prompt.local_date is not None,
+                )
+                return "undeliverable"
+            log.exception("posting prompt %s failed; the next tick retries it", prompt_id)
+            async with ctx.db.unit() as session:
+                await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
+            return "failed"
+        ctx.metrics.inc("prepbot_posts_total", kind="prompt")
+        log.info("posted prompt %s", prompt_id)
         async with ctx.db.unit() as session:
-            await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
-        return "failed"
-    ctx.metrics.inc("prepbot_posts_total", kind="prompt")
-    async with ctx.db.unit() as session:
-        await store.mark_posted(
-            session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=closes_at
-        )
-    try:
-        # Discord needs the thread opened on the post; elsewhere this is a no-op.
-        await port.open_thread(ref, clip(scenario.title, 90))
-    except Exception:
-        log.exception("could not open the thread on prompt %s; members can still open it", prompt_id)
-    return "posted"
+            await store.mark_posted(
+                session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=closes_at
+            )
+        try:
+            # Discord needs the thread opened on the post; elsewhere this is a no-op.
+            await port.open_thread(ref, clip(scenario.title, 90))
+        except Exception:
+            log.exception("could not open the thread on prompt %s; members can still open it", prompt_id)
+        return "posted"
 
 
 async def give_up(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -25,7 +24,7 @@ from bot.store import prompts as store
 from bot.store.engine import Database
 from bot.store.models import Answer, Member, PromptPost, Vote
 from bot.store.tenants import ensure_member
-from bot.store.votes import answer_number, insert_vote_if_open, votes_left
+from bot.store.votes import answer_number, insert_vote_if_open, votes_left, withdraw_vote_if_open
 
 if TYPE_CHECKING:
     from bot.router import Prepbot, Turn
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
 VOTE_ACTION = "prompt.vote"
 LABEL_LIMIT = 75  # Slack's button label limit (Discord allows 80)
 SHOWN_CHARS = 600  # the ballot shows each answer in full up to this length
+CLOSED = "Voting on this scenario has closed: the digest is in its thread."
 
 
 def ballot_label(answer: AnswerView, *, voted: bool) -> str:
@@ -55,14 +55,6 @@ async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int, b
         )
 
 
-async def withdraw_vote(session: AsyncSession, *, answer_id: int, voter_id: int) -> bool:
-    """Remove one vote; True when there was one."""
-    result = await session.execute(
-        delete(Vote).where(col(Vote.answer_id) == answer_id, col(Vote.voter_id) == voter_id)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> tuple[PromptPost, Member]:
     """The prompt a button names, checked to be in the presser's space and still open; and the presser."""
     member = await ensure_member(session, ref=turn.member)
@@ -70,7 +62,7 @@ async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> tup
     if prompt is None or prompt.space_id != member.space_id:
         raise UserError("That prompt no longer exists.")
     if prompt.status != store.OPEN:
-        raise UserError("Voting on this scenario has closed: the digest is in its thread.")
+        raise UserError(CLOSED)
     return prompt, member
 
 
@@ -142,12 +134,17 @@ async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
         if answer.member_id == voter.id:
             raise UserError("You can't vote for your own answer.")
         assert voter.id is not None and answer.id is not None and prompt.id is not None
-        withdrawn = await withdraw_vote(session, answer_id=answer.id, voter_id=voter.id)
+        # Each write re-checks that voting is open in its own statement, so a reveal that
+        # lands after the check above still wins: the vote (or withdrawal) is refused.
+        ids = {"prompt_id": prompt.id, "answer_id": answer.id, "voter_id": voter.id}
+        withdrawn = await withdraw_vote_if_open(session, **ids)
         cast = withdrawn or await insert_vote_if_open(
-            session, prompt_id=prompt.id, answer_id=answer.id, voter_id=voter.id, budget=budget
+            session, **ids, budget=budget, at=turn.ctx.clock.now()
         )
         number = await answer_number(session, answer=answer)
         left = await votes_left(session, prompt_id=prompt.id, voter_id=voter.id, budget=budget)
+    if not cast and left > 0:
+        raise UserError(CLOSED)  # the reveal came between the check and the vote
     if not cast:
         raise UserError(
             f"You have used your {budget} votes on this scenario. To vote for answer {number}, "

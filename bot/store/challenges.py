@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, update
+from sqlalchemy import String, cast, func, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.domain import ChannelRef, SpaceRef
-from bot.store.models import Challenge, ChallengeRound, Channel, Member, PointEvent, Space
+from bot.store.models import Challenge, ChallengeRound, Channel, Member, QuizAttempt, Space
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
 
 
@@ -144,22 +144,6 @@ async def touch(session: AsyncSession, *, challenge_id: int, at: dt.datetime) ->
     )
 
 
-async def scores(session: AsyncSession, *, space_id: int, challenge_id: int) -> list[tuple[str, int]]:
-    """(member name, points) earned in this challenge, best first; from the ledger, the truth."""
-    total = func.sum(PointEvent.points).label("total")
-    stmt = (
-        select(col(Member.display_name), col(Member.external_id), total)
-        .join(PointEvent, col(PointEvent.member_id) == col(Member.id))
-        .where(
-            col(PointEvent.space_id) == space_id,
-            col(PointEvent.event_key).startswith(f"challenge:{challenge_id}:"),
-        )
-        .group_by(col(Member.id), col(Member.display_name), col(Member.external_id))
-        .order_by(total.desc(), col(Member.display_name))
-    )
-    return [(name or ext, int(points)) for name, ext, points in (await session.execute(stmt)).all()]
-
-
 async def member_name(session: AsyncSession, *, member_id: int) -> str:
     member = await scalar_one(session, select(Member).where(col(Member.id) == member_id))
     return member.display_name or member.external_id
@@ -183,3 +167,31 @@ async def winner_name(session: AsyncSession, *, round_id: int) -> str | None:
     )
     row = (await session.execute(stmt)).first()
     return (row[0] or row[1]) if row else None
+
+
+async def wins(
+    session: AsyncSession, *, challenge_id: int
+) -> list[tuple[int, int, str, dt.datetime, dt.datetime]]:
+    """(round number, winner id, winner name, round start, win time) of each won round."""
+    stmt = (
+        select(ChallengeRound, Member)
+        .join(Member, col(Member.id) == col(ChallengeRound.winner_id))
+        .where(col(ChallengeRound.challenge_id) == challenge_id, col(ChallengeRound.won_at).is_not(None))
+        .order_by(col(ChallengeRound.round_no))
+    )
+    return [
+        (rnd.round_no, member.id or 0, member.display_name or member.external_id, rnd.started_at, rnd.won_at)
+        for rnd, member in (await session.execute(stmt)).all()
+        if rnd.won_at is not None
+    ]
+
+
+async def players(session: AsyncSession, *, challenge_id: int) -> int:
+    """How many members answered any round of the challenge (right or wrong)."""
+    tokens = select(literal("challenge:") + cast(col(ChallengeRound.id), String)).where(
+        col(ChallengeRound.challenge_id) == challenge_id
+    )
+    stmt = select(func.count(col(QuizAttempt.member_id).distinct())).where(
+        col(QuizAttempt.mode) == "challenge", col(QuizAttempt.token).in_(tokens)
+    )
+    return int((await session.execute(stmt)).scalar_one())

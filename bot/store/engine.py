@@ -7,6 +7,7 @@ when another writer got there first, instead of waiting its turn.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -59,6 +60,9 @@ def _make_engine(url: str, *, echo: bool) -> AsyncEngine:
         return create_async_engine(
             url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
         )
+    # aiosqlite logs every call with its arguments at DEBUG, statement values (members'
+    # answers) included: whatever the log level, that logger says nothing below WARNING.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     engine = create_async_engine(
         url,
         echo=echo,

@@ -10,9 +10,19 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.store.models import Answer, AnswerPart, Member, PromptPost, QuizAttempt, SavedQuestion, Vote
+from bot.store.models import (
+    Answer,
+    AnswerPart,
+    Channel,
+    Member,
+    PromptPost,
+    QuizAttempt,
+    SavedQuestion,
+    Vote,
+)
 
 PEER_ANSWERS = 5
+PEER_CHANNELS = 500  # channels asked about per export: one platform call pages through them
 
 
 @dataclass(frozen=True)
@@ -23,7 +33,7 @@ class ExportedAnswer:
     posted: dt.datetime | None
     author: str
     text: str
-    votes: int
+    votes: int | None  # None until the prompt is revealed: votes are blind before that
 
 
 async def _answers(session: AsyncSession, answer_ids: list[int]) -> dict[int, str]:
@@ -62,7 +72,7 @@ async def _export(session: AsyncSession, stmt: object) -> list[ExportedAnswer]:
             posted=prompt.posted_at,
             author=member.display_name or member.external_id,
             text=texts.get(answer.id, ""),
-            votes=int(votes),
+            votes=int(votes) if prompt.revealed_at is not None else None,
         )
         for answer, prompt, member, votes in rows
     ]
@@ -76,9 +86,12 @@ async def own_answers(session: AsyncSession, *, member_id: int) -> list[Exported
 
 
 async def top_peer_answers(
-    session: AsyncSession, *, space_id: int, member_id: int, limit: int = PEER_ANSWERS
+    session: AsyncSession, *, space_id: int, member_id: int, channel_ids: set[int], limit: int = PEER_ANSWERS
 ) -> list[ExportedAnswer]:
-    """Answers by others that a digest crowned (see ``bot.services.digest.crowned``), most votes first."""
+    """Crowned answers by others (see ``bot.services.digest.crowned``) in revealed prompts of
+    ``channel_ids`` (the channels the member sees), most votes first."""
+    if not channel_ids:
+        return []
     stmt, votes = _voted_answers()
     stmt = (
         stmt.where(
@@ -86,11 +99,49 @@ async def top_peer_answers(
             col(Answer.member_id) != member_id,
             col(Answer.crowned).is_(True),
             col(PromptPost.revealed_at).is_not(None),
+            col(PromptPost.channel_id).in_(sorted(channel_ids)),
         )
         .order_by(votes.desc(), col(Answer.id))
         .limit(limit)
     )
     return await _export(session, stmt)
+
+
+async def peer_channels(session: AsyncSession, *, space_id: int, member_id: int) -> list[Channel]:
+    """Channels of the space holding revealed answers by others: where top answers could come from."""
+    has_answers = (
+        select(col(PromptPost.channel_id))
+        .join(Answer, col(Answer.prompt_id) == col(PromptPost.id))
+        .where(
+            col(PromptPost.space_id) == space_id,
+            col(PromptPost.revealed_at).is_not(None),
+            col(Answer.member_id) != member_id,
+        )
+        .distinct()
+    )
+    stmt = (
+        select(Channel)
+        .where(col(Channel.space_id) == space_id, col(Channel.id).in_(has_answers))
+        .order_by(col(Channel.id))
+        .limit(PEER_CHANNELS)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def channels_taken_part(session: AsyncSession, *, member_id: int) -> set[int]:
+    """Channels where the member answered a prompt or voted: what they saw for themselves."""
+    answered = (
+        select(col(PromptPost.channel_id))
+        .join(Answer, col(Answer.prompt_id) == col(PromptPost.id))
+        .where(col(Answer.member_id) == member_id)
+    )
+    voted = (
+        select(col(PromptPost.channel_id))
+        .join(Vote, col(Vote.prompt_id) == col(PromptPost.id))
+        .where(col(Vote.voter_id) == member_id)
+    )
+    rows = await session.execute(answered.union(voted))
+    return {int(channel_id) for (channel_id,) in rows.all()}
 
 
 async def missed_items(session: AsyncSession, *, member_id: int) -> list[tuple[str, bool]]:

@@ -238,6 +238,9 @@ class Answer(SQLModel, table=True):
     # Set at the reveal when this answer was the top answer with votes from two members or more.
     crowned: bool = False
     created_at: dt.datetime = Field(default_factory=_now)
+    # Set when the author was told, once, that the answer is frozen (revealed) or at its bounds.
+    frozen_told_at: dt.datetime | None = None
+    capped_told_at: dt.datetime | None = None
 
 
 class AnswerPart(SQLModel, table=True):
@@ -426,3 +429,17 @@ class Report(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=_now)
     updated_at: dt.datetime = Field(default_factory=_now)
     resolved_at: dt.datetime | None = None
+
+
+class PostSlot(SQLModel, table=True):
+    """One public post a member triggered, in a numbered slot of a fixed window.
+
+    Keys look like ``leaderboard:chan:7:2026-03-09T10:00:1``: taking a slot is an insert
+    against the unique key, so the limit holds on both databases without a read first.
+    """
+
+    __table_args__ = (UniqueConstraint("space_id", "key", name="uq_postslot_space_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    key: str = Field(max_length=200)
+    created_at: dt.datetime = Field(default_factory=_now, index=True)

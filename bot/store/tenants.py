@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.store.models import Channel, Delivery, Member, Space
@@ -93,3 +94,10 @@ async def claim_delivery(
     """
     stamp = {"created_at": at} if at is not None else {}
     return await insert_ignore(session, Delivery, space_id=space_id, key=key[:200], **stamp)
+
+
+async def release_delivery(session: AsyncSession, *, space_id: int, key: str) -> None:
+    """Forget delivery ``key``, so a retry of it is handled (its first attempt failed)."""
+    await session.execute(
+        delete(Delivery).where(col(Delivery.space_id) == space_id, col(Delivery.key) == key[:200])
+    )

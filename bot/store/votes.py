@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, literal, or_
+from sqlalchemy import and_, delete, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +55,12 @@ async def insert_vote_if_open(
             literal(slot),
             literal(stamp, type_=UTCDateTime()),
         ).where(col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN)
+        if dialect == "postgresql":
+            # FOR SHARE: a reveal's UPDATE of this prompt waits for the vote's commit, and a
+            # vote behind a reveal re-reads the updated row and inserts nothing; so the
+            # digest's count (read after its UPDATE) holds every vote that was recorded.
+            # SQLite serialises writers (BEGIN IMMEDIATE), which gives the same order.
+            source = source.with_for_update(read=True, of=PromptPost)
         stmt = (
             insert(Vote)
             .from_select(["space_id", "prompt_id", "answer_id", "voter_id", "slot", "created_at"], source)
@@ -69,6 +75,24 @@ async def votes_left(session: AsyncSession, *, prompt_id: int, voter_id: int, bu
     """How many of their ``budget`` votes the voter has not used on this prompt."""
     stmt = select(func.count()).where(col(Vote.prompt_id) == prompt_id, col(Vote.voter_id) == voter_id)
     return max(0, budget - int((await session.execute(stmt)).scalar_one()))
+
+
+async def withdraw_vote_if_open(
+    session: AsyncSession, *, prompt_id: int, answer_id: int, voter_id: int
+) -> bool:
+    """Delete one vote while its prompt is open; True when there was one (after the reveal: never)."""
+    guard = sa_select(col(PromptPost.id)).where(
+        col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        guard = guard.with_for_update(read=True)  # as for a vote: ordered against the reveal
+    stmt = delete(Vote).where(
+        col(Vote.answer_id) == answer_id,
+        col(Vote.voter_id) == voter_id,
+        col(Vote.prompt_id) == prompt_id,
+        col(Vote.prompt_id).in_(guard),
+    )
+    return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
 
 async def answer_number(session: AsyncSession, *, answer: Answer) -> int:

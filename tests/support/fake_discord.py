@@ -88,6 +88,9 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         self.identified = asyncio.Event()
         self.identifies: list[int] = []  # the intents of every IDENTIFY, refused ones included
         self.message_content_allowed = True  # the portal's privileged-intent switch
+        # The token IDENTIFY must carry (close 4004 otherwise); a test changes it to play a
+        # token reset between the REST login and the gateway.
+        self.gateway_token = TOKEN
         self.posts_per_second: float | None = None
         self.fail_after_create = 0
         self.rate_limited = 0
@@ -112,6 +115,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
                 get(f"{api}/oauth2/applications/@me", self._application),
                 post(f"{api}/users/@me/channels", self._open_dm),
                 get(f"{api}/channels/{{cid}}", self._get_channel),
+                get(f"{api}/guilds/{{gid}}/members/{{uid}}", self._get_member),
                 post(f"{api}/channels/{{cid}}/messages", self._create_message),
                 patch(f"{api}/channels/{{cid}}/messages/{{mid}}", self._edit_message),
                 post(f"{api}/channels/{{cid}}/messages/{{mid}}/threads", self._create_thread),
@@ -228,7 +232,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         return ws
 
     async def _identify(self, shard: Shard, identify: dict[str, Any]) -> None:
-        if identify["token"] != TOKEN:
+        if identify["token"] != self.gateway_token:
             await shard.ws.close(code=4004, message=b"Authentication failed.")
             return
         shard.shard = tuple(identify.get("shard") or (0, 1))  # type: ignore[assignment]

@@ -38,8 +38,10 @@ class DiscordAccess:
     attachments: dict[str, list[tuple[str, bytes]]]
     bodies: list[dict[str, Any]]
     identified: Any
+    moderator_role: str
     dispatch: Callable[[str, dict[str, Any]], Awaitable[None]]
     _error: Callable[[int, int, str], web.Response]
+    _json: Callable[..., web.Response]
 
     async def restrict(
         self, channel_id: str, *, view: bool = True, send: bool = True, threads: bool = True
@@ -53,6 +55,25 @@ class DiscordAccess:
         channel["permission_overwrites"] = others + ([overwrite] if denied else [])
         if self.identified.is_set():
             await self.dispatch("CHANNEL_UPDATE", channel)
+
+    async def hide_from(self, channel_id: str, name: str) -> None:
+        """A member overwrite denying ``name`` View Channel (a private channel they are not in)."""
+        person = self.people[name]
+        channel = self.channels[channel_id]
+        others = [o for o in channel["permission_overwrites"] if o["id"] != person.id]
+        deny = {"id": person.id, "type": 1, "allow": "0", "deny": str(VIEW_CHANNEL)}
+        channel["permission_overwrites"] = [*others, deny]
+        if self.identified.is_set():
+            await self.dispatch("CHANNEL_UPDATE", channel)
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        """``GET /guilds/{gid}/members/{uid}``: the member with their roles, or 404 10007."""
+        uid = request.match_info["uid"]
+        person = next((p for p in self.people.values() if p.id == uid), None)
+        if person is None:
+            return self._error(404, 10007, "Unknown Member")
+        member = person.partial_member(self.moderator_role)
+        return self._json({**member, "user": person.user()})
 
     async def delete_channel(self, channel_id: str) -> None:
         """The channel is deleted (CHANNEL_DELETE on the gateway; 10003 on REST from now on)."""

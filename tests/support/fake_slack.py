@@ -76,6 +76,8 @@ class FakeSlack(SlackWebApi, SlackSender):
     views_open_error: str | None = None
     # Seconds each Web API method takes to answer (a slow Slack).
     delays: dict[str, float] = field(default_factory=dict)
+    # The bot tokens Slack knows; any other gets ``invalid_auth`` from every method (None: any token).
+    valid_tokens: set[str] | None = None
     calls: list[ApiCall] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     app_url: str = ""
@@ -146,6 +148,11 @@ class FakeSlack(SlackWebApi, SlackSender):
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        if self.valid_tokens is not None and token not in self.valid_tokens:
+            # Slack answers 200 with ok false: ``not_authed`` without a token, else ``invalid_auth``.
+            refused = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+            self.calls.append(ApiCall(method, args, result=refused))
+            return web.json_response(refused)
         if method == "chat.postMessage" and self._over_rate(token):
             self.calls.append(ApiCall(method, args, status=429))
             return web.json_response(
@@ -261,7 +268,7 @@ async def slack_app_on(
 ) -> AsyncIterator[SlackApp]:
     """prepbot's real HTTP listener on a free loopback port, its Web API pointed at ``slack``."""
     bot = bot or build_bot(ctx)
-    app = SlackApp(bot, make_client("xoxb-test-token", slack.api_url))
+    app = SlackApp(bot, make_client("xoxb-test-token", slack.api_url, metrics=bot.ctx.metrics))
     await app.identity()  # as serve does at start
     web_app = build_web_app(bot, app, slack.signing_secret)
     async with listening(web_app, "127.0.0.1", 0) as port:

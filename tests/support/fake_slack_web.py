@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +45,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "files.getUploadURLExternal": {"files:write"},
     "files.completeUploadExternal": {"files:write"},
     "users.info": {"users:read"},
+    "users.conversations": {"channels:read", "groups:read"},
 }
 KIND_SCOPES = {
     "conversations.info": {"public": "channels:read", "private": "groups:read", "im": "im:read"},
@@ -85,6 +86,13 @@ class SlackChannel:
     member: bool = True  # is the bot a member
     archived: bool = False
     deleted: bool = False
+    # Who is in the channel: None means every member of the workspace.
+    members: set[str] | None = None
+    # Messages other apps or people posted (conversations.history shows them too).
+    foreign: list[dict[str, Any]] = field(default_factory=list)
+
+    def has(self, user_id: str) -> bool:
+        return self.members is None or user_id in self.members
 
 
 class SlackWebApi(SlackFiles):
@@ -200,11 +208,37 @@ class SlackWebApi(SlackFiles):
             for c in self.calls
             if c.method == "chat.postMessage" and c.get("channel") == channel and c.result.get("ok")
         ]
-        return {"ok": True, "messages": [self._as_history(c) for c in reversed(posted)], "has_more": False}
+        messages = [self._as_history(c) for c in reversed(posted)]
+        messages += self.channel(channel).foreign
+        return {"ok": True, "messages": messages, "has_more": False}
+
+    def _users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Channels ``user`` is in; private ones only where the bot is in too (as with a bot token).
+
+        Paged two at a time, so a caller that ignores ``next_cursor`` misses channels.
+        """
+        user = str(args.get("user", ""))
+        if user not in self.users:
+            return fail("user_not_found")
+        found = [
+            {"id": c.id, "name": c.name, "is_private": c.private}
+            for c in self.channels.values()
+            if c.has(user) and not c.deleted and (c.member or not c.private)
+        ]
+        start = int(str(args.get("cursor") or "0"))
+        page = found[start : start + 2]
+        cursor = str(start + 2) if start + 2 < len(found) else ""
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
     def _as_history(self, call: ApiCall) -> dict[str, Any]:
         """A posted message as conversations.history shows it (metadata included when asked)."""
-        message = {"type": "message", "ts": call.ts, "text": call.get("text", "")}
+        message = {
+            "type": "message",
+            "ts": call.ts,
+            "text": call.get("text", ""),
+            "user": BOT_USER,
+            "bot_id": BOT_ID,
+        }
         metadata = call.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata)

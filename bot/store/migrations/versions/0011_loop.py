@@ -1,7 +1,7 @@
 """The daily loop: vote budgets, crowned answers, once-only notices, late answers, member reminders
 
-Revision ID: 0010_loop
-Revises: 0009_fsrs
+Revision ID: 0011_loop
+Revises: 0010_privacy
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0010_loop"
-down_revision = "0009_fsrs"
+revision = "0011_loop"
+down_revision = "0010_privacy"
 branch_labels = None
 depends_on = None
 
