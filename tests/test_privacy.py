@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 
 import pytest
 from sqlalchemy import func, text
 from sqlmodel import col, select
 
 from adapters.console.session import ConsoleSession
+from bot.clock import ManualClock
+from bot.content import Library
 from bot.services.answers import MAX_ANSWER_CHARS, MAX_REPLIES, answers_of
+from bot.services.context import ServiceContext
 from bot.services.digest import tally
 from bot.services.public_posts import CHALLENGE
+from bot.settings import Settings
 from bot.store import prompts
 from bot.store.engine import Database
 from bot.store.models import AnswerPart, PromptPost, Vote
@@ -29,20 +34,29 @@ from tests.support.quizplay import smallest_mcq_topic
 SECRET = "the on-call rota in the secret channel is broken"
 
 
+@pytest.fixture
+def ctx(db: Database, library: Library, clock: ManualClock) -> ServiceContext:
+    """These tests are about who sees what: every reply counts as an answer (no comment rule,
+    which tests/test_daily_loop.py covers)."""
+    settings = Settings(PREPBOT_MIN_ANSWER_CHARS=0)  # type: ignore[call-arg]
+    return ServiceContext(db=db, library=library, clock=clock, settings=settings, rng=random.Random(7))
+
+
 async def count(db: Database, model: type) -> int:
     async with db.unit() as s:
         return int((await s.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def revealed_in_secret(session: ConsoleSession) -> None:
-    """bob and carol answer in #secret, dave votes for bob, alice reveals; then back to #general."""
+    """bob and carol answer in #secret, dave and frank vote for bob (a crown), alice reveals."""
     session.admins.add("alice")
     session.use_channel("secret")
     await session.push("alice: /prep prompt")
     await session.push(f"bob: reply {SECRET}, and I would fix it first.")
     await session.push("carol: reply I would ask the owner.")
-    await session.push("dave: press Vote")
-    await session.push("dave: press 1")  # bob's answer, the first on dave's ballot
+    for voter in ("dave", "frank"):
+        await session.push(f"{voter}: press Vote")
+        await session.push(f"{voter}: press 1")  # bob's answer, the first on the ballot
     await session.push("alice: /prep reveal")
     session.use_channel("general")
 
@@ -55,7 +69,7 @@ async def test_an_export_never_shows_answers_from_a_channel_the_member_never_vis
     assert SECRET not in eve and "bob" not in eve
     # dave voted there (the console cannot list members: taking part is what counts).
     _, dave = exported(await session.push("dave: /prep export"), "dave")
-    assert SECRET in dave and "— bob (1 vote)" in dave
+    assert SECRET in dave and "— bob (2 votes)" in dave
 
 
 async def test_votes_stay_blind_in_an_export_until_the_reveal(session: ConsoleSession) -> None:
@@ -210,7 +224,9 @@ async def test_a_vote_after_the_reveal_is_refused_by_the_statement_that_would_re
     async with db.unit() as s:  # the reveal, in between
         assert await prompts.take_reveal_lease(s, prompt_id=prompt_id, now=now, until=now)
     async with db.unit() as s:
-        recorded = await insert_vote_if_open(s, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter)
+        recorded = await insert_vote_if_open(
+            s, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter, budget=2
+        )
     assert recorded is False and await count(db, Vote) == 0
 
 
@@ -232,7 +248,9 @@ async def test_a_vote_racing_the_reveal_is_counted_by_the_digest_or_refused(
             revealed.append(sum((await tally(s, prompt_id=prompt_id)).values()))
 
     async with db.unit() as s:
-        assert await insert_vote_if_open(s, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter)
+        assert await insert_vote_if_open(
+            s, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter, budget=2
+        )
         racing = asyncio.create_task(reveal())
         await asyncio.sleep(0.3)  # let the reveal reach the database while the vote is uncommitted
     await racing

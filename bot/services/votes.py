@@ -138,9 +138,7 @@ async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
         # lands after the check above still wins: the vote (or withdrawal) is refused.
         ids = {"prompt_id": prompt.id, "answer_id": answer.id, "voter_id": voter.id}
         withdrawn = await withdraw_vote_if_open(session, **ids)
-        cast = withdrawn or await insert_vote_if_open(
-            session, **ids, budget=budget, at=turn.ctx.clock.now()
-        )
+        cast = withdrawn or await insert_vote_if_open(session, **ids, budget=budget, at=turn.ctx.clock.now())
         number = await answer_number(session, answer=answer)
         left = await votes_left(session, prompt_id=prompt.id, voter_id=voter.id, budget=budget)
     if not cast and left > 0:
