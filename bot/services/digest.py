@@ -21,13 +21,11 @@ from sqlmodel import col, select
 from bot.content_schema import Scenario
 from bot.domain import MessageRef
 from bot.logs import log_context
-from bot.ports import Undeliverable
 from bot.render import OutboundMessage, Section, clip
 from bot.services.answers import AnswerView, answers_of
 from bot.services.context import ServiceContext, UserError
-from bot.services.delivery import CHANNEL_GONE
 from bot.services.leases import kept_alive
-from bot.services.prompts import give_up, pack_for, render_post, scenario_by_id, why_undeliverable
+from bot.services.prompts import pack_for, render_post, scenario_by_id, send_failed, why_undeliverable
 from bot.store import ledger
 from bot.store import prompts as store
 from bot.store.models import Channel, PromptPost, Vote
@@ -192,20 +190,9 @@ async def reveal(
             async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=REVEAL_LEASE):
                 await port.reply_in_thread(post, render_digest(scenario, ranked, voters))
         except Exception as exc:
-            if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
-                await give_up(
-                    ctx,
-                    port,
-                    prompt_id=prompt_id,
-                    channel_id=channel.id,
-                    reason=exc.reason,
-                    scheduled=scheduled,
-                )
-                return "undeliverable"
-            log.exception("posting the digest of prompt %s failed; the next tick retries it", prompt_id)
-            async with ctx.db.unit() as session:
-                await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
-            return "failed"
+            return await send_failed(
+                ctx, port, exc, prompt_id=prompt_id, channel_id=channel.id, scheduled=scheduled
+            )
         ctx.metrics.inc("prepbot_posts_total", kind="digest")
         log.info("posted the digest of prompt %s", prompt_id)
         async with ctx.db.unit() as session:

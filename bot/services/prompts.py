@@ -179,20 +179,14 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
                 earlier = await find_posted(port, target, message.key or "") if prompt.attempts > 1 else None
                 ref = earlier or await port.post(target, message)
         except Exception as exc:
-            if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
-                await give_up(
-                    ctx,
-                    port,
-                    prompt_id=prompt_id,
-                    channel_id=channel.id,
-                    reason=exc.reason,
-                    scheduled=prompt.local_date is not None,
-                )
-                return "undeliverable"
-            log.exception("posting prompt %s failed; the next tick retries it", prompt_id)
-            async with ctx.db.unit() as session:
-                await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
-            return "failed"
+            return await send_failed(
+                ctx,
+                port,
+                exc,
+                prompt_id=prompt_id,
+                channel_id=channel.id,
+                scheduled=prompt.local_date is not None,
+            )
         ctx.metrics.inc("prepbot_posts_total", kind="prompt")
         log.info("posted prompt %s", prompt_id)
         async with ctx.db.unit() as session:
@@ -227,6 +221,30 @@ async def give_up(
         await store.mark_undeliverable(session, prompt_id=prompt_id, reason=reason)
     if scheduled and channel_id is not None:
         await pause_channel(ctx, port, channel_id=channel_id, reason=reason)
+
+
+async def send_failed(
+    ctx: ServiceContext,
+    port: ChatPort,
+    exc: Exception,
+    *,
+    prompt_id: int,
+    channel_id: int | None,
+    scheduled: bool,
+) -> Literal["undeliverable", "failed"]:
+    """After a prompt's post or digest failed: give up for good, or free the lease for a retry.
+
+    The one place both sends (``deliver``, ``digest.reveal``) decide this.
+    """
+    if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
+        await give_up(
+            ctx, port, prompt_id=prompt_id, channel_id=channel_id, reason=exc.reason, scheduled=scheduled
+        )
+        return "undeliverable"
+    log.exception("sending for prompt %s failed; the next tick retries it", prompt_id)
+    async with ctx.db.unit() as session:
+        await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
+    return "failed"
 
 
 async def why_undeliverable(turn: Turn, prompt_id: int) -> str:
