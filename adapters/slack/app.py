@@ -31,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.admins import MemberDirectory
 from adapters.slack.blocks import home_view
 from adapters.slack.capture import CapturePort
+from adapters.slack.described import context_of
 from adapters.slack.forms import CALLBACK_ID, open_modal, submission
 from adapters.slack.port import Invocation, SlackPort
 from adapters.slack.translate import (
@@ -356,38 +357,6 @@ class SlackApp:
         capture = CapturePort()
         await self.bot.handle(CommandInvoked(f"home:{body['event_id']}", channel, member, name), capture)
         await self.client.views_publish(user_id=member.id, view=home_view(capture.messages))
-
-
-def request_kind(body: dict[str, Any]) -> str:
-    """What a request is, for logs: ``command``, ``block_actions``, ``event_callback/message`` …"""
-    if "command" in body:
-        return "command"
-    kind = str(body.get("type") or "unknown")
-    event = body.get("event")
-    if kind == "event_callback" and isinstance(event, dict):
-        kind += f"/{event.get('type')}"
-    return kind[:60]
-
-
-def ids_of(body: dict[str, Any]) -> dict[str, str | None]:
-    """The request's team and channel ids (as log-context ``space`` and ``channel``), when it has them."""
-    team, channel = body.get("team_id"), body.get("channel_id")
-    if team is None and isinstance(body.get("team"), dict):
-        team = body["team"].get("id")
-    if channel is None and isinstance(body.get("channel"), dict):
-        channel = body["channel"].get("id")
-    if channel is None and isinstance(body.get("event"), dict):
-        channel = body["event"].get("channel")
-    return {
-        "space": str(team)[:40] if isinstance(team, str) else None,
-        "channel": str(channel)[:40] if isinstance(channel, str) else None,
-    }
-
-
-def context_of(body: dict[str, Any]) -> str:
-    """``team=T… channel=C… kind=…`` for a log line: ids only, never what a member wrote."""
-    ids = ids_of(body)
-    return f"team={ids['space'] or '-'} channel={ids['channel'] or '-'} kind={request_kind(body)}"
 
 
 async def _unreadable(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -20,7 +20,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.app import TOKEN_ERRORS, SlackApp, TokenRejected, context_of, ids_of
+from adapters.slack.app import TOKEN_ERRORS, SlackApp, TokenRejected
+from adapters.slack.described import context_of, ids_of
 from adapters.slack.guard import MAX_BODY_BYTES, Parsed, Rejected, parse, verify
 from adapters.slack.port import make_client
 from adapters.web import listening
