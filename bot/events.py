@@ -60,27 +60,34 @@ class TextSubmitted:
 
 @dataclass(frozen=True)
 class MessagePosted:
-    """A member wrote in a channel or a thread (a thread answer, or a typed quiz answer)."""
+    """A member wrote in a channel or a thread (a thread answer, or a typed quiz answer).
+
+    ``delivery_id`` is the platform's id for this delivery (Slack's ``event_id``);
+    empty when the platform has none, and the core then keys it by the message.
+    """
 
     message: MessageRef
     member: MemberRef
     text: str
+    delivery_id: str = ""
 
 
 @dataclass(frozen=True)
 class MessageEdited:
-    """A member edited a message the bot may have recorded."""
+    """A member edited a message the bot may have recorded (``delivery_id`` as for a post)."""
 
     message: MessageRef
     member: MemberRef
     text: str
+    delivery_id: str = ""
 
 
 @dataclass(frozen=True)
 class MessageDeleted:
-    """A message was deleted; the member may be unknown on some platforms."""
+    """A message was deleted; the member may be unknown on some platforms (``delivery_id`` as for a post)."""
 
     message: MessageRef
+    delivery_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
@@ -17,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import BY_NAME
-from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
+from bot.domain import SpaceRef
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -29,52 +28,15 @@ from bot.events import (
 )
 from bot.logs import log_context
 from bot.ports import ChatPort
-from bot.render import OutboundMessage, TextInput
+from bot.render import TextInput
 from bot.services.context import ServiceContext, UserError
 from bot.services.permissions import admin_refusal, can_organize, organizer_refusal
 from bot.store.models import Delivery
 from bot.store.tenants import claim_delivery, ensure_space
+from bot.turn import ButtonHandler, CommandHandler, FormHandler, MessageHandler, TickHandler, Turn
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Turn:
-    """One member action being handled: who, where, and how to answer them."""
-
-    ctx: ServiceContext
-    port: ChatPort
-    channel: ChannelRef
-    member: MemberRef
-    delivery_id: str
-    thread_id: str | None = None
-    # What the adapter knows of members named in the command (``<@ID>`` arguments).
-    mentions: tuple[MemberRef, ...] = ()
-
-    def mentioned(self, member_id: str) -> MemberRef:
-        """The member named ``<@member_id>``: the adapter's ref when it sent one, else a bare ref."""
-        for ref in self.mentions:
-            if ref.id == member_id:
-                return ref
-        return MemberRef(self.channel.space, member_id)
-
-    async def whisper(self, message: OutboundMessage | str) -> None:
-        """Answer the member privately."""
-        if isinstance(message, str):
-            message = OutboundMessage(text=message)
-        await self.port.whisper(self.channel, self.member, message)
-
-    async def post(self, message: OutboundMessage) -> MessageRef:
-        """Post to the channel for everyone."""
-        return await self.port.post(self.channel, message)
-
-
-CommandHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
-ButtonHandler = Callable[[Turn, str, MessageRef | None], Awaitable[None]]
-# (turn, the button's value, the submitted text, the message that carried the button)
-FormHandler = Callable[[Turn, str, str, MessageRef | None], Awaitable[None]]
-MessageHandler = Callable[[ServiceContext, ChatPort, Event], Awaitable[bool]]
-TickHandler = Callable[[ServiceContext, ChatPort], Awaitable[None]]
 
 GENERIC_FAILURE = (
     "Sorry, something went wrong on prepbot's side, so this did not go through. Please try again."

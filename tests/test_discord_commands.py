@@ -9,8 +9,8 @@ from bot.commands import COMMANDS
 from bot.content import Library
 from bot.content_schema import MultipleChoice
 from bot.quiz import MAX_ROUNDS
-from bot.router import Turn
 from bot.services.quiz import practice_topics
+from bot.turn import Turn
 from tests.support.discord_harness import Running
 from tests.support.discord_payloads import buttons
 

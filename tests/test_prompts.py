@@ -14,11 +14,11 @@ from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
 from bot.domain import MessageRef
 from bot.render import OutboundMessage
-from bot.router import Turn
 from bot.services.context import ServiceContext
 from bot.services.prompts import BALLOT_ACTION, post_due, post_now
 from bot.store.engine import Database
 from bot.store.models import Channel, PromptPost
+from bot.turn import Turn
 
 UTC = dt.UTC
 # Monday 5 January 2026, 09:30 in New York (EST, UTC-5).

@@ -15,8 +15,9 @@ from adapters.slack.app import SlackApp
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.events import ButtonPressed, Event, MessageDeleted, MessageEdited, MessagePosted
 from bot.ports import ChatPort
-from bot.router import Prepbot, Turn
+from bot.router import Prepbot
 from bot.services.context import ServiceContext
+from bot.turn import Turn
 from tests.support.fake_slack import BOT_ID, BOT_USER, TEAM, FakeSlack, fixture, slack_app_on
 
 SPACE = SpaceRef("slack", TEAM)

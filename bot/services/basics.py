@@ -13,7 +13,8 @@ from bot.store.sql import insert_ignore
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 
 SAVE_ACTION = "ask.save"

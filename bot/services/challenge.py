@@ -43,7 +43,8 @@ from bot.store.models import Challenge, ChallengeRound
 from bot.store.tenants import ensure_channel, ensure_member, find_channel
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 # A number where rounds go, signed or not, so `-3` is a bad count and not a topic.
 NUMBER = re.compile(r"^[+-]?\d+$")

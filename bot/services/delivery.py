@@ -24,7 +24,7 @@ from bot.store.models import Member
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Turn
+    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,8 @@ from bot.store.tenants import ensure_channel
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 

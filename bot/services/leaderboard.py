@@ -27,7 +27,8 @@ from bot.store.ledger import Standing
 from bot.store.tenants import ensure_channel, ensure_member, ensure_space, find_channel
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 PERIODS: dict[str, tuple[dt.timedelta | None, str]] = {
     "week": (dt.timedelta(days=7), "the last 7 days"),

@@ -17,7 +17,8 @@ from bot.store.models import Member
 from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 USAGE = "Usage: `/prep organizers add @member`, `/prep organizers remove @member` or `/prep organizers list`."
 

@@ -30,7 +30,8 @@ from bot.store.models import Channel
 from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 
 def describe_day(channel: Channel) -> str:

@@ -35,7 +35,8 @@ from bot.store.tenants import claim_delivery, ensure_channel, ensure_member
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 

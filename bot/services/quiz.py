@@ -32,7 +32,8 @@ from bot.store.models import Member
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 PRACTICE = "practice"
 REVIEW = "review"

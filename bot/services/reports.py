@@ -25,7 +25,8 @@ from bot.store.engine import Database
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 REPORT = "report"
 LABEL = "Report a problem"

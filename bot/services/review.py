@@ -24,7 +24,8 @@ from bot.store import quizzes as store
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 LABEL = "Spaced review"
 

@@ -19,7 +19,8 @@ from bot.store.tenants import CHOSEN, PROFILE, ensure_channel, ensure_member, se
 from bot.zones import ZoneError, known_zone, parse_zone
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 USES = (
     "It decides when your streak days turn over, when your 09:00 interview plan arrives, "

@@ -27,7 +27,8 @@ from bot.store.tenants import ensure_member
 from bot.store.votes import answer_number, insert_vote_if_open, votes_left, withdraw_vote_if_open
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot, Turn
+    from bot.router import Prepbot
+    from bot.turn import Turn
 
 VOTE_ACTION = "prompt.vote"
 LABEL_LIMIT = 75  # Slack's button label limit (Discord allows 80)
