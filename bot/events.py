@@ -1,12 +1,14 @@
 """What adapters hand to the core: platform payloads turned into plain events.
 
 ``delivery_id`` identifies one delivery of one user action. A platform retry of
-the same action carries the same id, so effects keyed by it happen once.
+the same action carries the same id, so effects keyed by it happen once: the core
+claims each delivery under :func:`delivery_key` before acting on it (``bot.claims``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass
 
 from bot.domain import ChannelRef, MemberRef, MessageRef
 
@@ -90,29 +92,29 @@ class MessageDeleted:
     delivery_id: str = ""
 
 
-@dataclass(frozen=True)
-class ReactionChanged:
-    """A reaction was added or removed on a message."""
-
-    message: MessageRef
-    member: MemberRef
-    emoji: str
-    added: bool = True
+Event = CommandInvoked | ButtonPressed | TextSubmitted | MessagePosted | MessageEdited | MessageDeleted
 
 
-@dataclass(frozen=True)
-class Tick:
-    """The clock moved: the scheduler asks the core to do what is due at ``now``."""
+def delivery_key(event: Event) -> str:
+    """The one key the core claims an inbound delivery under (``Delivery.key``, unique per space).
 
-    reasons: tuple[str, ...] = field(default_factory=tuple)
-
-
-Event = (
-    CommandInvoked
-    | ButtonPressed
-    | TextSubmitted
-    | MessagePosted
-    | MessageEdited
-    | MessageDeleted
-    | ReactionChanged
-)
+    ``<kind>:<platform delivery id>``, kind being ``cmd``, ``btn``, ``form`` or ``msg``.
+    A message event without a platform id (Discord's gateway) is keyed by what it
+    is about instead: ``msg:posted:<channel>:<message>``, ``msg:deleted:…``, and for an
+    edit also a digest of the new text (a message may be edited many times; the same
+    edit twice is one).
+    """
+    if isinstance(event, CommandInvoked):
+        return f"cmd:{event.delivery_id}"
+    if isinstance(event, ButtonPressed):
+        return f"btn:{event.delivery_id}"
+    if isinstance(event, TextSubmitted):
+        return f"form:{event.delivery_id}"
+    if event.delivery_id:
+        return f"msg:{event.delivery_id}"
+    where = f"{event.message.channel.id}:{event.message.id}"
+    if isinstance(event, MessagePosted):
+        return f"msg:posted:{where}"
+    if isinstance(event, MessageEdited):
+        return f"msg:edited:{where}:{hashlib.sha256(event.text.encode()).hexdigest()[:16]}"
+    return f"msg:deleted:{where}"

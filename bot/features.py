@@ -1,7 +1,8 @@
-"""Assembles the core: every feature installs its handlers on one Prepbot."""
+"""Assembles the core: the one ordered list of shipped features, and the Prepbot built from it."""
 
 from __future__ import annotations
 
+from bot.feature import Feature
 from bot.router import Prepbot
 from bot.services import (
     answers,
@@ -25,27 +26,32 @@ from bot.services import (
 )
 from bot.services.context import ServiceContext
 
+# The order is the order of message handlers and of tick work; it matters where noted.
+FEATURES: tuple[Feature, ...] = (
+    basics.FEATURE,
+    quiz.FEATURE,
+    reports.FEATURE,
+    review.FEATURE,
+    # challenge before answers: a top-level message in a channel with an open round
+    # is an answer to the round, and consumed there (answers only reads thread replies).
+    challenge.FEATURE,
+    leaderboard.FEATURE,
+    # digest before prompts: on one tick, yesterday's digest goes out before today's post.
+    digest.FEATURE,
+    prompts.FEATURE,
+    answers.FEATURE,
+    nudges.FEATURE,
+    votes.FEATURE,
+    pairing.FEATURE,
+    plan.FEATURE,
+    readiness.FEATURE,
+    export.FEATURE,
+    housekeeping.FEATURE,
+    organizers.FEATURE,
+    timezones.FEATURE,
+)
+
 
 def build_bot(ctx: ServiceContext) -> Prepbot:
-    """A Prepbot with every shipped feature installed."""
-    bot = Prepbot(ctx)
-    basics.install(bot)
-    quiz.install(bot)
-    reports.install(bot)
-    review.install(bot)
-    challenge.install(bot)
-    leaderboard.install(bot)
-    # digest before prompts: on one tick, yesterday's digest goes out before today's post.
-    digest.install(bot)
-    prompts.install(bot)
-    answers.install(bot)
-    nudges.install(bot)
-    votes.install(bot)
-    pairing.install(bot)
-    plan.install(bot)
-    readiness.install(bot)
-    export.install(bot)
-    housekeeping.install(bot)
-    organizers.install(bot)
-    timezones.install(bot)
-    return bot
+    """A Prepbot serving every shipped feature."""
+    return Prepbot(ctx, FEATURES)

@@ -91,14 +91,6 @@ class ChatPort(Protocol):
         ...
 
 
-class RecallingPort(Protocol):
-    """A port that can find a message it posted earlier by its ``OutboundMessage.key``."""
-
-    async def find_posted(self, channel: ChannelRef, key: str) -> MessageRef | None:
-        """The message posted with ``key`` in ``channel``, if the platform still shows it."""
-        ...
-
-
 class MembershipPort(Protocol):
     """A port that can say which channels a member may read (Slack membership, Discord permissions)."""
 

@@ -6,10 +6,16 @@ components, the console as plain text with numbered buttons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 ButtonStyle = Literal["default", "primary", "danger"]
+
+# The strictest platform limits a button must fit, so it renders the same everywhere:
+BUTTON_LABEL_LIMIT = 75  # Slack's button text (Discord allows 80)
+# Discord's custom_id (Slack allows 255 for an action_id and 2,000 for a value) holds
+# the adapter's envelope (``prepform:<action>:<value>``, 10 characters) and the pair.
+BUTTON_ID_LIMIT = 100 - len("prepform::")
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class TextInput:
     """A one-field form that a button opens before its handler runs.
 
     A modal on Slack and Discord, a follow-up line in the console. Features
-    register it with ``Prepbot.form(action, …)``, so a click names it by the
+    declare it for a kind of button (``bot.feature.form``), so a click names it by the
     button's ``action`` alone (and still works after a restart); the text comes
     back as ``events.TextSubmitted`` with the button's action and value.
     Limits are the stricter platform's: Slack's modal title and submit label
@@ -95,17 +101,6 @@ class OutboundMessage:
         if self.footer:
             parts.append(f"_{self.footer}_")
         return "\n".join(parts)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A short private message: help, refusals and errors."""
-
-    text: str
-    hints: list[str] = field(default_factory=list)
-
-    def message(self) -> OutboundMessage:
-        return OutboundMessage(text="\n".join([self.text, *self.hints]))
 
 
 def clip(text: str, limit: int) -> str:

@@ -1,22 +1,26 @@
-"""Routes plain events to the features that handle them.
+"""The core's front door: every inbound event is claimed once, then routed to the feature that serves it.
 
-Features register handlers with :class:`Prepbot`; the router owns what is common
-to all of them: dropping re-delivered actions, refusing non-admins politely, and
-turning any failure into a private message instead of a traceback.
+:class:`Prepbot` is built from the features' tables (``bot.features.FEATURES``) and
+owns what is common to all of them: claiming each delivery once (``bot.claims``,
+under ``bot.events.delivery_key``: ``cmd:``/``btn:``/``form:``/``msg:`` + the
+platform's delivery id), decoding button values (``bot.buttons``), refusing
+non-admins politely, and turning any failure into a private message instead of a
+traceback.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import BadButton
+from bot.claims import AlreadyHandled, Claim, ClaimingDatabase, ClaimingPort
 from bot.commands import BY_NAME
-from bot.domain import SpaceRef
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -25,15 +29,15 @@ from bot.events import (
     MessageEdited,
     MessagePosted,
     TextSubmitted,
+    delivery_key,
 )
+from bot.feature import ButtonRoute, Feature, FormRoute
 from bot.logs import log_context
 from bot.ports import ChatPort
-from bot.render import TextInput
+from bot.render import OutboundMessage, TextInput
 from bot.services.context import ServiceContext, UserError
 from bot.services.permissions import admin_refusal, can_organize, organizer_refusal
-from bot.store.models import Delivery
-from bot.store.tenants import claim_delivery, ensure_space
-from bot.turn import ButtonHandler, CommandHandler, FormHandler, MessageHandler, TickHandler, Turn
+from bot.turn import CommandHandler, MessageHandler, TickHandler, Turn
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ GENERIC_FAILURE = (
 DATABASE_DOWN = (
     "prepbot can't reach its database right now, so this was not recorded. Please try again in a minute."
 )
+INACTIVE_BUTTON = "That button is no longer active. Run the command again."
 # What a database that is away looks like from here: the driver's errors, a pool
 # that cannot hand out a connection, or a refused socket while connecting.
 DATABASE_ERRORS = (DBAPIError, SATimeoutError, OSError)
@@ -52,36 +57,49 @@ DATABASE_ERRORS = (DBAPIError, SATimeoutError, OSError)
 class NotHandled(Exception):
     """A member's message could not be stored: the adapter must not mark its delivery handled.
 
-    Raised by :meth:`Prepbot.handle` for messages only (already logged, by ids), so a
-    platform that retries (Slack's Events API) gets the chance to store it.
+    Raised by :meth:`Prepbot.handle` for messages only (already logged, by ids); the
+    core has released the message's claim, so a platform that retries (Slack's
+    Events API) gets the chance to store it.
     """
 
 
 class Prepbot:
-    """The core as adapters see it: ``handle(event, port)`` and ``tick(port)``."""
+    """The core as adapters see it: ``handle(event, port)``, ``tick(port)`` and ``text_input(action)``."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, features: Sequence[Feature] = ()) -> None:
         self.ctx = ctx
         self._commands: dict[str, CommandHandler] = {}
-        self._buttons: dict[str, ButtonHandler] = {}
-        self._forms: dict[str, tuple[TextInput, FormHandler]] = {}
+        self._buttons: dict[str, ButtonRoute[Any]] = {}
+        self._forms: dict[str, FormRoute[Any]] = {}
         self._messages: list[MessageHandler] = []
         self._ticks: list[TickHandler] = []
+        # Space row ids seen committed: spaces are never deleted or renumbered.
         self._space_ids: dict[tuple[str, str], int] = {}
+        for feature in features:
+            self._add(feature)
+
+    def _add(self, feature: Feature) -> None:
+        """Take in one feature's table, refusing unknown commands and anything served twice."""
+        for name, handler in feature.commands.items():
+            if name not in BY_NAME:
+                raise ValueError(f"{feature.name}: unknown command {name!r}: add it to bot.commands first")
+            if name in self._commands:
+                raise ValueError(f"{feature.name}: command {name!r} is served by another feature")
+            self._commands[name] = handler
+        actions = [r.codec.ACTION for r in feature.buttons] + [r.codec.ACTION for r in feature.forms]
+        for action in actions:
+            if action in self._buttons or action in self._forms or actions.count(action) > 1:
+                raise ValueError(f"{feature.name}: button {action!r} is handled twice")
+        self._buttons.update((route.codec.ACTION, route) for route in feature.buttons)
+        self._forms.update((route.codec.ACTION, route) for route in feature.forms)
+        self._messages.extend(feature.messages)
+        self._ticks.extend(feature.ticks)
 
     def command(self, name: str, handler: CommandHandler) -> None:
+        """Serve a known command with ``handler`` instead (tests stand a recorder in its place)."""
         if name not in BY_NAME:
             raise ValueError(f"unknown command {name!r}: add it to bot.commands first")
         self._commands[name] = handler
-
-    def button(self, action: str, handler: ButtonHandler) -> None:
-        self._buttons[action] = handler
-
-    def form(self, action: str, spec: TextInput, handler: FormHandler) -> None:
-        """Buttons with ``action`` open the form ``spec``; its submission runs ``handler``."""
-        if action in self._buttons:
-            raise ValueError(f"{action!r} is already a plain button")
-        self._forms[action] = (spec, handler)
 
     def text_input(self, action: str) -> TextInput | None:
         """The form a button with ``action`` opens, or None for a plain button.
@@ -90,60 +108,37 @@ class Prepbot:
         (a modal), so it cannot wait for the core.
         """
         found = self._forms.get(action)
-        return found[0] if found else None
-
-    def on_message(self, handler: MessageHandler) -> None:
-        """``handler`` returns True when it consumed the message."""
-        self._messages.append(handler)
-
-    def on_tick(self, handler: TickHandler) -> None:
-        self._ticks.append(handler)
+        return found.spec if found else None
 
     @property
     def commands(self) -> list[str]:
         return list(self._commands)
 
     async def handle(self, event: Event, port: ChatPort) -> None:
-        """Handle one event; never raises for a member's mistake or a handler's failure.
+        """Handle one event once; never raises for a member's mistake or a handler's failure.
 
         Every log line written while it runs carries the event's space, channel and delivery.
         The exception: a message (a thread answer) that failed to store raises
-        :class:`NotHandled`, so the adapter leaves it for the platform's retry.
+        :class:`NotHandled` after giving its claim back, so the adapter leaves it for
+        the platform's retry.
         """
-        if isinstance(event, CommandInvoked | ButtonPressed | TextSubmitted):
-            channel, delivery = event.channel, event.delivery_id
-        elif isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
-            channel, delivery = event.message.channel, f"message:{event.message.id}"
-        else:
-            await self._dispatch(event, port)
-            return
-        with log_context(space=channel.space.id, channel=channel.id, delivery=delivery):
-            await self._dispatch(event, port)
-
-    async def _dispatch(self, event: Event, port: ChatPort) -> None:
-        if isinstance(event, CommandInvoked):
-            await self._command(event, port)
-        elif isinstance(event, ButtonPressed):
-            await self._button(event, port)
-        elif isinstance(event, TextSubmitted):
-            await self._submitted(event, port)
-        elif isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
-            for handler in self._messages:
-                try:
-                    if await handler(self.ctx, port, event):
-                        break
-                except Exception as exc:
-                    channel = event.message.channel
-                    # Ids and the error's kind only: the traceback could quote what was written.
-                    log.error(
-                        "message handler failed (team=%s channel=%s kind=%s error=%s)",
-                        channel.space.id,
-                        channel.id,
-                        type(event).__name__,
-                        type(exc).__name__,
-                    )
-                    self.ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
-                    raise NotHandled(type(event).__name__) from None
+        message = isinstance(event, MessagePosted | MessageEdited | MessageDeleted)
+        channel = event.message.channel if message else event.channel  # type: ignore[union-attr]
+        key = delivery_key(event)
+        with log_context(space=channel.space.id, channel=channel.id, delivery=key):
+            space = (channel.space.platform, channel.space.id)
+            claim = Claim(
+                self.ctx.db,
+                key,
+                channel.space,
+                self.ctx.clock.now(),
+                known=self._space_ids.get(space),
+                remember=lambda row: self._space_ids.__setitem__(space, row),
+            )
+            if isinstance(event, MessagePosted | MessageEdited | MessageDeleted):
+                await self._message(event, port, claim)
+            else:
+                await self._interaction(event, port, claim)
 
     async def tick(self, port: ChatPort) -> None:
         """Run whatever is due at the clock's current time (scheduled posts, timeouts)."""
@@ -153,123 +148,158 @@ class Prepbot:
             except Exception:
                 log.exception("scheduled work failed in %s", getattr(handler, "__qualname__", handler))
 
-    async def _command(self, event: CommandInvoked, port: ChatPort) -> None:
+    def _claimed(self, claim: Claim) -> ServiceContext:
+        """The context a claimed handler sees: its first unit of work records the claim."""
+        return dataclasses.replace(self.ctx, db=ClaimingDatabase(self.ctx.db, claim))
+
+    async def _message(
+        self, event: MessagePosted | MessageEdited | MessageDeleted, port: ChatPort, claim: Claim
+    ) -> None:
+        ctx, claimed_port = self._claimed(claim), ClaimingPort(port, claim)
+        for handler in self._messages:
+            try:
+                if await handler(ctx, claimed_port, event):
+                    break
+            except AlreadyHandled:
+                log.info("dropping re-delivered message event %s", claim.key)
+                return
+            except Exception as exc:
+                channel = event.message.channel
+                # Ids and the error's kind only: the traceback could quote what was written.
+                log.error(
+                    "message handler failed (team=%s channel=%s kind=%s error=%s)",
+                    channel.space.id,
+                    channel.id,
+                    type(event).__name__,
+                    type(exc).__name__,
+                )
+                self.ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+                await self._release(claim)
+                raise NotHandled(type(event).__name__) from None
+
+    async def _interaction(
+        self, event: CommandInvoked | ButtonPressed | TextSubmitted, port: ChatPort, claim: Claim
+    ) -> None:
         turn = Turn(
-            self.ctx, port, event.channel, event.member, event.delivery_id, event.thread_id, event.mentions
+            self._claimed(claim),
+            ClaimingPort(port, claim),  # type: ignore[arg-type]
+            event.channel,
+            event.member,
+            event.delivery_id,
         )
+        try:
+            if isinstance(event, CommandInvoked):
+                turn.thread_id, turn.mentions = event.thread_id, event.mentions
+                run, kind = self._command(event, turn)
+            elif isinstance(event, ButtonPressed):
+                run, kind = self._button(event, turn)
+            else:
+                run, kind = self._submitted(event, turn)
+        except UserError as exc:
+            # Refused before any handler ran (unknown, not allowed, stale): nothing to claim.
+            await self._tell(port, turn, str(exc))
+            return
+        await self._run(turn, port, claim, run, kind=kind)
+
+    def _command(self, event: CommandInvoked, turn: Turn) -> tuple[Callable[[], Awaitable[None]], str]:
         name = event.name.lower().strip() or "help"
         spec = BY_NAME.get(name)
         if spec is None:
-            await turn.whisper(f"I don't know `/prep {event.name}`. Try `/prep help` for the list.")
-            return
+            raise UserError(f"I don't know `/prep {event.name}`. Try `/prep help` for the list.")
         if spec.admin and not event.member.is_admin:
-            await turn.whisper(admin_refusal(event.member, name))
-            return
+            raise UserError(admin_refusal(event.member, name))
         handler = self._commands.get(name)
         if handler is None:
-            await turn.whisper(f"`/prep {name}` is not available in this version of prepbot yet.")
-            return
+            raise UserError(f"`/prep {name}` is not available in this version of prepbot yet.")
         self.ctx.metrics.inc("prepbot_commands_total", command=name)
         if spec.organizer:
             handler = _for_organizers(name, handler)
-        await self._run_once(
-            turn, f"cmd:{event.delivery_id}", lambda: handler(turn, event.args), kind=f"command/{name}"
-        )
+        return (lambda: handler(turn, event.args)), f"command/{name}"
 
-    async def _button(self, event: ButtonPressed, port: ChatPort) -> None:
-        turn = Turn(self.ctx, port, event.channel, event.member, event.delivery_id)
-        handler = self._buttons.get(event.action)
-        if handler is None and event.action in self._forms:
-            # A platform that could not show the form (a modal that failed to open)
-            # still gets the action done, with nothing typed.
-            form = self._forms[event.action][1]
-            await self._run_once(
-                turn,
-                f"btn:{event.delivery_id}",
-                lambda: form(turn, event.value, "", event.message),
-                kind=f"button/{event.action}",
-            )
-            return
-        if handler is None:
-            await turn.whisper("That button is no longer active. Run the command again.")
-            return
-        await self._run_once(
-            turn,
-            f"btn:{event.delivery_id}",
-            lambda: handler(turn, event.value, event.message),
-            kind=f"button/{event.action}",
-        )
+    def _button(self, event: ButtonPressed, turn: Turn) -> tuple[Callable[[], Awaitable[None]], str]:
+        route = self._buttons.get(event.action)
+        form = self._forms.get(event.action)
+        codec = route.codec if route else form.codec if form else None
+        if codec is None:
+            raise UserError(INACTIVE_BUTTON)
+        value = _decode(codec, event.value)
+        kind = f"button/{event.action}"
+        if route is not None:
+            return (lambda: route.handler(turn, value, event.message)), kind
+        assert form is not None
+        # A platform that could not show the form (a modal that failed to open)
+        # still gets the action done, with nothing typed.
+        return (lambda: form.handler(turn, value, "", event.message)), kind
 
-    async def _submitted(self, event: TextSubmitted, port: ChatPort) -> None:
-        turn = Turn(self.ctx, port, event.channel, event.member, event.delivery_id)
-        found = self._forms.get(event.action)
-        if found is None:
-            await turn.whisper("That form is no longer active. Run the command again.")
-            return
-        handler = found[1]
-        await self._run_once(
-            turn,
-            f"form:{event.delivery_id}",
-            lambda: handler(turn, event.value, event.text, event.message),
-            kind=f"form/{event.action}",
-        )
+    def _submitted(self, event: TextSubmitted, turn: Turn) -> tuple[Callable[[], Awaitable[None]], str]:
+        form = self._forms.get(event.action)
+        if form is None:
+            raise UserError("That form is no longer active. Run the command again.")
+        value = _decode(form.codec, event.value)
+        return (lambda: form.handler(turn, value, event.text, event.message)), f"form/{event.action}"
 
-    async def _run_once(self, turn: Turn, key: str, run: Callable[[], Awaitable[None]], *, kind: str) -> None:
-        """Run an action unless this delivery was already handled; release the claim on failure."""
-        try:
-            async with self.ctx.db.unit() as session:
-                space_id = await self._space_id(session, turn.channel.space)
-                first = await claim_delivery(session, space_id=space_id, key=key, at=self.ctx.clock.now())
-        except DATABASE_ERRORS:
-            log.warning("database unavailable while claiming %s", key, exc_info=True)
-            self.ctx.metrics.inc("prepbot_errors_total", kind="database")
-            await self._tell(turn, DATABASE_DOWN)
-            return
-        if not first:
-            log.info("dropping re-delivered action %s", key)
-            return
+    async def _run(
+        self, turn: Turn, port: ChatPort, claim: Claim, run: Callable[[], Awaitable[None]], *, kind: str
+    ) -> None:
+        """Run an action under its claim: committed with its first unit, given back if it fails later."""
         try:
             await run()
+        except AlreadyHandled:
+            log.info("dropping re-delivered action %s", claim.key)
         except UserError as exc:
-            await turn.whisper(str(exc))
+            await self._refuse(turn, port, claim, str(exc))
         except Exception as exc:
-            database = isinstance(exc, DBAPIError | SATimeoutError)
+            # A refused connection before anything was claimed is the database too.
+            database = isinstance(exc, DBAPIError | SATimeoutError) or (
+                isinstance(exc, OSError) and not claim.taken
+            )
             # Ids only: what the member typed never reaches the log.
             log.exception(
                 "handler failed (team=%s channel=%s kind=%s delivery=%s)",
                 turn.channel.space.id,
                 turn.channel.id,
                 kind,
-                key,
+                claim.key,
             )
             self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else "internal")
-            await self._release(space_id, key)
-            await self._tell(turn, DATABASE_DOWN if database else GENERIC_FAILURE)
+            await self._release(claim)
+            await self._tell(port, turn, DATABASE_DOWN if database else GENERIC_FAILURE)
 
-    async def _space_id(self, session: AsyncSession, ref: SpaceRef) -> int:
-        """The space's row id; remembered, since spaces are never deleted or renumbered."""
-        key = (ref.platform, ref.id)
-        if key not in self._space_ids:
-            space = await ensure_space(session, ref=ref)
-            assert space.id is not None
-            self._space_ids[key] = space.id
-        return self._space_ids[key]
-
-    async def _tell(self, turn: Turn, text: str) -> None:
+    async def _refuse(self, turn: Turn, port: ChatPort, claim: Claim, text: str) -> None:
+        """Tell the member what to fix, once: a re-delivery of the same refusal says nothing."""
         try:
-            await turn.whisper(text)
+            await claim.settle()
+        except AlreadyHandled:
+            log.info("dropping re-delivered action %s", claim.key)
+            return
+        except DATABASE_ERRORS:
+            log.warning("database unavailable while claiming %s", claim.key, exc_info=True)
+            self.ctx.metrics.inc("prepbot_errors_total", kind="database")
+            await self._tell(port, turn, DATABASE_DOWN)
+            return
+        await self._tell(port, turn, text)
+
+    async def _tell(self, port: ChatPort, turn: Turn, text: str) -> None:
+        """Whisper straight through the platform (not the claiming port: no claim is taken for it)."""
+        try:
+            await port.whisper(turn.channel, turn.member, OutboundMessage(text=text))
         except Exception:
             log.exception("could not tell the member about the failure")
 
-    async def _release(self, space_id: int, key: str) -> None:
-        """Forget the delivery claim so the platform's retry (or the member) can try again."""
+    async def _release(self, claim: Claim) -> None:
+        """Forget a committed claim so the platform's retry (or the member) can try again."""
         try:
-            async with self.ctx.db.unit() as session:
-                await session.execute(
-                    delete(Delivery).where(Delivery.space_id == space_id, Delivery.key == key)  # type: ignore[arg-type]
-                )
+            await claim.release()
         except DATABASE_ERRORS:
-            log.warning("could not release delivery %s; the database is away", key)
+            log.warning("could not release delivery %s; the database is away", claim.key)
+
+
+def _decode(codec: Any, value: str) -> Any:
+    try:
+        return codec.decode(value)
+    except BadButton as exc:
+        log.info("a button value did not decode (%s)", exc)
+        raise UserError(INACTIVE_BUTTON) from None
 
 
 def _for_organizers(name: str, handler: CommandHandler) -> CommandHandler:

@@ -18,7 +18,12 @@ from bot.services.context import ServiceContext
 
 @dataclass
 class Turn:
-    """One member action being handled: who, where, and how to answer them."""
+    """One member action being handled: who, where, and how to answer them.
+
+    The router hands a claimed turn: ``ctx.db``'s first ``unit()`` also records the
+    delivery's claim (one transaction for claim and work), and ``port`` takes the
+    claim before anything is sent (``bot.claims``).
+    """
 
     ctx: ServiceContext
     port: ChatPort
@@ -48,8 +53,6 @@ class Turn:
 
 
 CommandHandler = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
-ButtonHandler = Callable[[Turn, str, MessageRef | None], Awaitable[None]]
-# (turn, the button's value, the submitted text, the message that carried the button)
-FormHandler = Callable[[Turn, str, str, MessageRef | None], Awaitable[None]]
+# Button and form handlers take the decoded button (bot.buttons): see bot.feature.button and form.
 MessageHandler = Callable[[ServiceContext, ChatPort, Event], Awaitable[bool]]
 TickHandler = Callable[[ServiceContext, ChatPort], Awaitable[None]]

@@ -11,12 +11,12 @@ from sqlmodel import col, select
 from adapters.console.session import ConsoleSession
 from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.services.context import ServiceContext
-from bot.services.votes import cast
 from bot.store import ledger
 from bot.store.engine import Database
 from bot.store.models import Answer, PromptPost, Vote
 from bot.store.tenants import ensure_channel, ensure_member
 from tests.support.console import dms, ephemerals, exported, public
+from tests.support.votes import cast
 
 ANSWERS = {
     "bob": "I would roll back first, then read the graphs with the on-call engineer and write it up.",

@@ -7,13 +7,16 @@ Slack payload's translation is seen directly.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
 
 import pytest
 
 from adapters.slack.app import SlackApp
+from bot.buttons import ButtonCodec
 from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.events import ButtonPressed, Event, MessageDeleted, MessageEdited, MessagePosted
+from bot.feature import Feature, button
 from bot.ports import ChatPort
 from bot.router import Prepbot
 from bot.services.context import ServiceContext
@@ -25,21 +28,43 @@ GENERAL = ChannelRef(SPACE, "C0GENERAL")
 ROOT = "1700000001.000001"
 
 
+@dataclass(frozen=True)
+class Echo(ButtonCodec):
+    """A test button that carries any text as it is."""
+
+    ACTION: ClassVar[str] = "test.echo"
+    text: str
+
+    def encode(self) -> str:
+        return self.text
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        return cls(value)
+
+
+@dataclass(frozen=True)
+class Pick(Echo):
+    ACTION: ClassVar[str] = "test.pick"
+
+
 class Recorder:
     def __init__(self, ctx: ServiceContext) -> None:
-        self.bot = Prepbot(ctx)
         self.seen: list[Any] = []
-        self.bot.on_message(self.message)
-        self.bot.button("test.echo", self.button)
-        self.bot.button("test.pick", self.button)
-        self.bot.command("stats", self.command)
+        feature = Feature(
+            "recorder",
+            commands={"stats": self.command},
+            buttons=(button(Echo, self.button), button(Pick, self.button)),
+            messages=(self.message,),
+        )
+        self.bot = Prepbot(ctx, [feature])
 
     async def message(self, ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
         self.seen.append(event)
         return True
 
-    async def button(self, turn: Turn, value: str, message: MessageRef | None) -> None:
-        self.seen.append((turn.member, value, message))
+    async def button(self, turn: Turn, value: Echo, message: MessageRef | None) -> None:
+        self.seen.append((turn.member, value.text, message))
 
     async def command(self, turn: Turn, args: tuple[str, ...]) -> None:
         self.seen.append((turn.member, args))

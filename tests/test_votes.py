@@ -14,10 +14,11 @@ from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.events import ButtonPressed
 from bot.services.context import ServiceContext
 from bot.services.prompts import BALLOT_ACTION
-from bot.services.votes import VOTE_ACTION, cast
+from bot.services.votes import VOTE_ACTION
 from bot.store.engine import Database
 from bot.store.models import Answer, PromptPost, Vote
 from bot.store.tenants import ensure_channel, ensure_member
+from tests.support.votes import cast
 
 ANSWERS = {
     "bob": "I would roll back first, then read the logs with the on-call engineer before anything else.",

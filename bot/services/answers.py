@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from bot.domain import MemberRef
 from bot.events import Event, MessageDeleted, MessageEdited, MessagePosted
+from bot.feature import Feature
 from bot.render import OutboundMessage
 from bot.services import nudges
 from bot.services.context import ServiceContext
@@ -36,7 +37,6 @@ from bot.store.tenants import ensure_member, find_channel
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot
 
 log = logging.getLogger(__name__)
 
@@ -352,5 +352,4 @@ async def on_message(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
     return False
 
 
-def install(bot: Prepbot) -> None:
-    bot.on_message(on_message)
+FEATURE = Feature("answers", messages=(on_message,))

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.buttons import AnotherQuestion, SaveQuestion
 from bot.commands import help_lines
 from bot.content_schema import AskQuestion
 from bot.domain import MessageRef
-from bot.render import Button, OutboundMessage, Section
+from bot.feature import Feature, button
+from bot.render import OutboundMessage, Section
 from bot.store.models import SavedQuestion
 from bot.store.sql import insert_ignore
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 
-SAVE_ACTION = "ask.save"
-ANOTHER_ACTION = "ask.next"
+SAVE_ACTION = SaveQuestion.ACTION
+ANOTHER_ACTION = AnotherQuestion.ACTION
 
 
 def help_message() -> OutboundMessage:
@@ -68,16 +69,16 @@ async def suggest_question(turn: Turn, args: tuple[str, ...]) -> None:
                 Section(", ".join(item.interviewers), title="Best asked to"),
             ),
             buttons=(
-                Button("Save to my prep doc", SAVE_ACTION, item.id, style="primary"),
-                Button("Another question", ANOTHER_ACTION),
+                SaveQuestion(item.id).button("Save to my prep doc", "primary"),
+                AnotherQuestion().button("Another question"),
             ),
         )
     )
 
 
-async def save_question(turn: Turn, value: str, message: MessageRef | None) -> None:
+async def save_question(turn: Turn, value: SaveQuestion, message: MessageRef | None) -> None:
     """Keep a suggested question for the member's prep document (once, however often pressed)."""
-    item = turn.ctx.library.default.get(value)
+    item = turn.ctx.library.default.get(value.item_id)
     if not isinstance(item, AskQuestion):
         await turn.whisper("That question is no longer in the pack; try `/prep ask` again.")
         return
@@ -90,13 +91,12 @@ async def save_question(turn: Turn, value: str, message: MessageRef | None) -> N
     await turn.whisper(f"Saved: “{item.question}”. It is in your prep document (`/prep export`).")
 
 
-async def another_question(turn: Turn, value: str, message: MessageRef | None) -> None:
+async def another_question(turn: Turn, value: AnotherQuestion, message: MessageRef | None) -> None:
     await suggest_question(turn, ())
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("help", show_help)
-    bot.command("topics", show_topics)
-    bot.command("ask", suggest_question)
-    bot.button(SAVE_ACTION, save_question)
-    bot.button(ANOTHER_ACTION, another_question)
+FEATURE = Feature(
+    "basics",
+    commands={"help": show_help, "topics": show_topics, "ask": suggest_question},
+    buttons=(button(SaveQuestion, save_question), button(AnotherQuestion, another_question)),
+)

@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import quiz
+from bot.buttons import ChallengeAnswer
 from bot.content import Pack
 from bot.content_schema import MultipleChoice
 from bot.domain import ChannelRef, MessageRef
 from bot.events import Event, MessagePosted
+from bot.feature import Feature, button
 from bot.ports import ChatPort
 from bot.services import challenge_messages as msg
 from bot.services import public_posts
 from bot.services import quiz as practice
 from bot.services.challenge_rounds import (
-    ANSWER,
     announce_win,
     bank,
     choose_item,
@@ -43,7 +44,6 @@ from bot.store.models import Challenge, ChallengeRound
 from bot.store.tenants import ensure_channel, ensure_member, find_channel
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 # A number where rounds go, signed or not, so `-3` is a bad count and not a topic.
@@ -131,17 +131,17 @@ async def command(turn: Turn, args: tuple[str, ...]) -> None:
         await post_round(ctx, turn.port, turn.channel, challenge, first)
 
 
-async def press(turn: Turn, value: str, message: MessageRef | None) -> None:
+async def press(turn: Turn, value: ChallengeAnswer, message: MessageRef | None) -> None:
     """A choice button on a round's question: settle it, then announce a win or tell the member."""
     ctx = turn.ctx
-    token, item_id, choice = practice.parse_answer(value)
+    round_id, item_id, choice = value.round_id, value.item_id, value.choice
     item = ctx.library.default.get(item_id)
-    if not token.startswith("r") or not token[1:].isdigit() or not isinstance(item, MultipleChoice):
+    if not isinstance(item, MultipleChoice):
         raise UserError("That button is no longer active.")
     now = ctx.clock.now()
     async with ctx.db.unit() as session:
         member = await ensure_member(session, ref=turn.member)
-        rnd = await store.get_round(session, round_id=int(token[1:]))
+        rnd = await store.get_round(session, round_id=round_id)
         challenge = await store.get(session, challenge_id=rnd.challenge_id) if rnd else None
         if (
             rnd is None
@@ -160,7 +160,7 @@ async def press(turn: Turn, value: str, message: MessageRef | None) -> None:
             now=now,
             target=ctx.settings.target_recall,
         )
-        winner = await store.winner_name(session, round_id=int(token[1:])) if outcome.kind == "late" else None
+        winner = await store.winner_name(session, round_id=round_id) if outcome.kind == "late" else None
         channel = await store.channel_ref(session, channel_id=challenge.channel_id)
     if outcome.kind == "won":
         await announce_win(ctx, turn.port, channel, challenge, rnd, turn.member, outcome.points, now)
@@ -236,8 +236,10 @@ async def stop(turn: Turn) -> None:
         await turn.post(msg.final(scores, ending(f"Stopped by {turn.member.label}.", counted)))
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("challenge", command)
-    bot.button(ANSWER, press)
-    bot.on_message(typed)
-    bot.on_tick(tick)
+FEATURE = Feature(
+    "challenge",
+    commands={"challenge": command},
+    buttons=(button(ChallengeAnswer, press),),
+    messages=(typed,),
+    ticks=(tick,),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import quiz
+from bot.buttons import ChallengeAnswer
 from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.render import OutboundMessage, Section
@@ -35,14 +36,14 @@ def intro(starter: str, challenge: Challenge, pack: Pack) -> OutboundMessage:
     )
 
 
-def question(
-    item: MultipleChoice | FreeText, challenge: Challenge, rnd: ChallengeRound, action: str
-) -> OutboundMessage:
+def question(item: MultipleChoice | FreeText, challenge: Challenge, rnd: ChallengeRound) -> OutboundMessage:
     """A round's question: buttons for a multiple-choice item, a typing hint for a free-text one."""
     text = f"Round {rnd.round_no}/{challenge.rounds}: {item.question}"
     if isinstance(item, FreeText):
         return OutboundMessage(text=text, footer=f"Type your answer in the channel · {quiz.ROUND_SECONDS}s")
-    buttons, clipped = practice.choice_buttons(item, action, f"r{rnd.id}")
+    assert rnd.id is not None
+    round_id = rnd.id
+    buttons, clipped = practice.choice_buttons(item, lambda index: ChallengeAnswer(round_id, item.id, index))
     last = quiz.LETTERS[len(item.choices) - 1]
     return OutboundMessage(
         text=text,

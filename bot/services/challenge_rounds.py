@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import quiz
+from bot.buttons import ChallengeAnswer
 from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.domain import ChannelRef, MemberRef
@@ -32,7 +33,7 @@ from bot.store import quizzes as attempts
 from bot.store.models import Challenge, ChallengeRound, Member
 
 log = logging.getLogger(__name__)
-ANSWER = "challenge.answer"
+ANSWER = ChallengeAnswer.ACTION
 ROUND = dt.timedelta(seconds=quiz.ROUND_SECONDS)
 IDLE = dt.timedelta(seconds=quiz.IDLE_SECONDS)
 MIN_PLAYERS = 2  # challenge points count only when at least this many members played
@@ -70,7 +71,7 @@ async def post_round(
 ) -> None:
     """Post the question of a round that is already stored, then remember its message."""
     item = pool(ctx.library.default, None)[rnd.item_id]
-    ref = await port.post(channel, msg.question(item, challenge, rnd, ANSWER))
+    ref = await port.post(channel, msg.question(item, challenge, rnd))
     async with ctx.db.unit() as session:
         assert rnd.id is not None
         await store.set_message(session, round_id=rnd.id, message_id=ref.id)

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from bot.content_schema import Scenario
 from bot.domain import MessageRef
+from bot.feature import Feature
 from bot.logs import log_context
 from bot.render import OutboundMessage, Section, clip
 from bot.services.answers import AnswerView, answers_of
@@ -33,7 +34,6 @@ from bot.store.tenants import ensure_channel
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -262,7 +262,5 @@ async def reveal_command(turn: Turn, args: tuple[str, ...]) -> None:
     await turn.whisper("Voting is closed; the digest is in the prompt's thread.")
 
 
-def install(bot: Prepbot) -> None:
-    """Registers the reveal and reminders; install before prompts so a digest precedes the next post."""
-    bot.command("reveal", reveal_command)
-    bot.on_tick(reveal_due)
+# List it before prompts (bot.features): a digest goes out before the next post.
+FEATURE = Feature("digest", commands={"reveal": reveal_command}, ticks=(reveal_due,))

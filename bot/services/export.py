@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.content import Pack
 from bot.content_schema import AskQuestion, FreeText, MultipleChoice, Scenario
 from bot.domain import ChannelRef
+from bot.feature import Feature
 from bot.ports import Undeliverable, channels_of
 from bot.render import OutboundMessage
 from bot.services.context import UserError
@@ -30,7 +31,6 @@ from bot.store.pairings import feedback_for
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -221,5 +221,4 @@ async def export_command(turn: Turn, args: tuple[str, ...]) -> None:
     await turn.whisper(f"Your prep document is in your direct messages with prepbot: `{name}`.")
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("export", export_command)
+FEATURE = Feature("export", commands={"export": export_command})

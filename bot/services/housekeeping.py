@@ -9,34 +9,41 @@ Daily keys (``plan:…``) name past dates by then, so dropping them is safe too.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 from sqlmodel import col
 
+from bot.feature import Feature
 from bot.services.context import ServiceContext
 from bot.store import slots
 from bot.store.models import Delivery
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot
+    from bot.store.engine import Database
 
 KEEP = dt.timedelta(days=7)
 EVERY = dt.timedelta(hours=1)
 
 
 class Pruner:
-    """Deletes old delivery claims at most once an hour in this process."""
+    """Deletes old delivery claims at most once an hour in this process, per database.
+
+    One Pruner is declared in the feature table and shared by every core the
+    process builds (tests build many), so it remembers its last run per database.
+    """
 
     def __init__(self) -> None:
-        self.last: dt.datetime | None = None
+        self.last: weakref.WeakKeyDictionary[Database, dt.datetime] = weakref.WeakKeyDictionary()
 
     async def __call__(self, ctx: ServiceContext, port: ChatPort) -> None:
         now = ctx.clock.now()
-        if self.last is not None and now - self.last < EVERY:
+        last = self.last.get(ctx.db)
+        if last is not None and now - last < EVERY:
             return
-        self.last = now
+        self.last[ctx.db] = now
         await prune(ctx, before=now - KEEP)
 
 
@@ -49,5 +56,4 @@ async def prune(ctx: ServiceContext, *, before: dt.datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def install(bot: Prepbot) -> None:
-    bot.on_tick(Pruner())
+FEATURE = Feature("housekeeping", ticks=(Pruner(),))

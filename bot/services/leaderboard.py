@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import quiz
 from bot.content import Pack
+from bot.feature import Feature
 from bot.render import OutboundMessage, Section
 from bot.services import forecast, public_posts
 from bot.services.context import UserError
@@ -27,7 +28,6 @@ from bot.store.ledger import Standing
 from bot.store.tenants import ensure_channel, ensure_member, ensure_space, find_channel
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 PERIODS: dict[str, tuple[dt.timedelta | None, str]] = {
@@ -171,6 +171,4 @@ async def stats(turn: Turn, args: tuple[str, ...]) -> None:
     )
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("leaderboard", leaderboard)
-    bot.command("stats", stats)
+FEATURE = Feature("leaderboard", commands={"leaderboard": leaderboard, "stats": stats})

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.domain import SpaceRef
+from bot.feature import Feature
 from bot.render import OutboundMessage
 from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import member_ref, send_direct
@@ -30,7 +31,6 @@ from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -188,6 +188,4 @@ async def reminders_command(turn: Turn, args: tuple[str, ...]) -> None:
         await turn.whisper("Reminders off. `/prep reminders on` turns them back on.")
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("reminders", reminders_command)
-    bot.on_tick(nudge_due)
+FEATURE = Feature("nudges", commands={"reminders": reminders_command}, ticks=(nudge_due,))

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.domain import mentioned_id
+from bot.feature import Feature
 from bot.services.context import UserError
 from bot.store import organizers as store
 from bot.store.models import Member
 from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 USAGE = "Usage: `/prep organizers add @member`, `/prep organizers remove @member` or `/prep organizers list`."
@@ -91,5 +91,4 @@ def _channel_label(turn: Turn) -> str:
     return f"#{name}" if name else "this channel"
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("organizers", command)
+FEATURE = Feature("organizers", commands={"organizers": command})

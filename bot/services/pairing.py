@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.buttons import RateInterview
+from bot.feature import Feature, button
 from bot.schedule import DAY_NAMES, ScheduleError, parse_weekdays
 from bot.services.context import UserError
 from bot.services.pairing_messages import rating_form, runner_report, thanks
@@ -30,7 +32,6 @@ from bot.store.models import Channel
 from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 
@@ -113,14 +114,15 @@ async def pair_now(turn: Turn) -> None:
     await turn.whisper(runner_report(report, turn.channel.space.platform))
 
 
-async def rate(turn: Turn, value: str, message: object) -> None:
+async def rate(turn: Turn, value: RateInterview, message: object) -> None:
     """An interviewer rated a candidate on one question; ask the next one or say thanks."""
-    try:
-        round_text, candidate_text, question, rating_text = value.split(":")
-        round_id, candidate_id, rating = int(round_text), int(candidate_text), int(rating_text)
-    except ValueError:
-        raise UserError("That feedback button is broken; wait for the next check-in.") from None
-    if question not in QUESTIONS or not 1 <= rating <= 5:
+    round_id, candidate_id, question, rating = (
+        value.round_id,
+        value.candidate_id,
+        value.question,
+        value.rating,
+    )
+    if question not in QUESTIONS:
         raise UserError("That feedback button is broken; wait for the next check-in.")
     async with turn.ctx.db.unit() as session:
         reviewer = await ensure_member(session, ref=turn.member)
@@ -152,7 +154,6 @@ async def rate(turn: Turn, value: str, message: object) -> None:
         await turn.whisper(thanks("rated", candidate.display_name or candidate.external_id))
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("pair", pair_command)
-    bot.button(RATE_ACTION, rate)
-    bot.on_tick(tick)
+FEATURE = Feature(
+    "pairing", commands={"pair": pair_command}, buttons=(button(RateInterview, rate),), ticks=(tick,)
+)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from bot.buttons import RateInterview
 from bot.content import Pack
 from bot.content_schema import AskQuestion, Scenario
 from bot.pairing import Group
-from bot.render import Button, OutboundMessage, Section
+from bot.render import OutboundMessage, Section
 from bot.services.delivery import Missed, missed_note, open_dms_step
 from bot.store.models import Member
 
@@ -75,7 +76,7 @@ def rating_form(round_id: int, candidate: Member, question: str, action: str) ->
     """One question of the feedback form, rated 1 (weak) to 5 (strong)."""
     name = candidate.display_name or candidate.external_id
     buttons = tuple(
-        Button(label=str(score), action=action, value=f"{round_id}:{candidate.id}:{question}:{score}")
+        RateInterview(round_id, candidate.id or 0, question, score).button(str(score))
         for score in range(1, 6)
     )
     return OutboundMessage(

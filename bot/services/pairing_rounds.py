@@ -16,6 +16,7 @@ import logging
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
+from bot.buttons import RateInterview
 from bot.domain import ChannelRef, Platform, SpaceRef
 from bot.logs import log_context
 from bot.pairing import Candidate, Group, make_groups
@@ -48,7 +49,7 @@ CHECK_IN_AFTER = dt.timedelta(days=2)
 # Long enough for one DM that waits out a rate limit; after a crash mid-send, the
 # next run (a tick, or `/prep pair now`) sends that script.
 SEAT_LEASE = dt.timedelta(seconds=60)
-RATE_ACTION = "pair.rate"
+RATE_ACTION = RateInterview.ACTION
 QUESTIONS = ("structure", "candor", "questions")
 
 

@@ -25,6 +25,7 @@ from bot import memory, quiz
 from bot.content import Pack
 from bot.content_schema import AskQuestion, MultipleChoice, Scenario
 from bot.domain import MemberRef, Platform, SpaceRef
+from bot.feature import Feature
 from bot.render import OutboundMessage, Section, clip
 from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import send_direct
@@ -35,7 +36,6 @@ from bot.store.tenants import claim_delivery, ensure_channel, ensure_member
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -228,6 +228,4 @@ async def _send_plan(
     await send_direct(ctx, port, MemberRef(space_ref, member.external_id, member.display_name), message)
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("interview", interview_command)
-    bot.on_tick(tick)
+FEATURE = Feature("plan", commands={"interview": interview_command}, ticks=(tick,))

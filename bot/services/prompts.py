@@ -18,11 +18,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import OpenBallot
 from bot.content import Pack
 from bot.content_schema import Scenario
+from bot.feature import Feature
 from bot.logs import log_context
 from bot.ports import Undeliverable, find_posted
-from bot.render import Button, OutboundMessage, Section, clip
+from bot.render import OutboundMessage, Section, clip
 from bot.schedule import (
     Schedule,
     ScheduleError,
@@ -44,12 +46,11 @@ from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
-BALLOT_ACTION = "prompt.ballot"
+BALLOT_ACTION = OpenBallot.ACTION
 # Long enough for one send that waits out a 429, short enough that after a crash
 # mid-send the next process retries the post within about 25 s (lease + one 5 s tick),
 # inside the contract's 30 s for a missed post after a restart.
@@ -138,7 +139,7 @@ def render_post(
         text=f"{heading}: {scenario.title}",
         key=key,
         sections=tuple(sections),
-        buttons=(Button("Vote", BALLOT_ACTION, value=str(prompt_id), style="primary"),),
+        buttons=(OpenBallot(prompt_id).button("Vote", "primary"),),
         footer=(
             f"Voting closed early ({local:%a %H:%M} {zone}): the digest is in the thread. "
             "A reply now is kept in your prep document as a late answer."
@@ -399,7 +400,4 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
     )
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("schedule", set_schedule)
-    bot.command("prompt", post_now)
-    bot.on_tick(_tick)
+FEATURE = Feature("prompts", commands={"schedule": set_schedule, "prompt": post_now}, ticks=(_tick,))

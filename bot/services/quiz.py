@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import memory, quiz
+from bot.buttons import ButtonCodec, NextCard, NextQuestion, QuizAnswer
 from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.domain import MessageRef
+from bot.feature import Feature, button
 from bot.render import Button, OutboundMessage, Section, clip
 from bot.services.context import UserError
 from bot.services.forecast import member_deadline
@@ -32,13 +35,12 @@ from bot.store.models import Member
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 PRACTICE = "practice"
 REVIEW = "review"
-ANSWER = "quiz.answer"
-NEXT = {PRACTICE: "quiz.next", REVIEW: "review.next"}
+ANSWER = QuizAnswer.ACTION
+NEXT = {PRACTICE: NextQuestion.ACTION, REVIEW: NextCard.ACTION}
 
 
 def token_for(delivery_id: str) -> str:
@@ -60,14 +62,17 @@ def practice_topics(pack: Pack) -> dict[str, list[MultipleChoice]]:
     return found
 
 
-def choice_buttons(item: MultipleChoice, action: str, prefix: str) -> tuple[tuple[Button, ...], bool]:
-    """One button per choice (``A. …``), clipped to the label limit; True when any was clipped."""
+def choice_buttons(
+    item: MultipleChoice, answer: Callable[[int], ButtonCodec]
+) -> tuple[tuple[Button, ...], bool]:
+    """One button per choice (``A. …``, carrying ``answer(index)``), clipped to the label limit;
+    True when any was clipped."""
     buttons, clipped = [], False
     for index, choice in enumerate(item.choices):
         full = f"{quiz.LETTERS[index]}. {choice}"
         label = clip(full, quiz.LABEL_LIMIT)
         clipped = clipped or label != full
-        buttons.append(Button(label=label, action=action, value=f"{prefix}|{item.id}|{index}"))
+        buttons.append(answer(index).button(label))
     return tuple(buttons), clipped
 
 
@@ -77,7 +82,7 @@ def choices_section(item: MultipleChoice) -> Section:
 
 def question_message(item: MultipleChoice, *, token: str, footer: str) -> OutboundMessage:
     """The question with a button per choice; full choice texts in the body when labels are clipped."""
-    buttons, clipped = choice_buttons(item, ANSWER, token)
+    buttons, clipped = choice_buttons(item, lambda index: QuizAnswer(token, item.id, index))
     return OutboundMessage(
         text=item.question,
         sections=(choices_section(item),) if clipped else (),
@@ -108,7 +113,10 @@ def feedback_message(
     return OutboundMessage(
         text=feedback_text(item, correct),
         sections=tuple(sections),
-        buttons=(Button("Next", NEXT[mode], next_value, style="primary"), report_button(pack_id, item.id)),
+        buttons=(
+            (NextQuestion(next_value) if mode == PRACTICE else NextCard()).button("Next", "primary"),
+            report_button(pack_id, item.id),
+        ),
         footer=footer,
     )
 
@@ -145,9 +153,9 @@ async def start(turn: Turn, args: tuple[str, ...]) -> None:
     await present_next(turn, topic)
 
 
-async def next_question(turn: Turn, value: str, message: MessageRef | None) -> None:
+async def next_question(turn: Turn, value: NextQuestion, message: MessageRef | None) -> None:
     """The Next button: another question on the same topic (or the weakest one)."""
-    await present_next(turn, value or None)
+    await present_next(turn, value.topic or None)
 
 
 async def present_next(turn: Turn, topic: str | None) -> None:
@@ -182,19 +190,10 @@ async def present_next(turn: Turn, topic: str | None) -> None:
     await turn.whisper(question_message(item, token=token, footer=footer))
 
 
-def parse_answer(value: str) -> tuple[str, str, int]:
-    """``token|item|choice`` from an answer button."""
-    try:
-        token, item_id, choice = value.split("|")
-        return token, item_id, int(choice)
-    except ValueError:
-        raise UserError("That button is no longer active. Run the command again.") from None
-
-
-async def answer(turn: Turn, value: str, message: MessageRef | None) -> None:
+async def answer(turn: Turn, value: QuizAnswer, message: MessageRef | None) -> None:
     """An answer button: record the attempt once, award points, update the review card, give feedback."""
     ctx = turn.ctx
-    token, item_id, choice = parse_answer(value)
+    token, item_id, choice = value.token, value.item_id, value.choice
     item = ctx.library.default.get(item_id)
     if not isinstance(item, MultipleChoice):
         raise UserError("That question is no longer in the pack. Try `/prep quiz` for a new one.")
@@ -303,7 +302,8 @@ def feedback_footer(points: int, state: memory.Memory | None) -> str:
     return " · ".join(parts) or "Keep going"
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("quiz", start)
-    bot.button(ANSWER, answer)
-    bot.button(NEXT[PRACTICE], next_question)
+FEATURE = Feature(
+    "quiz",
+    commands={"quiz": start},
+    buttons=(button(QuizAnswer, answer), button(NextQuestion, next_question)),
+)

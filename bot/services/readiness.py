@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from bot import memory
 from bot.content import Pack
+from bot.feature import Feature
 from bot.ports import Undeliverable
 from bot.render import OutboundMessage, Section
 from bot.schedule import Schedule, latest_occurrence
@@ -36,7 +37,6 @@ from bot.store.tenants import claim_delivery
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
-    from bot.router import Prepbot
 
 log = logging.getLogger(__name__)
 
@@ -179,5 +179,4 @@ async def post_report(ctx: ServiceContext, port: ChatPort, channel: Channel, spa
     return True
 
 
-def install(bot: Prepbot) -> None:
-    bot.on_tick(tick)
+FEATURE = Feature("readiness", ticks=(tick,))

@@ -15,9 +15,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.buttons import ReportItem
 from bot.content import Library
 from bot.content_schema import FreeText, MultipleChoice
 from bot.domain import MessageRef
+from bot.feature import Feature, form
 from bot.render import Button, TextInput, clip
 from bot.services.context import UserError
 from bot.store import reports as store
@@ -25,10 +27,9 @@ from bot.store.engine import Database
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
-REPORT = "report"
+REPORT = ReportItem.ACTION
 LABEL = "Report a problem"
 NOTE_LIMIT = 1000
 FORM = TextInput(
@@ -43,20 +44,13 @@ FORM = TextInput(
 
 def report_button(pack_id: str, item_id: str) -> Button:
     """The Report button for one item; its value names the pack and the item."""
-    return Button(LABEL, REPORT, f"{pack_id}|{item_id}")
+    return ReportItem(pack_id, item_id).button(LABEL)
 
 
-def parse_value(value: str) -> tuple[str, str]:
-    pack_id, sep, item_id = value.partition("|")
-    if not sep or not pack_id or not item_id:
-        raise UserError("That Report button is no longer active. Answer a new question to report one.")
-    return pack_id, item_id
-
-
-async def submit(turn: Turn, value: str, text: str, message: MessageRef | None) -> None:
+async def submit(turn: Turn, value: ReportItem, text: str, message: MessageRef | None) -> None:
     """A submitted report: saved once per member and item, counted, confirmed privately."""
     ctx = turn.ctx
-    pack_id, item_id = parse_value(value)
+    pack_id, item_id = value.pack_id, value.item_id
     pack = ctx.library.packs.get(pack_id)
     item = pack.get(item_id) if pack is not None else None
     if item is None:
@@ -153,5 +147,4 @@ async def resolve(db: Database, *, item_id: str, at: dt.datetime) -> int:
         return await store.resolve_item(session, item_id=item_id, at=at)
 
 
-def install(bot: Prepbot) -> None:
-    bot.form(REPORT, FORM, submit)
+FEATURE = Feature("reports", forms=(form(ReportItem, FORM, submit),))

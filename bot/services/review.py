@@ -15,8 +15,10 @@ import math
 from typing import TYPE_CHECKING
 
 from bot import memory
+from bot.buttons import NextCard
 from bot.content_schema import MultipleChoice
 from bot.domain import MessageRef
+from bot.feature import Feature, button
 from bot.render import OutboundMessage
 from bot.services import quiz as practice
 from bot.services.forecast import member_deadline
@@ -24,7 +26,6 @@ from bot.store import quizzes as store
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 LABEL = "Spaced review"
@@ -35,7 +36,7 @@ async def start(turn: Turn, args: tuple[str, ...]) -> None:
     await present_due(turn)
 
 
-async def next_card(turn: Turn, value: str, message: MessageRef | None) -> None:
+async def next_card(turn: Turn, value: NextCard, message: MessageRef | None) -> None:
     """The Next button after a review answer."""
     await present_due(turn)
 
@@ -100,6 +101,4 @@ def empty_message(upcoming: dt.datetime | None, now: dt.datetime) -> OutboundMes
     return OutboundMessage(text=f"{LABEL}: nothing is due right now. Your next card comes back {when}.")
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("review", start)
-    bot.button(practice.NEXT[practice.REVIEW], next_card)
+FEATURE = Feature("review", commands={"review": start}, buttons=(button(NextCard, next_card),))

@@ -13,13 +13,13 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.feature import Feature
 from bot.services.context import UserError
 from bot.store.models import Member
 from bot.store.tenants import CHOSEN, PROFILE, ensure_channel, ensure_member, set_member_zone
 from bot.zones import ZoneError, known_zone, parse_zone
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
 USES = (
@@ -73,5 +73,4 @@ async def command(turn: Turn, args: tuple[str, ...]) -> None:
         await turn.whisper(f"{shown} {USES}")
 
 
-def install(bot: Prepbot) -> None:
-    bot.command("tz", command)
+FEATURE = Feature("timezones", commands={"tz": command})

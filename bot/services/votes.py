@@ -15,51 +15,37 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.buttons import OpenBallot, VoteChoice
 from bot.domain import MessageRef
-from bot.render import Button, OutboundMessage, Section, clip
+from bot.feature import Feature, button
+from bot.render import BUTTON_LABEL_LIMIT, OutboundMessage, Section, clip
 from bot.services.answers import AnswerView, answers_of
 from bot.services.context import UserError
-from bot.services.prompts import BALLOT_ACTION, pack_for, scenario_by_id
+from bot.services.prompts import pack_for, scenario_by_id
 from bot.store import prompts as store
-from bot.store.engine import Database
 from bot.store.models import Answer, Member, PromptPost, Vote
 from bot.store.tenants import ensure_member
 from bot.store.votes import answer_number, insert_vote_if_open, votes_left, withdraw_vote_if_open
 
 if TYPE_CHECKING:
-    from bot.router import Prepbot
     from bot.turn import Turn
 
-VOTE_ACTION = "prompt.vote"
-LABEL_LIMIT = 75  # Slack's button label limit (Discord allows 80)
+VOTE_ACTION = VoteChoice.ACTION
 SHOWN_CHARS = 600  # the ballot shows each answer in full up to this length
 CLOSED = "Voting on this scenario has closed: the digest is in its thread."
 
 
 def ballot_label(answer: AnswerView, *, voted: bool) -> str:
-    """``2. “I would roll back first…”`` (with a check when voted), within 75 characters."""
+    """``2. “I would roll back first…”`` (with a check when voted), within every platform's label limit."""
     mark = "✓ " if voted else ""
     prefix = f"{mark}{answer.number}. “"
-    return f"{prefix}{clip(answer.text, LABEL_LIMIT - len(prefix) - 1)}”"
+    return f"{prefix}{clip(answer.text, BUTTON_LABEL_LIMIT - len(prefix) - 1)}”"
 
 
-async def cast(db: Database, *, prompt_id: int, answer_id: int, voter_id: int, budget: int = 2) -> bool:
-    """Cast a vote in its own transaction (what many concurrent presses each do).
-
-    One statement: the vote is inserted only while the prompt is open, and the
-    unique (answer, voter) key ignores a duplicate, so there is no window between
-    checking and writing.
-    """
-    async with db.unit() as session:
-        return await insert_vote_if_open(
-            session, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter_id, budget=budget
-        )
-
-
-async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> tuple[PromptPost, Member]:
+async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: int) -> tuple[PromptPost, Member]:
     """The prompt a button names, checked to be in the presser's space and still open; and the presser."""
     member = await ensure_member(session, ref=turn.member)
-    prompt = await session.get(PromptPost, int(prompt_id)) if prompt_id.isdigit() else None
+    prompt = await session.get(PromptPost, prompt_id)
     if prompt is None or prompt.space_id != member.space_id:
         raise UserError("That prompt no longer exists.")
     if prompt.status != store.OPEN:
@@ -67,11 +53,11 @@ async def _open_prompt(session: AsyncSession, turn: Turn, prompt_id: str) -> tup
     return prompt, member
 
 
-async def open_ballot(turn: Turn, value: str, message: MessageRef | None) -> None:
+async def open_ballot(turn: Turn, value: OpenBallot, message: MessageRef | None) -> None:
     """**Vote**: show the presser every answer so far but their own, blind, with the rubric."""
     budget = turn.ctx.settings.votes_per_member
     async with turn.ctx.db.unit() as session:
-        prompt, member = await _open_prompt(session, turn, value)
+        prompt, member = await _open_prompt(session, turn, value.prompt_id)
         assert prompt.id is not None and member.id is not None
         answers = [a for a in await answers_of(session, prompt_id=prompt.id) if a.member_id != member.id]
         mine = set(
@@ -110,8 +96,7 @@ async def open_ballot(turn: Turn, value: str, message: MessageRef | None) -> Non
             ),
             sections=tuple(sections),
             buttons=tuple(
-                Button(ballot_label(a, voted=a.id in mine), VOTE_ACTION, value=f"{prompt.id}:{a.id}")
-                for a in answers
+                VoteChoice(prompt.id, a.id).button(ballot_label(a, voted=a.id in mine)) for a in answers
             ),
             footer=(
                 "Votes stay secret until the reveal; authors are shown with the results. "
@@ -121,15 +106,12 @@ async def open_ballot(turn: Turn, value: str, message: MessageRef | None) -> Non
     )
 
 
-async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
+async def toggle(turn: Turn, value: VoteChoice, message: MessageRef | None) -> None:
     """An answer's button on a ballot: vote (within the budget), or withdraw the vote already given."""
-    prompt_id, _, answer_id = value.partition(":")
-    if not answer_id.isdigit():
-        raise UserError("That ballot button is broken; press Vote on the post again.")
     budget = turn.ctx.settings.votes_per_member
     async with turn.ctx.db.unit() as session:
-        prompt, voter = await _open_prompt(session, turn, prompt_id)
-        answer = await session.get(Answer, int(answer_id))
+        prompt, voter = await _open_prompt(session, turn, value.prompt_id)
+        answer = await session.get(Answer, value.answer_id)
         if answer is None or answer.prompt_id != prompt.id:
             raise UserError("That answer was deleted by its author.")
         if answer.member_id == voter.id:
@@ -158,6 +140,4 @@ async def toggle(turn: Turn, value: str, message: MessageRef | None) -> None:
         )
 
 
-def install(bot: Prepbot) -> None:
-    bot.button(BALLOT_ACTION, open_ballot)
-    bot.button(VOTE_ACTION, toggle)
+FEATURE = Feature("votes", buttons=(button(OpenBallot, open_ballot), button(VoteChoice, toggle)))

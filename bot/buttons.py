@@ -1,0 +1,266 @@
+"""Every button the core renders: what it does (``ACTION``) and what it carries (its fields).
+
+A button reaches the platform as two strings, its action and its value, and comes
+back with every click. Each kind of button is one frozen dataclass here: ``encode()``
+writes its value, ``decode(value)`` reads it back or raises :class:`BadButton` (an
+old button from before an upgrade, or a forged one), which the router answers with
+"That button is no longer active…". Handlers receive the decoded dataclass, never
+the string.
+
+Fields that come from content (item and pack ids) have a budget: with the longest
+action and the largest ids, action and value still fit Discord's 100-character
+``custom_id`` (the strictest limit; see ``bot.render.BUTTON_ID_LIMIT``), which
+``tests/test_buttons.py`` checks for every kind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Self
+
+from bot.render import Button, ButtonStyle
+
+ITEM_ID_MAX = 48  # content item ids (shipped ones are at most 34 characters)
+PACK_ID_MAX = 32
+TOPIC_ID_MAX = 80  # a content slug (bot.content_schema.Slug)
+QUESTION_MAX = 16  # a pairing feedback question's key
+ID_MAX = 2**63 - 1  # a database row id
+TOKEN = re.compile(r"t[0-9a-f]{11}")  # bot.services.quiz.token_for
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+class BadButton(ValueError):
+    """A button value that does not decode: the button is from an older version, or forged."""
+
+
+def _row_id(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= ID_MAX:
+        raise BadButton(f"not a row id: {text[:24]!r}")
+    return int(text)
+
+
+def _slug(text: str, limit: int) -> str:
+    if len(text) > limit or not SLUG.fullmatch(text):
+        raise BadButton(f"not an id of at most {limit} characters: {text[:24]!r}")
+    return text
+
+
+def _parts(value: str, sep: str, count: int) -> list[str]:
+    parts = value.split(sep)
+    if len(parts) != count:
+        raise BadButton(f"expected {count} fields, got {len(parts)}")
+    return parts
+
+
+def _choice(text: str) -> int:
+    if text not in {"0", "1", "2", "3", "4"}:  # at most five choices (bot.content_schema)
+        raise BadButton(f"not a choice index: {text[:8]!r}")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class ButtonCodec:
+    """One kind of button; subclasses set ``ACTION`` and their fields."""
+
+    ACTION: ClassVar[str]
+
+    def encode(self) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        raise NotImplementedError
+
+    def button(self, label: str, style: ButtonStyle = "default") -> Button:
+        """The renderable button carrying this value (checked to decode: it fails here, not on a click)."""
+        value = self.encode()
+        type(self).decode(value)
+        return Button(label, self.ACTION, value, style)
+
+
+@dataclass(frozen=True)
+class SaveQuestion(ButtonCodec):
+    """``/prep ask``'s *Save to my prep doc*: the suggested question's item id."""
+
+    ACTION: ClassVar[str] = "ask.save"
+    item_id: str
+
+    def encode(self) -> str:
+        return self.item_id
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        return cls(_slug(value, ITEM_ID_MAX))
+
+
+@dataclass(frozen=True)
+class AnotherQuestion(ButtonCodec):
+    """``/prep ask``'s *Another question*: carries nothing."""
+
+    ACTION: ClassVar[str] = "ask.next"
+
+    def encode(self) -> str:
+        return ""
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        if value:
+            raise BadButton("this button carries no value")
+        return cls()
+
+
+@dataclass(frozen=True)
+class QuizAnswer(ButtonCodec):
+    """A choice on a private question: ``token|item|choice`` (the token names the presentation)."""
+
+    ACTION: ClassVar[str] = "quiz.answer"
+    token: str
+    item_id: str
+    choice: int
+
+    def encode(self) -> str:
+        return f"{self.token}|{self.item_id}|{self.choice}"
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        token, item_id, choice = _parts(value, "|", 3)
+        if not TOKEN.fullmatch(token):
+            raise BadButton(f"not a presentation token: {token[:24]!r}")
+        return cls(token, _slug(item_id, ITEM_ID_MAX), _choice(choice))
+
+
+@dataclass(frozen=True)
+class ChallengeAnswer(ButtonCodec):
+    """A choice on a challenge round's question: ``r<round id>|item|choice``."""
+
+    ACTION: ClassVar[str] = "challenge.answer"
+    round_id: int
+    item_id: str
+    choice: int
+
+    def encode(self) -> str:
+        return f"r{self.round_id}|{self.item_id}|{self.choice}"
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        round_text, item_id, choice = _parts(value, "|", 3)
+        if not round_text.startswith("r"):
+            raise BadButton("not a round")
+        return cls(_row_id(round_text[1:]), _slug(item_id, ITEM_ID_MAX), _choice(choice))
+
+
+@dataclass(frozen=True)
+class NextQuestion(ButtonCodec):
+    """*Next* after a practice answer: the topic to stay on ("" lets prepbot choose)."""
+
+    ACTION: ClassVar[str] = "quiz.next"
+    topic: str = ""
+
+    def encode(self) -> str:
+        return self.topic
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        return cls(_slug(value, TOPIC_ID_MAX) if value else "")
+
+
+@dataclass(frozen=True)
+class NextCard(ButtonCodec):
+    """*Next* after a review answer: the next due card; carries nothing."""
+
+    ACTION: ClassVar[str] = "review.next"
+
+    def encode(self) -> str:
+        return ""
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        # Review's Next has always been sent with an empty value; anything else is not ours.
+        if value:
+            raise BadButton("this button carries no value")
+        return cls()
+
+
+@dataclass(frozen=True)
+class ReportItem(ButtonCodec):
+    """*Report a problem* under an answer: ``pack|item`` (it opens a form)."""
+
+    ACTION: ClassVar[str] = "report"
+    pack_id: str
+    item_id: str
+
+    def encode(self) -> str:
+        return f"{self.pack_id}|{self.item_id}"
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        pack_id, item_id = _parts(value, "|", 2)
+        return cls(_slug(pack_id, PACK_ID_MAX), _slug(item_id, ITEM_ID_MAX))
+
+
+@dataclass(frozen=True)
+class OpenBallot(ButtonCodec):
+    """*Vote* on a culture prompt: the prompt's row id."""
+
+    ACTION: ClassVar[str] = "prompt.ballot"
+    prompt_id: int
+
+    def encode(self) -> str:
+        return str(self.prompt_id)
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        return cls(_row_id(value))
+
+
+@dataclass(frozen=True)
+class VoteChoice(ButtonCodec):
+    """An answer on a ballot (vote, or withdraw): ``prompt:answer`` row ids."""
+
+    ACTION: ClassVar[str] = "prompt.vote"
+    prompt_id: int
+    answer_id: int
+
+    def encode(self) -> str:
+        return f"{self.prompt_id}:{self.answer_id}"
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        prompt_id, answer_id = _parts(value, ":", 2)
+        return cls(_row_id(prompt_id), _row_id(answer_id))
+
+
+@dataclass(frozen=True)
+class RateInterview(ButtonCodec):
+    """A 1–5 rating of a mock-interview candidate on one question: ``round:candidate:question:score``."""
+
+    ACTION: ClassVar[str] = "pair.rate"
+    round_id: int
+    candidate_id: int
+    question: str
+    rating: int
+
+    def encode(self) -> str:
+        return f"{self.round_id}:{self.candidate_id}:{self.question}:{self.rating}"
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        round_id, candidate_id, question, rating = _parts(value, ":", 4)
+        if rating not in {"1", "2", "3", "4", "5"}:
+            raise BadButton(f"not a rating: {rating[:8]!r}")
+        return cls(_row_id(round_id), _row_id(candidate_id), _slug(question, QUESTION_MAX), int(rating))
+
+
+CODECS: tuple[type[ButtonCodec], ...] = (
+    SaveQuestion,
+    AnotherQuestion,
+    QuizAnswer,
+    ChallengeAnswer,
+    NextQuestion,
+    NextCard,
+    ReportItem,
+    OpenBallot,
+    VoteChoice,
+    RateInterview,
+)
