@@ -74,3 +74,13 @@ class NullPort:
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         return parent
+
+
+class RecordingPort(NullPort):
+    """A :class:`NullPort` that keeps each whisper's text, so a bench can check what members were told."""
+
+    def __init__(self) -> None:
+        self.whispers: list[str] = []
+
+    async def whisper(self, channel: ChannelRef, member: MemberRef, message: OutboundMessage) -> None:
+        self.whispers.append(message.text)

@@ -1,4 +1,10 @@
-"""Votes per second through the vote service and the router, against raw SQL inserts of the same rows."""
+"""Votes per second as a real click casts them, against raw SQL inserts of the same rows.
+
+Each vote is a ``ButtonPressed`` for the vote action handed to ``Prepbot.handle``
+(claim, decode, handler, reply to a recording port): the path a Slack or Discord
+click takes once the adapter has translated it. The baseline inserts the same vote
+rows with plain SQL on the bare driver, one transaction each, in the same run.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +20,14 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.common import NullPort, Result
+from bench.common import RecordingPort, Result
+from bot.buttons import VoteChoice
 from bot.clock import SystemClock
 from bot.content import load_library, shipped_content_root
 from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.events import ButtonPressed
 from bot.features import build_bot
 from bot.services.context import ServiceContext
-from bot.services.votes import cast
 from bot.settings import Settings
 from bot.store.engine import Database
 from bot.store.migrate import upgrade
@@ -185,21 +191,19 @@ async def _compare(url: str, backend: str) -> list[Result]:
         db=db, library=load_library([shipped_content_root()]), clock=SystemClock(), settings=Settings()
     )
     bot = build_bot(ctx)
-    port = NullPort()
-    service = await _rate(
-        [
-            (lambda a=a, v=v: cast(db, prompt_id=1, answer_id=a, voter_id=v, budget=BUDGET))
-            for a, v in _pairs(1)
-        ]
-    )
+    port = RecordingPort()
 
     def press(n: int, answer: int, voter: int) -> Callable[[], Awaitable[object]]:
         member = MemberRef(SPACE, f"U{voter}", f"member{voter}")
-        event = ButtonPressed(f"bench-{n}", CHANNEL, member, "prompt.vote", f"2:{ANSWERS + answer}")
+        value = VoteChoice(prompt_id=2, answer_id=ANSWERS + answer)
+        event = ButtonPressed(f"bench-{n}", CHANNEL, member, value.ACTION, value.encode())
         return lambda: bot.handle(event, port)
 
     routed = await _rate([press(n, a, v) for n, (a, v) in enumerate(_pairs(2))])
     raw = await _raw_rate(url)
+    recorded = sum(1 for text in port.whispers if text.startswith("Vote for answer"))
+    if recorded != VOTES:
+        raise AssertionError(f"{recorded} of {VOTES} clicks were answered as recorded votes")
     async with db.unit() as s:
         counts = (
             await s.execute(text("SELECT prompt_id, COUNT(*) FROM vote GROUP BY prompt_id ORDER BY 1"))
@@ -208,14 +212,12 @@ async def _compare(url: str, backend: str) -> list[Result]:
     note = "votes stored per prompt: " + ", ".join(f"{p}:{n}" for p, n in counts)
     return [
         Result(
-            f"votes/s via the vote service ({backend})", service, raw, "/s", higher_is_better=True, note=note
-        ),
-        Result(
             f"votes/s via a button press, router included ({backend})",
             routed,
             raw,
             "/s",
             higher_is_better=True,
+            note=note,
         ),
     ]
 

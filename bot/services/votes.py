@@ -23,9 +23,10 @@ from bot.services.answers import AnswerView, answers_of
 from bot.services.context import UserError
 from bot.services.prompts import pack_for, scenario_by_id
 from bot.store import prompts as store
-from bot.store.models import Answer, Member, PromptPost, Vote
+from bot.store import votes as votes_store
+from bot.store.models import Member, PromptPost, Vote
 from bot.store.tenants import ensure_member
-from bot.store.votes import answer_number, insert_vote_if_open, votes_left, withdraw_vote_if_open
+from bot.store.votes import insert_vote_if_open, votes_left, withdraw_vote_if_open
 
 if TYPE_CHECKING:
     from bot.turn import Turn
@@ -109,21 +110,32 @@ async def open_ballot(turn: Turn, value: OpenBallot, message: MessageRef | None)
 async def toggle(turn: Turn, value: VoteChoice, message: MessageRef | None) -> None:
     """An answer's button on a ballot: vote (within the budget), or withdraw the vote already given."""
     budget = turn.ctx.settings.votes_per_member
+    # One transaction with the click's claim (bot.claims), and as few statements as
+    # the checks allow: each one is a round trip while SQLite's write lock is held.
     async with turn.ctx.db.unit() as session:
-        prompt, voter = await _open_prompt(session, turn, value.prompt_id)
-        answer = await session.get(Answer, value.answer_id)
-        if answer is None or answer.prompt_id != prompt.id:
+        ids = {"prompt_id": value.prompt_id, "answer_id": value.answer_id}
+        found = await votes_store.seat(session, voter=turn.member, **ids)
+        if found is None:  # never seen: their row is made as on any first action
+            await ensure_member(session, ref=turn.member)
+            found = await votes_store.seat(session, voter=turn.member, **ids)
+            assert found is not None
+        if found.status is None:
+            raise UserError("That prompt no longer exists.")
+        if found.status != store.OPEN:
+            raise UserError(CLOSED)
+        if found.author_id is None:
             raise UserError("That answer was deleted by its author.")
-        if answer.member_id == voter.id:
+        if found.author_id == found.voter_id:
             raise UserError("You can't vote for your own answer.")
-        assert voter.id is not None and answer.id is not None and prompt.id is not None
         # Each write re-checks that voting is open in its own statement, so a reveal that
         # lands after the check above still wins: the vote (or withdrawal) is refused.
-        ids = {"prompt_id": prompt.id, "answer_id": answer.id, "voter_id": voter.id}
-        withdrawn = await withdraw_vote_if_open(session, **ids)
-        cast = withdrawn or await insert_vote_if_open(session, **ids, budget=budget, at=turn.ctx.clock.now())
-        number = await answer_number(session, answer=answer)
-        left = await votes_left(session, prompt_id=prompt.id, voter_id=voter.id, budget=budget)
+        withdrawn = await withdraw_vote_if_open(session, **ids, voter_id=found.voter_id)
+        cast = withdrawn or await insert_vote_if_open(
+            session, **ids, voter_id=found.voter_id, budget=budget, at=turn.ctx.clock.now()
+        )
+        number, left = await votes_store.number_and_left(
+            session, **ids, voter_id=found.voter_id, budget=budget
+        )
     if not cast and left > 0:
         raise UserError(CLOSED)  # the reveal came between the check and the vote
     if not cast:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlmodel import SQLModel
@@ -19,12 +20,25 @@ async def insert_ignore(session: AsyncSession, model: type[SQLModel], **values: 
     ``ON CONFLICT DO NOTHING`` keeps the transaction usable on PostgreSQL, where a
     failed insert would otherwise abort everything after it.
     """
-    table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**with_defaults(model, values)).on_conflict_do_nothing()
-    result = await session.execute(stmt)
+    row = with_defaults(model, values)
+    stmt = _insert_ignore(model.__table__, tuple(sorted(row)))  # type: ignore[attr-defined]
+    result = await session.execute(stmt, row)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_ignore(table: Table, columns: tuple[str, ...]) -> TextClause:
+    """``INSERT … ON CONFLICT DO NOTHING`` for ``columns`` of ``table``, built once.
+
+    The same text runs on SQLite and PostgreSQL. A dialect ``insert()`` with
+    ``on_conflict_do_nothing()`` has no cache key in SQLAlchemy, so it would be
+    compiled again on every call (milliseconds on a busy machine, on the hottest
+    paths); a text statement with typed parameters is compiled once.
+    """
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join(f":{c}" for c in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING'
+    return text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
 
 
 def with_defaults(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:

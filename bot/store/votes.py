@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, literal, or_
+from sqlalchemy import and_, bindparam, delete, func, or_, text
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from bot.store.models import Answer, PromptPost, Vote
+from bot.domain import MemberRef
+from bot.store.models import Answer, Member, PromptPost, Space, Vote
 
 OPEN = "open"
 
@@ -34,7 +36,6 @@ async def insert_vote_if_open(
     """
     stamp = at or dt.datetime.now(dt.UTC)
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     taken = set(
         (
             await session.execute(
@@ -46,29 +47,30 @@ async def insert_vote_if_open(
         .scalars()
         .all()
     )
+    stmt = _VOTE_IF_OPEN_PG if dialect == "postgresql" else _VOTE_IF_OPEN
     for slot in [s for s in range(1, budget + 1) if s not in taken]:
-        source = sa_select(
-            col(PromptPost.space_id),
-            col(PromptPost.id),
-            literal(answer_id),
-            literal(voter_id),
-            literal(slot),
-            literal(stamp, type_=UTCDateTime()),
-        ).where(col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN)
-        if dialect == "postgresql":
-            # FOR SHARE: a reveal's UPDATE of this prompt waits for the vote's commit, and a
-            # vote behind a reveal re-reads the updated row and inserts nothing; so the
-            # digest's count (read after its UPDATE) holds every vote that was recorded.
-            # SQLite serialises writers (BEGIN IMMEDIATE), which gives the same order.
-            source = source.with_for_update(read=True, of=PromptPost)
-        stmt = (
-            insert(Vote)
-            .from_select(["space_id", "prompt_id", "answer_id", "voter_id", "slot", "created_at"], source)
-            .on_conflict_do_nothing()
-        )
-        if (await session.execute(stmt)).rowcount:  # type: ignore[attr-defined]
+        values = {"prompt_id": prompt_id, "answer_id": answer_id, "voter_id": voter_id, "slot": slot}
+        if (await session.execute(stmt, {**values, "created_at": stamp, "open": OPEN})).rowcount:  # type: ignore[attr-defined]
             return True
     return False
+
+
+# One INSERT … SELECT from the open prompt, as text so SQLAlchemy compiles it once (a
+# dialect insert with on_conflict_do_nothing() has no cache key: it was compiled on
+# every click). SQLite needs the WHERE to parse ON CONFLICT after a SELECT.
+_VOTE_SQL = (
+    "INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, slot, created_at) "
+    "SELECT promptpost.space_id, promptpost.id, :answer_id, :voter_id, :slot, :created_at "
+    "FROM promptpost WHERE promptpost.id = :prompt_id AND promptpost.status = :open{lock} "
+    "ON CONFLICT DO NOTHING"
+)
+_VOTE_TYPES = (bindparam("created_at", type_=UTCDateTime()),)
+_VOTE_IF_OPEN = text(_VOTE_SQL.format(lock="")).bindparams(*_VOTE_TYPES)
+# FOR SHARE: a reveal's UPDATE of this prompt waits for the vote's commit, and a vote
+# behind a reveal re-reads the updated row and inserts nothing; so the digest's count
+# (read after its UPDATE) holds every vote that was recorded. SQLite serialises
+# writers (BEGIN IMMEDIATE), which gives the same order.
+_VOTE_IF_OPEN_PG = text(_VOTE_SQL.format(lock=" FOR SHARE OF promptpost")).bindparams(*_VOTE_TYPES)
 
 
 async def votes_left(session: AsyncSession, *, prompt_id: int, voter_id: int, budget: int) -> int:
@@ -103,3 +105,62 @@ async def answer_number(session: AsyncSession, *, answer: Answer) -> int:
     )
     stmt = select(func.count()).where(col(Answer.prompt_id) == answer.prompt_id, earlier)
     return int((await session.execute(stmt)).scalar_one())
+
+
+@dataclass(frozen=True)
+class Seat:
+    """What a ballot click needs to know, read in one statement (see :func:`seat`).
+
+    ``status`` is None when the prompt is not in the voter's space; ``author_id``
+    is None when the answer is not (or no longer) in that prompt.
+    """
+
+    voter_id: int
+    status: str | None
+    author_id: int | None
+
+
+async def seat(session: AsyncSession, *, voter: MemberRef, prompt_id: int, answer_id: int) -> Seat | None:
+    """The voter's row id, the prompt's status and the answer's author, or None for a voter never seen.
+
+    One read instead of the member upsert and two lookups: a voter has a row
+    already, made when they opened the ballot (the caller creates it otherwise).
+    """
+    stmt = (
+        sa_select(col(Member.id), col(PromptPost.status), col(Answer.member_id))
+        .select_from(Space)
+        .join(Member, and_(col(Member.space_id) == col(Space.id), col(Member.external_id) == voter.id))
+        .outerjoin(
+            PromptPost, and_(col(PromptPost.id) == prompt_id, col(PromptPost.space_id) == col(Space.id))
+        )
+        .outerjoin(Answer, and_(col(Answer.id) == answer_id, col(Answer.prompt_id) == col(PromptPost.id)))
+        .where(col(Space.platform) == voter.space.platform, col(Space.external_id) == voter.space.id)
+    )
+    row = (await session.execute(stmt)).first()
+    return Seat(row[0], row[1], row[2]) if row is not None else None
+
+
+async def number_and_left(
+    session: AsyncSession, *, answer_id: int, prompt_id: int, voter_id: int, budget: int
+) -> tuple[int, int]:
+    """The answer's place in its thread (as :func:`answer_number`) and the voter's votes left, in one read."""
+    this = aliased(Answer)
+    earlier = or_(
+        col(Answer.created_at) < this.created_at,
+        and_(col(Answer.created_at) == this.created_at, col(Answer.id) <= this.id),
+    )
+    number = (
+        sa_select(func.count())
+        .select_from(Answer)
+        .where(col(Answer.prompt_id) == this.prompt_id, earlier)
+        .correlate(this)
+        .scalar_subquery()
+    )
+    used = (
+        sa_select(func.count())
+        .select_from(Vote)
+        .where(col(Vote.prompt_id) == prompt_id, col(Vote.voter_id) == voter_id)
+        .scalar_subquery()
+    )
+    row = (await session.execute(sa_select(number, used).where(col(this.id) == answer_id))).one()
+    return int(row[0]), max(0, budget - int(row[1]))
