@@ -40,7 +40,7 @@ class Claim:
     def __init__(
         self,
         db: Database,
-        key: str,
+        key: str | None,
         space: SpaceRef,
         at: dt.datetime,
         *,
@@ -49,7 +49,7 @@ class Claim:
     ) -> None:
         self.db, self.key, self.space_ref, self.at = db, key, space, at
         self.known, self.remember = known, remember
-        self.taken = False
+        self.taken = key is None  # nothing to claim (an edit without a platform id)
         # Being recorded inside a unit that is still open: a send from inside that unit
         # must not take it again (it would wait on its own row's lock).
         self.held = False
@@ -63,6 +63,7 @@ class Claim:
             self.space = row.id
         else:
             self.space = self.known
+        assert self.key is not None
         if not await claim_delivery(session, space_id=self.space, key=self.key, at=self.at):
             raise AlreadyHandled(self.key)
 
@@ -82,7 +83,7 @@ class Claim:
 
     async def release(self) -> None:
         """Give a committed claim back, so the platform's retry (or the member) can try again."""
-        if self.taken and self.space is not None:
+        if self.taken and self.space is not None and self.key is not None:
             async with self.db.unit() as session:
                 await release_delivery(session, space_id=self.space, key=self.key)
             self.taken = False

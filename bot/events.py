@@ -7,7 +7,6 @@ claims each delivery under :func:`delivery_key` before acting on it (``bot.claim
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from bot.domain import ChannelRef, MemberRef, MessageRef
@@ -95,14 +94,14 @@ class MessageDeleted:
 Event = CommandInvoked | ButtonPressed | TextSubmitted | MessagePosted | MessageEdited | MessageDeleted
 
 
-def delivery_key(event: Event) -> str:
+def delivery_key(event: Event) -> str | None:
     """The one key the core claims an inbound delivery under (``Delivery.key``, unique per space).
 
     ``<kind>:<platform delivery id>``, kind being ``cmd``, ``btn``, ``form`` or ``msg``.
-    A message event without a platform id (Discord's gateway) is keyed by what it
-    is about instead: ``msg:posted:<channel>:<message>``, ``msg:deleted:…``, and for an
-    edit also a digest of the new text (a message may be edited many times; the same
-    edit twice is one).
+    A posted message without a platform id (Discord's gateway) is keyed by what it
+    is: ``msg:posted:<channel>:<message>``. An edit or a deletion without one has no
+    key (None: not claimed): a message may be edited many times, back and forth, and
+    applying the same edit or deletion twice changes nothing.
     """
     if isinstance(event, CommandInvoked):
         return f"cmd:{event.delivery_id}"
@@ -113,8 +112,4 @@ def delivery_key(event: Event) -> str:
     if event.delivery_id:
         return f"msg:{event.delivery_id}"
     where = f"{event.message.channel.id}:{event.message.id}"
-    if isinstance(event, MessagePosted):
-        return f"msg:posted:{where}"
-    if isinstance(event, MessageEdited):
-        return f"msg:edited:{where}:{hashlib.sha256(event.text.encode()).hexdigest()[:16]}"
-    return f"msg:deleted:{where}"
+    return f"msg:posted:{where}" if isinstance(event, MessagePosted) else None

@@ -125,7 +125,7 @@ class Prepbot:
         message = isinstance(event, MessagePosted | MessageEdited | MessageDeleted)
         channel = event.message.channel if message else event.channel  # type: ignore[union-attr]
         key = delivery_key(event)
-        with log_context(space=channel.space.id, channel=channel.id, delivery=key):
+        with log_context(space=channel.space.id, channel=channel.id, delivery=key or ""):
             space = (channel.space.platform, channel.space.id)
             claim = Claim(
                 self.ctx.db,
