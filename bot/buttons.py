@@ -26,7 +26,7 @@ PACK_ID_MAX = 32
 TOPIC_ID_MAX = 80  # a content slug (bot.content_schema.Slug)
 QUESTION_MAX = 16  # a pairing feedback question's key
 ID_MAX = 2**63 - 1  # a database row id
-TOKEN = re.compile(r"t[0-9a-f]{11}")  # bot.services.quiz.token_for
+TOKEN = re.compile(r"t[0-9a-f]{1,11}")  # bot.services.quiz.token_for (11 hex digits)
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 

@@ -67,7 +67,7 @@ def test_the_largest_value_round_trips_within_discords_custom_id(codec: ButtonCo
         (VoteChoice, "12:x"),
         (VoteChoice, "0:3"),
         (VoteChoice, f"1:{ID_MAX + 1}"),
-        (QuizAnswer, "t123|item|1"),
+        (QuizAnswer, "x123|item|1"),
         (QuizAnswer, "tabcdefabcde|item|9"),
         (ChallengeAnswer, "12|item|1"),
         (ReportItem, "pack-only"),
