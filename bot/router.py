@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import BY_NAME
+from bot.content import Library
 from bot.domain import SpaceRef
 from bot.events import (
     ButtonPressed,
@@ -27,6 +28,7 @@ from bot.events import (
     TextSubmitted,
 )
 from bot.logs import log_context
+from bot.metrics import Metrics
 from bot.ports import ChatPort
 from bot.render import TextInput
 from bot.services.context import ServiceContext, UserError
@@ -270,6 +272,21 @@ class Prepbot:
                 )
         except DATABASE_ERRORS:
             log.warning("could not release delivery %s; the database is away", key)
+
+    # --- front door for the host and the connectors (they never reach into ``ctx``) ---
+    @property
+    def metrics(self) -> Metrics:
+        """The process's metrics registry: connectors count acks, 429s and refusals in it."""
+        return self.ctx.metrics
+
+    @property
+    def library(self) -> Library:
+        """The loaded content packs: what a platform's command catalog (autocomplete) offers."""
+        return self.ctx.library
+
+    async def healthy(self) -> bool:
+        """True when the database answers: what ``/healthz`` reports."""
+        return await self.ctx.db.ping()
 
 
 def _for_organizers(name: str, handler: CommandHandler) -> CommandHandler:

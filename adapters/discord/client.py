@@ -97,7 +97,7 @@ class Handler:
         await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def _ack(self, step: Awaitable[Any], interaction: discord.Interaction[Any]) -> bool:
-        metrics = self.bot.ctx.metrics
+        metrics = self.bot.metrics
         try:
             await step
         except discord.HTTPException as exc:
@@ -329,15 +329,15 @@ class PrepClient(Lifecycle):
     ) -> None:
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # answers never ping
         options.setdefault("chunk_guilds_at_startup", False)
-        options.setdefault("http_trace", rate_limit_trace(bot.ctx.metrics))  # 429s, as metrics
+        options.setdefault("http_trace", rate_limit_trace(bot.metrics))  # 429s, as metrics
         super().__init__(message_content=message_content, **options)
-        self.metrics = bot.ctx.metrics
+        self.metrics = bot.metrics
         guard_parsers(self._connection.parsers)
         self.handler = Handler(self, bot)
         self.sync_on_start = sync_on_start
         self._registration_checked = False
         self.tree: app_commands.CommandTree[Any] = PrepTree(self)
-        self.tree.add_command(build_group(self.handler.on_command, bot.ctx.library))
+        self.tree.add_command(build_group(self.handler.on_command, bot.library))
         self.handler.on_guild_copy = self.remove_guild_copy
 
     async def setup_hook(self) -> None:
