@@ -22,18 +22,14 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord import translate
 from adapters.discord.commands import build_group
 from adapters.discord.components import (
     ANSWER_ACTION,
-    ANSWER_MODAL_PREFIX,
     DYNAMIC_ITEMS,
-    FORM_FIELD,
     TYPED_ACTION,
-    TYPED_MODAL_ID,
     answer_modal,
     form_modal,
-    form_target,
-    submitted_text,
     typed_answer_modal,
 )
 from adapters.discord.guard import guard_parsers
@@ -62,7 +58,10 @@ TYPED_THANKS = (
     "it did not match: try again while the round is open."
 )
 GUILD_ONLY = "prepbot works in server channels; run `/prep` there."
-ANSWER_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+# Placeholders for asking translate whether a payload is a member's message at all, before
+# the lookups (a thread's parent, the author's roles) that the real event needs.
+NOWHERE = ChannelRef(translate.space(0), "")
+NOBODY = MemberRef(NOWHERE.space, "", "")
 
 
 class Handler:
@@ -116,7 +115,7 @@ class Handler:
     # --- who and where -----------------------------------------------------
     def _space(self, guild_id: int) -> SpaceRef:
         guild = self.client.get_guild(guild_id)
-        return SpaceRef("discord", str(guild_id), guild.name if guild else "")
+        return translate.space(guild_id, guild.name if guild else "")
 
     async def _parent_of(self, channel: Any, channel_id: int) -> int | None:
         if isinstance(channel, discord.Thread):
@@ -212,44 +211,32 @@ class Handler:
             )
 
     async def on_modal(self, interaction: discord.Interaction[Any]) -> None:
-        """An answer typed into the Answer modal: a thread reply keyed on the interaction id."""
-        data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        if custom_id == TYPED_MODAL_ID and interaction.guild_id is not None:
-            await self.on_typed_modal(interaction, data)
+        """A submitted modal, read by :func:`translate.modal_submit` from the raw interaction."""
+        submit = translate.modal_submit(dict(interaction.data or {}))
+        if submit is None or interaction.guild_id is None:
             return
-        target = form_target(custom_id)
-        if target is not None and interaction.guild_id is not None:
-            await self.on_form(interaction, data, *target)
-            return
-        if not custom_id.startswith(ANSWER_MODAL_PREFIX) or interaction.guild_id is None:
+        if submit.kind == "form":
+            await self.on_form(interaction, submit.action, submit.value, submit.text)
             return
         async with self.busy():
             acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            text = submitted_text(data).strip()
             channel, _ = await self.where_interaction(interaction)
-            thread_id = custom_id[len(ANSWER_MODAL_PREFIX) :]
             port = InteractionPort(self.port, interaction, placeholder=acked)
             stored = True
-            if text:
-                ref = MessageRef(channel, f"modal-{interaction.id}", thread_id)
-                stored = await self._message(MessagePosted(ref, self.member_of(interaction), text), port)
-            await port.finish(done=(MODAL_THANKS if stored else MODAL_FAILED) if text else None)
-
-    async def on_typed_modal(self, interaction: discord.Interaction[Any], data: dict[str, Any]) -> None:
-        """A challenge answer from the modal: as if typed in the channel, keyed on the interaction."""
-        async with self.busy():
-            acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            text = submitted_text(data).strip()
-            channel, _ = await self.where_interaction(interaction)
-            port = InteractionPort(self.port, interaction, placeholder=acked)
-            if text:
-                ref = MessageRef(channel, f"modal-{interaction.id}")
-                await self._message(MessagePosted(ref, self.member_of(interaction), text), port)
-            await port.finish(done=TYPED_THANKS if text else None)
+            if submit.text:
+                # An answer: a reply in its thread; a typed challenge answer: as if typed in the
+                # channel. Both are keyed on the interaction id.
+                thread = submit.thread if submit.kind == "answer" else None
+                ref = MessageRef(channel, f"modal-{interaction.id}", thread)
+                posted = MessagePosted(ref, self.member_of(interaction), submit.text)
+                stored = await self._message(posted, port)
+            if submit.kind == "typed":
+                await port.finish(done=TYPED_THANKS if submit.text else None)
+            else:
+                await port.finish(done=(MODAL_THANKS if stored else MODAL_FAILED) if submit.text else None)
 
     async def on_form(
-        self, interaction: discord.Interaction[Any], data: dict[str, Any], action: str, value: str
+        self, interaction: discord.Interaction[Any], action: str, value: str, text: str
     ) -> None:
         """A core form submitted: ``TextSubmitted`` keyed on the interaction id; answers are private."""
         async with self.busy():
@@ -258,7 +245,6 @@ class Handler:
             clicked = interaction.message
             ref = MessageRef(channel, str(clicked.id), thread_id) if clicked is not None else None
             port = InteractionPort(self.port, interaction, placeholder=acked)
-            text = submitted_text(data, FORM_FIELD).strip()
             event = TextSubmitted(
                 str(interaction.id), channel, self.member_of(interaction), action, value, text, ref
             )
@@ -267,37 +253,49 @@ class Handler:
 
     # --- gateway messages --------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.webhook_id or message.guild is None:
-            return
-        if message.type not in ANSWER_TYPES or not message.content.strip():
-            return  # system messages; or no Message Content intent (see deploy/discord-setup.md)
+        payload = {  # the MESSAGE_CREATE fields translate reads (discord.py keeps no raw payload)
+            "id": message.id,
+            "type": message.type.value,
+            "content": message.content,
+            "author": {"bot": message.author.bot},
+            "webhook_id": message.webhook_id,
+            "guild_id": message.guild.id if message.guild else None,
+        }
+        if message.guild is None or translate.message_posted(payload, NOWHERE, NOBODY) is None:
+            return  # bots, system messages; or no Message Content intent (see deploy/discord-setup.md)
         async with self.busy():
             guild_id = message.guild.id
             channel, thread_id = await self.where(message.channel, message.channel.id, guild_id)
-            ref = MessageRef(channel, str(message.id), thread_id)
-            member = self._author(guild_id, message.author)
-            await self._message(MessagePosted(ref, member, message.content), self.port)
+            event = translate.message_posted(
+                payload, channel, self._author(guild_id, message.author), thread_id
+            )
+            if event is not None:
+                await self._message(event, self.port)
 
     async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        message = payload.message
-        if payload.guild_id is None or "content" not in payload.data or message.author.bot:
+        data = dict(payload.data)
+        intent = self.client.intents.message_content
+        if payload.guild_id is None or not translate.message_edited(
+            data, NOWHERE, NOBODY, message_content=intent
+        ):
             return
-        if not message.content.strip() and not self.client.intents.message_content:
-            return  # without the intent every edit reads as empty: it must not wipe an answer
         async with self.busy():
-            channel, thread_id = await self.where(message.channel, payload.channel_id, payload.guild_id)
-            ref = MessageRef(channel, str(payload.message_id), thread_id)
-            member = self._author(payload.guild_id, message.author)
-            await self._message(MessageEdited(ref, member, message.content), self.port)
+            channel, thread_id = await self.where(
+                payload.message.channel, payload.channel_id, payload.guild_id
+            )
+            member = self._author(payload.guild_id, payload.message.author)
+            event = translate.message_edited(data, channel, member, thread_id, message_content=intent)
+            if event is not None:
+                await self._message(event, self.port)
 
     async def on_delete(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
         if guild_id is None:
             return
         async with self.busy():
             channel, thread_id = await self.where(None, channel_id, guild_id)
-            for message_id in message_ids:
-                ref = MessageRef(channel, str(message_id), thread_id)
-                await self._message(MessageDeleted(ref), self.port)
+            deleted = {"ids": message_ids, "channel_id": channel_id, "guild_id": guild_id}
+            for event in translate.messages_deleted(deleted, channel, thread_id):
+                await self._message(event, self.port)
 
     async def _message(self, event: MessagePosted | MessageEdited | MessageDeleted, port: Any) -> bool:
         """Hand a member's message to the core; False when it could not be stored (already logged).
