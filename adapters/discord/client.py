@@ -34,10 +34,11 @@ from adapters.discord.components import (
 )
 from adapters.discord.guard import guard_parsers
 from adapters.discord.lifecycle import Lifecycle, MessageContent, ShardedLifecycle
+from adapters.discord.places import Places
 from adapters.discord.port import DiscordPort, InteractionPort
 from adapters.discord.ratelimits import rate_limit_trace
 from adapters.discord.tree import PrepTree
-from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
+from bot.domain import ChannelRef, MemberRef, MessageRef
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -71,7 +72,7 @@ class Handler:
         self.client = client
         self.bot = bot
         self.port = DiscordPort(client)
-        self._parents: dict[int, int | None] = {}  # channel id → its parent when it is a thread
+        self.places = Places(client)
         # Called with a guild id when a member used that guild's own copy of /prep.
         self.on_guild_copy: Callable[[int], Awaitable[None]] | None = None
         self._inflight = 0
@@ -112,53 +113,6 @@ class Handler:
         )
         return True
 
-    # --- who and where -----------------------------------------------------
-    def _space(self, guild_id: int) -> SpaceRef:
-        guild = self.client.get_guild(guild_id)
-        return translate.space(guild_id, guild.name if guild else "")
-
-    async def _parent_of(self, channel: Any, channel_id: int) -> int | None:
-        if isinstance(channel, discord.Thread):
-            return channel.parent_id
-        if isinstance(channel, discord.abc.GuildChannel):
-            return None
-        if channel_id not in self._parents:
-            found = self.client.get_channel(channel_id)
-            if found is None:
-                try:
-                    found = await self.client.fetch_channel(channel_id)
-                except discord.HTTPException:
-                    return None  # a deleted thread: treat its id as a channel
-            self._parents[channel_id] = found.parent_id if isinstance(found, discord.Thread) else None
-        return self._parents[channel_id]
-
-    async def where(self, channel: Any, channel_id: int, guild_id: int) -> tuple[ChannelRef, str | None]:
-        """The channel as the core sees it (a thread's parent) and the thread's id, if any."""
-        parent = await self._parent_of(channel, channel_id)
-        top = parent or channel_id
-        cached = self.client.get_channel(top)
-        name = getattr(cached, "name", "") or ""
-        return ChannelRef(self._space(guild_id), str(top), name), (str(channel_id) if parent else None)
-
-    async def where_interaction(self, interaction: discord.Interaction[Any]) -> tuple[ChannelRef, str | None]:
-        assert interaction.guild_id is not None
-        return await self.where(interaction.channel, interaction.channel_id or 0, interaction.guild_id)
-
-    def _member(self, guild_id: int, user: discord.abc.User, is_admin: bool) -> MemberRef:
-        return MemberRef(self._space(guild_id), str(user.id), user.display_name, is_admin)
-
-    def member_of(self, interaction: discord.Interaction[Any]) -> MemberRef:
-        """Admins are members with Manage Server on the guild: their roles (and ownership), never
-        a channel's permission overwrites, which ``interaction.permissions`` includes."""
-        assert interaction.guild_id is not None
-        user = interaction.user
-        admin = isinstance(user, discord.Member) and user.guild_permissions.manage_guild
-        return self._member(interaction.guild_id, user, admin)
-
-    def _author(self, guild_id: int, author: discord.abc.User) -> MemberRef:
-        admin = isinstance(author, discord.Member) and author.guild_permissions.manage_guild
-        return self._member(guild_id, author, admin)
-
     # --- interactions ------------------------------------------------------
     async def on_command(
         self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...]
@@ -169,9 +123,9 @@ class Handler:
         async with self.busy():
             # Ephemeral "thinking…": public results are channel posts, private ones replace it.
             acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            channel, thread_id = await self.where_interaction(interaction)
+            channel, thread_id = await self.places.where_interaction(interaction)
             port = InteractionPort(self.port, interaction, placeholder=acked)
-            member = self.member_of(interaction)
+            member = self.places.member_of(interaction)
             await self.bot.handle(
                 CommandInvoked(str(interaction.id), channel, member, name, args, thread_id), port
             )
@@ -201,11 +155,11 @@ class Handler:
             return
         async with self.busy():
             await self._ack(interaction.response.defer(), interaction)  # type 6: leave the message as it is
-            channel, thread_id = await self.where_interaction(interaction)
+            channel, thread_id = await self.places.where_interaction(interaction)
             clicked = interaction.message
             ref = MessageRef(channel, str(clicked.id), thread_id) if clicked is not None else None
             port = InteractionPort(self.port, interaction, placeholder=False)
-            member = self.member_of(interaction)
+            member = self.places.member_of(interaction)
             await self.bot.handle(
                 ButtonPressed(str(interaction.id), channel, member, action, value, ref), port
             )
@@ -220,7 +174,7 @@ class Handler:
             return
         async with self.busy():
             acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            channel, _ = await self.where_interaction(interaction)
+            channel, _ = await self.places.where_interaction(interaction)
             port = InteractionPort(self.port, interaction, placeholder=acked)
             stored = True
             if submit.text:
@@ -228,7 +182,7 @@ class Handler:
                 # channel. Both are keyed on the interaction id.
                 thread = submit.thread if submit.kind == "answer" else None
                 ref = MessageRef(channel, f"modal-{interaction.id}", thread)
-                posted = MessagePosted(ref, self.member_of(interaction), submit.text)
+                posted = MessagePosted(ref, self.places.member_of(interaction), submit.text)
                 stored = await self._message(posted, port)
             if submit.kind == "typed":
                 await port.finish(done=TYPED_THANKS if submit.text else None)
@@ -241,12 +195,12 @@ class Handler:
         """A core form submitted: ``TextSubmitted`` keyed on the interaction id; answers are private."""
         async with self.busy():
             acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            channel, thread_id = await self.where_interaction(interaction)
+            channel, thread_id = await self.places.where_interaction(interaction)
             clicked = interaction.message
             ref = MessageRef(channel, str(clicked.id), thread_id) if clicked is not None else None
             port = InteractionPort(self.port, interaction, placeholder=acked)
             event = TextSubmitted(
-                str(interaction.id), channel, self.member_of(interaction), action, value, text, ref
+                str(interaction.id), channel, self.places.member_of(interaction), action, value, text, ref
             )
             await self.bot.handle(event, port)
             await port.finish()
@@ -265,9 +219,9 @@ class Handler:
             return  # bots, system messages; or no Message Content intent (see deploy/discord-setup.md)
         async with self.busy():
             guild_id = message.guild.id
-            channel, thread_id = await self.where(message.channel, message.channel.id, guild_id)
+            channel, thread_id = await self.places.where(message.channel, message.channel.id, guild_id)
             event = translate.message_posted(
-                payload, channel, self._author(guild_id, message.author), thread_id
+                payload, channel, self.places.author(guild_id, message.author), thread_id
             )
             if event is not None:
                 await self._message(event, self.port)
@@ -280,10 +234,10 @@ class Handler:
         ):
             return
         async with self.busy():
-            channel, thread_id = await self.where(
+            channel, thread_id = await self.places.where(
                 payload.message.channel, payload.channel_id, payload.guild_id
             )
-            member = self._author(payload.guild_id, payload.message.author)
+            member = self.places.author(payload.guild_id, payload.message.author)
             event = translate.message_edited(data, channel, member, thread_id, message_content=intent)
             if event is not None:
                 await self._message(event, self.port)
@@ -292,7 +246,7 @@ class Handler:
         if guild_id is None:
             return
         async with self.busy():
-            channel, thread_id = await self.where(None, channel_id, guild_id)
+            channel, thread_id = await self.places.where(None, channel_id, guild_id)
             deleted = {"ids": message_ids, "channel_id": channel_id, "guild_id": guild_id}
             for event in translate.messages_deleted(deleted, channel, thread_id):
                 await self._message(event, self.port)
