@@ -62,7 +62,7 @@ def events_route(slack: SlackApp | None, signing_secret: str | None, metrics: Me
             return web.Response(status=400, text="malformed Slack payload\n")
         try:
             # Lines logged while bolt handles it (and by tasks it starts) name the team and channel.
-            with log_context(**ids_of(parsed.payload)):
+            with log_context(**ids_of(parsed.payload)), slack.acking():
                 response = await slack.bolt.async_dispatch(bolt_request)
         except Exception as exc:
             # Listeners ack first and never raise: an exception here is bolt failing to
