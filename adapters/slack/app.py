@@ -338,7 +338,8 @@ class SlackApp:
         channel = ChannelRef(space, str(event.get("channel") or member.id))
         capture = CapturePort()
         await self.bot.handle(CommandInvoked(f"home:{body['event_id']}", channel, member, name), capture)
-        await self.client.views_publish(user_id=member.id, view=home_view(capture.messages))
+        if capture.messages:  # nothing: the core dropped a retry of this event, already published
+            await self.client.views_publish(user_id=member.id, view=home_view(capture.messages))
 
 
 async def _unreadable(error: Exception, body: dict[str, Any]) -> BoltResponse:
