@@ -325,9 +325,9 @@ def serve_slack(
     ] = False,
 ) -> None:
     """Run the Slack app (HTTP mode by default)."""
-    from adapters.slack.server import serve
+    from host.process import main
 
-    raise typer.Exit(asyncio.run(serve(_settings(), socket=socket, migrate=not no_migrate)))
+    raise typer.Exit(main("slack", _settings(), socket=socket, migrate=not no_migrate))
 
 
 @serve_app.command("discord")
@@ -337,9 +337,9 @@ def serve_discord(
     ] = False,
 ) -> None:
     """Run the Discord bot on the gateway."""
-    from adapters.discord.server import serve
+    from host.process import main
 
-    raise typer.Exit(asyncio.run(serve(_settings(), migrate=not no_migrate)))
+    raise typer.Exit(main("discord", _settings(), migrate=not no_migrate))
 
 
 @discord_app.command("sync")

@@ -21,6 +21,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 from bot.buttons import BadButton
 from bot.claims import AlreadyHandled, Claim, ClaimingDatabase, ClaimingPort
 from bot.commands import BY_NAME
+from bot.content import Library
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -33,6 +34,7 @@ from bot.events import (
 )
 from bot.feature import ButtonRoute, Feature, FormRoute
 from bot.logs import log_context
+from bot.metrics import Metrics
 from bot.ports import ChatPort
 from bot.render import OutboundMessage, TextInput
 from bot.services.context import ServiceContext, UserError
@@ -292,6 +294,21 @@ class Prepbot:
             await claim.release()
         except DATABASE_ERRORS:
             log.warning("could not release delivery %s; the database is away", claim.key)
+
+    # --- front door for the host and the connectors (they never reach into ``ctx``) ---
+    @property
+    def metrics(self) -> Metrics:
+        """The process's metrics registry: connectors count acks, 429s and refusals in it."""
+        return self.ctx.metrics
+
+    @property
+    def library(self) -> Library:
+        """The loaded content packs: what a platform's command catalog (autocomplete) offers."""
+        return self.ctx.library
+
+    async def healthy(self) -> bool:
+        """True when the database answers: what ``/healthz`` reports."""
+        return await self.ctx.db.ping()
 
 
 def _decode(codec: Any, value: str) -> Any:

@@ -13,7 +13,6 @@ from bot.router import Prepbot
 from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.store.engine import Database
-from bot.store.migrate import upgrade
 
 
 def content_paths(settings: Settings) -> list[Path]:
@@ -34,6 +33,10 @@ async def running_core(
     db = Database(settings.database_url)
     try:
         if migrate:
+            # Imported here: alembic (with mako and pygments) is ~10 MiB a server that
+            # migrates apart (see host.process) never needs.
+            from bot.store.migrate import upgrade
+
             await upgrade(db)
         ctx = ServiceContext(db=db, library=library, clock=clock or SystemClock(), settings=settings)
         yield build_bot(ctx)

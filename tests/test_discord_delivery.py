@@ -9,11 +9,11 @@ import aiohttp
 import pytest
 
 from adapters.discord.embeds import render
-from adapters.discord.health import health_app
 from adapters.discord.port import DiscordPort
 from adapters.web import listening
 from bot.domain import ChannelRef, SpaceRef
 from bot.render import Button, Choice, OutboundMessage, Section
+from host.web import web_app
 from tests.support.discord_harness import Running
 from tests.support.fake_discord import FakeDiscord
 
@@ -41,7 +41,7 @@ async def test_a_429_on_message_create_is_waited_out_without_loss(app: Running) 
     assert [p["content"] for p in fake.posts()] == ["post 0", "post 1", "post 2"]
     # Every 429 discord.py waited out is counted, with the seconds it asked for, on /metrics.
     async with (
-        listening(health_app(app.bot, app.client), "127.0.0.1", 0) as bound,
+        listening(web_app(app.bot), "127.0.0.1", 0) as bound,
         aiohttp.ClientSession() as http,
         http.get(f"http://127.0.0.1:{bound}/metrics") as response,
     ):

@@ -91,18 +91,20 @@ async def test_thread_replies_top_level_messages_edits_and_deletions(
 ) -> None:
     slack, app, recorder = wired
     bob = MemberRef(SPACE, "U0BOB", "bob", timezone="America/Los_Angeles")  # users.info tz
-    await _send(slack, app, fixture("message_thread_reply"))
-    await _send(slack, app, fixture("message"))
-    await _send(slack, app, fixture("message_changed"))
-    await _send(slack, app, fixture("message_deleted"))
+    names = ("message_thread_reply", "message", "message_changed", "message_deleted")
+    # Each carries its envelope's event_id: the delivery the core claims once.
+    ids = [(await _send(slack, app, fixture(name)))["event_id"] for name in names]
     reply = MessageRef(GENERAL, "1700000011.000200", ROOT)
     assert recorder.seen == [
-        MessagePosted(reply, bob, "I would roll back first and then find the cause."),
+        MessagePosted(reply, bob, "I would roll back first and then find the cause.", ids[0]),
         MessagePosted(
-            MessageRef(GENERAL, "1700000010.000100"), bob, "I would roll back first and then find the cause."
+            MessageRef(GENERAL, "1700000010.000100"),
+            bob,
+            "I would roll back first and then find the cause.",
+            ids[1],
         ),
-        MessageEdited(reply, bob, "I would roll back first, tell the team, then find the cause."),
-        MessageDeleted(reply),
+        MessageEdited(reply, bob, "I would roll back first, tell the team, then find the cause.", ids[2]),
+        MessageDeleted(reply, delivery_id=ids[3]),
     ]
 
 
@@ -134,7 +136,7 @@ async def test_a_retry_seen_by_another_process_is_dropped_by_the_database(
 ) -> None:
     slack, app, recorder = wired
     envelope = await _send(slack, app, fixture("message_thread_reply"))
-    app._recent.clear()  # as if the retry reached a second replica
+    # The app keeps no memory of deliveries: a retry reaching another replica meets the same claim.
     await slack.resend_event(envelope, retry=1)
     await app.idle()
     assert len(recorder.seen) == 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.slack.server import run_slack
+from adapters.slack.connector import SlackConnector
 from bot.features import build_bot
 from bot.services.context import ServiceContext
 from bot.settings import Settings
+from host.process import run
 from tests.support.fake_slack import FakeSlack, fixture
 
 
@@ -24,7 +25,8 @@ async def test_socket_mode_acks_envelopes_and_answers_commands_and_events(ctx: S
             }
         )
         stop = asyncio.Event()
-        running = asyncio.create_task(run_slack(build_bot(ctx), settings, socket=True, stop=stop))
+        connector = SlackConnector(settings, socket=True)
+        running = asyncio.create_task(run(build_bot(ctx), connector, settings, stop))
         try:
             await slack.wait_for(lambda: slack.socket is not None)
             command = fixture("slash_command", text="help", response_url=slack.response_url())

@@ -23,9 +23,9 @@ BANNER = (
 
 async def run_script_text(settings: Settings, text: str, *, source: str) -> int:
     """Run a whole script; 0 on success, 1 with ``source:line: message`` on failure."""
-    async with running_core(settings, clock=ManualClock()) as bot:
-        assert isinstance(bot.ctx.clock, ManualClock)
-        session = ConsoleSession(bot, bot.ctx.clock, out=print, files_dir=FILES_DIR)
+    clock = ManualClock()  # handed to the core and kept here: the console moves it ('clock +1h')
+    async with running_core(settings, clock=clock) as bot:
+        session = ConsoleSession(bot, clock, out=print, files_dir=FILES_DIR)
         try:
             await run_lines(session, text.splitlines(), source=source)
         except ScriptFailed as exc:
@@ -36,9 +36,9 @@ async def run_script_text(settings: Settings, text: str, *, source: str) -> int:
 
 async def run_interactive(settings: Settings) -> int:
     """Read lines from the terminal until end of input."""
-    async with running_core(settings, clock=ManualClock()) as bot:
-        assert isinstance(bot.ctx.clock, ManualClock)
-        session = ConsoleSession(bot, bot.ctx.clock, out=print, files_dir=FILES_DIR)
+    clock = ManualClock()  # handed to the core and kept here: the console moves it ('clock +1h')
+    async with running_core(settings, clock=clock) as bot:
+        session = ConsoleSession(bot, clock, out=print, files_dir=FILES_DIR)
         print(BANNER)
         while True:
             try:

@@ -22,26 +22,23 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord import translate
 from adapters.discord.commands import build_group
 from adapters.discord.components import (
     ANSWER_ACTION,
-    ANSWER_MODAL_PREFIX,
     DYNAMIC_ITEMS,
-    FORM_FIELD,
     TYPED_ACTION,
-    TYPED_MODAL_ID,
     answer_modal,
     form_modal,
-    form_target,
-    submitted_text,
     typed_answer_modal,
 )
 from adapters.discord.guard import guard_parsers
 from adapters.discord.lifecycle import Lifecycle, MessageContent, ShardedLifecycle
+from adapters.discord.places import Places
 from adapters.discord.port import DiscordPort, InteractionPort
 from adapters.discord.ratelimits import rate_limit_trace
 from adapters.discord.tree import PrepTree
-from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
+from bot.domain import ChannelRef, MemberRef, MessageRef
 from bot.events import (
     ButtonPressed,
     CommandInvoked,
@@ -62,7 +59,10 @@ TYPED_THANKS = (
     "it did not match: try again while the round is open."
 )
 GUILD_ONLY = "prepbot works in server channels; run `/prep` there."
-ANSWER_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+# Placeholders for asking translate whether a payload is a member's message at all, before
+# the lookups (a thread's parent, the author's roles) that the real event needs.
+NOWHERE = ChannelRef(translate.space(0), "")
+NOBODY = MemberRef(NOWHERE.space, "", "")
 
 
 class Handler:
@@ -72,7 +72,7 @@ class Handler:
         self.client = client
         self.bot = bot
         self.port = DiscordPort(client)
-        self._parents: dict[int, int | None] = {}  # channel id → its parent when it is a thread
+        self.places = Places(client)
         # Called with a guild id when a member used that guild's own copy of /prep.
         self.on_guild_copy: Callable[[int], Awaitable[None]] | None = None
         self._inflight = 0
@@ -97,7 +97,7 @@ class Handler:
         await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def _ack(self, step: Awaitable[Any], interaction: discord.Interaction[Any]) -> bool:
-        metrics = self.bot.ctx.metrics
+        metrics = self.bot.metrics
         try:
             await step
         except discord.HTTPException as exc:
@@ -113,53 +113,6 @@ class Handler:
         )
         return True
 
-    # --- who and where -----------------------------------------------------
-    def _space(self, guild_id: int) -> SpaceRef:
-        guild = self.client.get_guild(guild_id)
-        return SpaceRef("discord", str(guild_id), guild.name if guild else "")
-
-    async def _parent_of(self, channel: Any, channel_id: int) -> int | None:
-        if isinstance(channel, discord.Thread):
-            return channel.parent_id
-        if isinstance(channel, discord.abc.GuildChannel):
-            return None
-        if channel_id not in self._parents:
-            found = self.client.get_channel(channel_id)
-            if found is None:
-                try:
-                    found = await self.client.fetch_channel(channel_id)
-                except discord.HTTPException:
-                    return None  # a deleted thread: treat its id as a channel
-            self._parents[channel_id] = found.parent_id if isinstance(found, discord.Thread) else None
-        return self._parents[channel_id]
-
-    async def where(self, channel: Any, channel_id: int, guild_id: int) -> tuple[ChannelRef, str | None]:
-        """The channel as the core sees it (a thread's parent) and the thread's id, if any."""
-        parent = await self._parent_of(channel, channel_id)
-        top = parent or channel_id
-        cached = self.client.get_channel(top)
-        name = getattr(cached, "name", "") or ""
-        return ChannelRef(self._space(guild_id), str(top), name), (str(channel_id) if parent else None)
-
-    async def where_interaction(self, interaction: discord.Interaction[Any]) -> tuple[ChannelRef, str | None]:
-        assert interaction.guild_id is not None
-        return await self.where(interaction.channel, interaction.channel_id or 0, interaction.guild_id)
-
-    def _member(self, guild_id: int, user: discord.abc.User, is_admin: bool) -> MemberRef:
-        return MemberRef(self._space(guild_id), str(user.id), user.display_name, is_admin)
-
-    def member_of(self, interaction: discord.Interaction[Any]) -> MemberRef:
-        """Admins are members with Manage Server on the guild: their roles (and ownership), never
-        a channel's permission overwrites, which ``interaction.permissions`` includes."""
-        assert interaction.guild_id is not None
-        user = interaction.user
-        admin = isinstance(user, discord.Member) and user.guild_permissions.manage_guild
-        return self._member(interaction.guild_id, user, admin)
-
-    def _author(self, guild_id: int, author: discord.abc.User) -> MemberRef:
-        admin = isinstance(author, discord.Member) and author.guild_permissions.manage_guild
-        return self._member(guild_id, author, admin)
-
     # --- interactions ------------------------------------------------------
     async def on_command(
         self, interaction: discord.Interaction[Any], name: str, args: tuple[str, ...]
@@ -170,9 +123,9 @@ class Handler:
         async with self.busy():
             # Ephemeral "thinking…": public results are channel posts, private ones replace it.
             acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            channel, thread_id = await self.where_interaction(interaction)
+            channel, thread_id = await self.places.where_interaction(interaction)
             port = InteractionPort(self.port, interaction, placeholder=acked)
-            member = self.member_of(interaction)
+            member = self.places.member_of(interaction)
             await self.bot.handle(
                 CommandInvoked(str(interaction.id), channel, member, name, args, thread_id), port
             )
@@ -202,102 +155,101 @@ class Handler:
             return
         async with self.busy():
             await self._ack(interaction.response.defer(), interaction)  # type 6: leave the message as it is
-            channel, thread_id = await self.where_interaction(interaction)
+            channel, thread_id = await self.places.where_interaction(interaction)
             clicked = interaction.message
             ref = MessageRef(channel, str(clicked.id), thread_id) if clicked is not None else None
             port = InteractionPort(self.port, interaction, placeholder=False)
-            member = self.member_of(interaction)
+            member = self.places.member_of(interaction)
             await self.bot.handle(
                 ButtonPressed(str(interaction.id), channel, member, action, value, ref), port
             )
 
     async def on_modal(self, interaction: discord.Interaction[Any]) -> None:
-        """An answer typed into the Answer modal: a thread reply keyed on the interaction id."""
-        data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = str(data.get("custom_id", ""))
-        if custom_id == TYPED_MODAL_ID and interaction.guild_id is not None:
-            await self.on_typed_modal(interaction, data)
+        """A submitted modal, read by :func:`translate.modal_submit` from the raw interaction."""
+        submit = translate.modal_submit(dict(interaction.data or {}))
+        if submit is None or interaction.guild_id is None:
             return
-        target = form_target(custom_id)
-        if target is not None and interaction.guild_id is not None:
-            await self.on_form(interaction, data, *target)
-            return
-        if not custom_id.startswith(ANSWER_MODAL_PREFIX) or interaction.guild_id is None:
+        if submit.kind == "form":
+            await self.on_form(interaction, submit.action, submit.value, submit.text)
             return
         async with self.busy():
             acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            text = submitted_text(data).strip()
-            channel, _ = await self.where_interaction(interaction)
-            thread_id = custom_id[len(ANSWER_MODAL_PREFIX) :]
+            channel, _ = await self.places.where_interaction(interaction)
             port = InteractionPort(self.port, interaction, placeholder=acked)
             stored = True
-            if text:
-                ref = MessageRef(channel, f"modal-{interaction.id}", thread_id)
-                stored = await self._message(MessagePosted(ref, self.member_of(interaction), text), port)
-            await port.finish(done=(MODAL_THANKS if stored else MODAL_FAILED) if text else None)
-
-    async def on_typed_modal(self, interaction: discord.Interaction[Any], data: dict[str, Any]) -> None:
-        """A challenge answer from the modal: as if typed in the channel, keyed on the interaction."""
-        async with self.busy():
-            acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            text = submitted_text(data).strip()
-            channel, _ = await self.where_interaction(interaction)
-            port = InteractionPort(self.port, interaction, placeholder=acked)
-            if text:
-                ref = MessageRef(channel, f"modal-{interaction.id}")
-                await self._message(MessagePosted(ref, self.member_of(interaction), text), port)
-            await port.finish(done=TYPED_THANKS if text else None)
+            if submit.text:
+                # An answer: a reply in its thread; a typed challenge answer: as if typed in the
+                # channel. Both are keyed on the interaction id.
+                thread = submit.thread if submit.kind == "answer" else None
+                ref = MessageRef(channel, f"modal-{interaction.id}", thread)
+                posted = MessagePosted(ref, self.places.member_of(interaction), submit.text)
+                stored = await self._message(posted, port)
+            if submit.kind == "typed":
+                await port.finish(done=TYPED_THANKS if submit.text else None)
+            else:
+                await port.finish(done=(MODAL_THANKS if stored else MODAL_FAILED) if submit.text else None)
 
     async def on_form(
-        self, interaction: discord.Interaction[Any], data: dict[str, Any], action: str, value: str
+        self, interaction: discord.Interaction[Any], action: str, value: str, text: str
     ) -> None:
         """A core form submitted: ``TextSubmitted`` keyed on the interaction id; answers are private."""
         async with self.busy():
             acked = await self._ack(interaction.response.defer(ephemeral=True, thinking=True), interaction)
-            channel, thread_id = await self.where_interaction(interaction)
+            channel, thread_id = await self.places.where_interaction(interaction)
             clicked = interaction.message
             ref = MessageRef(channel, str(clicked.id), thread_id) if clicked is not None else None
             port = InteractionPort(self.port, interaction, placeholder=acked)
-            text = submitted_text(data, FORM_FIELD).strip()
             event = TextSubmitted(
-                str(interaction.id), channel, self.member_of(interaction), action, value, text, ref
+                str(interaction.id), channel, self.places.member_of(interaction), action, value, text, ref
             )
             await self.bot.handle(event, port)
             await port.finish()
 
     # --- gateway messages --------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.webhook_id or message.guild is None:
-            return
-        if message.type not in ANSWER_TYPES or not message.content.strip():
-            return  # system messages; or no Message Content intent (see deploy/discord-setup.md)
+        payload = {  # the MESSAGE_CREATE fields translate reads (discord.py keeps no raw payload)
+            "id": message.id,
+            "type": message.type.value,
+            "content": message.content,
+            "author": {"bot": message.author.bot},
+            "webhook_id": message.webhook_id,
+            "guild_id": message.guild.id if message.guild else None,
+        }
+        if message.guild is None or translate.message_posted(payload, NOWHERE, NOBODY) is None:
+            return  # bots, system messages; or no Message Content intent (see deploy/discord-setup.md)
         async with self.busy():
             guild_id = message.guild.id
-            channel, thread_id = await self.where(message.channel, message.channel.id, guild_id)
-            ref = MessageRef(channel, str(message.id), thread_id)
-            member = self._author(guild_id, message.author)
-            await self._message(MessagePosted(ref, member, message.content), self.port)
+            channel, thread_id = await self.places.where(message.channel, message.channel.id, guild_id)
+            event = translate.message_posted(
+                payload, channel, self.places.author(guild_id, message.author), thread_id
+            )
+            if event is not None:
+                await self._message(event, self.port)
 
     async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        message = payload.message
-        if payload.guild_id is None or "content" not in payload.data or message.author.bot:
+        data = dict(payload.data)
+        intent = self.client.intents.message_content
+        if payload.guild_id is None or not translate.message_edited(
+            data, NOWHERE, NOBODY, message_content=intent
+        ):
             return
-        if not message.content.strip() and not self.client.intents.message_content:
-            return  # without the intent every edit reads as empty: it must not wipe an answer
         async with self.busy():
-            channel, thread_id = await self.where(message.channel, payload.channel_id, payload.guild_id)
-            ref = MessageRef(channel, str(payload.message_id), thread_id)
-            member = self._author(payload.guild_id, message.author)
-            await self._message(MessageEdited(ref, member, message.content), self.port)
+            channel, thread_id = await self.places.where(
+                payload.message.channel, payload.channel_id, payload.guild_id
+            )
+            member = self.places.author(payload.guild_id, payload.message.author)
+            event = translate.message_edited(data, channel, member, thread_id, message_content=intent)
+            if event is not None:
+                await self._message(event, self.port)
 
     async def on_delete(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
         if guild_id is None:
             return
         async with self.busy():
-            channel, thread_id = await self.where(None, channel_id, guild_id)
-            for message_id in message_ids:
-                ref = MessageRef(channel, str(message_id), thread_id)
-                await self._message(MessageDeleted(ref), self.port)
+            channel, thread_id = await self.places.where(None, channel_id, guild_id)
+            deleted = {"ids": message_ids, "channel_id": channel_id, "guild_id": guild_id}
+            for event in translate.messages_deleted(deleted, channel, thread_id):
+                await self._message(event, self.port)
 
     async def _message(self, event: MessagePosted | MessageEdited | MessageDeleted, port: Any) -> bool:
         """Hand a member's message to the core; False when it could not be stored (already logged).
@@ -329,15 +281,15 @@ class PrepClient(Lifecycle):
     ) -> None:
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())  # answers never ping
         options.setdefault("chunk_guilds_at_startup", False)
-        options.setdefault("http_trace", rate_limit_trace(bot.ctx.metrics))  # 429s, as metrics
+        options.setdefault("http_trace", rate_limit_trace(bot.metrics))  # 429s, as metrics
         super().__init__(message_content=message_content, **options)
-        self.metrics = bot.ctx.metrics
+        self.metrics = bot.metrics
         guard_parsers(self._connection.parsers)
         self.handler = Handler(self, bot)
         self.sync_on_start = sync_on_start
         self._registration_checked = False
         self.tree: app_commands.CommandTree[Any] = PrepTree(self)
-        self.tree.add_command(build_group(self.handler.on_command, bot.ctx.library))
+        self.tree.add_command(build_group(self.handler.on_command, bot.library))
         self.handler.on_guild_copy = self.remove_guild_copy
 
     async def setup_hook(self) -> None:

@@ -10,34 +10,49 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import discord
 
+from adapters.discord.translate import (
+    ACTION,
+    ANSWER_FIELD,
+    ANSWER_MODAL_PREFIX,
+    BUTTON_TEMPLATE,
+    FORM_FIELD,
+    FORM_MODAL_PREFIX,
+    FORM_TEMPLATE,
+    MAX_NODES,
+    SELECT_TEMPLATE,
+    TYPED_MODAL_ID,
+    form_target,
+    submitted_text,
+)
 from bot.render import TextInput
 
-if TYPE_CHECKING:
-    from adapters.discord.client import Handler
+__all__ = [  # the custom_id formats live in translate; these names stay importable from here
+    "ACTION",
+    "ANSWER_FIELD",
+    "ANSWER_MODAL_PREFIX",
+    "BUTTON_TEMPLATE",
+    "FORM_FIELD",
+    "FORM_MODAL_PREFIX",
+    "FORM_TEMPLATE",
+    "MAX_NODES",
+    "SELECT_TEMPLATE",
+    "TYPED_MODAL_ID",
+    "form_target",
+    "submitted_text",
+]
 
 log = logging.getLogger(__name__)
 
 CUSTOM_ID_LIMIT = 100
-# A modal has at most five rows of one input; far more nodes than that is not a real submit.
-MAX_NODES = 100
 LABEL_LIMIT = 80
-ACTION = r"[a-z0-9._-]+"
-BUTTON_TEMPLATE = rf"prep:(?P<action>{ACTION}):(?P<value>.*)"
-SELECT_TEMPLATE = rf"prepsel:(?P<action>{ACTION}):"
 ANSWER_ACTION = "discord.answer"
-ANSWER_MODAL_PREFIX = "prepanswer:"
-ANSWER_FIELD = "answer"
 # A challenge round answered by typing (a free-text item): a modal, since typed
 # channel messages arrive empty without the Message Content intent.
 TYPED_ACTION = "discord.typed"
-TYPED_MODAL_ID = "preptyped"
-FORM_MODAL_PREFIX = "prepform:"
-FORM_FIELD = "text"
-FORM_TEMPLATE = rf"{FORM_MODAL_PREFIX}(?P<action>{ACTION}):(?P<value>.*)"
 STYLES = {
     "default": discord.ButtonStyle.secondary,
     "primary": discord.ButtonStyle.primary,
@@ -45,8 +60,14 @@ STYLES = {
 }
 
 
+class ClickHandler(Protocol):
+    """What a click is handed to (``client.Handler``): named here so components never import the client."""
+
+    async def on_button(self, interaction: discord.Interaction[Any], action: str, value: str) -> None: ...
+
+
 class HasHandler(Protocol):
-    handler: Handler
+    handler: ClickHandler
 
 
 def button_id(action: str, value: str) -> str:
@@ -57,7 +78,7 @@ def button_id(action: str, value: str) -> str:
     return custom_id
 
 
-def _handler(interaction: discord.Interaction[Any]) -> Handler:
+def _handler(interaction: discord.Interaction[Any]) -> ClickHandler:
     client: HasHandler = interaction.client  # type: ignore[assignment]
     return client.handler
 
@@ -165,33 +186,6 @@ def form_modal(form: TextInput, action: str, value: str) -> discord.ui.Modal | N
         )
     )
     return modal
-
-
-def form_target(custom_id: str) -> tuple[str, str] | None:
-    """The (action, value) a submitted form modal names, or None when it is not one."""
-    match = re.fullmatch(FORM_TEMPLATE, custom_id)
-    return (match["action"], match["value"]) if match else None
-
-
-def submitted_text(data: dict[str, Any], field: str = ANSWER_FIELD) -> str:
-    """The text a member typed into a modal's ``field`` (text inputs may be nested in rows or labels)."""
-    components = data.get("components")
-    stack: list[Any] = list(components) if isinstance(components, list) else []
-    seen = 0
-    while stack and seen < MAX_NODES:  # untrusted data: bounded, and anything not a dict skipped
-        node = stack.pop(0)
-        seen += 1
-        if not isinstance(node, dict):
-            continue
-        if node.get("type") == 4 and node.get("custom_id") == field:
-            value = node.get("value")
-            return value if isinstance(value, str) else ""
-        children = node.get("components")
-        if isinstance(children, list):
-            stack.extend(children)
-        if isinstance(node.get("component"), dict):
-            stack.append(node["component"])
-    return ""
 
 
 DYNAMIC_ITEMS = (PrepButton, PrepSelect)

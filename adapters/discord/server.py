@@ -1,4 +1,4 @@
-"""``prepbot serve discord`` and ``prepbot discord sync``: endpoints, startup, shutdown, scheduling.
+"""``prepbot discord sync``, and the settings every Discord process applies first.
 
 discord.py 2.7 has no public setting for its REST base or gateway, so the URLs
 from ``DISCORD_API_URL``/``DISCORD_GATEWAY_URL`` are set on the two class
@@ -9,10 +9,7 @@ socket) before any client exists.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from typing import Any
 
@@ -21,17 +18,10 @@ import discord
 import yarl
 from discord import app_commands
 
-import scheduler.runner
-from adapters.discord.client import PrepClient, ShardedPrepClient
 from adapters.discord.commands import build_group
-from adapters.discord.health import health_app
 from adapters.discord.lifecycle import INTENT_HELP
-from adapters.discord.port import DiscordPort
 from adapters.discord.sync import fetch_remote
-from adapters.web import listening
-from bot.logs import configure
-from bot.router import Prepbot
-from bot.runtime import load_content, running_core
+from bot.runtime import load_content
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,78 +55,6 @@ def apply_endpoints(settings: Settings) -> None:
     discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
-
-
-def build_client(bot: Prepbot, settings: Settings, *, sync_on_start: bool = True) -> PrepClient:
-    """One gateway connection, or discord.py's automatic sharding when ``PREPBOT_DISCORD_SHARDED``."""
-    cls = ShardedPrepClient if settings.discord_sharded else PrepClient
-    # prepbot never joins voice: discord.py's start-up warnings about voice libraries are noise.
-    discord.VoiceClient.warn_nacl = False
-    discord.VoiceClient.warn_dave = False
-    return cls(bot, sync_on_start=sync_on_start, message_content=settings.discord_message_content)
-
-
-async def run_scheduler(bot: Prepbot, client: discord.Client) -> None:
-    """Daily prompts, catch-up after a restart and the core's ticks, once the client can post."""
-    await client.wait_until_ready()
-    port = DiscordPort(client)
-    handle = await scheduler.runner.start(bot, port)
-    try:
-        await asyncio.Event().wait()  # until cancelled by shutdown
-    finally:
-        await handle.stop()
-
-
-async def serve(settings: Settings, *, migrate: bool = True) -> int:
-    """Run the bot until SIGINT/SIGTERM; returns the process exit code."""
-    token = settings.discord_bot_token
-    if not token:
-        _fail(NO_TOKEN)
-        return 2
-    configure(json_lines=settings.log_json, level=settings.log_level)
-    apply_endpoints(settings)
-    try:
-        async with running_core(settings, migrate=migrate) as bot:
-            client = build_client(bot, settings, sync_on_start=True)
-            async with client:
-                # The token is checked first (REST login): a refused one stops here, before serving.
-                await client.login(token)
-                async with listening(health_app(bot, client), settings.host, settings.port) as port:
-                    log.info("health and metrics on %s:%s", settings.host, port)
-                    loop = asyncio.get_running_loop()
-                    for signum in (signal.SIGINT, signal.SIGTERM):
-                        with contextlib.suppress(NotImplementedError, RuntimeError):
-                            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(client.close()))
-                    ticks = asyncio.create_task(run_scheduler(bot, client))
-                    try:
-                        await client.connect_gateway(token)
-                    finally:
-                        ticks.cancel()
-                        with contextlib.suppress(asyncio.CancelledError, Exception):
-                            await ticks
-    except discord.LoginFailure:
-        _fail(BAD_TOKEN.format(why="401 on login"))
-        return 2
-    except discord.PrivilegedIntentsRequired:
-        _fail(NO_INTENT)
-        return 2
-    except discord.ConnectionClosed as exc:
-        if exc.code == 4004:  # the gateway's "Authentication failed"
-            _fail(BAD_TOKEN.format(why="gateway close code 4004"))
-            return 2
-        _fail(f"error: could not talk to Discord at {settings.discord_api_url}: {exc}")
-        return 1
-    except (
-        discord.GatewayNotFound,
-        discord.HTTPException,
-        aiohttp.ClientError,
-    ) as exc:  # noqa: E501
-        _fail(f"error: could not talk to Discord at {settings.discord_api_url}: {exc}")
-        return 1
-    except OSError as exc:
-        _fail(f"error: could not reach Discord at {settings.discord_api_url}: {exc}")
-        return 1
-    return 0
 
 
 async def _never(interaction: discord.Interaction[Any], name: str, args: tuple[str, ...]) -> None:

@@ -7,19 +7,21 @@ Clicks and thread replies are given a short head start before the ack, so
 that a vote or an answer (one fast insert) is normally stored before Slack
 hears "OK"; the ack never waits longer than :data:`RECORD_BUDGET_S`.
 
-Retries: commands and clicks carry the same delivery id on every retry and the
-core claims each id once; events are claimed here by ``event_id``. A short
-in-memory memory of recent deliveries also drops a retry that arrives while
-the first attempt is still running, before any lookup.
+Retries: commands and clicks carry the same delivery id on every retry, and
+events their ``event_id`` (a message's ``delivery_id``); the core claims each id
+once, before any work, so a retry (even one racing the first attempt, or reaching
+another replica) does nothing twice. A message the core could not store gives its
+claim back (``NotHandled``), so Slack's retry stores it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -47,11 +49,12 @@ from adapters.slack.translate import (
 from bot.domain import ChannelRef
 from bot.events import CommandInvoked, Event
 from bot.router import NotHandled, Prepbot
-from bot.store.tenants import claim_delivery, ensure_space, release_delivery
 
 log = logging.getLogger(__name__)
 
 RECORD_BUDGET_S = 1.5
+# How long a command's work (after its ack) waits for other requests' acks to go out first.
+ACKS_FIRST_MAX_S = 1.0
 # What Slack answers for a token it will never accept: stop, do not serve with it.
 TOKEN_ERRORS = {
     "invalid_auth",
@@ -61,7 +64,6 @@ TOKEN_ERRORS = {
     "token_expired",
     "not_allowed_token_type",
 }
-RECENT_TTL_S = 900.0
 Ack = Callable[..., Awaitable[Any]]
 
 
@@ -89,7 +91,9 @@ class SlackApp:
         self._identity: dict[str, Any] | None = None
         self._identity_tried_at: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._recent: dict[str, float] = {}
+        self._acking = 0  # requests between arrival and their ack (see acking())
+        self._acks_done = asyncio.Event()
+        self._acks_done.set()
         # Bolt's own client carries no token (ours does, with the patient rate-limit
         # handler); bolt's signature check is off because guard.py checks first.
         # Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that the
@@ -170,10 +174,8 @@ class SlackApp:
         return authorize
 
     # --- background work ----------------------------------------------------
-    def spawn(
-        self, work: Awaitable[None], *, forget: str | None = None, about: dict[str, Any] | None = None
-    ) -> asyncio.Task[None]:
-        """Run ``work`` after the ack; log failures (and let a retry of ``forget`` through).
+    def spawn(self, work: Awaitable[None], *, about: dict[str, Any] | None = None) -> asyncio.Task[None]:
+        """Run ``work`` after the ack; log failures.
 
         ``about`` is the request the work came from: its team, channel and kind go
         into the log line, never its text.
@@ -184,8 +186,6 @@ class SlackApp:
                 await work
             except Exception:
                 log.exception("Slack work failed after the ack (%s)", context_of(about or {}))
-                if forget is not None:
-                    self._recent.pop(forget, None)
 
         task = asyncio.create_task(guarded())
         self._tasks.add(task)
@@ -197,16 +197,29 @@ class SlackApp:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    def first_time(self, key: str) -> bool:
-        """False when this process saw delivery ``key`` in the last 15 minutes."""
-        now = time.monotonic()
-        if len(self._recent) > 50_000:
-            self._recent = {k: t for k, t in self._recent.items() if now - t < RECENT_TTL_S}
-        seen = self._recent.get(key)
-        if seen is not None and now - seen < RECENT_TTL_S:
-            return False
-        self._recent[key] = now
-        return True
+    @contextlib.contextmanager
+    def acking(self) -> Iterator[None]:
+        """Count a request as waiting for its ack while it runs (the HTTP route wraps each one).
+
+        Slack's 3 seconds are for the ack; a command's answer is not raced against it.
+        Under a burst, work started after one ack (users.info, the core, the post)
+        would otherwise share the loop with the requests still waiting for theirs.
+        """
+        self._acking += 1
+        self._acks_done.clear()
+        try:
+            yield
+        finally:
+            self._acking -= 1
+            if self._acking == 0:
+                self._acks_done.set()
+
+    async def _acks_first(self) -> None:
+        """Let acks in flight go out before a command's work starts (never longer than the cap)."""
+        if self._acking:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(ACKS_FIRST_MAX_S):
+                    await self._acks_done.wait()
 
     async def _ack_after(self, ack: Ack, task: asyncio.Task[None]) -> None:
         await asyncio.wait({task}, timeout=RECORD_BUDGET_S)
@@ -221,11 +234,10 @@ class SlackApp:
 
     async def _on_command(self, ack: Ack, body: dict[str, Any]) -> None:
         await ack()
-        key = f"cmd:{body.get('team_id')}:{body.get('trigger_id')}"
-        if self.first_time(key):
-            self.spawn(self._command(body), forget=key, about=body)
+        self.spawn(self._command(body), about=body)
 
     async def _command(self, body: dict[str, Any]) -> None:
+        await self._acks_first()
         space = space_of(body)
         member = await self.directory.member(space, str(body["user_id"]), str(body.get("user_name") or ""))
         # Members named in the command (`/prep organizers add @alex`): their names and
@@ -240,11 +252,7 @@ class SlackApp:
         if body.get("type") != "block_actions":
             await ack()
             return
-        key = f"act:{body.get('trigger_id')}:{','.join(str(a.get('action_ts')) for a in body['actions'])}"
-        if not self.first_time(key):
-            await ack()
-            return
-        await self._ack_after(ack, self.spawn(self._actions(body), forget=key, about=body))
+        await self._ack_after(ack, self.spawn(self._actions(body), about=body))
 
     async def _actions(self, body: dict[str, Any]) -> None:
         space = space_of(body)
@@ -265,11 +273,7 @@ class SlackApp:
 
     async def _on_form(self, ack: Ack, body: dict[str, Any]) -> None:
         """A submitted form modal: an empty ack closes it; the core answers privately in the channel."""
-        key = f"view:{(body.get('view') or {}).get('id')}"
-        if not self.first_time(key):
-            await ack()
-            return
-        await self._ack_after(ack, self.spawn(self._form(body), forget=key))
+        await self._ack_after(ack, self.spawn(self._form(body)))
 
     async def _form(self, body: dict[str, Any]) -> None:
         space = space_of(body)
@@ -292,36 +296,14 @@ class SlackApp:
     async def _on_event(
         self, ack: Ack, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]
     ) -> None:
-        key = f"evt:{body.get('team_id')}:{body.get('event_id')}"
-        if not self.first_time(key):
-            await ack()
-            return
-        await self._ack_after(ack, self.spawn(self._claimed(body, run, key), forget=key, about=body))
+        await self._ack_after(ack, self.spawn(self._event(body, run), about=body))
 
-    async def _claimed(
-        self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]], key: str
-    ) -> None:
-        """Run an event's work once per ``event_id`` across processes (the database decides).
-
-        An answer that could not be stored gives its claim back, so Slack's retry of
-        the same event (it retries when the ack was late, or on the next failure)
-        stores it instead of being dropped as already handled.
-        """
-        claim = f"slack:evt:{body['event_id']}"
-        async with self.bot.ctx.db.unit() as session:
-            space = await ensure_space(session, ref=space_of(body))
-            assert space.id is not None
-            first = await claim_delivery(session, space_id=space.id, key=claim)
-        if not first:
-            log.info("dropping re-delivered event %s", body["event_id"])
-            return
+    async def _event(self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        """An event's work; the core claims it by ``event_id`` (see the module docstring)."""
         try:
             await run(body)
         except NotHandled:
-            self._recent.pop(key, None)
-            async with self.bot.ctx.db.unit() as session:
-                await release_delivery(session, space_id=space.id, key=claim)
-            log.warning("event %s not stored; its claim is released for Slack's retry", body["event_id"])
+            log.warning("event %s not stored; its claim is given back for Slack's retry", body["event_id"])
 
     async def _message(self, body: dict[str, Any]) -> None:
         event = body["event"]
@@ -331,7 +313,7 @@ class SlackApp:
         if author is not None and author == me.get("user_id"):
             return
         member = await self.directory.member(space, author) if author else None
-        translated = message_event(event, space, member)
+        translated = message_event(event, space, member, str(body.get("event_id") or ""))
         if translated is not None:
             await self._handle(translated, self.port)
 
@@ -356,7 +338,8 @@ class SlackApp:
         channel = ChannelRef(space, str(event.get("channel") or member.id))
         capture = CapturePort()
         await self.bot.handle(CommandInvoked(f"home:{body['event_id']}", channel, member, name), capture)
-        await self.client.views_publish(user_id=member.id, view=home_view(capture.messages))
+        if capture.messages:  # nothing: the core dropped a retry of this event, already published
+            await self.client.views_publish(user_id=member.id, view=home_view(capture.messages))
 
 
 async def _unreadable(error: Exception, body: dict[str, Any]) -> BoltResponse:

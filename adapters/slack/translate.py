@@ -148,9 +148,13 @@ def _ref(channel: ChannelRef, message: Body, ts_key: str = "ts") -> MessageRef:
 
 
 def message_event(
-    event: Body, space: SpaceRef, member: MemberRef | None
+    event: Body, space: SpaceRef, member: MemberRef | None, delivery_id: str = ""
 ) -> MessagePosted | MessageEdited | MessageDeleted | None:
-    """The core event for a ``message`` event, or None when it is not a member's message."""
+    """The core event for a ``message`` event, or None when it is not a member's message.
+
+    ``delivery_id`` is the envelope's ``event_id``: the same on every retry of this
+    delivery, so the core claims it once.
+    """
     channel = ChannelRef(space, str(event.get("channel") or ""))
     if not channel.id:
         return None
@@ -159,7 +163,7 @@ def message_event(
         previous = event.get("previous_message") or {}
         if previous.get("bot_id") or not event.get("deleted_ts"):
             return None
-        return MessageDeleted(_ref(channel, previous | {"ts": event["deleted_ts"]}))
+        return MessageDeleted(_ref(channel, previous | {"ts": event["deleted_ts"]}), delivery_id=delivery_id)
     if member is None:
         return None
     if subtype == "message_changed":
@@ -169,7 +173,7 @@ def message_event(
         # changes; only a change of text is an edit.
         if "ts" not in inner or inner.get("text") == previous.get("text"):
             return None
-        return MessageEdited(_ref(channel, inner), member, str(inner.get("text") or ""))
+        return MessageEdited(_ref(channel, inner), member, str(inner.get("text") or ""), delivery_id)
     if "ts" not in event:
         return None
-    return MessagePosted(_ref(channel, event), member, str(event.get("text") or ""))
+    return MessagePosted(_ref(channel, event), member, str(event.get("text") or ""), delivery_id)

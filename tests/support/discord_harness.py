@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import discord
 
 from adapters.discord.client import PrepClient
-from adapters.discord.server import apply_endpoints, build_client
+from adapters.discord.connector import build_client
+from adapters.discord.server import apply_endpoints
 from bot.clock import ManualClock
 from bot.content import Library
 from bot.features import build_bot

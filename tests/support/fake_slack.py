@@ -24,12 +24,13 @@ import aiohttp
 from aiohttp import web
 
 from adapters.slack.app import SlackApp
+from adapters.slack.http import events_route
 from adapters.slack.port import make_client
-from adapters.slack.server import build_web_app
 from adapters.web import listening
 from bot.features import build_bot
 from bot.router import Prepbot
 from bot.services.context import ServiceContext
+from host.web import web_app
 from tests.support.fake_slack_files import UploadedFile
 from tests.support.fake_slack_web import (
     SlackChannel,
@@ -268,10 +269,10 @@ async def slack_app_on(
 ) -> AsyncIterator[SlackApp]:
     """prepbot's real HTTP listener on a free loopback port, its Web API pointed at ``slack``."""
     bot = bot or build_bot(ctx)
-    app = SlackApp(bot, make_client("xoxb-test-token", slack.api_url, metrics=bot.ctx.metrics))
+    app = SlackApp(bot, make_client("xoxb-test-token", slack.api_url, metrics=bot.metrics))
     await app.identity()  # as serve does at start
-    web_app = build_web_app(bot, app, slack.signing_secret)
-    async with listening(web_app, "127.0.0.1", 0) as port:
+    endpoints = web_app(bot, [events_route(app, slack.signing_secret, bot.metrics)])
+    async with listening(endpoints, "127.0.0.1", 0) as port:
         slack.app_url = f"http://127.0.0.1:{port}/slack/events"
         try:
             yield app
