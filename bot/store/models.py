@@ -12,6 +12,8 @@ import datetime as dt
 from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.store.enums import PromptStatus, RoundStatus
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -93,6 +95,21 @@ class Delivery(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=_now, index=True)
 
 
+class DailyClaim(SQLModel, table=True):
+    """Scheduled work done once per key: a member's plan for a local date, a channel's weekly report.
+
+    Apart from ``Delivery`` (inbound deliveries a platform may retry): the key names
+    the work's period, ``kind`` what the work is (:class:`bot.store.enums.DailyKind`).
+    """
+
+    __table_args__ = (UniqueConstraint("space_id", "kind", "key", name="uq_dailyclaim_space_kind_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    kind: str = Field(max_length=24)
+    key: str = Field(max_length=200)
+    created_at: dt.datetime = Field(default_factory=_now, index=True)
+
+
 class QuizAttempt(SQLModel, table=True):
     """One answer to one presented question; ``token`` names the presentation."""
 
@@ -102,7 +119,7 @@ class QuizAttempt(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     item_id: str = Field(max_length=80)
     topic: str = Field(max_length=80)
-    mode: str = Field(max_length=16)
+    mode: str = Field(max_length=16)  # a QuizMode
     token: str = Field(max_length=80)
     correct: bool
     created_at: dt.datetime = Field(default_factory=_now, index=True)
@@ -122,7 +139,7 @@ class QuizPresentation(SQLModel, table=True):
     token: str = Field(max_length=80)
     item_id: str = Field(max_length=80)
     topic: str = Field(max_length=80)
-    mode: str = Field(max_length=16)
+    mode: str = Field(max_length=16)  # a QuizMode
     created_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -157,7 +174,7 @@ class ReviewLog(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     item_id: str = Field(max_length=80)
     rating: int  # FSRS rating: 1 Again (wrong), 3 Good (right)
-    mode: str = Field(max_length=16)
+    mode: str = Field(max_length=16)  # a QuizMode
     token: str = Field(max_length=80)
     reviewed_at: dt.datetime = Field(default_factory=_now)
 
@@ -212,7 +229,7 @@ class PromptPost(SQLModel, table=True):
     scenario_id: str = Field(max_length=80)
     local_date: dt.date | None = None
     delivery_key: str | None = Field(default=None, max_length=200)
-    status: str = Field(default="claimed", max_length=16, index=True)
+    status: str = Field(default=PromptStatus.CLAIMED.value, max_length=16, index=True)  # a PromptStatus
     message_id: str | None = Field(default=None, max_length=64, index=True)
     reason: str = Field(default="", max_length=300)
     focus: str = Field(default="", max_length=300)
@@ -292,7 +309,7 @@ class PromptNotice(SQLModel, table=True):
     space_id: int = Field(foreign_key="space.id", index=True)
     prompt_id: int = Field(foreign_key="promptpost.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
-    kind: str = Field(max_length=24)
+    kind: str = Field(max_length=24)  # a NoticeKind
     created_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -345,7 +362,7 @@ class PairingRound(SQLModel, table=True):
     space_id: int = Field(foreign_key="space.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
     round_key: str = Field(max_length=200)
-    status: str = Field(default="claimed", max_length=16)
+    status: str = Field(default=RoundStatus.CLAIMED.value, max_length=16)  # a RoundStatus
     created_at: dt.datetime = Field(default_factory=_now)
     check_in_at: dt.datetime | None = None
     checked_in_at: dt.datetime | None = None
@@ -365,7 +382,7 @@ class PairingSeat(SQLModel, table=True):
     round_id: int = Field(foreign_key="pairinground.id", index=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     group_no: int
-    role: str = Field(max_length=16)
+    role: str = Field(max_length=16)  # a SeatRole
     delivered_at: dt.datetime | None = None
     failure: str = Field(default="", max_length=32)
     lease_until: dt.datetime | None = None
