@@ -6,14 +6,15 @@ import datetime as dt
 
 from sqlalchemy import and_, delete, func, literal, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from bot.store.enums import PromptStatus
 from bot.store.models import Answer, PromptPost, Vote
+from bot.store.sql import insert_for, is_postgres
 
-OPEN = "open"
+OPEN = PromptStatus.OPEN
 
 
 async def insert_vote_if_open(
@@ -33,8 +34,7 @@ async def insert_vote_if_open(
     False when nothing was inserted (closed, duplicate, or no vote left).
     """
     stamp = at or dt.datetime.now(dt.UTC)
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(session)
     taken = set(
         (
             await session.execute(
@@ -55,7 +55,7 @@ async def insert_vote_if_open(
             literal(slot),
             literal(stamp, type_=UTCDateTime()),
         ).where(col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN)
-        if dialect == "postgresql":
+        if is_postgres(session):
             # FOR SHARE: a reveal's UPDATE of this prompt waits for the vote's commit, and a
             # vote behind a reveal re-reads the updated row and inserts nothing; so the
             # digest's count (read after its UPDATE) holds every vote that was recorded.
@@ -84,7 +84,7 @@ async def withdraw_vote_if_open(
     guard = sa_select(col(PromptPost.id)).where(
         col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         guard = guard.with_for_update(read=True)  # as for a vote: ordered against the reveal
     stmt = delete(Vote).where(
         col(Vote.answer_id) == answer_id,
