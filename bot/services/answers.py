@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.domain import MemberRef
 from bot.events import Event, MessageDeleted, MessageEdited, MessagePosted
@@ -31,49 +30,17 @@ from bot.services.delivery import METRIC
 from bot.store import answers as answer_store
 from bot.store import notices
 from bot.store import prompts as store
-from bot.store.models import Answer, AnswerPart, Member, PromptPost
-from bot.store.sql import insert_ignore, scalar_one
+from bot.store.answers import AnswerView as AnswerView  # ballots and digests read answers from here
+from bot.store.answers import answers_of as answers_of
+from bot.store.enums import NoticeKind
+from bot.store.models import AnswerPart, Member, PromptPost
+from bot.store.refs import member_ref
 from bot.store.tenants import ensure_member, find_channel
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AnswerView:
-    """One answer as ballots and digests show it; ``number`` is its place in the thread."""
-
-    id: int
-    number: int
-    member_id: int
-    author: str
-    text: str
-
-
-async def answers_of(session: AsyncSession, *, prompt_id: int) -> list[AnswerView]:
-    """Every answer of a prompt in the order they were first given, parts joined in order."""
-    stmt = (
-        select(Answer, Member, AnswerPart)
-        .join(Member, col(Member.id) == col(Answer.member_id))
-        .join(AnswerPart, col(AnswerPart.answer_id) == col(Answer.id))
-        .where(col(Answer.prompt_id) == prompt_id)
-        .order_by(col(Answer.created_at), col(Answer.id), col(AnswerPart.created_at), col(AnswerPart.id))
-    )
-    grouped: dict[int, tuple[Answer, Member, list[str]]] = {}
-    for answer, member, part in (await session.execute(stmt)).all():
-        grouped.setdefault(answer.id, (answer, member, []))[2].append(part.text)
-    return [
-        AnswerView(
-            id=answer.id or 0,
-            number=number,
-            member_id=member.id or 0,
-            author=member.display_name or member.external_id,
-            text="\n".join(texts),
-        )
-        for number, (answer, member, texts) in enumerate(grouped.values(), start=1)
-    ]
 
 
 async def _thread_prompt(session: AsyncSession, event: MessagePosted | MessageEdited) -> PromptPost | None:
@@ -130,28 +97,13 @@ async def _record(
 
     Returns whether it started their answer, and the note owed when text was cut.
     """
-    assert prompt.id is not None
-    started = await insert_ignore(
-        session, Answer, space_id=prompt.space_id, prompt_id=prompt.id, member_id=member.id, created_at=now
-    )
-    answer = await scalar_one(
-        session,
-        select(Answer).where(col(Answer.prompt_id) == prompt.id, col(Answer.member_id) == member.id),
-    )
+    assert member.id is not None
+    answer, started = await answer_store.start_answer(session, prompt=prompt, member_id=member.id, at=now)
     assert answer.id is not None
     replies, chars = await answer_store.usage(session, answer_id=answer.id)
     text, cut = _fit(event.text, chars)
     if replies < MAX_REPLIES and text.strip():
-        await insert_ignore(
-            session,
-            AnswerPart,
-            answer_id=answer.id,
-            prompt_id=prompt.id,
-            message_id=event.message.id,
-            text=text,
-            created_at=now,
-            updated_at=now,
-        )
+        await answer_store.add_part(session, answer=answer, message_id=event.message.id, text=text, at=now)
     else:
         cut = True
     return bool(started), Notice(answer.id, "capped", event.member) if cut else None
@@ -163,12 +115,7 @@ async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
     channel = await find_channel(session, ref=event.message.channel)
     if channel is None:
         return None
-    stmt = (
-        select(AnswerPart)
-        .join(PromptPost, col(PromptPost.id) == col(AnswerPart.prompt_id))
-        .where(col(AnswerPart.message_id) == event.message.id, col(PromptPost.space_id) == channel.space_id)
-    )
-    return (await session.execute(stmt)).scalars().first()
+    return await answer_store.find_part(session, space_id=channel.space_id, message_id=event.message.id)
 
 
 Outcome = Literal["none", "ignored", "answer", "started", "comment", "late"]
@@ -183,13 +130,6 @@ class Reply:
     member: Member | None = None
     notify: bool = False  # a once-only note to the author (comment hint, late answer) was claimed
     notice: Notice | None = None  # the answer was cut to its bounds
-
-
-async def _has_answer(session: AsyncSession, *, prompt_id: int, member_id: int) -> bool:
-    stmt = select(col(Answer.id)).where(
-        col(Answer.prompt_id) == prompt_id, col(Answer.member_id) == member_id
-    )
-    return (await session.execute(stmt)).first() is not None
 
 
 async def _record_reply(
@@ -212,15 +152,17 @@ async def _record_reply(
             session, prompt=prompt, member_id=member.id, message_id=event.message.id, text=text, at=now
         )
         told = await notices.claim(
-            session, prompt=prompt, member_id=member.id, kind=notices.LATE_ANSWER, at=now
+            session, prompt=prompt, member_id=member.id, kind=NoticeKind.LATE_ANSWER, at=now
         )
         return Reply("late", prompt, member, notify=told)
     minimum = ctx.settings.min_answer_chars
-    if len(text) < minimum and not await _has_answer(session, prompt_id=prompt.id, member_id=member.id):
+    if len(text) < minimum and not await answer_store.has_answer(
+        session, prompt_id=prompt.id, member_id=member.id
+    ):
         # A short reply starts no answer ("following along!"): not on the ballot, not scored.
         # A short follow-up to an answer already given is part of that answer.
         told = await notices.claim(
-            session, prompt=prompt, member_id=member.id, kind=notices.COMMENT_HINT, at=now
+            session, prompt=prompt, member_id=member.id, kind=NoticeKind.COMMENT_HINT, at=now
         )
         return Reply("comment", prompt, member, notify=told)
     started, notice = await _record(session, prompt, member, event, now)
@@ -262,13 +204,8 @@ async def _follow_up(
 
 async def _author(session: AsyncSession, event: MessageDeleted, part: AnswerPart) -> MemberRef:
     """Who wrote a recorded reply (a deletion does not always say)."""
-    member = await scalar_one(
-        session,
-        select(Member)
-        .join(Answer, col(Answer.member_id) == col(Member.id))
-        .where(col(Answer.id) == part.answer_id),
-    )
-    return MemberRef(event.message.channel.space, member.external_id, member.display_name)
+    member = await answer_store.author_of(session, part=part)
+    return member_ref(member, event.message.channel.space)
 
 
 async def _tell(ctx: ServiceContext, port: ChatPort, event: Event, notice: Notice | None) -> None:

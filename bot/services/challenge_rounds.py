@@ -30,6 +30,7 @@ from bot.services.context import ServiceContext
 from bot.store import challenges as store
 from bot.store import ledger, reports
 from bot.store import quizzes as attempts
+from bot.store.enums import QuizMode
 from bot.store.models import Challenge, ChallengeRound, Member
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ async def settle(
             member_id=member_id,
             item_id=item,
             topic=topic,
-            mode="challenge",
+            mode=QuizMode.CHALLENGE,
             token=f"challenge:{rnd.id}",
             correct=correct,
             at=now,
@@ -121,7 +122,7 @@ async def settle(
             space_id=member.space_id,
             member_id=member.id,
             item_id=item,
-            mode="challenge",
+            mode=QuizMode.CHALLENGE,
             correct=False,
             now=now,
             token=f"challenge:{rnd.id}",
@@ -134,7 +135,7 @@ async def settle(
         space_id=member.space_id,
         member_id=member.id,
         item_id=item,
-        mode="challenge",
+        mode=QuizMode.CHALLENGE,
         correct=True,
         now=now,
         token=f"challenge:{rnd.id}",

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.ports import Undeliverable
 from bot.render import OutboundMessage
-from bot.schedule import format_weekdays, weekdays_from_db
+from bot.schedule import format_weekdays
 from bot.services.context import ServiceContext, UserError
-from bot.store import channels
+from bot.store import channels, refs
 from bot.store.models import Member
+from bot.store.schedules import schedule_of
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -59,7 +60,8 @@ def plain_name(name: str) -> str:
 
 
 def member_ref(space: SpaceRef, member: Member) -> MemberRef:
-    return MemberRef(space, member.external_id, member.display_name)
+    """The member as the port addresses them (see :func:`bot.store.refs.member_ref`)."""
+    return refs.member_ref(member, space)
 
 
 async def send_direct(
@@ -134,17 +136,17 @@ async def pause_channel(ctx: ServiceContext, port: ChatPort, *, channel_id: int,
     if setter is None:
         return True
     where = f"#{channel.name or channel.external_id}"
-    days = format_weekdays(weekdays_from_db(channel.weekdays))
-    when = f"{channel.post_time} {channel.timezone}" + ("" if days == "every day" else f" {days}")
-    command = f"`/prep schedule {when}`"
+    schedule = schedule_of(channel)
+    days = format_weekdays(schedule.weekdays) if schedule else "every day"
+    at = f"{schedule.time:%H:%M} {schedule.zone}" if schedule else f"HH:MM {channel.timezone}"
+    command = f"`/prep schedule {at}" + ("" if days == "every day" else f" {days}") + "`"
     problem = CHANNEL_PROBLEM.get(reason, reason)
     fix = channel_fix(space.platform, reason, where=where, then=f"then run {command} there to resume them")
     message = OutboundMessage(
         text=f"I paused the daily culture prompts in {where}: I could not post there because {problem}.",
         footer=fix,
     )
-    space_ref = SpaceRef(space.platform, space.external_id, space.name)  # type: ignore[arg-type]
-    await send_direct(ctx, port, member_ref(space_ref, setter), message)
+    await send_direct(ctx, port, refs.member_ref(setter, space), message)
     return True
 
 

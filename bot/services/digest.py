@@ -30,6 +30,7 @@ from bot.services.prompts import pack_for, render_post, scenario_by_id, send_fai
 from bot.store import ledger
 from bot.store import prompts as store
 from bot.store.models import Channel, PromptPost, Vote
+from bot.store.refs import prompt_post_ref
 from bot.store.tenants import ensure_channel
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ async def reveal(
     assert prompt.message_id is not None
     target = store.channel_ref(channel, space)
     with log_context(space=target.space.id, channel=target.id, delivery=f"digest:{prompt_id}"):
-        post = MessageRef(target, prompt.message_id, thread_id=prompt.message_id)
+        post = prompt_post_ref(prompt, target)
         try:
             async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=REVEAL_LEASE):
                 await port.reply_in_thread(post, render_digest(scenario, ranked, voters))

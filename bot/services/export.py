@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from bot.content import Pack
 from bot.content_schema import AskQuestion, FreeText, MultipleChoice, Scenario
-from bot.domain import ChannelRef
 from bot.feature import Feature
 from bot.ports import Undeliverable, channels_of
 from bot.render import OutboundMessage
@@ -28,6 +27,7 @@ from bot.store import exports, notices
 from bot.store.exports import ExportedAnswer
 from bot.store.models import Channel, Member, PairingFeedback
 from bot.store.pairings import feedback_for
+from bot.store.refs import channel_ref
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ async def visible_channels(turn: Turn, candidates: Sequence[Channel], taken_part
     never visited, private or not, never leaks its answers into an export.
     """
     refs = {c.external_id: c for c in candidates}
-    among = [ChannelRef(turn.channel.space, c.external_id, c.name) for c in candidates]
+    among = [channel_ref(c, turn.channel.space) for c in candidates]
     try:
         readable = await channels_of(turn.port, turn.member, among)
     except Exception:

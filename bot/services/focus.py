@@ -3,8 +3,9 @@
 The no-repeat rotation comes first: among the scenarios used least in the
 channel, one from the team's weakest topic is preferred, and the post says why.
 "Weakest" is the lowest quiz accuracy among the people who answer prompts in
-this channel (the whole workspace until anyone has), counted once a topic has
-enough answers to mean something.
+this channel (the whole workspace until anyone has; see
+:func:`bot.store.quizzes.channel_accuracy`), counted once a topic has enough
+answers to mean something.
 
 Quiz results are private, and the post is public: an accuracy is shown only when
 at least ``MIN_MEMBERS`` members' answers make it, so no post can reveal one
@@ -17,13 +18,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
-
 from bot.content import Pack
 from bot.content_schema import Scenario
-from bot.store.models import Answer, PromptPost, QuizAttempt
 
 MIN_ANSWERS = 5
 MIN_MEMBERS = 3  # a public aggregate needs company: fewer members could be singled out
@@ -38,30 +34,6 @@ class Choice:
 
     scenario: Scenario
     why: str = ROTATION
-
-
-async def channel_accuracy(
-    session: AsyncSession, *, space_id: int, channel_id: int
-) -> dict[str, tuple[int, int, int]]:
-    """(right, total, members) quiz answers per topic for the channel's people (or the whole space)."""
-    people = (
-        select(col(Answer.member_id))
-        .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
-        .where(col(PromptPost.channel_id) == channel_id)
-        .distinct()
-    )
-    has_people = (await session.execute(people.limit(1))).first() is not None
-    right = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
-    members = func.count(col(QuizAttempt.member_id).distinct())
-    stmt = (
-        select(col(QuizAttempt.topic), right, func.count(), members)
-        .where(col(QuizAttempt.space_id) == space_id)
-        .group_by(col(QuizAttempt.topic))
-    )
-    if has_people:
-        stmt = stmt.where(col(QuizAttempt.member_id).in_(people))
-    rows = (await session.execute(stmt)).all()
-    return {topic: (int(ok or 0), int(n), int(people)) for topic, ok, n, people in rows}
 
 
 def weakest(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import memory
 from bot.content import Pack
+from bot.store.channels import get_channel
 from bot.store.models import Channel, Member
 
 
@@ -42,7 +43,7 @@ async def member_deadline(session: AsyncSession, member: Member) -> dt.datetime 
         return None
     channel = None
     if member.timezone is None and member.plan_channel_id is not None:
-        channel = await session.get(Channel, member.plan_channel_id)
+        channel = await get_channel(session, channel_id=member.plan_channel_id)
     return deadline_for(member, zone_of(member, channel))
 
 

@@ -3,7 +3,8 @@
 Every handled command, click and event leaves a Delivery row so a retry is
 recognised. Slack retries within minutes and Discord re-sends within its
 session, so a week is far beyond any retry; older rows only grow the table.
-Daily keys (``plan:…``) name past dates by then, so dropping them is safe too.
+Daily claims (a plan's date, a report's week) name past periods by then, so
+dropping them is safe too.
 """
 
 from __future__ import annotations
@@ -12,13 +13,9 @@ import datetime as dt
 import weakref
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
-from sqlmodel import col
-
 from bot.feature import Feature
 from bot.services.context import ServiceContext
-from bot.store import slots
-from bot.store.models import Delivery
+from bot.store import claims, slots
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -50,10 +47,10 @@ class Pruner:
 async def prune(ctx: ServiceContext, *, before: dt.datetime) -> int:
     """Delete delivery claims made before ``before``; returns how many went."""
     async with ctx.db.unit() as session:
-        result = await session.execute(delete(Delivery).where(col(Delivery.created_at) < before))
+        pruned = await claims.prune(session, before=before)
         # Public-post slots only matter within their hour; a week is far past it.
         await slots.prune(session, before=before)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return pruned
 
 
 FEATURE = Feature("housekeeping", ticks=(Pruner(),))

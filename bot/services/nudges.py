@@ -16,17 +16,17 @@ import logging
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
-from bot.domain import SpaceRef
 from bot.feature import Feature
 from bot.render import OutboundMessage
 from bot.services.context import ServiceContext, UserError
-from bot.services.delivery import member_ref, send_direct
+from bot.services.delivery import send_direct
 from bot.services.prompts import pack_for, scenario_by_id
 from bot.store import notices
 from bot.store import prompts as store
+from bot.store.enums import NoticeKind
+from bot.store.members import set_prompt_reminders
 from bot.store.models import Channel, Member, PromptPost, Space
+from bot.store.refs import member_ref
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ async def _send(
     prompt: PromptPost,
     space: Space,
     member: Member,
-    kind: str,
+    kind: NoticeKind,
     message: OutboundMessage,
 ) -> bool:
     """Claim the notice, then send it; True when it arrived."""
@@ -80,8 +80,7 @@ async def _send(
             session, prompt=prompt, member_id=member.id, kind=kind, at=ctx.clock.now()
         ):
             return False
-    space_ref = SpaceRef(space.platform, space.external_id, space.name)  # type: ignore[arg-type]
-    missed = await send_direct(ctx, port, member_ref(space_ref, member), message)
+    missed = await send_direct(ctx, port, member_ref(member, space), message)
     ctx.metrics.inc("prepbot_notices_total", kind=kind, outcome=missed or "sent")
     return missed is None
 
@@ -104,7 +103,7 @@ async def tell_voters(ctx: ServiceContext, port: ChatPort, *, prompt_id: int, au
             ),
         )
         await _send(
-            ctx, port, prompt=prompt, space=space, member=voter, kind=notices.NEW_ANSWERS, message=message
+            ctx, port, prompt=prompt, space=space, member=voter, kind=NoticeKind.NEW_ANSWERS, message=message
         )
 
 
@@ -112,13 +111,8 @@ async def nudge_due(ctx: ServiceContext, port: ChatPort) -> None:
     """Tick: before voting closes, one vote nudge and one answer reminder per member who needs it."""
     now = ctx.clock.now()
     async with ctx.db.unit() as session:
-        stmt = (
-            select(PromptPost, Channel, Space)
-            .join(Channel, col(Channel.id) == col(PromptPost.channel_id))
-            .join(Space, col(Space.id) == col(PromptPost.space_id))
-            .where(col(PromptPost.status) == store.OPEN, col(PromptPost.closes_at) > now)
-        )
-        rows = [r for r in (await session.execute(stmt)).all() if (due := remind_at(r[0])) and due <= now]
+        voting = await store.still_voting(session, now=now)
+    rows = [r for r in voting if (due := remind_at(r[0])) and due <= now]
     for prompt, channel, space in rows:
         try:
             await _nudge_prompt(ctx, port, prompt, channel, space)
@@ -149,7 +143,13 @@ async def _nudge_prompt(
                 ),
             )
             await _send(
-                ctx, port, prompt=prompt, space=space, member=member, kind=notices.VOTE_NUDGE, message=message
+                ctx,
+                port,
+                prompt=prompt,
+                space=space,
+                member=member,
+                kind=NoticeKind.VOTE_NUDGE,
+                message=message,
             )
     for member in absent:
         message = OutboundMessage(
@@ -162,7 +162,7 @@ async def _nudge_prompt(
             prompt=prompt,
             space=space,
             member=member,
-            kind=notices.ANSWER_REMINDER,
+            kind=NoticeKind.ANSWER_REMINDER,
             message=message,
         )
 
@@ -177,8 +177,7 @@ async def reminders_command(turn: Turn, args: tuple[str, ...]) -> None:
         )
     async with turn.ctx.db.unit() as session:
         member = await ensure_member(session, ref=turn.member)
-        member.prompt_reminders = choice == "on"
-        session.add(member)
+        await set_prompt_reminders(session, member=member, on=choice == "on")
     if choice == "on":
         await turn.whisper(
             "Reminders on: I'll send you a direct message before voting closes on a scenario you have "

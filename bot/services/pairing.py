@@ -28,6 +28,8 @@ from bot.services.pairing_rounds import (
 )
 from bot.services.permissions import can_organize, organizer_refusal
 from bot.store import pairings as store
+from bot.store.channels import set_pairing_weekday
+from bot.store.enums import SeatRole
 from bot.store.models import Channel
 from bot.store.tenants import ensure_channel, ensure_member
 
@@ -100,8 +102,7 @@ async def _set_day(turn: Turn, words: tuple[str, ...]) -> None:
         day = next(iter(days))
     async with turn.ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=turn.channel)
-        channel.pairing_weekday = day
-        session.add(channel)
+        await set_pairing_weekday(session, channel=channel, weekday=day)
     await turn.whisper(f"Mock-interview pairs in this channel are now {describe_day(channel)}.")
 
 
@@ -132,7 +133,7 @@ async def rate(turn: Turn, value: RateInterview, message: object) -> None:
         if (
             mine is None
             or theirs is None
-            or mine.role != "interviewer"
+            or mine.role != SeatRole.INTERVIEWER
             or mine.group_no != theirs[0].group_no
         ):
             raise UserError("Only the interviewer of that mock interview can rate it.")

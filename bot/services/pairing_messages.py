@@ -11,6 +11,7 @@ from bot.content_schema import AskQuestion, Scenario
 from bot.pairing import Group
 from bot.render import OutboundMessage, Section
 from bot.services.delivery import Missed, missed_note, open_dms_step
+from bot.store.enums import SeatRole
 from bot.store.models import Member
 
 SCENARIOS_PER_SCRIPT = 2
@@ -61,7 +62,7 @@ def assignment(
 
 def check_in(role: str, group: list[Member]) -> OutboundMessage:
     names = ", ".join(m.display_name or m.external_id for m in group) or "your partner"
-    if role == "interviewer":
+    if role == SeatRole.INTERVIEWER:
         text = (
             f"Check-in: did your mock interview with {names} happen? Rate it below; it goes to the candidate."
         )

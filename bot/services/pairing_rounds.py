@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.buttons import RateInterview
-from bot.domain import ChannelRef, Platform, SpaceRef
+from bot.domain import ChannelRef, SpaceRef
 from bot.logs import log_context
 from bot.pairing import Candidate, Group, make_groups
 from bot.schedule import Schedule, latest_occurrence
@@ -33,9 +33,12 @@ from bot.services.pairing_messages import (
     thanks,
 )
 from bot.store import pairings as store
+from bot.store.channels import with_space
+from bot.store.claims import claim_daily
+from bot.store.enums import DailyKind, SeatRole
 from bot.store.models import Channel, Member, PairingSeat, Space
-from bot.store.prompts import channel_ref
-from bot.store.tenants import claim_delivery, ensure_channel
+from bot.store.refs import channel_ref, space_ref
+from bot.store.tenants import ensure_channel
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -115,9 +118,9 @@ async def _draw(
         ]
         for number, group in enumerate(make_groups(people, recent_pairs=recent, rng=ctx.rng), start=1):
             for member_id in group.members:
-                role = "interviewer" if member_id == group.interviewer else "candidate"
-                session.add(
-                    PairingSeat(round_id=round_.id, member_id=int(member_id), group_no=number, role=role)
+                role = SeatRole.INTERVIEWER if member_id == group.interviewer else SeatRole.CANDIDATE
+                await store.add_seat(
+                    session, round_id=round_.id, member_id=int(member_id), group_no=number, role=role
                 )
         return round_.id, True
 
@@ -192,8 +195,8 @@ def _groups(seated: list[tuple[PairingSeat, Member]]) -> dict[int, Group]:
     groups: dict[int, Group] = {}
     for number in sorted({s.group_no for s, _ in seated}):
         seats_in = [(s, m) for s, m in seated if s.group_no == number]
-        interviewer = next(str(m.id) for s, m in seats_in if s.role == "interviewer")
-        candidates = tuple(str(m.id) for s, m in seats_in if s.role != "interviewer")
+        interviewer = next(str(m.id) for s, m in seats_in if s.role == SeatRole.INTERVIEWER)
+        candidates = tuple(str(m.id) for s, m in seats_in if s.role != SeatRole.INTERVIEWER)
         groups[number] = Group(interviewer, candidates)
     return groups
 
@@ -220,20 +223,23 @@ async def tick(ctx: ServiceContext, port: ChatPort) -> None:
 
 
 async def _weekly(ctx: ServiceContext, port: ChatPort, channel: Channel, space: Space, key: str) -> None:
-    space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
-    report = await run_round(ctx, port, space_ref, channel.external_id, key)
+    report = await run_round(ctx, port, space_ref(space), channel.external_id, key)
     where = channel_ref(channel, space)
     if report.missed:
         # Named in the channel (plain text, no mentions): nobody else ran anything to be told.
         await tell_channel(ctx, port, where, missed_in_channel(report.missed))
     if not report.exists and report.members == 1:
         async with ctx.db.unit() as session:
-            first = await claim_delivery(
-                session, space_id=channel.space_id, key=f"pair-lonely:{channel.id}:{key}", at=ctx.clock.now()
+            first = await claim_daily(
+                session,
+                space_id=channel.space_id,
+                kind=DailyKind.PAIR_LONELY,
+                key=f"{channel.id}:{key}",
+                at=ctx.clock.now(),
             )
             lonely = (await store.opted_in(session, channel_id=channel.id or 0))[0]
         if first:
-            await send_direct(ctx, port, member_ref(space_ref, lonely), thanks("lonely"))
+            await send_direct(ctx, port, member_ref(space_ref(space), lonely), thanks("lonely"))
 
 
 async def _check_ins(ctx: ServiceContext, port: ChatPort, now: dt.datetime) -> None:
@@ -243,24 +249,23 @@ async def _check_ins(ctx: ServiceContext, port: ChatPort, now: dt.datetime) -> N
         for round_ in due:
             assert round_.id is not None
             seated = await store.seats(session, round_id=round_.id)
-            channel = await session.get(Channel, round_.channel_id)
-            space = await session.get(Space, round_.space_id)
-            if channel is not None and space is not None:
-                plans.append((round_.id, seated, channel, space))
+            found = await with_space(session, channel_id=round_.channel_id)
+            if found is not None:
+                plans.append((round_.id, seated, *found))
     for round_id, seated, channel, space in plans:
-        space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
+        where = space_ref(space)
         missed: list[Missed] = []
         for seat, member in seated:
             group = [m for s, m in seated if s.group_no == seat.group_no and m.id != member.id]
             messages = [check_in(seat.role, group)]
-            if seat.role == "interviewer":
+            if seat.role == SeatRole.INTERVIEWER:
                 messages += [
                     rating_form(round_id, candidate, QUESTIONS[0], RATE_ACTION)
                     for s, candidate in seated
-                    if s.group_no == seat.group_no and s.role == "candidate"
+                    if s.group_no == seat.group_no and s.role == SeatRole.CANDIDATE
                 ]
             for message in messages:
-                failure = await send_direct(ctx, port, member_ref(space_ref, member), message)
+                failure = await send_direct(ctx, port, member_ref(where, member), message)
                 if failure:
                     # The rest of this member's messages would fail the same way.
                     missed.append(Missed(member.display_name or member.external_id, failure))

@@ -4,8 +4,8 @@ The plan leans on what the member needs most: due review items first (in the
 last week, naming those at risk for the interview with their predicted recall on
 the day), then a quiz in their weakest topic, a story to rehearse and a question to prepare.
 Each morning (09:00 in the member's zone, else the channel's) the plan arrives
-as a direct message, once per member and local date: the date is claimed as a
-delivery key before the message is sent. A member whose DMs are closed misses
+as a direct message, once per member and local date: the date is claimed (a
+daily claim) before the message is sent. A member whose DMs are closed misses
 that morning's plan (counted in ``prepbot_undeliverable_total``); the others
 still get theirs. Nobody else is told: an interview date is the member's own business.
 """
@@ -19,20 +19,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from bot import memory, quiz
 from bot.content import Pack
 from bot.content_schema import AskQuestion, MultipleChoice, Scenario
-from bot.domain import MemberRef, Platform, SpaceRef
 from bot.feature import Feature
 from bot.render import OutboundMessage, Section, clip
 from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import send_direct
 from bot.services.forecast import member_deadline, zone_of
-from bot.store import quizzes
+from bot.store import members, quizzes
+from bot.store.claims import claim_daily
+from bot.store.enums import DailyKind
 from bot.store.models import Channel, Member, Space
-from bot.store.tenants import claim_delivery, ensure_channel, ensure_member
+from bot.store.refs import member_ref
+from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -146,13 +146,15 @@ async def interview_command(turn: Turn, args: tuple[str, ...]) -> None:
         member = await ensure_member(session, ref=turn.member)
         channel = await ensure_channel(session, ref=turn.channel)
         if args and args[0].lower() == "off":
-            member.interview_date = None
-            session.add(member)
+            await members.clear_interview(session, member=member)
         elif args:
-            member.interview_date = _parse_date(args[0], local_today(member, channel, turn.ctx.clock.now()))
-            member.interview_company = " ".join(args[1:])[:80] or pack.meta.company
-            member.plan_channel_id = channel.id
-            session.add(member)
+            await members.set_interview(
+                session,
+                member=member,
+                day=_parse_date(args[0], local_today(member, channel, turn.ctx.clock.now())),
+                company=" ".join(args[1:])[:80] or pack.meta.company,
+                channel_id=channel.id,
+            )
         elif member.interview_date is None:
             raise UserError("Set your interview date first: `/prep interview 2026-12-10 Netflix`.")
         today = local_today(member, channel, turn.ctx.clock.now())
@@ -187,13 +189,7 @@ async def tick(ctx: ServiceContext, port: ChatPort) -> None:
     now = ctx.clock.now()
     grace = dt.timedelta(hours=max(ctx.settings.catch_up_hours, 1.0))
     async with ctx.db.unit() as session:
-        stmt = (
-            select(Member, Channel, Space)
-            .join(Channel, col(Channel.id) == col(Member.plan_channel_id))
-            .join(Space, col(Space.id) == col(Member.space_id))
-            .where(col(Member.interview_date).is_not(None))
-        )
-        rows = [(m, c, s) for m, c, s in (await session.execute(stmt)).all()]
+        rows = await members.with_interviews(session)
     for member, channel, space in rows:
         try:
             await _send_plan(ctx, port, now, grace, member, channel, space)
@@ -217,15 +213,16 @@ async def _send_plan(
     if today > member.interview_date or not due_at <= now <= due_at + grace:
         return
     async with ctx.db.unit() as session:
-        first = await claim_delivery(session, space_id=space.id or 0, key=f"plan:{member.id}:{today}", at=now)
+        first = await claim_daily(
+            session, space_id=space.id or 0, kind=DailyKind.PLAN, key=f"{member.id}:{today}", at=now
+        )
     if not first:
         return
     needs = await _needs(ctx, member)
     days_left = (member.interview_date - today).days
     company = member.interview_company or ctx.library.default.meta.company
     message = plan_message(ctx.library.default, needs, days_left, member.interview_date, company, ctx.rng)
-    space_ref = SpaceRef(cast(Platform, space.platform), space.external_id, space.name)
-    await send_direct(ctx, port, MemberRef(space_ref, member.external_id, member.display_name), message)
+    await send_direct(ctx, port, member_ref(member, space), message)
 
 
 FEATURE = Feature("plan", commands={"interview": interview_command}, ticks=(tick,))

@@ -26,13 +26,10 @@ from bot.logs import log_context
 from bot.ports import Undeliverable, find_posted
 from bot.render import OutboundMessage, Section, clip
 from bot.schedule import (
-    Schedule,
     ScheduleError,
     latest_occurrence,
     next_occurrence,
     parse_request,
-    weekdays_from_db,
-    weekdays_to_db,
 )
 from bot.services import focus
 from bot.services.context import ServiceContext, UserError
@@ -40,8 +37,13 @@ from bot.services.delivery import CHANNEL_GONE, METRIC, channel_fix, pause_chann
 from bot.services.leases import kept_alive
 from bot.settings import Settings
 from bot.store import prompts as store
-from bot.store.channels import resume_schedule
+from bot.store import quizzes
+from bot.store.channels import save_schedule
 from bot.store.models import Channel
+
+# schedule_of stays importable from here: the scheduler reads schedules through this module.
+from bot.store.schedules import schedule_of as schedule_of
+from bot.store.schedules import stored_weekdays
 from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
@@ -62,14 +64,6 @@ MIN_WINDOW = dt.timedelta(hours=1)
 UNSCHEDULED_WINDOW = dt.timedelta(hours=24)
 
 Outcome = Literal["posted", "busy", "failed", "undeliverable"]
-
-
-def schedule_of(channel: Channel) -> Schedule | None:
-    """The channel's stored schedule, or None when it has none."""
-    if not channel.post_time:
-        return None
-    hour, minute = (int(p) for p in channel.post_time.split(":"))
-    return Schedule(dt.time(hour, minute), channel.timezone, weekdays_from_db(channel.weekdays))
 
 
 def voting_closes(channel: Channel, settings: Settings, posted_at: dt.datetime) -> dt.datetime:
@@ -106,7 +100,7 @@ async def focused_choice(
     """The next scenario in rotation, leaning toward the team's weakest topic (see bot.services.focus)."""
     assert channel.id is not None
     uses = await store.scenario_uses(session, channel_id=channel.id)
-    accuracy = await focus.channel_accuracy(session, space_id=channel.space_id, channel_id=channel.id)
+    accuracy = await quizzes.channel_accuracy(session, space_id=channel.space_id, channel_id=channel.id)
     return focus.choose(pack_for(ctx, channel), scenarios, uses, accuracy, ctx.rng)
 
 
@@ -352,7 +346,7 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
     async with ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=turn.channel)
         try:
-            request = parse_request(args, zone=channel.timezone, weekdays=weekdays_from_db(channel.weekdays))
+            request = parse_request(args, zone=channel.timezone, weekdays=stored_weekdays(channel))
         except ScheduleError as exc:
             raise UserError(
                 f"{exc}\nUsage: `/prep schedule HH:MM [Area/City] [weekdays]` or `/prep schedule off`."
@@ -365,20 +359,14 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
         channel = await ensure_channel(session, ref=turn.channel)
         assert channel.id is not None
         setter = await ensure_member(session, ref=turn.member)
-        was_on = channel.post_time is not None
-        resumed = resume_schedule(channel, set_by=setter.id) and schedule is not None
-        if schedule is None:
-            channel.post_time = None
-        else:
-            channel.post_time = f"{schedule.time:%H:%M}"
-            channel.timezone = schedule.zone
-            channel.weekdays = weekdays_to_db(schedule.weekdays)
-            channel.schedule_from = now
+        was_on = schedule_of(channel) is not None
+        paused = await save_schedule(
+            session, channel=channel, schedule=schedule, set_by=setter.id, reminders=request.reminders, at=now
+        )
+        resumed = paused and schedule is not None
+        if schedule is not None:
             # Digests held back while the channel was unreachable go out on the next tick.
             await store.retry_stuck(session, channel_id=channel.id)
-        if request.reminders is not None:
-            channel.reminders = request.reminders
-        session.add(channel)
     await schedule_changed(ctx)
     if schedule is None:
         state = "are now off" if was_on else "were already off"

@@ -31,16 +31,17 @@ from bot.services.forecast import member_deadline
 from bot.services.reports import report_button
 from bot.store import ledger
 from bot.store import quizzes as store
-from bot.store.models import Member
+from bot.store.enums import QuizMode
+from bot.store.members import get_member
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
     from bot.turn import Turn
 
-PRACTICE = "practice"
-REVIEW = "review"
+PRACTICE = QuizMode.PRACTICE
+REVIEW = QuizMode.REVIEW
 ANSWER = QuizAnswer.ACTION
-NEXT = {PRACTICE: NextQuestion.ACTION, REVIEW: NextCard.ACTION}
+NEXT: dict[str, str] = {PRACTICE: NextQuestion.ACTION, REVIEW: NextCard.ACTION}
 
 
 def token_for(delivery_id: str) -> str:
@@ -272,7 +273,7 @@ async def update_card(
     (see :func:`bot.memory.after_answer`). The log is keyed by the answer's token.
     """
     current = store.card_memory(await store.get_card(session, member_id=member_id, item_id=item_id))
-    member = await session.get(Member, member_id)
+    member = await get_member(session, member_id=member_id)
     deadline = await member_deadline(session, member) if member is not None else None
     state = memory.after_answer(
         current, correct, now, review=mode == REVIEW, target=target, deadline=deadline

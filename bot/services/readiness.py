@@ -2,8 +2,8 @@
 
 Each channel with a running daily prompt schedule gets one report a week, on
 :data:`REPORT_DAY` at :data:`REPORT_TIME` in the channel's zone (caught up within
-the catch-up window after a restart). The week is claimed as a delivery key
-(``readiness:<channel>:<ISO week>``) before anything is drawn or sent, so the
+the catch-up window after a restart). The week is claimed as a daily claim
+(``readiness``, ``<channel>:<ISO week>``) before anything is drawn or sent, so the
 report goes out once per channel-week however many processes tick.
 
 The team is the channel's workspace or server (cards belong to a space, not a
@@ -31,9 +31,11 @@ from bot.schedule import Schedule, latest_occurrence
 from bot.services.context import ServiceContext
 from bot.services.delivery import METRIC
 from bot.store import quizzes
+from bot.store.claims import claim_daily
+from bot.store.enums import DailyKind
 from bot.store.models import Channel, Space
-from bot.store.prompts import channel_ref, scheduled_channels
-from bot.store.tenants import claim_delivery
+from bot.store.prompts import scheduled_channels
+from bot.store.refs import channel_ref
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -161,8 +163,8 @@ async def post_report(ctx: ServiceContext, port: ChatPort, channel: Channel, spa
         active, members = await quizzes.active_members(session, space_id=space.id or 0, since=now - WEEK)
         if members == 0:
             return False  # nobody has practised yet: nothing to report, and nothing claimed
-        if not await claim_delivery(
-            session, space_id=space.id or 0, key=f"readiness:{channel.id}:{week}", at=now
+        if not await claim_daily(
+            session, space_id=space.id or 0, kind=DailyKind.READINESS, key=f"{channel.id}:{week}", at=now
         ):
             return False
         cards = await quizzes.space_cards(session, space_id=space.id or 0)

@@ -36,10 +36,8 @@ def describe(member: Member, channel_zone: str, now: dt.datetime) -> str:
             f"You have no time zone set, so prepbot uses this channel's ({channel_zone}). "
             "Set yours with `/prep tz Area/City`, like `/prep tz Europe/London`."
         )
-    source = {
-        CHOSEN: "you set it with `/prep tz`",
-        PROFILE: "from your profile",
-    }.get(member.timezone_source or "", "set earlier")
+    sources: dict[str, str] = {CHOSEN: "you set it with `/prep tz`", PROFILE: "from your profile"}
+    source = sources.get(member.timezone_source or "", "set earlier")
     local = now.astimezone(ZoneInfo(member.timezone))
     return f"Your time zone is {member.timezone} ({source}); it is {local:%H:%M} there now."
 

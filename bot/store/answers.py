@@ -1,18 +1,117 @@
-"""Answer writes that must respect the reveal and the bounds, each one conditional statement."""
+"""Answers and their parts: reads for ballots and digests, and writes that respect the reveal.
+
+Writes that must respect the reveal and the bounds are each one conditional statement.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.store.models import Answer, AnswerPart, PromptPost, Vote
-from bot.store.sql import scalar_one
+from bot.store.enums import PromptStatus
+from bot.store.models import Answer, AnswerPart, Member, PromptPost, Vote
+from bot.store.sql import insert_ignore, scalar_first, scalar_one
 
-OPEN = "open"
+OPEN = PromptStatus.OPEN
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One answer as ballots and digests show it; ``number`` is its place in the thread."""
+
+    id: int
+    number: int
+    member_id: int
+    author: str
+    text: str
+
+
+async def answers_of(session: AsyncSession, *, prompt_id: int) -> list[AnswerView]:
+    """Every answer of a prompt in the order they were first given, parts joined in order."""
+    stmt = (
+        select(Answer, Member, AnswerPart)
+        .join(Member, col(Member.id) == col(Answer.member_id))
+        .join(AnswerPart, col(AnswerPart.answer_id) == col(Answer.id))
+        .where(col(Answer.prompt_id) == prompt_id)
+        .order_by(col(Answer.created_at), col(Answer.id), col(AnswerPart.created_at), col(AnswerPart.id))
+    )
+    grouped: dict[int, tuple[Answer, Member, list[str]]] = {}
+    for answer, member, part in (await session.execute(stmt)).all():
+        grouped.setdefault(answer.id, (answer, member, []))[2].append(part.text)
+    return [
+        AnswerView(
+            id=answer.id or 0,
+            number=number,
+            member_id=member.id or 0,
+            author=member.display_name or member.external_id,
+            text="\n".join(texts),
+        )
+        for number, (answer, member, texts) in enumerate(grouped.values(), start=1)
+    ]
+
+
+async def start_answer(
+    session: AsyncSession, *, prompt: PromptPost, member_id: int, at: dt.datetime
+) -> tuple[Answer, bool]:
+    """The member's one answer to the prompt, created on their first reply; True when this call created it."""
+    assert prompt.id is not None
+    started = await insert_ignore(
+        session, Answer, space_id=prompt.space_id, prompt_id=prompt.id, member_id=member_id, created_at=at
+    )
+    answer = await scalar_one(
+        session,
+        select(Answer).where(col(Answer.prompt_id) == prompt.id, col(Answer.member_id) == member_id),
+    )
+    return answer, started
+
+
+async def add_part(
+    session: AsyncSession, *, answer: Answer, message_id: str, text: str, at: dt.datetime
+) -> bool:
+    """Keep one reply as a part of ``answer``; a re-delivered message (same id) changes nothing."""
+    return await insert_ignore(
+        session,
+        AnswerPart,
+        answer_id=answer.id,
+        prompt_id=answer.prompt_id,
+        message_id=message_id,
+        text=text,
+        created_at=at,
+        updated_at=at,
+    )
+
+
+async def has_answer(session: AsyncSession, *, prompt_id: int, member_id: int) -> bool:
+    """Whether the member already answered the prompt."""
+    stmt = select(col(Answer.id)).where(
+        col(Answer.prompt_id) == prompt_id, col(Answer.member_id) == member_id
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def find_part(session: AsyncSession, *, space_id: int, message_id: str) -> AnswerPart | None:
+    """The recorded part for a platform message, within one space only."""
+    stmt = (
+        select(AnswerPart)
+        .join(PromptPost, col(PromptPost.id) == col(AnswerPart.prompt_id))
+        .where(col(AnswerPart.message_id) == message_id, col(PromptPost.space_id) == space_id)
+    )
+    return await scalar_first(session, stmt)
+
+
+async def author_of(session: AsyncSession, *, part: AnswerPart) -> Member:
+    """Who wrote a recorded reply (a deletion does not always say)."""
+    return await scalar_one(
+        session,
+        select(Member)
+        .join(Answer, col(Answer.member_id) == col(Member.id))
+        .where(col(Answer.id) == part.answer_id),
+    )
 
 
 def _prompt_open():  # type: ignore[no-untyped-def]

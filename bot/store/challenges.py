@@ -14,7 +14,9 @@ from sqlalchemy import String, cast, func, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.domain import ChannelRef, SpaceRef
+from bot.domain import ChannelRef
+from bot.store import refs
+from bot.store.enums import QuizMode
 from bot.store.models import Challenge, ChallengeRound, Channel, Member, QuizAttempt, Space
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
 
@@ -152,10 +154,8 @@ async def member_name(session: AsyncSession, *, member_id: int) -> str:
 async def channel_ref(session: AsyncSession, *, channel_id: int) -> ChannelRef:
     """The platform reference of a stored channel, to post to it from the clock."""
     stmt = select(Channel, Space).join(Space, col(Space.id) == col(Channel.space_id))
-    row = (await session.execute(stmt.where(col(Channel.id) == channel_id))).one()
-    channel, space = row
-    space_ref = SpaceRef(space.platform, space.external_id, space.name)  # type: ignore[arg-type]
-    return ChannelRef(space_ref, channel.external_id, channel.name)
+    channel, space = (await session.execute(stmt.where(col(Channel.id) == channel_id))).one()
+    return refs.channel_ref(channel, space)
 
 
 async def winner_name(session: AsyncSession, *, round_id: int) -> str | None:
@@ -192,6 +192,6 @@ async def players(session: AsyncSession, *, challenge_id: int) -> int:
         col(ChallengeRound.challenge_id) == challenge_id
     )
     stmt = select(func.count(col(QuizAttempt.member_id).distinct())).where(
-        col(QuizAttempt.mode) == "challenge", col(QuizAttempt.token).in_(tokens)
+        col(QuizAttempt.mode) == QuizMode.CHALLENGE, col(QuizAttempt.token).in_(tokens)
     )
     return int((await session.execute(stmt)).scalar_one())

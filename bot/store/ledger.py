@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlmodel import col, select
@@ -48,13 +48,6 @@ async def award(
         reason=reason,
         event_key=key[:200],
         **stamp,
-    )
-
-
-async def revoke(session: AsyncSession, *, space_id: int, key: str) -> None:
-    """Remove the award written under ``key`` (a withdrawn vote, a deleted answer)."""
-    await session.execute(
-        delete(PointEvent).where(col(PointEvent.space_id) == space_id, col(PointEvent.event_key) == key)
     )
 
 

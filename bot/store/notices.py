@@ -8,18 +8,19 @@ from sqlalchemy import exists
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.store.enums import NoticeKind
 from bot.store.models import Answer, LateAnswer, Member, PromptNotice, PromptPost, Vote
 from bot.store.sql import insert_ignore
 
-NEW_ANSWERS = "new-answers"
-VOTE_NUDGE = "vote-nudge"
-ANSWER_REMINDER = "answer-reminder"
-COMMENT_HINT = "comment-hint"
-LATE_ANSWER = "late-answer"
+NEW_ANSWERS = NoticeKind.NEW_ANSWERS
+VOTE_NUDGE = NoticeKind.VOTE_NUDGE
+ANSWER_REMINDER = NoticeKind.ANSWER_REMINDER
+COMMENT_HINT = NoticeKind.COMMENT_HINT
+LATE_ANSWER = NoticeKind.LATE_ANSWER
 
 
 async def claim(
-    session: AsyncSession, *, prompt: PromptPost, member_id: int, kind: str, at: dt.datetime
+    session: AsyncSession, *, prompt: PromptPost, member_id: int, kind: NoticeKind, at: dt.datetime
 ) -> bool:
     """Claim the one notice of ``kind`` about ``prompt`` for the member; True only the first time."""
     return await insert_ignore(
@@ -33,7 +34,7 @@ async def claim(
     )
 
 
-def _not_told(prompt_id: int, kind: str):  # type: ignore[no-untyped-def]
+def _not_told(prompt_id: int, kind: NoticeKind):  # type: ignore[no-untyped-def]
     return ~exists().where(
         col(PromptNotice.prompt_id) == prompt_id,
         col(PromptNotice.member_id) == col(Member.id),

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.store.enums import SeatRole
 from bot.store.models import Channel, Member, PairingFeedback, PairingOptIn, PairingRound, PairingSeat, Space
 from bot.store.sql import insert_ignore, scalar_first
 
@@ -131,10 +132,17 @@ async def interviewer_turns(session: AsyncSession, *, channel_id: int) -> Counte
     stmt = (
         select(col(PairingSeat.member_id), func.count())
         .join(PairingRound, col(PairingRound.id) == col(PairingSeat.round_id))
-        .where(col(PairingRound.channel_id) == channel_id, col(PairingSeat.role) == "interviewer")
+        .where(col(PairingRound.channel_id) == channel_id, col(PairingSeat.role) == SeatRole.INTERVIEWER)
         .group_by(col(PairingSeat.member_id))
     )
     return Counter({str(m): int(n) for m, n in (await session.execute(stmt)).all()})
+
+
+async def add_seat(
+    session: AsyncSession, *, round_id: int, member_id: int, group_no: int, role: SeatRole
+) -> None:
+    """Seat a member in a round just claimed (in the claim's transaction: a round is never half-seated)."""
+    session.add(PairingSeat(round_id=round_id, member_id=member_id, group_no=group_no, role=role))
 
 
 async def seats(session: AsyncSession, *, round_id: int) -> list[tuple[PairingSeat, Member]]:

@@ -18,24 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import cast
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.domain import ChannelRef, Platform, SpaceRef
+from bot.store.enums import PromptStatus
 from bot.store.models import Answer, Channel, PromptPost, Space
+from bot.store.refs import channel_ref as channel_ref  # services post to a prompt's channel by it
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
 
-CLAIMED, OPEN, REVEALING, REVEALED, FAILED = "claimed", "open", "revealing", "revealed", "failed"
-STUCK = "stuck"
-
-
-def channel_ref(channel: Channel, space: Space) -> ChannelRef:
-    """The platform reference for a stored channel (what the port posts to)."""
-    platform = cast(Platform, space.platform)
-    return ChannelRef(SpaceRef(platform, space.external_id, space.name), channel.external_id, channel.name)
+CLAIMED, OPEN, REVEALING = PromptStatus.CLAIMED, PromptStatus.OPEN, PromptStatus.REVEALING
+REVEALED, FAILED, STUCK = PromptStatus.REVEALED, PromptStatus.FAILED, PromptStatus.STUCK
 
 
 async def scheduled_channels(
@@ -252,9 +246,15 @@ async def due_reveals(session: AsyncSession, *, now: dt.datetime) -> list[int]:
     return list((await session.execute(stmt)).scalars().all())
 
 
-async def open_prompts(session: AsyncSession) -> list[PromptPost]:
-    stmt = select(PromptPost).where(col(PromptPost.status) == OPEN).order_by(col(PromptPost.id))
-    return list((await session.execute(stmt)).scalars().all())
+async def still_voting(session: AsyncSession, *, now: dt.datetime) -> list[tuple[PromptPost, Channel, Space]]:
+    """Open prompts whose voting has not closed yet, with their channel and space (every space)."""
+    stmt = (
+        select(PromptPost, Channel, Space)
+        .join(Channel, col(Channel.id) == col(PromptPost.channel_id))
+        .join(Space, col(Space.id) == col(PromptPost.space_id))
+        .where(col(PromptPost.status) == OPEN, col(PromptPost.closes_at) > now)
+    )
+    return [(p, c, s) for p, c, s in (await session.execute(stmt)).all()]
 
 
 async def take_reminder(session: AsyncSession, *, prompt_id: int, now: dt.datetime) -> bool:

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from bot.memory import Memory
 from bot.quiz import Tally
-from bot.store.models import QuizAttempt, QuizPresentation, ReviewCard, ReviewLog
+from bot.store.models import Answer, PromptPost, QuizAttempt, QuizPresentation, ReviewCard, ReviewLog
 from bot.store.sql import insert_ignore, scalar_first
 
 
@@ -89,13 +89,6 @@ async def record_attempt(
         correct=correct,
         created_at=at,
     )
-
-
-async def has_attempt(session: AsyncSession, *, member_id: int, token: str) -> bool:
-    stmt = select(col(QuizAttempt.id)).where(
-        col(QuizAttempt.member_id) == member_id, col(QuizAttempt.token) == token
-    )
-    return await scalar_first(session, stmt) is not None
 
 
 async def topic_tallies(session: AsyncSession, *, member_id: int) -> dict[str, Tally]:
@@ -243,3 +236,27 @@ async def next_due(session: AsyncSession, *, member_id: int) -> dt.datetime | No
     """When the member's next card comes due, or None without cards."""
     stmt = select(func.min(ReviewCard.due_at)).where(col(ReviewCard.member_id) == member_id)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def channel_accuracy(
+    session: AsyncSession, *, space_id: int, channel_id: int
+) -> dict[str, tuple[int, int, int]]:
+    """(right, total, members) quiz answers per topic for the channel's people (or the whole space)."""
+    people = (
+        select(col(Answer.member_id))
+        .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
+        .where(col(PromptPost.channel_id) == channel_id)
+        .distinct()
+    )
+    has_people = (await session.execute(people.limit(1))).first() is not None
+    right = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
+    members = func.count(col(QuizAttempt.member_id).distinct())
+    stmt = (
+        select(col(QuizAttempt.topic), right, func.count(), members)
+        .where(col(QuizAttempt.space_id) == space_id)
+        .group_by(col(QuizAttempt.topic))
+    )
+    if has_people:
+        stmt = stmt.where(col(QuizAttempt.member_id).in_(people))
+    rows = (await session.execute(stmt)).all()
+    return {topic: (int(ok or 0), int(n), int(people)) for topic, ok, n, people in rows}

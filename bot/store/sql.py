@@ -1,17 +1,41 @@
-"""Small SQL helpers that both SQLite and PostgreSQL run atomically."""
+"""Small SQL helpers that both SQLite and PostgreSQL run atomically: the one dialect helper.
+
+Where the two databases differ (the ``INSERT … ON CONFLICT`` construct, row locks
+that only PostgreSQL takes), repositories ask here instead of reading the
+session's dialect themselves.
+"""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Table, TextClause, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlmodel import SQLModel
 
 T = TypeVar("T")
+
+Insert = Callable[..., Any]  # postgresql.insert or sqlite.insert: both have on_conflict_do_*
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """``postgresql`` or ``sqlite`` (a session not bound yet is taken for SQLite)."""
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    """True on PostgreSQL, where row locks (``FOR SHARE``) order writers that SQLite serialises anyway."""
+    return dialect_of(session) == "postgresql"
+
+
+def insert_for(session: AsyncSession) -> Insert:
+    """The dialect's ``insert`` construct, the one with ``on_conflict_do_nothing`` / ``do_update``."""
+    return postgresql.insert if is_postgres(session) else sqlite.insert
 
 
 async def insert_ignore(session: AsyncSession, model: type[SQLModel], **values: Any) -> bool:

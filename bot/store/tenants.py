@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.domain import ChannelRef, MemberRef, SpaceRef
+from bot.store.enums import ZoneSource
 from bot.store.models import Channel, Delivery, Member, Space
 from bot.store.sql import insert_ignore, scalar_one
 from bot.zones import known_zone
 
 # Where a member's zone came from (Member.timezone_source).
-PROFILE = "profile"
-CHOSEN = "member"
+PROFILE, CHOSEN = ZoneSource.PROFILE, ZoneSource.CHOSEN
 
 
 async def ensure_space(session: AsyncSession, *, ref: SpaceRef) -> Space:

@@ -13,9 +13,11 @@ from sqlmodel import col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.domain import MemberRef
+from bot.store.enums import PromptStatus
 from bot.store.models import Answer, Member, PromptPost, Space, Vote
+from bot.store.sql import is_postgres
 
-OPEN = "open"
+OPEN = PromptStatus.OPEN
 
 
 async def insert_vote_if_open(
@@ -35,7 +37,6 @@ async def insert_vote_if_open(
     False when nothing was inserted (closed, duplicate, or no vote left).
     """
     stamp = at or dt.datetime.now(dt.UTC)
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     taken = set(
         (
             await session.execute(
@@ -47,7 +48,7 @@ async def insert_vote_if_open(
         .scalars()
         .all()
     )
-    stmt = _VOTE_IF_OPEN_PG if dialect == "postgresql" else _VOTE_IF_OPEN
+    stmt = _VOTE_IF_OPEN_PG if is_postgres(session) else _VOTE_IF_OPEN
     for slot in [s for s in range(1, budget + 1) if s not in taken]:
         values = {"prompt_id": prompt_id, "answer_id": answer_id, "voter_id": voter_id, "slot": slot}
         if (await session.execute(stmt, {**values, "created_at": stamp, "open": OPEN})).rowcount:  # type: ignore[attr-defined]
@@ -86,7 +87,7 @@ async def withdraw_vote_if_open(
     guard = sa_select(col(PromptPost.id)).where(
         col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         guard = guard.with_for_update(read=True)  # as for a vote: ordered against the reveal
     stmt = delete(Vote).where(
         col(Vote.answer_id) == answer_id,
