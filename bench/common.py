@@ -74,3 +74,6 @@ class NullPort:
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         return parent
+
+    async def ensure_in_channel(self, channel: ChannelRef) -> None:
+        return None
