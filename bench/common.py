@@ -75,6 +75,9 @@ class NullPort:
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         return parent
 
+    async def ensure_in_channel(self, channel: ChannelRef) -> None:
+        return None
+
 
 class RecordingPort(NullPort):
     """A :class:`NullPort` that keeps each whisper's text, so a bench can check what members were told."""

@@ -1,14 +1,21 @@
-"""Daily-prompt schedules: parsing ``HH:MM [Area/City] [weekdays]`` and finding fire times.
+""" "At local time": the one mechanism every scheduled thing uses, and ``/prep schedule`` parsing.
 
-Pure functions, no I/O. A schedule is a wall-clock time in an IANA zone on some
-weekdays. Daylight-saving changes give exactly one instant per local date:
+Pure functions, no I/O. A :class:`Schedule` is a wall-clock time in an IANA zone on
+some weekdays: a channel's daily prompt, the weekly pairing round (one weekday), the
+readiness report (Friday 16:00), a member's 09:00 plan (every day, in their zone).
+:func:`due` answers the one question the tick asks of each of them: which local
+occurrence is due at ``now`` (within a catch-up window), if any. The work is then
+claimed in the database under that occurrence's local date, so however often and
+from however many processes the tick runs, each occurrence is done once.
+
+Daylight-saving changes give exactly one instant per local date:
 
 - a time that does not exist that day (the spring-forward gap) happens at the
-  instant it would have had on the old offset, i.e. shifted forward by the gap,
-  which is also when APScheduler's ``CronTrigger`` fires it;
+  instant it would have had on the old offset, i.e. shifted forward by the gap;
 - a time that happens twice (the fall-back overlap) counts at its first occurrence.
-  ``CronTrigger`` fires at both; the second finds that local date already claimed
-  in the database and posts nothing.
+
+Stored zone names are not re-validated on every tick: :func:`known` turns the
+first usable name of a list (the member's, the channel's) into a zone, else UTC.
 """
 
 from __future__ import annotations
@@ -130,17 +137,12 @@ def weekdays_from_db(text: str) -> frozenset[int]:
     return frozenset(int(p) for p in text.split(",") if p.strip()) or EVERY_DAY
 
 
-def cron_day_of_week(days: frozenset[int]) -> str:
-    """The ``day_of_week`` field of a cron trigger (APScheduler counts 0 = Monday too)."""
-    return ",".join(DAY_NAMES[d] for d in sorted(days))
-
-
 def fire_instant(day: dt.date, time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     """The UTC instant ``time`` happens on local date ``day`` (one per date; see the module doc).
 
     ``fold=0`` picks the first of two repeated times; for a time inside a gap,
     Python's conversion uses the offset in force before the gap, which lands the
-    same distance past the gap's start, exactly as ``CronTrigger`` does.
+    same distance past the gap's start.
     """
     local = dt.datetime.combine(day, time, tzinfo=zone).replace(fold=0)
     return local.astimezone(dt.UTC)
@@ -180,6 +182,52 @@ def next_occurrence(schedule: Schedule, after: dt.datetime) -> Occurrence:
         if instant > after:
             return Occurrence(day, instant)
     raise AssertionError("a schedule with at least one weekday always fires within 8 days")
+
+
+def due(
+    schedule: Schedule, now: dt.datetime, *, window: dt.timedelta, since: dt.datetime | None = None
+) -> Occurrence | None:
+    """The occurrence due at ``now``: the latest at or before it, if no older than ``window``.
+
+    ``window`` is the catch-up: how late an occurrence missed while no process ran
+    may still happen. ``since`` drops occurrences before it (a schedule set at
+    09:45 does not owe today's 09:30). Callers claim ``local_date`` once.
+    """
+    occurrence = latest_occurrence(schedule, now)
+    if occurrence is None or now - occurrence.instant > window:
+        return None
+    if since is not None and occurrence.instant < since:
+        return None
+    return occurrence
+
+
+def known(*names: str | None) -> str:
+    """The first of ``names`` that is a zone this machine knows, else ``"UTC"``."""
+    for name in names:
+        if name:
+            try:
+                zoneinfo.ZoneInfo(name)
+            except (KeyError, ValueError):
+                continue
+            return name
+    return "UTC"
+
+
+def local_date(now: dt.datetime, *names: str | None) -> dt.date:
+    """Today's date at ``now`` in the first known zone of ``names`` (see :func:`known`)."""
+    return now.astimezone(zoneinfo.ZoneInfo(known(*names))).date()
+
+
+def utc_offset_hours(now: dt.datetime, *names: str | None) -> float:
+    """The UTC offset at ``now``, in hours, of the first known zone of ``names``."""
+    offset = now.astimezone(zoneinfo.ZoneInfo(known(*names))).utcoffset() or dt.timedelta(0)
+    return offset.total_seconds() / 3600
+
+
+def iso_week(day: dt.date) -> str:
+    """``2026-W02``: the ISO week holding a local date (weekly work is claimed per week)."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 @dataclass(frozen=True)

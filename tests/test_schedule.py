@@ -6,19 +6,26 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from bot.schedule import (
     EVERY_DAY,
     Schedule,
     ScheduleError,
+    due,
     fire_instant,
     format_weekdays,
+    iso_week,
+    known,
     latest_occurrence,
+    local_date,
     next_occurrence,
     parse_request,
     parse_time,
     parse_weekdays,
     parse_zone,
+    utc_offset_hours,
 )
 
 UTC = dt.UTC
@@ -145,3 +152,100 @@ def test_latest_occurrence_is_never_in_the_future_and_respects_weekdays() -> Non
     assert at is not None and (at.local_date, at.instant) == (dt.date(2026, 3, 9), posting)
     nxt = next_occurrence(schedule, posting)
     assert nxt.local_date == dt.date(2026, 3, 11)
+
+
+# Zones whose clocks jump in every way tzdata knows: an hour (New York, London), half an
+# hour (Lord Howe), 45-minute offsets (Chatham), at midnight (Santiago, Havana), a negative
+# summer time (Dublin), Ramadan changes (Casablanca), none at all (Kolkata, UTC).
+DST_ZONES = (
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "America/Santiago",
+    "America/Havana",
+    "Europe/Dublin",
+    "Africa/Casablanca",
+    "Asia/Kolkata",
+    "UTC",
+)
+schedules = st.builds(
+    Schedule,
+    st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    st.sampled_from(DST_ZONES),
+    st.frozensets(st.integers(0, 6), min_size=1),
+)
+instants = st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2030, 12, 31)).map(
+    lambda d: d.replace(tzinfo=UTC)
+)
+
+
+def _wall_instants(day: dt.date, time: dt.time, zone: ZoneInfo) -> set[dt.datetime]:
+    """Every UTC instant whose wall clock in ``zone`` reads ``day`` ``time`` (0, 1 or 2 of them)."""
+    found = set()
+    for fold in (0, 1):
+        instant = dt.datetime.combine(day, time, tzinfo=zone).replace(fold=fold).astimezone(UTC)
+        back = instant.astimezone(zone)
+        if (back.date(), back.time()) == (day, time):
+            found.add(instant)
+    return found
+
+
+@given(schedules, instants)
+# The gaps and overlaps themselves, always checked: New York's 02:30 and 01:30, Santiago's
+# and Havana's midnight changes, Lord Howe's half hour.
+@example(Schedule(dt.time(2, 30), "America/New_York"), utc(2026, 3, 1))
+@example(Schedule(dt.time(1, 30), "America/New_York"), utc(2026, 10, 25))
+@example(Schedule(dt.time(0, 30), "America/Santiago"), utc(2026, 8, 30))
+@example(Schedule(dt.time(23, 30), "America/Santiago"), utc(2026, 3, 30))
+@example(Schedule(dt.time(0, 30), "America/Havana"), utc(2026, 3, 1))
+@example(Schedule(dt.time(0, 30), "America/Havana"), utc(2026, 10, 25))
+@example(Schedule(dt.time(2, 15), "Australia/Lord_Howe", frozenset({6})), utc(2026, 9, 1))
+def test_exactly_one_occurrence_per_scheduled_local_date(schedule: Schedule, start: dt.datetime) -> None:
+    zone = schedule.tz
+    walked, cursor = [], start
+    for _ in range(21):
+        occurrence = next_occurrence(schedule, cursor)
+        walked.append(occurrence)
+        cursor = occurrence.instant
+    dates = [o.local_date for o in walked]
+    # Every scheduled date between the first and the last, once, in order: none skipped, none doubled.
+    span = (dates[-1] - dates[0]).days
+    expected = [
+        dates[0] + dt.timedelta(days=i)
+        for i in range(span + 1)
+        if (dates[0] + dt.timedelta(days=i)).weekday() in schedule.weekdays
+    ]
+    assert dates == expected
+    for occurrence in walked:
+        local = occurrence.instant.astimezone(zone)
+        assert local.date() == occurrence.local_date
+        real = _wall_instants(occurrence.local_date, schedule.time, zone)
+        if real:  # the first of the times the wall clock shows it (the overlap's first)
+            assert occurrence.instant == min(real)
+        else:  # a time in a gap: later the same day, shifted forward by the gap
+            assert local.time() > schedule.time
+
+
+@given(schedules, instants, st.integers(0, 48 * 60))
+def test_due_is_the_latest_occurrence_within_the_window(
+    schedule: Schedule, now: dt.datetime, window_minutes: int
+) -> None:
+    window = dt.timedelta(minutes=window_minutes)
+    found = due(schedule, now, window=window)
+    latest = latest_occurrence(schedule, now)
+    assert latest is not None  # a schedule with a weekday happens every week
+    assert latest.instant <= now < next_occurrence(schedule, latest.instant).instant
+    assert found == (latest if now - latest.instant <= window else None)
+    # Not before the schedule was set: an occurrence before ``since`` is not owed.
+    assert due(schedule, now, window=window, since=latest.instant + dt.timedelta(seconds=1)) is None
+
+
+def test_zone_fallbacks_and_week_keys() -> None:
+    now = utc(2026, 3, 8, 4, 30)  # still Saturday 7 March in New York
+    assert known(None, "Mars/Olympus", "", "America/New_York") == "America/New_York"
+    assert known(None, "Mars/Olympus") == "UTC"
+    assert local_date(now, "America/New_York") == dt.date(2026, 3, 7)
+    assert local_date(now, "Mars/Olympus") == dt.date(2026, 3, 8)
+    assert utc_offset_hours(now, None, "Asia/Kolkata") == 5.5
+    assert iso_week(dt.date(2026, 1, 1)) == "2026-W01" and iso_week(dt.date(2027, 1, 1)) == "2026-W53"

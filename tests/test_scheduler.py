@@ -1,11 +1,13 @@
-"""The APScheduler wiring, for real: cron triggers across DST, restarts, two schedulers on one database."""
+"""The APScheduler wiring, for real: ticks across DST, restarts, schedule changes, two schedulers at once."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import datetime as dt
 import random
 from collections.abc import Callable
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +17,6 @@ from adapters.console.chat import ConsoleChat
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
 from bot.features import build_bot
-from bot.schedule import Schedule, next_occurrence
 from bot.services.context import ServiceContext
 from bot.store.engine import Database
 from bot.store.models import Channel
@@ -39,56 +40,30 @@ async def channel_id(db: Database) -> int:
 
 
 @pytest.mark.parametrize(
-    ("zone", "time", "weekdays"),
+    ("spec", "day", "fires_at"),
     [
-        ("America/New_York", dt.time(9, 30), frozenset(range(5))),
-        ("America/New_York", dt.time(2, 30), frozenset(range(7))),  # inside the March gap
-        ("America/New_York", dt.time(1, 30), frozenset(range(7))),  # inside the November overlap
-        ("Europe/London", dt.time(1, 30), frozenset({5, 6})),
-        ("Australia/Lord_Howe", dt.time(2, 15), frozenset(range(7))),  # a 30-minute DST shift
+        # 02:30 does not exist in New York on 8 March 2026: it fires at 03:30 EDT (07:30 UTC).
+        ("02:30 America/New_York", dt.date(2026, 3, 8), dt.datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
+        # 01:30 happens twice on 1 November 2026: it fires at the first (01:30 EDT, 05:30 UTC).
+        ("01:30 America/New_York", dt.date(2026, 11, 1), dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC)),
+        # Lord Howe moves its clocks by 30 minutes: 02:15 is in its October gap.
+        ("02:15 Australia/Lord_Howe", dt.date(2026, 10, 4), dt.datetime(2026, 10, 3, 15, 45, tzinfo=UTC)),
     ],
 )
-def test_cron_trigger_never_misses_a_core_occurrence_across_a_year(
-    zone: str, time: dt.time, weekdays: frozenset[int]
+async def test_ticks_across_a_dst_change_post_once_never_early(
+    session: ConsoleSession, clock: ManualClock, spec: str, day: dt.date, fires_at: dt.datetime
 ) -> None:
-    schedule = Schedule(time, zone, weekdays)
-    trigger = runner.trigger_for(schedule)
-    start = dt.datetime(2026, 1, 1, tzinfo=UTC)
-    end = dt.datetime(2027, 1, 1, tzinfo=UTC)
-    fires: list[dt.datetime] = []
-    previous = None
-    while True:
-        fire = trigger.get_next_fire_time(previous, previous or start)
-        # Compare instants: an aware time inside a DST gap never equals one in another zone.
-        if fire.astimezone(UTC) >= end:
-            break
-        fires.append(fire.astimezone(UTC))
-        previous = fire
-    expected, cursor = [], start
-    while (occurrence := next_occurrence(schedule, cursor)).instant < end:
-        expected.append(occurrence)
-        cursor = occurrence.instant
-    assert len(expected) > 50
-    # Every post the core expects has a trigger fire at that very instant: nothing skipped.
-    assert {o.instant for o in expected} <= set(fires)
-    # APScheduler fires an overlapping time twice (01:30 EDT and 01:30 EST); the extra fire
-    # is on a local date already claimed, so the database keeps it to one post.
-    by_date = {o.local_date: o.instant for o in expected}
-    for fire in fires:
-        local_date = fire.astimezone(ZoneInfo(zone)).date()
-        assert by_date[local_date] <= fire
-
-
-async def test_the_doubled_overlap_fire_still_posts_once(session: ConsoleSession, clock: ManualClock) -> None:
-    await schedule(session, "01:30 America/New_York")
-    trigger = runner.trigger_for(Schedule(dt.time(1, 30), "America/New_York"))
-    first = trigger.get_next_fire_time(None, dt.datetime(2026, 11, 1, tzinfo=UTC))
-    second = trigger.get_next_fire_time(first, first)
-    assert (first.astimezone(UTC).hour, second.astimezone(UTC).hour) == (5, 6)  # 01:30 EDT, then EST
-    for fire in (first, second):
-        clock.set(fire)
-        await session.push("tick")
-    assert len(prompt_posts(session.chat)) == 1
+    clock.set(fires_at - dt.timedelta(days=2))
+    await schedule(session, spec)
+    # A tick every 10 minutes through the day: nothing before the instant, one post at it.
+    clock.set(fires_at - dt.timedelta(hours=12))
+    before = len(prompt_posts(session.chat))
+    while clock.now() < fires_at + dt.timedelta(hours=6):
+        await session.bot.tick(session.chat)
+        posted = prompt_posts(session.chat)[before:]
+        assert len(posted) == (clock.now() >= fires_at), clock.now()
+        clock.advance(dt.timedelta(minutes=10))
+    assert fires_at.astimezone(ZoneInfo(spec.split()[1])).date() == day  # the post's local date
 
 
 async def test_the_scheduler_ticks_for_real_and_posts_at_the_minute_once(
@@ -107,22 +82,6 @@ async def test_the_scheduler_ticks_for_real_and_posts_at_the_minute_once(
     finally:
         await handle.stop()
     assert not handle.scheduler.running
-
-
-async def test_the_channels_cron_job_posts_when_it_fires(
-    session: ConsoleSession, clock: ManualClock, db: Database
-) -> None:
-    await schedule(session)
-    clock.set(POSTING)
-    handle = await runner.start(session.bot, session.chat, tick_seconds=3600, catch_up=False)
-    try:
-        job = handle.scheduler.get_job(f"prompt:{await channel_id(db)}")
-        assert job.trigger.timezone == ZoneInfo("America/New_York")
-        assert prompt_posts(session.chat) == []
-        job.modify(next_run_time=dt.datetime.now(UTC) + dt.timedelta(milliseconds=50))
-        await until(lambda: len(prompt_posts(session.chat)) == 1)
-    finally:
-        await handle.stop()
 
 
 @pytest.mark.parametrize("first_run_posts", [False, True], ids=["down-across-the-minute", "up-at-the-minute"])
@@ -168,26 +127,43 @@ async def test_two_schedulers_on_one_database_post_once(
         await other_db.dispose()
 
 
-async def test_schedule_changes_rebuild_the_triggers(session: ConsoleSession, db: Database) -> None:
-    handle = await runner.start(session.bot, session.chat, tick_seconds=3600, sync_seconds=0.05)
+async def test_a_schedule_change_takes_effect_without_a_restart(
+    session: ConsoleSession, clock: ManualClock, db: Database
+) -> None:
+    clock.set(POSTING - dt.timedelta(minutes=5))
+    handle = await runner.start(session.bot, session.chat, tick_seconds=0.02)
     try:
-        await schedule(session, "10:00 Europe/London sat")
-        cid = await channel_id(db)
-        expected = next_occurrence(
-            Schedule(dt.time(10), "Europe/London", frozenset({5})), dt.datetime.now(UTC)
-        )
-        assert handle.next_fire_time(cid) == expected.instant
-        await session.push("alice: /prep schedule off")
-        assert handle.next_fire_time(cid) is None
-        # A change made by another process is picked up by the periodic sync.
+        await schedule(session, "09:30 America/New_York mon-fri")  # set while the scheduler runs
+        clock.set(POSTING)
+        await until(lambda: len(prompt_posts(session.chat)) == 1)
+        # A change made by another process, straight in the database, counts on the next tick.
         async with db.unit() as s:
-            channel = await s.get(Channel, cid)
+            channel = await s.get(Channel, await channel_id(db))
             assert channel is not None
             channel.post_time, channel.timezone = "07:45", "Asia/Tokyo"
             s.add(channel)
-        await until(lambda: handle.next_fire_time(cid) is not None)
-        fire = handle.next_fire_time(cid)
-        assert fire is not None and fire.astimezone(ZoneInfo("Asia/Tokyo")).time() == dt.time(7, 45)
+        clock.set(dt.datetime(2026, 1, 5, 22, 44, 59, tzinfo=UTC))  # Tuesday 07:44:59 in Tokyo
+        await asyncio.sleep(0.2)
+        assert len(prompt_posts(session.chat)) == 1
+        clock.set(dt.datetime(2026, 1, 5, 22, 45, tzinfo=UTC))
+        await until(lambda: len(prompt_posts(session.chat)) == 2)
+        await session.push("alice: /prep schedule off")
+        clock.set(dt.datetime(2026, 1, 6, 22, 45, tzinfo=UTC))
+        await asyncio.sleep(0.2)
+        assert len(prompt_posts(session.chat)) == 2
     finally:
         await handle.stop()
-    assert handle.rebuild not in session.bot.ctx.schedule_listeners
+
+
+def test_the_scheduler_only_says_when_it_reads_no_store() -> None:
+    """scheduler/ imports nothing from bot.store, not even for type checking."""
+    root = Path(runner.__file__).parent
+    imported = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    assert "bot.router" in imported  # the walk sees the runner's imports
+    assert sorted(m for m in imported if m == "bot.store" or m.startswith("bot.store.")) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
@@ -22,9 +21,6 @@ class ServiceContext:
     clock: Clock
     settings: Settings
     rng: random.Random = field(default_factory=random.Random)
-    # Called after a channel's schedule changes, so a scheduler can rebuild its
-    # triggers at once (the core never imports the scheduler).
-    schedule_listeners: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
 
 

@@ -23,13 +23,13 @@ from bot.domain import MessageRef
 from bot.feature import Feature
 from bot.logs import log_context
 from bot.render import OutboundMessage, Section, clip
+from bot.services import leases
 from bot.services.answers import AnswerView, answers_of
 from bot.services.context import ServiceContext, UserError
-from bot.services.leases import kept_alive
-from bot.services.prompts import pack_for, render_post, scenario_by_id, send_failed, why_undeliverable
+from bot.services.prompts import pack_for, render_post, scenario_by_id, why_undeliverable
 from bot.store import ledger
 from bot.store import prompts as store
-from bot.store.models import Channel, PromptPost, Vote
+from bot.store.models import Channel, PromptPost, Space, Vote
 from bot.store.refs import prompt_post_ref
 from bot.store.tenants import ensure_channel
 
@@ -171,36 +171,45 @@ async def reveal(
     the digest back as ``stuck`` instead of retrying it every tick; when the tick
     (``scheduled``) found it, the channel's schedule pauses and its setter is told.
     """
-    now = ctx.clock.now()
-    lease_until = now + REVEAL_LEASE
-    async with ctx.db.unit() as session:
-        if not await store.take_reveal_lease(session, prompt_id=prompt_id, now=now, until=lease_until):
-            return "busy"
+
+    async def load(session: AsyncSession) -> tuple[PromptPost, Channel, Space, list[Ranked], int]:
         loaded = await store.load(session, prompt_id=prompt_id)
         assert loaded is not None
-        prompt, channel, space = loaded
-        ranked = rank(
-            await answers_of(session, prompt_id=prompt_id), await tally(session, prompt_id=prompt_id)
-        )
-        voters = await voter_count(session, prompt_id=prompt_id)
+        answers = await answers_of(session, prompt_id=prompt_id)
+        ranked = rank(answers, await tally(session, prompt_id=prompt_id))
+        return (*loaded, ranked, await voter_count(session, prompt_id=prompt_id))
+
+    taken = await leases.take(
+        ctx, prompt_id=prompt_id, length=REVEAL_LEASE, taker=store.take_reveal_lease, load=load
+    )
+    if taken is None:
+        return "busy"
+    lease, (prompt, channel, space, ranked, voters) = taken
+    now = lease.taken_at
     scenario = scenario_by_id(pack_for(ctx, channel), prompt.scenario_id)
     assert prompt.message_id is not None
     target = store.channel_ref(channel, space)
+    post = prompt_post_ref(prompt, target)
+
+    async def record(session: AsyncSession, _: object) -> None:
+        await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())
+        await _award(session, prompt, ranked)
+        await store.crown(session, answer_ids=[r.answer.id for r in crowned(ranked)])
+
     with log_context(space=target.space.id, channel=target.id, delivery=f"digest:{prompt_id}"):
-        post = prompt_post_ref(prompt, target)
-        try:
-            async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=REVEAL_LEASE):
-                await port.reply_in_thread(post, render_digest(scenario, ranked, voters))
-        except Exception as exc:
-            return await send_failed(
-                ctx, port, exc, prompt_id=prompt_id, channel_id=channel.id, scheduled=scheduled
-            )
+        sent = await leases.send(
+            ctx,
+            port,
+            lease,
+            lambda: port.reply_in_thread(post, render_digest(scenario, ranked, voters)),
+            record,
+            channel_id=channel.id,
+            scheduled=scheduled,
+        )
+        if isinstance(sent, leases.Failed):
+            return sent.outcome
         ctx.metrics.inc("prepbot_posts_total", kind="digest")
         log.info("posted the digest of prompt %s", prompt_id)
-        async with ctx.db.unit() as session:
-            await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())
-            await _award(session, prompt, ranked)
-            await store.crown(session, answer_ids=[r.answer.id for r in crowned(ranked)])
         if prompt.closes_at is not None and now < prompt.closes_at and scenario is not None:
             await _show_early_close(ctx, port, post, prompt, channel, scenario, now)
         return "revealed"

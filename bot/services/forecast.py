@@ -15,19 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import memory
 from bot.content import Pack
+from bot.schedule import known
 from bot.store.channels import get_channel
 from bot.store.models import Channel, Member
 
 
 def zone_of(member: Member, channel: Channel | None) -> ZoneInfo:
     """The member's own zone, else the channel's, else UTC (an unknown name falls through)."""
-    for name in (member.timezone, channel.timezone if channel else None, "UTC"):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (KeyError, ValueError):
-                continue
-    return ZoneInfo("UTC")
+    return ZoneInfo(known(member.timezone, channel.timezone if channel else None))
 
 
 def deadline_for(member: Member, zone: ZoneInfo) -> dt.datetime | None:

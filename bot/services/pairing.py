@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.buttons import RateInterview
 from bot.feature import Feature, button
-from bot.schedule import DAY_NAMES, ScheduleError, parse_weekdays
+from bot.schedule import DAY_NAMES, ScheduleError, local_date, parse_weekdays
 from bot.services.context import UserError
 from bot.services.pairing_messages import rating_form, runner_report, thanks
 from bot.services.pairing_rounds import (
@@ -20,7 +20,6 @@ from bot.services.pairing_rounds import (
     QUESTIONS,
     RATE_ACTION,
     ROUND_TIME,
-    local_today,
     run_round,
     tick,
     week_key,
@@ -110,7 +109,7 @@ async def pair_now(turn: Turn) -> None:
     """Draw this week's round if there is none, else send the scripts that did not arrive; tell the runner."""
     async with turn.ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=turn.channel)
-    key = week_key(local_today(channel.timezone, turn.ctx.clock.now()))
+    key = week_key(local_date(turn.ctx.clock.now(), channel.timezone))
     report = await run_round(turn.ctx, turn.port, turn.channel.space, turn.channel.id, key, retry_failed=True)
     await turn.whisper(runner_report(report, turn.channel.space.platform))
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot.buttons import RateInterview
 from bot.domain import ChannelRef, SpaceRef
 from bot.logs import log_context
 from bot.pairing import Candidate, Group, make_groups
-from bot.schedule import Schedule, latest_occurrence
+from bot.schedule import Schedule, due, iso_week, known, utc_offset_hours
 from bot.services.context import ServiceContext
 from bot.services.delivery import METRIC, Missed, member_ref, send_direct, tell_channel
 from bot.services.pairing_messages import (
@@ -62,24 +61,7 @@ def weekday_of(channel: Channel) -> int:
 
 def week_key(local_day: dt.date) -> str:
     """The round key of the ISO week holding ``local_day`` (a date in the channel's zone)."""
-    year, week, _ = local_day.isocalendar()
-    return f"week:{year}-W{week:02d}"
-
-
-def local_today(zone: str, now: dt.datetime) -> dt.date:
-    """Today's date in the channel's zone (UTC if the stored zone is unknown)."""
-    try:
-        return now.astimezone(ZoneInfo(zone)).date()
-    except (KeyError, ValueError):
-        return now.date()
-
-
-def _offset_hours(zone: str | None, fallback: str, now: dt.datetime) -> float:
-    try:
-        offset = now.astimezone(ZoneInfo(zone or fallback)).utcoffset()
-    except (KeyError, ValueError):
-        offset = dt.timedelta(0)
-    return (offset or dt.timedelta(0)).total_seconds() / 3600
+    return f"week:{iso_week(local_day)}"
 
 
 async def _draw(
@@ -113,7 +95,7 @@ async def _draw(
         turns = await store.interviewer_turns(session, channel_id=channel.id)
         recent = await store.recent_pairs(session, channel_id=channel.id)
         people = [
-            Candidate(str(m.id), _offset_hours(m.timezone, channel.timezone, now), turns[str(m.id)])
+            Candidate(str(m.id), utc_offset_hours(now, m.timezone, channel.timezone), turns[str(m.id)])
             for m in members
         ]
         for number, group in enumerate(make_groups(people, recent_pairs=recent, rng=ctx.rng), start=1):
@@ -211,8 +193,8 @@ async def tick(ctx: ServiceContext, port: ChatPort) -> None:
         day = weekday_of(channel)
         if day == OFF:
             continue
-        occurrence = latest_occurrence(Schedule(ROUND_TIME, channel.timezone, frozenset({day})), now)
-        if occurrence is None or now - occurrence.instant > grace:
+        occurrence = due(Schedule(ROUND_TIME, known(channel.timezone), frozenset({day})), now, window=grace)
+        if occurrence is None:
             continue
         try:
             await _weekly(ctx, port, channel, space, week_key(occurrence.local_date))

@@ -17,16 +17,16 @@ import logging
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
-from zoneinfo import ZoneInfo
 
 from bot import memory, quiz
 from bot.content import Pack
 from bot.content_schema import AskQuestion, MultipleChoice, Scenario
 from bot.feature import Feature
 from bot.render import OutboundMessage, Section, clip
+from bot.schedule import Schedule, due, known, local_date
 from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import send_direct
-from bot.services.forecast import member_deadline, zone_of
+from bot.services.forecast import member_deadline
 from bot.store import members, quizzes
 from bot.store.claims import claim_daily
 from bot.store.enums import DailyKind
@@ -56,14 +56,6 @@ class Needs:
     @property
     def brought_back(self) -> str:
         return f"{len(self.at_risk)} of them at risk for your interview" if self.at_risk else ""
-
-
-def local_today(member: Member, channel: Channel | None, now: dt.datetime) -> dt.date:
-    return now.astimezone(_zone(member, channel)).date()
-
-
-def _zone(member: Member, channel: Channel | None) -> ZoneInfo:
-    return zone_of(member, channel)
 
 
 def plan_message(
@@ -145,19 +137,19 @@ async def interview_command(turn: Turn, args: tuple[str, ...]) -> None:
     async with turn.ctx.db.unit() as session:
         member = await ensure_member(session, ref=turn.member)
         channel = await ensure_channel(session, ref=turn.channel)
+        today = local_date(turn.ctx.clock.now(), member.timezone, channel.timezone)
         if args and args[0].lower() == "off":
             await members.clear_interview(session, member=member)
         elif args:
             await members.set_interview(
                 session,
                 member=member,
-                day=_parse_date(args[0], local_today(member, channel, turn.ctx.clock.now())),
+                day=_parse_date(args[0], today),
                 company=" ".join(args[1:])[:80] or pack.meta.company,
                 channel_id=channel.id,
             )
         elif member.interview_date is None:
             raise UserError("Set your interview date first: `/prep interview 2026-12-10 Netflix`.")
-        today = local_today(member, channel, turn.ctx.clock.now())
     if member.interview_date is None:
         await turn.whisper("Interview date cleared; daily plans stop.")
         return
@@ -206,12 +198,12 @@ async def _send_plan(
     channel: Channel,
     space: Space,
 ) -> None:
-    zone = _zone(member, channel)
-    today = now.astimezone(zone).date()
     assert member.interview_date is not None
-    due_at = dt.datetime.combine(today, PLAN_TIME, tzinfo=zone)
-    if today > member.interview_date or not due_at <= now <= due_at + grace:
+    # 09:00 in the member's zone, else the channel's: the same "at local time" as every schedule.
+    morning = due(Schedule(PLAN_TIME, known(member.timezone, channel.timezone)), now, window=grace)
+    if morning is None or morning.local_date > member.interview_date:
         return
+    today = morning.local_date
     async with ctx.db.unit() as session:
         first = await claim_daily(
             session, space_id=space.id or 0, kind=DailyKind.PLAN, key=f"{member.id}:{today}", at=now

@@ -1,15 +1,17 @@
 """Daily culture prompts: schedules, the exactly-once post, and ``/prep prompt``.
 
-``post_due`` is the one function that posts whatever is due at ``ctx.clock.now()``.
-The console's clock and the tests call it through ``Prepbot.tick``; the APScheduler
-runner calls it from its per-channel cron jobs and its catch-up on start. It can be
-called any number of times, from any number of processes, at any moment: a post is
-claimed with a unique (channel, local date) row before anything is sent, and only
-the holder of the row's send lease sends it.
+``post_due`` is the one function that posts whatever is due at ``ctx.clock.now()``
+(``bot.schedule.due``: the channel's post time, in its zone, within the catch-up).
+It runs on ``Prepbot.tick``: from the console's clock, the tests, and the runner's
+short-interval tick and catch-up on start. It can be called any number of times,
+from any number of processes, at any moment: a post is claimed with a unique
+(channel, local date) row before anything is sent, and only the holder of the
+row's send lease sends it (``bot.services.leases.leased_send``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -21,20 +23,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.buttons import OpenBallot
 from bot.content import Pack
 from bot.content_schema import Scenario
+from bot.domain import MessageRef
 from bot.feature import Feature
 from bot.logs import log_context
-from bot.ports import Undeliverable, find_posted
+from bot.ports import find_posted
 from bot.render import OutboundMessage, Section, clip
 from bot.schedule import (
     ScheduleError,
-    latest_occurrence,
+    due,
     next_occurrence,
     parse_request,
 )
-from bot.services import focus
+from bot.services import focus, leases
 from bot.services.context import ServiceContext, UserError
-from bot.services.delivery import CHANNEL_GONE, METRIC, channel_fix, pause_channel, require_channel
-from bot.services.leases import kept_alive
+from bot.services.delivery import CHANNEL_GONE, channel_fix, require_channel
 from bot.settings import Settings
 from bot.store import prompts as store
 from bot.store import quizzes
@@ -62,6 +64,10 @@ SEND_LEASE = dt.timedelta(seconds=20)
 REVEAL_MARGIN = dt.timedelta(minutes=5)
 MIN_WINDOW = dt.timedelta(hours=1)
 UNSCHEDULED_WINDOW = dt.timedelta(hours=24)
+# Claimed posts one tick sends at once. A thousand channels due at one minute are then
+# paced by the platform (the port waits out 429s), not by one send's round trip after
+# another; fewer than the PostgreSQL pool's connections, so the sends never wait for one.
+SEND_WORKERS = 16
 
 Outcome = Literal["posted", "busy", "failed", "undeliverable"]
 
@@ -146,14 +152,19 @@ def render_post(
 
 async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcome:
     """Send one claimed post if this process wins its send lease; record it, open its thread."""
-    now = ctx.clock.now()
-    lease_until = now + SEND_LEASE
-    async with ctx.db.unit() as session:
-        if not await store.take_send_lease(session, prompt_id=prompt_id, now=now, until=lease_until):
-            return "busy"
-        loaded = await store.load(session, prompt_id=prompt_id)
+    taken = await leases.take(
+        ctx,
+        prompt_id=prompt_id,
+        length=SEND_LEASE,
+        taker=store.take_send_lease,
+        load=lambda session: store.load(session, prompt_id=prompt_id),
+    )
+    if taken is None:
+        return "busy"
+    lease, loaded = taken
     assert loaded is not None
     prompt, channel, space = loaded
+    now = lease.taken_at
     pack = pack_for(ctx, channel)
     scenario = scenario_by_id(pack, prompt.scenario_id) or choose_scenario(pack.scenarios(), {}, ctx)
     closes_at = voting_closes(channel, ctx.settings, now)
@@ -167,80 +178,32 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         key=f"prepbot-prompt-{prompt_id}",
     )
     target = store.channel_ref(channel, space)
+
+    async def post() -> MessageRef:
+        # An earlier attempt may have reached the platform and died before recording it.
+        earlier = await find_posted(port, target, message.key or "") if prompt.attempts > 1 else None
+        return earlier or await port.post(target, message)
+
+    async def record(session: AsyncSession, ref: MessageRef) -> None:
+        await store.mark_posted(
+            session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=closes_at
+        )
+
     # Every line about this post names its space, channel and delivery key.
     with log_context(space=target.space.id, channel=target.id, delivery=message.key):
-        try:
-            async with kept_alive(ctx, prompt_id=prompt_id, until=lease_until, length=SEND_LEASE):
-                # An earlier attempt may have reached the platform and died before recording it.
-                earlier = await find_posted(port, target, message.key or "") if prompt.attempts > 1 else None
-                ref = earlier or await port.post(target, message)
-        except Exception as exc:
-            return await send_failed(
-                ctx,
-                port,
-                exc,
-                prompt_id=prompt_id,
-                channel_id=channel.id,
-                scheduled=prompt.local_date is not None,
-            )
+        sent = await leases.send(
+            ctx, port, lease, post, record, channel_id=channel.id, scheduled=prompt.local_date is not None
+        )
+        if isinstance(sent, leases.Failed):
+            return sent.outcome
         ctx.metrics.inc("prepbot_posts_total", kind="prompt")
         log.info("posted prompt %s", prompt_id)
-        async with ctx.db.unit() as session:
-            await store.mark_posted(
-                session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=closes_at
-            )
         try:
             # Discord needs the thread opened on the post; elsewhere this is a no-op.
-            await port.open_thread(ref, clip(scenario.title, 90))
+            await port.open_thread(sent, clip(scenario.title, 90))
         except Exception:
             log.exception("could not open the thread on prompt %s; members can still open it", prompt_id)
         return "posted"
-
-
-async def give_up(
-    ctx: ServiceContext,
-    port: ChatPort,
-    *,
-    prompt_id: int,
-    channel_id: int | None,
-    reason: str,
-    scheduled: bool,
-) -> None:
-    """A post or digest the channel cannot take until a person acts: stop retrying it.
-
-    For scheduled work the channel's schedule pauses and its setter hears it once;
-    a command's own post is answered to whoever ran it instead.
-    """
-    log.warning("prompt %s cannot be delivered (%s); not retrying", prompt_id, reason)
-    ctx.metrics.inc(METRIC, reason=reason)
-    async with ctx.db.unit() as session:
-        await store.mark_undeliverable(session, prompt_id=prompt_id, reason=reason)
-    if scheduled and channel_id is not None:
-        await pause_channel(ctx, port, channel_id=channel_id, reason=reason)
-
-
-async def send_failed(
-    ctx: ServiceContext,
-    port: ChatPort,
-    exc: Exception,
-    *,
-    prompt_id: int,
-    channel_id: int | None,
-    scheduled: bool,
-) -> Literal["undeliverable", "failed"]:
-    """After a prompt's post or digest failed: give up for good, or free the lease for a retry.
-
-    The one place both sends (``deliver``, ``digest.reveal``) decide this.
-    """
-    if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE:
-        await give_up(
-            ctx, port, prompt_id=prompt_id, channel_id=channel_id, reason=exc.reason, scheduled=scheduled
-        )
-        return "undeliverable"
-    log.exception("sending for prompt %s failed; the next tick retries it", prompt_id)
-    async with ctx.db.unit() as session:
-        await store.release_lease(session, prompt_id=prompt_id, reason=f"{type(exc).__name__}: {exc}")
-    return "failed"
 
 
 async def why_undeliverable(turn: Turn, prompt_id: int) -> str:
@@ -251,24 +214,22 @@ async def why_undeliverable(turn: Turn, prompt_id: int) -> str:
     return channel_fix(turn.channel.space.platform, reason)
 
 
-async def post_due(ctx: ServiceContext, port: ChatPort, *, channel_ids: Sequence[int] | None = None) -> int:
+async def post_due(ctx: ServiceContext, port: ChatPort) -> int:
     """Post every scheduled prompt due at ``ctx.clock.now()``; returns how many this call sent.
 
-    Due means: the channel's latest occurrence is at or before now, no more than
-    ``settings.catch_up_hours`` ago, and not before the schedule was set. Claims
-    left unsent (a failed send, a crashed process) are retried here too.
+    Due means ``bot.schedule.due``: the channel's latest occurrence is at or before
+    now, no more than ``settings.catch_up_hours`` ago, and not before the schedule
+    was set. Claims left unsent (a failed send, a crashed process) are retried here too.
     """
     now = ctx.clock.now()
     grace = dt.timedelta(hours=ctx.settings.catch_up_hours)
     async with ctx.db.unit() as session:
         await store.give_up_stale_claims(session, before=now - grace)
-        for channel, _space in await store.scheduled_channels(session, channel_ids=channel_ids):
+        for channel, _space in await store.scheduled_channels(session):
             assert channel.id is not None
             schedule = schedule_of(channel)
-            occurrence = latest_occurrence(schedule, now) if schedule else None
-            if occurrence is None or occurrence.instant < now - grace:
-                continue
-            if channel.schedule_from is not None and occurrence.instant < channel.schedule_from:
+            occurrence = due(schedule, now, window=grace, since=channel.schedule_from) if schedule else None
+            if occurrence is None:
                 continue
             if await store.has_post_on(session, channel_id=channel.id, local_date=occurrence.local_date):
                 continue
@@ -285,14 +246,19 @@ async def post_due(ctx: ServiceContext, port: ChatPort, *, channel_ids: Sequence
                 local_date=occurrence.local_date,
                 focus=choice.why,
             )
-        pending = await store.sendable_claims(session, now=now, channel_ids=channel_ids)
+        pending = iter(await store.sendable_claims(session, now=now))
     posted = 0
-    for prompt_id in pending:
-        try:
-            posted += await deliver(ctx, port, prompt_id) == "posted"
-        except Exception:
-            # One channel's trouble never holds back the others; the claim stays for the next tick.
-            log.exception("delivering prompt %s failed", prompt_id)
+
+    async def worker() -> None:
+        nonlocal posted
+        for prompt_id in pending:  # one iterator shared by the workers: each claim is taken once
+            try:
+                posted += await deliver(ctx, port, prompt_id) == "posted"
+            except Exception:
+                # One channel's trouble never holds back the others; the claim stays for the next tick.
+                log.exception("delivering prompt %s failed", prompt_id)
+
+    await asyncio.gather(*(worker() for _ in range(SEND_WORKERS)))
     return posted
 
 
@@ -330,15 +296,6 @@ async def post_now(turn: Turn, args: tuple[str, ...]) -> None:
         raise UserError(await why_undeliverable(turn, prompt.id))
 
 
-async def schedule_changed(ctx: ServiceContext) -> None:
-    """Tell listeners (the scheduler) that a channel's schedule changed."""
-    for listener in list(ctx.schedule_listeners):
-        try:
-            await listener()
-        except Exception:
-            log.exception("a schedule listener failed; the periodic sync will catch up")
-
-
 async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
     """``/prep schedule HH:MM [Area/City] [weekdays]`` and ``/prep schedule off`` (admins)."""
     ctx = turn.ctx
@@ -367,7 +324,6 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
         if schedule is not None:
             # Digests held back while the channel was unreachable go out on the next tick.
             await store.retry_stuck(session, channel_id=channel.id)
-    await schedule_changed(ctx)
     if schedule is None:
         state = "are now off" if was_on else "were already off"
         await turn.whisper(

@@ -27,7 +27,7 @@ from bot.content import Pack
 from bot.feature import Feature
 from bot.ports import Undeliverable
 from bot.render import OutboundMessage, Section
-from bot.schedule import Schedule, latest_occurrence
+from bot.schedule import Schedule, due, iso_week
 from bot.services.context import ServiceContext
 from bot.services.delivery import METRIC
 from bot.store import quizzes
@@ -131,11 +131,6 @@ def draw_chart(report: Readiness) -> bytes:
         plt.close(fig)
 
 
-def week_of(day: dt.date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 async def tick(ctx: ServiceContext, port: ChatPort) -> None:
     """Post the week's report in each scheduled channel once, on its report day and time."""
     now = ctx.clock.now()
@@ -144,13 +139,13 @@ async def tick(ctx: ServiceContext, port: ChatPort) -> None:
         channels = await scheduled_channels(session)
     for channel, space in channels:
         try:
-            when = latest_occurrence(Schedule(REPORT_TIME, channel.timezone, frozenset({REPORT_DAY})), now)
+            when = due(Schedule(REPORT_TIME, channel.timezone, frozenset({REPORT_DAY})), now, window=grace)
         except (KeyError, ValueError):
             continue  # an unknown zone: the prompt schedule reports that itself
-        if when is None or now - when.instant > grace:
+        if when is None:
             continue
         try:
-            await post_report(ctx, port, channel, space, week_of(when.local_date))
+            await post_report(ctx, port, channel, space, iso_week(when.local_date))
         except Exception:
             # One channel's trouble never holds back another channel's report.
             log.exception("the readiness report of channel %s failed", channel.id)
