@@ -18,15 +18,7 @@ workspace that refuses earlier teaches the pacer its real limit through 429 and
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-
-class Limit(NamedTuple):
-    """At most ``calls`` calls in any ``period`` seconds."""
-
-    calls: int
-    period: float
-
+from adapters.pacing import Limit
 
 TIERS = {
     1: Limit(1, 60.0),
