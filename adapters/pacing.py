@@ -66,17 +66,22 @@ class Window:
 
     async def acquire(self) -> None:
         async with self._lock:  # FIFO: the first to ask is the first to go
+            planned: float | None = None  # the slot this caller slept for
             while True:
                 now = self.clock()
                 at = self.ready_at(now)
                 if at is None:
                     self._landed.clear()
                     await self._landed.wait()
+                    planned = None
                 elif at > now:
                     await self.sleep(at - now)
+                    planned = at
                 else:
                     self._flying += 1
-                    self._last_release = now
+                    # Spacing runs on the slot slept for, not on when a busy loop woke the
+                    # sender, so late wake-ups do not add up (the next slot may be due at once).
+                    self._last_release = planned if planned is not None and planned <= now else now
                     return
 
     def answered(self, *, refused: bool) -> None:
