@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "prompt:"
 TICK_JOB, SYNC_JOB = "prepbot:tick", "prepbot:sync"
 STOP_GRACE_SECONDS = 10.0
+POSTING_AT_ONCE = 8  # scheduled channels posting at the same time (below the database pool's size)
 
 
 def trigger_for(schedule: Schedule) -> CronTrigger:
@@ -68,6 +69,8 @@ class SchedulerHandle:
     _specs: dict[str, Schedule] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _running: set[asyncio.Task[object]] = field(default_factory=set)
+    _posting: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POSTING_AT_ONCE))
+    _stopping: bool = False
 
     async def rebuild(self) -> None:
         """Make the cron jobs match the schedules in the database."""
@@ -100,6 +103,7 @@ class SchedulerHandle:
 
     async def stop(self) -> None:
         """Stop firing, let jobs in flight finish (briefly), and shut the scheduler down."""
+        self._stopping = True
         if self.rebuild in self.bot.ctx.schedule_listeners:
             self.bot.ctx.schedule_listeners.remove(self.rebuild)
         if self.scheduler.running:
@@ -114,9 +118,14 @@ class SchedulerHandle:
         return job.next_run_time if job is not None else None
 
     async def _post_channel(self, channel_id: int) -> None:
-        await self._guarded(
-            post_due(self.bot.ctx, self.port, channel_ids=[channel_id]), job=f"{JOB_PREFIX}{channel_id}"
-        )
+        # Channels due at the same minute post a few at a time: a thousand jobs at once would
+        # each hold a transaction and a send lease while they queue for the platform's rate limit.
+        async with self._posting:
+            if self._stopping:
+                return  # the next start's catch-up posts it
+            await self._guarded(
+                post_due(self.bot.ctx, self.port, channel_ids=[channel_id]), job=f"{JOB_PREFIX}{channel_id}"
+            )
 
     async def _tick(self) -> None:
         await self._guarded(self.bot.tick(self.port), job=TICK_JOB)
