@@ -75,6 +75,19 @@ class NullPort:
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         return parent
 
+    async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
+        return MessageRef(ChannelRef(member.space, "D0"), "0")
+
+    async def send_file(
+        self, member: MemberRef, filename: str, content: bytes, summary: OutboundMessage
+    ) -> None:
+        return None
+
+    async def post_file(
+        self, channel: ChannelRef, filename: str, content: bytes, message: OutboundMessage
+    ) -> MessageRef:
+        return MessageRef(channel, "0")
+
     async def ensure_in_channel(self, channel: ChannelRef) -> None:
         return None
 

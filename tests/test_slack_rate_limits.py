@@ -16,6 +16,7 @@ import pytest
 
 from adapters.slack.app import SlackApp
 from adapters.slack.port import SlackPort, make_client
+from adapters.slack.ratelimits import CHANNEL_POSTS, WORKSPACE_POSTS
 from bot.clock import ManualClock
 from bot.domain import ChannelRef, SpaceRef
 from bot.render import OutboundMessage
@@ -80,3 +81,23 @@ async def test_prompt_commands_in_20_channels_at_once_post_once(wired: tuple[Fak
     await app.idle()
     assert _top_level_posts(slack) == Counter({channel: 1 for channel in CHANNELS})
     assert slack.sent("chat.postEphemeral") == []
+
+
+async def test_posts_within_the_documented_limits_are_never_refused() -> None:
+    # Slack's documented limits, enforced by the fake: 1 post a second per channel with short
+    # bursts, the workspace-wide figure, Tier 3 for conversations.open.
+    async with FakeSlack(
+        posts_per_second=WORKSPACE_POSTS.calls,
+        channel_posts=(CHANNEL_POSTS.calls, CHANNEL_POSTS.period),
+        method_limits={"conversations.open": (50, 60.0)},
+    ) as slack:
+        port = SlackPort(make_client("xoxb-test", slack.api_url))
+        space = SpaceRef("slack", "T0PREP")
+        channels = [ChannelRef(space, f"C0FAN{n:03d}") for n in range(60)]
+        posts = [port.post(c, OutboundMessage(text=f"post {c.id}")) for c in channels]
+        posts += [port.post(channels[0], OutboundMessage(text=f"again {n}")) for n in range(5)]
+        await asyncio.gather(*posts)
+        assert [c.status for c in slack.calls if c.status == 429] == []
+        assert Counter(c["channel"] for c in slack.sent("chat.postMessage")) == Counter(
+            {c.id: 1 for c in channels[1:]} | {channels[0].id: 6}
+        )

@@ -1,59 +1,114 @@
-"""Pacing chat.postMessage for one workspace at the rate Slack turns out to allow.
+"""Pacing Slack Web API calls at the limits Slack documents, so that Slack rarely refuses one.
 
-Slack does not publish the workspace-wide limit on posting; it answers 429 with
-``Retry-After`` once it is passed. Retrying every refused post after its wait
-makes a herd that hits the limit again each second. The pacer instead hands out
-send slots a gap apart: a 429 doubles the gap and holds every sender until its
-``Retry-After``; each post that goes through narrows the gap a little. A fan-out
-then runs close to the limit with few refusals, and no post is dropped: a
-refused one simply waits for its next slot.
+Slack's limits (https://docs.slack.dev/apis/web-api/rate-limits, see
+:mod:`adapters.slack.ratelimits`) are windows: at most so many calls of a method
+per workspace per minute (tiers 1-4), and for ``chat.postMessage`` about one
+message per second per channel plus a workspace-wide limit. The pacer keeps one
+:class:`Window` per scope (a channel's posts, a workspace's posts, a workspace's
+calls of one method) and a call goes out only when every window it belongs to
+has room, from the first call on, instead of learning the limits from refusals.
+
+A window counts a call from when its answer came back (a later time than Slack
+saw it), so jitter between here and Slack can never squeeze one call too many
+into Slack's window; calls still in flight hold their place. Workspace posts
+are spread evenly over the window rather than sent as a burst, so a workspace
+stricter than the documented figures costs one or two refusals, not a burst of
+them.
+
+Learning, only when the platform is stricter than documented: a 429 holds the
+call's scopes for its ``Retry-After`` and slows them to what Slack accepted over
+the last period (a little under it); a window left unrefused for
+:data:`FORGET_S` goes back to the documented figures. A refused call was not
+carried out, so it simply waits for its next slot: nothing is posted twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import ContextVar
 
-FIRST_GAP = 0.02
-MAX_GAP = 2.0
-NARROW = 0.98
+from adapters.pacing import FORGET_S, NUDGE, SLOWER, Clock, Limit, Sleep, Window
+from adapters.slack.ratelimits import POST_METHOD, post_limits, tier_limit
+
+__all__ = ["FORGET_S", "NUDGE", "SLOWER", "TEAM", "Pacer", "Slot", "Window", "for_team"]
+
+
+# The workspace (team id) the calls of this task are about; "" is the token's own workspace.
+TEAM: ContextVar[str] = ContextVar("slack_team", default="")
+
+
+@contextlib.contextmanager
+def for_team(team: str) -> Iterator[None]:
+    """Count the Web API calls made inside against ``team``'s limits."""
+    token = TEAM.set(team)
+    try:
+        yield
+    finally:
+        TEAM.reset(token)
+
+
+class Slot:
+    """One call's place in its windows, from :meth:`Pacer.slot`."""
+
+    def __init__(self, windows: list[Window]) -> None:
+        self.windows = windows
+        self.refused_after: float | None = None
+
+    def limited(self, retry_after: float) -> None:
+        """Slack answered 429: hold and slow each scope of the call (Slack does not say which)."""
+        self.refused_after = retry_after
+        for window in self.windows:
+            window.refused(retry_after)
 
 
 class Pacer:
-    """Send slots for one workspace's posts (one instance per Web API client)."""
+    """The windows of every scope one Web API client calls into (one per client)."""
 
     def __init__(
-        self, clock: Callable[[], float] = time.monotonic, on_wait: Callable[[float], None] | None = None
+        self,
+        clock: Clock = time.monotonic,
+        on_wait: Callable[[float], None] | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.clock = clock
+        self.sleep = sleep
         self.on_wait = on_wait  # told each wait's seconds (prepbot_rate_limit_wait_seconds_total)
-        self.gap = 0.0
-        self._next_slot = 0.0
-        self._hold_until = 0.0
+        self.windows: dict[tuple[str, ...], Window] = {}
 
-    async def wait(self) -> None:
-        """Wait for this caller's slot; callers are served in the order they asked."""
-        now = self.clock()
-        slot = max(now, self._next_slot, self._hold_until)
-        self._next_slot = slot + self.gap
-        if slot > now:
-            if self.on_wait is not None:
-                self.on_wait(slot - now)
-            await asyncio.sleep(slot - now)
+    def _window(self, key: tuple[str, ...], limit: Limit, *, even: bool = False) -> Window:
+        window = self.windows.get(key)
+        if window is None:
+            window = self.windows[key] = Window(limit, even=even, clock=self.clock, sleep=self.sleep)
+        return window
 
-    def limited(self, retry_after: float) -> None:
-        """Slack refused a post: widen the gap and hold everyone for ``retry_after`` seconds.
+    def scopes(self, method: str, team: str = "", channel: str = "") -> list[Window]:
+        """The windows a call belongs to, the narrowest first."""
+        if method == POST_METHOD:
+            per_channel, per_workspace = post_limits()
+            found = [self._window(("post", team), per_workspace, even=True)]
+            if channel:
+                found.insert(0, self._window(("post", team, channel), per_channel))
+            return found
+        return [self._window(("method", team, method), tier_limit(method))]
 
-        Refusals of posts already in flight arrive together; only the first of them,
-        outside a hold, widens the gap, or one burst would slow the workspace to a crawl.
-        """
-        now = self.clock()
-        if now >= self._hold_until:
-            self.gap = min(MAX_GAP, max(self.gap * 2, FIRST_GAP))
-        self._hold_until = max(self._hold_until, now + retry_after)
-        self._next_slot = max(self._next_slot, self._hold_until)
-
-    def succeeded(self) -> None:
-        """A post went through: try a slightly shorter gap next time."""
-        self.gap = self.gap * NARROW if self.gap > 0.001 else 0.0
+    @contextlib.asynccontextmanager
+    async def slot(self, method: str, team: str = "", channel: str = "") -> AsyncIterator[Slot]:
+        """Wait until every scope of the call has room; the body makes the call."""
+        windows = self.scopes(method, team, channel)
+        started = self.clock()
+        taken: list[Window] = []
+        slot = Slot(windows)
+        try:
+            for window in windows:
+                await window.acquire()
+                taken.append(window)
+            waited = self.clock() - started
+            if waited > 0 and self.on_wait is not None:
+                self.on_wait(waited)
+            yield slot
+        finally:
+            for window in taken:
+                window.answered(refused=slot.refused_after is not None)

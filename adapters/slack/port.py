@@ -19,9 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, escape, render
-from adapters.slack.pacer import Pacer
+from adapters.slack.pacer import for_team
 from adapters.slack.reach import CHANNEL_ERRORS, JOIN_ERRORS, MEMBER_ERRORS, Reach, error_code, translated
-from adapters.slack.webclient import PatientRateLimitHandler, make_client
+from adapters.slack.webclient import make_client
 from bot.domain import ChannelRef, MemberRef, MessageRef
 from bot.ports import Undeliverable
 from bot.render import OutboundMessage
@@ -83,9 +83,6 @@ class SlackPort:
         extra: dict[str, Any] = {}
         if key:
             extra["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
-        pacer = self._pacer()
-        if pacer is not None:
-            await pacer.wait()
         response = await self.client.chat_postMessage(
             channel=channel,
             text=part.text,
@@ -95,22 +92,16 @@ class SlackPort:
             unfurl_media=False,
             **extra,
         )
-        if pacer is not None:
-            pacer.succeeded()
         return str(response["ts"])
-
-    def _pacer(self) -> Pacer | None:
-        """The pacer of this client's rate-limit handler (none for a client made elsewhere)."""
-        for handler in self.client.retry_handlers or []:
-            if isinstance(handler, PatientRateLimitHandler):
-                return handler.pacer
-        return None
 
     @contextmanager
     def _channel_errors(self, channel: ChannelRef) -> Iterator[None]:
-        """Slack's permanent channel errors as Undeliverable; the bot is then no longer known to be in."""
+        """Slack's permanent channel errors as Undeliverable; the bot is then no longer known to be in.
+
+        The calls inside count against the channel's workspace's rate limits.
+        """
         try:
-            with translated(CHANNEL_ERRORS, channel.id):
+            with for_team(channel.space.id), translated(CHANNEL_ERRORS, channel.id):
                 yield
         except Undeliverable:
             self.reach.forget_joined(channel.space.id, channel.id)
@@ -202,9 +193,10 @@ class SlackPort:
         """
         for part in render(message):
             try:
-                await self.client.chat_postEphemeral(
-                    channel=channel.id, user=member.id, text=part.text, blocks=part.blocks
-                )
+                with for_team(channel.space.id):
+                    await self.client.chat_postEphemeral(
+                        channel=channel.id, user=member.id, text=part.text, blocks=part.blocks
+                    )
             except SlackApiError as exc:
                 if error_code(exc) not in EPHEMERAL_FALLBACK_ERRORS:
                     raise
@@ -292,7 +284,8 @@ class SlackPort:
         if channel.id.startswith("D") or self.reach.joined(team, channel.id):
             return  # a DM: the command reached the bot there, or the post will say it cannot
         try:
-            info = await self.client.conversations_info(channel=channel.id)
+            with for_team(team):
+                info = await self.client.conversations_info(channel=channel.id)
         except SlackApiError as exc:
             code = error_code(exc)
             if code == "channel_not_found":
@@ -308,7 +301,7 @@ class SlackPort:
         if not (data.get("is_member") or data.get("is_im")):
             if data.get("is_private") or data.get("is_group") or data.get("is_mpim"):
                 raise Undeliverable("not_in_channel", target=channel.id, detail="private")
-            with translated(JOIN_ERRORS, channel.id):
+            with for_team(team), translated(JOIN_ERRORS, channel.id):
                 await self.client.conversations_join(channel=channel.id)
             log.info("joined public channel %s", channel.id)
         self.reach.remember_joined(team, channel.id)
@@ -318,6 +311,12 @@ class SlackPort:
 
         A cached DM id Slack no longer accepts is forgotten and opened afresh, once.
         """
+        with for_team(member.space.id):
+            return await self._to_member_in_team(member, send)
+
+    async def _to_member_in_team(
+        self, member: MemberRef, send: Callable[[str], Awaitable[T]]
+    ) -> tuple[str, T]:
         key = (member.space.id, member.id)
         cached = key in self.reach.dms
         dm = await self._open_dm(member)

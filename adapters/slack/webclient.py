@@ -1,95 +1,89 @@
-"""The Slack Web API client prepbot uses: rate limits are waited out inside it.
+"""The Slack Web API client prepbot uses: every call paced, rate limits waited out inside it.
 
-Slack answers 429 with ``Retry-After`` and slack_sdk's stock handler retries
-only once, so a fan-out to many channels would lose posts.
-:class:`PatientRateLimitHandler` retries until the message goes through. A 429
-means Slack did not post, so retrying never posts twice.
+:class:`PacedWebClient` sends each call when :class:`adapters.slack.pacer.Pacer`
+gives it a slot (Slack's documented limits per channel, per workspace and per
+method tier), so Slack rarely refuses one. When it does (429), the call waits
+out ``Retry-After`` in the pacer and goes again, as many times as it takes: a 429
+means Slack did not carry the call out, so retrying never posts twice. slack_sdk's
+own handler would retry only once, and a fan-out to many channels would lose posts.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
+from typing import Any
 
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack.pacer import Pacer
+from adapters.slack.pacer import TEAM, Pacer
 from bot.metrics import Metrics
 
 MAX_WAIT_S = 120.0
 
 
-class PatientRateLimitHandler(AsyncRetryHandler):
-    """Retry a 429 after its ``Retry-After`` (plus a little jitter), as many times as it takes."""
+def retry_after(headers: Any) -> float:
+    """The seconds a 429 asks to wait (``Retry-After``; 1 when it names none), at most MAX_WAIT_S."""
+    wait = 1.0
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                wait = float(raw)
+            except (TypeError, ValueError):
+                wait = 1.0
+    return min(max(wait, 0.0), MAX_WAIT_S)
 
-    def __init__(
-        self, max_retry_count: int = 10_000, pacer: Pacer | None = None, metrics: Metrics | None = None
-    ) -> None:
-        super().__init__(max_retry_count=max_retry_count)
+
+def _channel_of(kwargs: dict[str, Any]) -> str:
+    for source in ("json", "data", "params"):
+        args = kwargs.get(source)
+        if isinstance(args, dict) and args.get("channel"):
+            return str(args["channel"])
+    return ""
+
+
+class PacedWebClient(AsyncWebClient):
+    """An ``AsyncWebClient`` whose calls go through a :class:`Pacer` and wait out 429s."""
+
+    def __init__(self, *args: Any, metrics: Metrics | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.metrics = metrics
-        self.pacer = pacer or Pacer(on_wait=self.waited)
+        self.pacer = Pacer(on_wait=self.waited)
 
     def waited(self, seconds: float) -> None:
         """Count time spent held back by Slack's rate limits (the pacer's slots, Retry-After)."""
         if self.metrics is not None:
             self.metrics.inc("prepbot_rate_limit_wait_seconds_total", seconds, platform="slack")
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code == 429
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        wait = 1.0
-        if response is not None:
-            for name, values in response.headers.items():
-                if name.lower() == "retry-after" and values:
-                    try:
-                        wait = float(values[0])
-                    except ValueError:
-                        wait = 1.0
-        wait = min(max(wait, 0.0), MAX_WAIT_S)
-        if self.metrics is not None:
-            self.metrics.inc("prepbot_rate_limited_total", platform="slack")
-        if request.url.endswith("chat.postMessage"):
-            # Posts queue behind the workspace's pacer instead of retrying as a herd.
-            self.pacer.limited(wait)
-            await self.pacer.wait()
-        else:
-            pause = wait + random.uniform(0.05, 0.5)
-            self.waited(pause)
-            await asyncio.sleep(pause)
-        state.next_attempt_requested = True
-        state.increment_current_attempt()
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        channel = _channel_of(kwargs)
+        team = TEAM.get()
+        while True:
+            async with self.pacer.slot(api_method, team, channel) as slot:
+                try:
+                    return await super().api_call(api_method, **kwargs)
+                except SlackApiError as exc:
+                    if exc.response.status_code != 429:
+                        raise
+                    if self.metrics is not None:
+                        self.metrics.inc("prepbot_rate_limited_total", platform="slack")
+                    slot.limited(retry_after(exc.response.headers))
+            # The next attempt waits in the pacer until the hold is over.
 
 
-def make_client(token: str | None, base_url: str, metrics: Metrics | None = None) -> AsyncWebClient:
-    """The Web API client for ``base_url`` (``SLACK_API_URL``) that waits out rate limits.
+def make_client(token: str | None, base_url: str, metrics: Metrics | None = None) -> PacedWebClient:
+    """The Web API client for ``base_url`` (``SLACK_API_URL``) that paces calls and waits out 429s.
 
     With ``metrics``, every 429 and every second waited is counted (platform ``slack``).
     """
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(
+    return PacedWebClient(
         token=token,
         base_url=base_url,
         timeout=30,
-        retry_handlers=[AsyncConnectionErrorRetryHandler(), PatientRateLimitHandler(metrics=metrics)],
+        retry_handlers=[AsyncConnectionErrorRetryHandler()],
+        metrics=metrics,
     )

@@ -165,10 +165,15 @@ async def kept_alive(
 ) -> AsyncIterator[None]:
     """Renew the lease on ``prompt_id`` (held until ``until``) while the body runs."""
 
+    done = asyncio.Event()
+
     async def renew() -> None:
         held = until
         while True:
-            await asyncio.sleep(length.total_seconds() / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), length.total_seconds() / 3)
+            if done.is_set():
+                return
             new = ctx.clock.now() + length
             try:
                 async with ctx.db.unit() as session:
@@ -184,6 +189,7 @@ async def kept_alive(
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Stop between renewals, never by cancelling one: a renewal cancelled while its
+        # connection is checked out leaves SQLAlchemy's pool to log a CancelledError.
+        done.set()
+        await task

@@ -92,6 +92,14 @@ class FakeDiscord(DiscordRest, DiscordEvents):
         # token reset between the REST login and the gateway.
         self.gateway_token = TOKEN
         self.posts_per_second: float | None = None
+        # Discord's documented limits, enforced when set: the global requests per second per
+        # bot (interactions excepted), and message creates per channel as (count, seconds),
+        # announced in X-RateLimit-* headers on every answer as Discord does.
+        self.global_per_second: int | None = None
+        self.channel_posts: tuple[int, float] | None = None
+        self.global_limited = 0
+        self._global_times: list[float] = []
+        self._channel_times: dict[str, list[float]] = {}
         self.fail_after_create = 0
         self.rate_limited = 0
         self._post_times: list[float] = []

@@ -56,6 +56,12 @@ class DiscordRest(DiscordAccess):
     channels: dict[str, dict[str, Any]]
     interactions: dict[str, Interaction]
     message_bodies: list[tuple[str, dict[str, Any]]]
+    global_per_second: int | None
+    channel_posts: tuple[int, float] | None
+    global_limited: int
+    rate_limited: int
+    _global_times: list[float]
+    _channel_times: dict[str, list[float]]
 
     @web.middleware
     async def _log_and_auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -66,12 +72,72 @@ class DiscordRest(DiscordAccess):
         )
         if needs_auth and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return self._json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if needs_auth and request.path.startswith("/api/"):
+            refused = self._over_global()
+            if refused is not None:
+                return refused
         if request.method in ("POST", "PATCH") and request.content_type == "application/json":
             body = await request.json()  # aiohttp keeps the body for the handler
             if _writes_message(body):
                 self.message_bodies.append((request.path, body))
         response: web.StreamResponse = await handler(request)
         return response
+
+    def _over_global(self) -> web.Response | None:
+        """Discord's global limit: past ``global_per_second`` requests in a second, a global 429."""
+        if self.global_per_second is None:
+            return None
+        now = time.monotonic()
+        self._global_times = [t for t in self._global_times if now - t < 1.0]
+        if len(self._global_times) < self.global_per_second:
+            self._global_times.append(now)
+            return None
+        self.global_limited += 1
+        self.rate_limited += 1
+        retry_after = round(max(0.05, 1.0 - (now - self._global_times[0])), 3)
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Global": "true",
+            "X-RateLimit-Scope": "global",
+        }
+        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": True}
+        return self._json(body, status=429, headers=headers)
+
+    def _channel_bucket(self, cid: str) -> tuple[web.Response | None, dict[str, str]]:
+        """The per-route bucket of message creates in ``cid``: a 429 past it, else its headers."""
+        if self.channel_posts is None:
+            return None, {}
+        # Discord's buckets reset whole: ``Limit`` requests from the first, until ``Reset-After``.
+        count, period = self.channel_posts
+        now = time.monotonic()
+        times = self._channel_times.get(cid, [])
+        if times and now - times[0] >= period:
+            times = []
+        self._channel_times[cid] = times
+        reset_after = round(period - (now - times[0]), 3) if times else period
+        if len(times) >= count:
+            self.rate_limited += 1
+            headers = {
+                "Via": "1.1 google",
+                "Retry-After": str(max(1, round(reset_after))),
+                "X-RateLimit-Limit": str(count),
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(reset_after),
+                "X-RateLimit-Bucket": "fake-channel-posts",
+                "X-RateLimit-Scope": "user",
+            }
+            body = {"message": "You are being rate limited.", "retry_after": reset_after, "global": False}
+            return self._json(body, status=429, headers=headers), {}
+        times.append(now)
+        headers = {
+            "X-RateLimit-Limit": str(count),
+            "X-RateLimit-Remaining": str(count - len(times)),
+            "X-RateLimit-Reset": str(time.time() + reset_after),
+            "X-RateLimit-Reset-After": str(reset_after),
+            "X-RateLimit-Bucket": "fake-channel-posts",
+        }
+        return None, headers
 
     @staticmethod
     def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -191,6 +257,9 @@ class DiscordRest(DiscordAccess):
         throttled = self._throttled()
         if throttled is not None:
             return throttled
+        refused, bucket = self._channel_bucket(cid)
+        if refused is not None:
+            return refused
         message = self._new_message(cid, body, nonce=nonce)
         if files:
             self._attach(message, files)
@@ -203,7 +272,7 @@ class DiscordRest(DiscordAccess):
         if self.fail_after_create:
             self.fail_after_create -= 1
             return self._error(500, 0, "500: Internal Server Error")  # created, but the answer is lost
-        return self._json(message)
+        return self._json(message, headers=bucket)
 
     async def _edit_message(self, request: web.Request) -> web.Response:
         refusal = self._read_refusal(request.match_info["cid"])

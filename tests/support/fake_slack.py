@@ -64,6 +64,10 @@ class FakeSlack(SlackWebApi, SlackSender):
     signing_secret: str = "test-signing-secret"
     posts_per_second: float | None = None
     retry_after: int = 1
+    # Slack's documented limits, enforced when set: chat.postMessage per channel as
+    # (posts, seconds), and other methods per workspace as method -> (calls, seconds).
+    channel_posts: tuple[int, float] | None = None
+    method_limits: dict[str, tuple[int, float]] = field(default_factory=dict)
     users: dict[str, SlackUser] = field(default_factory=dict)
     removed_users: set[str] = field(default_factory=set)  # conversations.open: user_not_found
     channels: dict[str, SlackChannel] = field(default_factory=dict)
@@ -154,7 +158,7 @@ class FakeSlack(SlackWebApi, SlackSender):
             refused = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
             self.calls.append(ApiCall(method, args, result=refused))
             return web.json_response(refused)
-        if method == "chat.postMessage" and self._over_rate(token):
+        if self._limited(method, token, str(args.get("channel", ""))):
             self.calls.append(ApiCall(method, args, status=429))
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
@@ -165,16 +169,25 @@ class FakeSlack(SlackWebApi, SlackSender):
         self.calls.append(ApiCall(method, args, result=result))
         return web.json_response(result)
 
-    def _over_rate(self, workspace: str) -> bool:
-        if self.posts_per_second is None:
-            return False
+    def _limited(self, method: str, workspace: str, channel: str) -> bool:
+        """Whether Slack would refuse this call (429); an accepted one is counted in its windows."""
+        windows: list[tuple[str, float, float]] = []
+        if method == "chat.postMessage":
+            if self.posts_per_second is not None:
+                windows.append((workspace, self.posts_per_second, 1.0))
+            if self.channel_posts is not None:
+                windows.append((f"{workspace}/{channel}", *self.channel_posts))
+        elif method in self.method_limits:
+            windows.append((f"{workspace}:{method}", *self.method_limits[method]))
         now = time.monotonic()
-        window = self._window[workspace]
-        while window and now - window[0] >= 1.0:
-            window.popleft()
-        if len(window) >= self.posts_per_second:
-            return True
-        window.append(now)
+        for key, calls, period in windows:
+            window = self._window[key]
+            while window and now - window[0] >= period:
+                window.popleft()
+            if len(window) >= calls:
+                return True
+        for key, _, _ in windows:
+            self._window[key].append(now)
         return False
 
     async def _respond(self, request: web.Request) -> web.Response:
