@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Literal
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.store import totals
 from bot.store.models import Answer, AnswerPart, PromptPost, Vote
 from bot.store.sql import scalar_one
 
@@ -56,8 +58,10 @@ async def delete_part_if_open(session: AsyncSession, *, part: AnswerPart) -> boo
         select(func.count()).select_from(AnswerPart).where(col(AnswerPart.answer_id) == part.answer_id),
     )
     if left == 0:
-        # The member took back their whole answer: it goes, with the votes it had.
-        await session.execute(delete(Vote).where(col(Vote.answer_id) == part.answer_id))
+        # The member took back their whole answer: it goes, with the votes it had (and their totals).
+        votes = delete(Vote).where(col(Vote.answer_id) == part.answer_id).returning(col(Vote.created_at))
+        gone = Counter(totals.day_of(at) for at in (await session.execute(votes)).scalars().all())
+        await totals.add_votes(session, answer_id=part.answer_id, days={day: -n for day, n in gone.items()})
         await session.execute(delete(Answer).where(col(Answer.id) == part.answer_id))
     return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from sqlalchemy import and_, delete, func, literal, or_
 from sqlalchemy import select as sa_select
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from bot.store import totals
 from bot.store.models import Answer, PromptPost, Vote
 
 OPEN = "open"
@@ -67,6 +69,8 @@ async def insert_vote_if_open(
             .on_conflict_do_nothing()
         )
         if (await session.execute(stmt)).rowcount:  # type: ignore[attr-defined]
+            # The author's running total moves in the same transaction as the vote.
+            await totals.add_votes(session, answer_id=answer_id, days={totals.day_of(stamp): 1})
             return True
     return False
 
@@ -80,19 +84,28 @@ async def votes_left(session: AsyncSession, *, prompt_id: int, voter_id: int, bu
 async def withdraw_vote_if_open(
     session: AsyncSession, *, prompt_id: int, answer_id: int, voter_id: int
 ) -> bool:
-    """Delete one vote while its prompt is open; True when there was one (after the reveal: never)."""
+    """Delete one vote while its prompt is open; True when there was one (after the reveal: never).
+
+    The author's running total for the vote's day goes down in the same transaction.
+    """
     guard = sa_select(col(PromptPost.id)).where(
         col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         guard = guard.with_for_update(read=True)  # as for a vote: ordered against the reveal
-    stmt = delete(Vote).where(
-        col(Vote.answer_id) == answer_id,
-        col(Vote.voter_id) == voter_id,
-        col(Vote.prompt_id) == prompt_id,
-        col(Vote.prompt_id).in_(guard),
+    stmt = (
+        delete(Vote)
+        .where(
+            col(Vote.answer_id) == answer_id,
+            col(Vote.voter_id) == voter_id,
+            col(Vote.prompt_id) == prompt_id,
+            col(Vote.prompt_id).in_(guard),
+        )
+        .returning(col(Vote.created_at))
     )
-    return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+    gone = Counter(totals.day_of(at) for at in (await session.execute(stmt)).scalars().all())
+    await totals.add_votes(session, answer_id=answer_id, days={day: -n for day, n in gone.items()})
+    return bool(gone)
 
 
 async def answer_number(session: AsyncSession, *, answer: Answer) -> int:
