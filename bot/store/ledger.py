@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Subquery
 from sqlmodel import col, select
 
 from bot.store import totals
-from bot.store.models import Member, MemberDay, PointEvent
+from bot.store.models import Member, MemberDay, MemberTotal, PointEvent
 from bot.store.sql import insert_ignore
 
 
@@ -79,22 +79,11 @@ async def standings(
 ) -> list[Standing]:
     """Top members of a space by points on UTC days from ``first_day`` on (all time when None).
 
-    Read from the running totals (a row per member and day), never the ledger: the
-    cost follows members and days, not awards. Only the top rows are joined to names.
+    Read from the running totals, never the ledger: all time is a row per member, a
+    period a row per member and day in it, so the cost follows the team, not its
+    history. Only the top rows are joined to names.
     """
-    total = func.sum(MemberDay.points).label("total")
-    totals_q: Select[tuple[int, int]] = select(col(MemberDay.member_id).label("member_id"), total).where(
-        col(MemberDay.space_id) == space_id
-    )
-    if first_day is not None:
-        totals_q = totals_q.where(col(MemberDay.day) >= first_day)
-    top = (
-        totals_q.group_by(col(MemberDay.member_id))
-        .having(func.sum(MemberDay.awards) > 0)  # as the ledger: a member with awards shows, even at 0
-        .order_by(total.desc())
-        .limit(limit)
-        .subquery()
-    )
+    top = _top(space_id=space_id, first_day=first_day, limit=limit)
     stmt = (
         select(col(Member.id), col(Member.display_name), col(Member.external_id), top.c.total)
         .join(top, top.c.member_id == col(Member.id))
@@ -109,9 +98,32 @@ async def standings(
     return result
 
 
+def _top(*, space_id: int, first_day: dt.date | None, limit: int) -> Subquery:
+    """The top ``limit`` (member_id, total): all time from a row per member, else summed days."""
+    if first_day is None:
+        total = col(MemberTotal.points).label("total")
+        return (
+            select(col(MemberTotal.member_id).label("member_id"), total)
+            .where(col(MemberTotal.space_id) == space_id, col(MemberTotal.awards) > 0)
+            .order_by(total.desc())
+            .limit(limit)
+            .subquery()
+        )
+    summed = func.sum(MemberDay.points).label("total")
+    return (
+        select(col(MemberDay.member_id).label("member_id"), summed)
+        .where(col(MemberDay.space_id) == space_id, col(MemberDay.day) >= first_day)
+        .group_by(col(MemberDay.member_id))
+        .having(func.sum(MemberDay.awards) > 0)  # as the ledger: a member with awards shows, even at 0
+        .order_by(summed.desc())
+        .limit(limit)
+        .subquery()
+    )
+
+
 async def total_points(session: AsyncSession, *, space_id: int, member_id: int) -> int:
-    """A member's points in a space, all time (from the running totals)."""
-    stmt = select(func.coalesce(func.sum(MemberDay.points), 0)).where(
-        col(MemberDay.space_id) == space_id, col(MemberDay.member_id) == member_id
+    """A member's points in a space, all time (their running total's row)."""
+    stmt = select(func.coalesce(func.sum(MemberTotal.points), 0)).where(
+        col(MemberTotal.space_id) == space_id, col(MemberTotal.member_id) == member_id
     )
     return int((await session.execute(stmt)).scalar_one())

@@ -340,6 +340,19 @@ class MemberDay(SQLModel, table=True):
     votes: int = 0
 
 
+class MemberTotal(SQLModel, table=True):
+    """The all-time sums of ``MemberDay`` per (space, member), kept by the same increments.
+
+    ``/prep leaderboard all`` and ``/prep stats`` read a row per member, however long the history.
+    """
+
+    space_id: int = Field(foreign_key="space.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    points: int = 0
+    awards: int = 0
+    votes: int = 0
+
+
 class PairingOptIn(SQLModel, table=True):
     """A member who wants mock-interview pairing in a channel."""
 

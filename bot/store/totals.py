@@ -1,4 +1,4 @@
-"""Running totals per (space, member, UTC day), kept beside the rows that change them.
+"""Running totals per (space, member, UTC day) and per (space, member) all time.
 
 Every change is an atomic increment (``INSERT … ON CONFLICT DO UPDATE SET n = n + :d``)
 issued in the caller's transaction by the store function that writes the ledger
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
-from bot.store.models import Answer, MemberDay
+from bot.store.models import Answer, MemberDay, MemberTotal
 
 COUNTERS = ("points", "awards", "votes")
 
@@ -33,42 +33,53 @@ def _upsert(session: AsyncSession) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def _add_on_conflict(stmt: Any, changed: Iterable[str]) -> Any:
-    table = MemberDay.__table__  # type: ignore[attr-defined]
+def _add_on_conflict(stmt: Any, model: type[MemberDay] | type[MemberTotal], changed: Iterable[str]) -> Any:
+    table = model.__table__  # type: ignore[attr-defined]
+    keys = ["space_id", "member_id", "day"] if model is MemberDay else ["space_id", "member_id"]
     return stmt.on_conflict_do_update(
-        index_elements=["space_id", "member_id", "day"],
-        set_={name: table.c[name] + stmt.excluded[name] for name in changed},
+        index_elements=keys, set_={name: table.c[name] + stmt.excluded[name] for name in changed}
     )
 
 
 async def add(
     session: AsyncSession, *, space_id: int, member_id: int, day: dt.date, points: int = 0, awards: int = 0
 ) -> None:
-    """Add ``points`` and ``awards`` (negative to take back) to one member's day."""
-    values = {"space_id": space_id, "member_id": member_id, "day": day, "points": points}
-    stmt = _upsert(session)(MemberDay).values(**values, awards=awards, votes=0)
-    await session.execute(_add_on_conflict(stmt, ("points", "awards")))
+    """Add ``points`` and ``awards`` (negative to take back) to one member's day and all-time row."""
+    for model, extra in ((MemberDay, {"day": day}), (MemberTotal, {})):
+        values = {"space_id": space_id, "member_id": member_id, "points": points, "awards": awards}
+        stmt = _upsert(session)(model).values(**values, **extra, votes=0)
+        await session.execute(_add_on_conflict(stmt, model, ("points", "awards")))
 
 
 async def add_votes(session: AsyncSession, *, answer_id: int, days: Mapping[dt.date, int]) -> None:
     """Add ``days[d]`` votes (negative to take back) to the author of ``answer_id`` on each day ``d``.
 
     The author is read inside the same ``INSERT … SELECT``, so there is no gap
-    between finding them and counting. Days go in date order, so two transactions
-    touching the same rows lock them in the same order (no deadlock on PostgreSQL).
+    between finding them and counting. Rows are taken in one order (days by date,
+    then the all-time row), so concurrent transactions never wait on each other in
+    a cycle (no deadlock on PostgreSQL).
     """
-    for day in sorted(days):
-        if not days[day]:
-            continue
+    changes = {day: n for day, n in sorted(days.items()) if n}
+    if not changes:
+        return
+    day_type = MemberDay.__table__.c.day.type  # type: ignore[attr-defined]
+    for day, n in changes.items():
         source: Select[Any] = select(
             col(Answer.space_id),
             col(Answer.member_id),
-            literal(day, type_=MemberDay.__table__.c.day.type),  # type: ignore[attr-defined]
+            literal(day, type_=day_type),
             literal(0),
             literal(0),
-            literal(days[day]),
+            literal(n),
         ).where(col(Answer.id) == answer_id)
         stmt = _upsert(session)(MemberDay).from_select(
             ["space_id", "member_id", "day", "points", "awards", "votes"], source
         )
-        await session.execute(_add_on_conflict(stmt, ("votes",)))
+        await session.execute(_add_on_conflict(stmt, MemberDay, ("votes",)))
+    total: Select[Any] = select(
+        col(Answer.space_id), col(Answer.member_id), literal(0), literal(0), literal(sum(changes.values()))
+    ).where(col(Answer.id) == answer_id)
+    stmt = _upsert(session)(MemberTotal).from_select(
+        ["space_id", "member_id", "points", "awards", "votes"], total
+    )
+    await session.execute(_add_on_conflict(stmt, MemberTotal, ("votes",)))

@@ -1,4 +1,4 @@
-"""Running totals per (space, member, UTC day), back-filled from the ledger and the votes
+"""Running totals per (space, member, UTC day) and all time, back-filled from the ledger and votes
 
 Revision ID: 0012_totals
 Revises: 0011_loop
@@ -37,6 +37,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("space_id", "member_id", "day"),
     )
     op.create_index("ix_memberday_space_day", "memberday", ["space_id", "day"], unique=False)
+    op.create_table(
+        "membertotal",
+        sa.Column("space_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("awards", sa.Integer(), nullable=False),
+        sa.Column("votes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["space_id"], ["space.id"]),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"]),
+        sa.PrimaryKeyConstraint("space_id", "member_id"),
+    )
     # One pass over each history: points and awards from the ledger, votes received from
     # the votes on each member's answers, summed per UTC day of the row.
     op.execute(
@@ -51,8 +62,14 @@ def upgrade() -> None:
         "  GROUP BY v.space_id, a.member_id, day"
         ") AS parts GROUP BY space_id, member_id, day"
     )
+    op.execute(
+        "INSERT INTO membertotal (space_id, member_id, points, awards, votes) "
+        "SELECT space_id, member_id, SUM(points), SUM(awards), SUM(votes) FROM memberday "
+        "GROUP BY space_id, member_id"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("membertotal")
     op.drop_index("ix_memberday_space_day", table_name="memberday")
     op.drop_table("memberday")
