@@ -34,6 +34,7 @@ EPOCH = 1767225600  # 2026-01-01 00:00 UTC
 SPAN_MINUTES = 60 * 24 * 60
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # just after the last day of data
 RUNS = 7
+BULK_TABLES = "('answer', 'vote', 'pointevent')"
 
 # Answer a (1..): prompt p = (a-1)/100 + 1, author (7p + (a-1)%100) % 1000 + 1 (distinct in a prompt).
 # Vote v (1..): answer (v-1)/10 + 1, slot j+1 with j = (v-1)%10, voter author + 13(j+1) (never the author).
@@ -139,7 +140,16 @@ async def _build(url: str, votes: int) -> tuple[Database, float]:
             for pragma in ("synchronous = OFF", "cache_size = -1000000"):
                 conn.execute(f"PRAGMA {pragma}")
             conn.execute("BEGIN")
+            # As for any bulk load: secondary indexes are built once after the rows, not row by row.
+            indexes = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                f" AND tbl_name IN {BULK_TABLES}"
+            ).fetchall()
+            for name, _ in indexes:
+                conn.execute(f"DROP INDEX {name}")
             for sql in _statements(votes, "sqlite"):
+                conn.execute(sql)
+            for _, sql in indexes:
                 conn.execute(sql)
             conn.execute("COMMIT")
         finally:
@@ -150,8 +160,30 @@ async def _build(url: str, votes: int) -> tuple[Database, float]:
         )
         try:
             async with pg.transaction():
+                # PostgreSQL's advice for populating a database: drop the indexes and foreign
+                # keys, load, then create them again (each built or checked once, in bulk).
+                await pg.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                keys = await pg.fetch(
+                    "SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def"
+                    " FROM pg_constraint WHERE contype IN ('u', 'f')"
+                    f" AND conrelid::regclass::text IN {BULK_TABLES}"
+                    " ORDER BY contype DESC"  # unique keys back before the foreign keys
+                )
+                indexes = await pg.fetch(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+                    f" AND tablename IN {BULK_TABLES} AND indexname NOT LIKE '%_pkey'"
+                    " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+                )
+                for key in keys:
+                    await pg.execute(f"ALTER TABLE {key['tbl']} DROP CONSTRAINT {key['conname']}")
+                for index in indexes:
+                    await pg.execute(f"DROP INDEX {index['indexname']}")
                 for sql in _statements(votes, "postgresql"):
                     await pg.execute(sql)
+                for index in indexes:
+                    await pg.execute(index["indexdef"])
+                for key in keys:
+                    await pg.execute(f"ALTER TABLE {key['tbl']} ADD CONSTRAINT {key['conname']} {key['def']}")
             for table in ("member", "promptpost", "answer", "vote", "pointevent"):
                 await pg.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
