@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.elements import Label
 from sqlmodel import col, select
 
 from bot.store import totals
@@ -101,7 +102,7 @@ async def standings(
 def _top(*, space_id: int, first_day: dt.date | None, limit: int) -> Subquery:
     """The top ``limit`` (member_id, total): all time from a row per member, else summed days."""
     if first_day is None:
-        total = col(MemberTotal.points).label("total")
+        total: Label[int] = col(MemberTotal.points).label("total")
         return (
             select(col(MemberTotal.member_id).label("member_id"), total)
             .where(col(MemberTotal.space_id) == space_id, col(MemberTotal.awards) > 0)

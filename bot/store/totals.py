@@ -34,7 +34,7 @@ def _upsert(session: AsyncSession) -> Any:
 
 
 def _add_on_conflict(stmt: Any, model: type[MemberDay] | type[MemberTotal], changed: Iterable[str]) -> Any:
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__  # type: ignore[union-attr]
     keys = ["space_id", "member_id", "day"] if model is MemberDay else ["space_id", "member_id"]
     return stmt.on_conflict_do_update(
         index_elements=keys, set_={name: table.c[name] + stmt.excluded[name] for name in changed}
