@@ -59,6 +59,11 @@ async def delete_part_if_open(session: AsyncSession, *, part: AnswerPart) -> boo
     )
     if left == 0:
         # The member took back their whole answer: it goes, with the votes it had (and their totals).
+        # The answer's row is locked first (PostgreSQL): a vote being cast holds a key-share lock on
+        # it and then wants the author's totals, so taking the totals first could deadlock with it.
+        await session.execute(
+            select(col(Answer.id)).where(col(Answer.id) == part.answer_id).with_for_update()
+        )
         votes = delete(Vote).where(col(Vote.answer_id) == part.answer_id).returning(col(Vote.created_at))
         gone = Counter(totals.day_of(at) for at in (await session.execute(votes)).scalars().all())
         await totals.add_votes(session, answer_id=part.answer_id, days={day: -n for day, n in gone.items()})
