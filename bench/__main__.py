@@ -10,7 +10,17 @@ import importlib
 import sys
 import time
 
-BENCHES = ("slack_ack", "discord_handling", "fanout", "votes", "queries", "reveal", "footprint", "recall")
+BENCHES = (
+    "slack_ack",
+    "discord_handling",
+    "fanout",
+    "votes",
+    "queries",
+    "totals",
+    "reveal",
+    "footprint",
+    "recall",
+)
 
 
 async def main(names: list[str]) -> int:

@@ -25,7 +25,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     "answer": ("id", "space_id", "prompt_id", "member_id", "created_at"),
     "answerpart": ("answer_id", "prompt_id", "message_id", "text", "created_at", "updated_at"),
-    "vote": ("id", "space_id", "prompt_id", "answer_id", "voter_id", "created_at"),
+    "vote": ("id", "space_id", "prompt_id", "answer_id", "voter_id", "slot", "created_at"),
     "pointevent": ("space_id", "member_id", "points", "reason", "event_key", "created_at"),
 }
 
@@ -36,7 +36,12 @@ def _rows(shape: Shape) -> dict[str, Iterable[tuple[object, ...]]]:
         "promptpost": dataset.prompts(shape),
         "answer": ((a, 1, p, m, START) for a, p, m in dataset.answers(shape)),
         "answerpart": dataset.answer_parts(shape),
-        "vote": ((v, 1, p, a, m, START) for v, p, a, m in dataset.votes(shape)),
+        # The j-th vote on each answer takes slot j+1: within a prompt those voters are distinct,
+        # so the (prompt, voter, slot) key of migration 0011 holds.
+        "vote": (
+            (v, 1, p, a, m, (v - 1) % shape.votes_per_answer + 1, START)
+            for v, p, a, m in dataset.votes(shape)
+        ),
         "pointevent": dataset.point_events(shape),
     }
 

@@ -24,12 +24,13 @@ from bot.feature import Feature
 from bot.logs import log_context
 from bot.render import OutboundMessage, Section, clip
 from bot.services import leases
-from bot.services.answers import AnswerView, answers_of
+from bot.services.answers import AnswerView
 from bot.services.context import ServiceContext, UserError
 from bot.services.prompts import pack_for, render_post, scenario_by_id, why_undeliverable
-from bot.store import ledger
+from bot.store import ledger, ranking
 from bot.store import prompts as store
 from bot.store.models import Channel, PromptPost, Space, Vote
+from bot.store.ranking import RankedPart
 from bot.store.refs import prompt_post_ref
 from bot.store.tenants import ensure_channel
 
@@ -72,6 +73,21 @@ def rank(answers: Sequence[AnswerView], tallies: dict[int, int]) -> list[Ranked]
         tied = bool(result) and result[-1].votes == votes
         result.append(Ranked(result[-1].rank if tied else position, answer, votes))
     return result
+
+
+async def ranked_answers(session: AsyncSession, *, prompt_id: int) -> list[Ranked]:
+    """The prompt's answers ranked as ``rank`` would, read in one query (``ranking.ranked_parts``)."""
+    grouped: dict[int, tuple[RankedPart, list[str]]] = {}
+    for part in await ranking.ranked_parts(session, prompt_id=prompt_id):
+        grouped.setdefault(part.answer_id, (part, []))[1].append(part.text)
+    return [
+        Ranked(
+            first.rank,
+            AnswerView(first.answer_id, first.number, first.member_id, first.author, "\n".join(texts)),
+            first.votes,
+        )
+        for first, texts in grouped.values()
+    ]
 
 
 async def voter_count(session: AsyncSession, *, prompt_id: int) -> int:
@@ -175,8 +191,7 @@ async def reveal(
     async def load(session: AsyncSession) -> tuple[PromptPost, Channel, Space, list[Ranked], int]:
         loaded = await store.load(session, prompt_id=prompt_id)
         assert loaded is not None
-        answers = await answers_of(session, prompt_id=prompt_id)
-        ranked = rank(answers, await tally(session, prompt_id=prompt_id))
+        ranked = await ranked_answers(session, prompt_id=prompt_id)
         return (*loaded, ranked, await voter_count(session, prompt_id=prompt_id))
 
     taken = await leases.take(

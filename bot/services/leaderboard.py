@@ -2,7 +2,8 @@
 
 The leaderboard is public (within the limits of ``bot.services.public_posts``,
 privately beyond them) and covers the whole space (workspace or server);
-totals come from the points ledger, ranks are shared by ties (1, 2, 2, 4).
+totals come from the running totals of the points ledger, summed over whole UTC
+days (``week``: today and the 6 days before), ranks are shared by ties (1, 2, 2, 4).
 Stats are private: accuracy per topic, items seen, points and the streak of
 consecutive active days in the member's own time zone (without one, the channel's).
 """
@@ -26,6 +27,7 @@ from bot.store import ledger
 from bot.store import quizzes as store
 from bot.store.ledger import Standing
 from bot.store.tenants import ensure_channel, ensure_member, ensure_space, find_channel
+from bot.store.totals import day_of
 
 if TYPE_CHECKING:
     from bot.turn import Turn
@@ -45,6 +47,13 @@ def parse_period(args: tuple[str, ...]) -> str:
     return period
 
 
+def first_day_of(period: str, now: dt.datetime) -> dt.date | None:
+    """The first UTC day a period counts: ``week`` is today and the 6 days before (UTC), ``month``
+    today and the 29 before, ``all`` has none. Whole days, as the running totals keep them."""
+    span = PERIODS[period][0]
+    return None if span is None else day_of(now) - span + dt.timedelta(days=1)
+
+
 def board_lines(rows: list[Standing]) -> list[str]:
     """One line per member; a shared rank is marked so ties read as ties."""
     ranks = [r.rank for r in rows]
@@ -58,12 +67,12 @@ def board_lines(rows: list[Standing]) -> list[str]:
 async def leaderboard(turn: Turn, args: tuple[str, ...]) -> None:
     """Post the space's standings for the chosen period in the channel."""
     period = parse_period(args)
-    span, label = PERIODS[period]
-    since = turn.ctx.clock.now() - span if span is not None else None
+    label = PERIODS[period][1]
+    first_day = first_day_of(period, turn.ctx.clock.now())
     async with turn.ctx.db.unit() as session:
         space = await ensure_space(session, ref=turn.channel.space)
         assert space.id is not None
-        rows = await ledger.standings(session, space_id=space.id, since=since, limit=10)
+        rows = await ledger.standings(session, space_id=space.id, first_day=first_day, limit=10)
     public = await _may_post(turn)
     if not rows:
         message = OutboundMessage(

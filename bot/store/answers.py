@@ -6,6 +6,7 @@ Writes that must respect the reveal and the bounds are each one conditional stat
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -13,6 +14,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.store import totals
 from bot.store.enums import PromptStatus
 from bot.store.models import Answer, AnswerPart, Member, PromptPost, Vote
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
@@ -155,8 +157,15 @@ async def delete_part_if_open(session: AsyncSession, *, part: AnswerPart) -> boo
         select(func.count()).select_from(AnswerPart).where(col(AnswerPart.answer_id) == part.answer_id),
     )
     if left == 0:
-        # The member took back their whole answer: it goes, with the votes it had.
-        await session.execute(delete(Vote).where(col(Vote.answer_id) == part.answer_id))
+        # The member took back their whole answer: it goes, with the votes it had (and their totals).
+        # The answer's row is locked first (PostgreSQL): a vote being cast holds a key-share lock on
+        # it and then wants the author's totals, so taking the totals first could deadlock with it.
+        await session.execute(
+            select(col(Answer.id)).where(col(Answer.id) == part.answer_id).with_for_update()
+        )
+        votes = delete(Vote).where(col(Vote.answer_id) == part.answer_id).returning(col(Vote.created_at))
+        gone = Counter(totals.day_of(at) for at in (await session.execute(votes)).scalars().all())
+        await totals.add_votes(session, answer_id=part.answer_id, days={day: -n for day, n in gone.items()})
         await session.execute(delete(Answer).where(col(Answer.id) == part.answer_id))
     return True
 

@@ -1,16 +1,22 @@
-"""The points ledger: awards written once by key, totals summed in SQL."""
+"""The points ledger: awards written once by key; boards read the running totals.
+
+Every award and revoke moves the member's day in ``bot.store.totals`` in the same
+transaction, so the leaderboard and stats sum at most a row per member and day.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.elements import Label
 from sqlmodel import col, select
 
-from bot.store.models import Member, PointEvent
+from bot.store import totals
+from bot.store.models import Member, MemberDay, MemberTotal, PointEvent
 from bot.store.sql import insert_ignore
 
 
@@ -36,10 +42,11 @@ async def award(
 ) -> bool:
     """Add ``points`` unless an award with ``key`` already exists in this space.
 
-    ``at`` is the service clock's time, so week and month boards follow that clock.
+    ``at`` is the service clock's time, so week and month boards follow that clock;
+    the award counts on that time's UTC day in the running totals.
     """
-    stamp = {"created_at": at} if at is not None else {}
-    return await insert_ignore(
+    stamp = at or dt.datetime.now(dt.UTC)
+    inserted = await insert_ignore(
         session,
         PointEvent,
         space_id=space_id,
@@ -47,25 +54,37 @@ async def award(
         points=points,
         reason=reason,
         event_key=key[:200],
-        **stamp,
+        created_at=stamp,
     )
+    if inserted:
+        await totals.add(
+            session, space_id=space_id, member_id=member_id, day=totals.day_of(stamp), points=points, awards=1
+        )
+    return inserted
+
+
+async def revoke(session: AsyncSession, *, space_id: int, key: str) -> None:
+    """Remove the award written under ``key`` (a withdrawn vote, a deleted answer), and its totals."""
+    stmt = (
+        delete(PointEvent)
+        .where(col(PointEvent.space_id) == space_id, col(PointEvent.event_key) == key)
+        .returning(col(PointEvent.member_id), col(PointEvent.points), col(PointEvent.created_at))
+    )
+    for member_id, points, created_at in (await session.execute(stmt)).all():
+        day = totals.day_of(created_at)
+        await totals.add(session, space_id=space_id, member_id=member_id, day=day, points=-points, awards=-1)
 
 
 async def standings(
-    session: AsyncSession, *, space_id: int, since: dt.datetime | None = None, limit: int = 10
+    session: AsyncSession, *, space_id: int, first_day: dt.date | None = None, limit: int = 10
 ) -> list[Standing]:
-    """Top members of a space by points since ``since`` (all time when None).
+    """Top members of a space by points on UTC days from ``first_day`` on (all time when None).
 
-    Totals are summed per member id first and only the top rows are joined to
-    names: over a million ledger rows that is what hand-written SQL would do.
+    Read from the running totals, never the ledger: all time is a row per member, a
+    period a row per member and day in it, so the cost follows the team, not its
+    history. Only the top rows are joined to names.
     """
-    total = func.sum(PointEvent.points).label("total")
-    totals: Select[tuple[int, int]] = select(col(PointEvent.member_id).label("member_id"), total).where(
-        col(PointEvent.space_id) == space_id
-    )
-    if since is not None:
-        totals = totals.where(col(PointEvent.created_at) >= since)
-    top = totals.group_by(col(PointEvent.member_id)).order_by(total.desc()).limit(limit).subquery()
+    top = _top(space_id=space_id, first_day=first_day, limit=limit)
     stmt = (
         select(col(Member.id), col(Member.display_name), col(Member.external_id), top.c.total)
         .join(top, top.c.member_id == col(Member.id))
@@ -80,8 +99,32 @@ async def standings(
     return result
 
 
+def _top(*, space_id: int, first_day: dt.date | None, limit: int) -> Subquery:
+    """The top ``limit`` (member_id, total): all time from a row per member, else summed days."""
+    if first_day is None:
+        total: Label[int] = col(MemberTotal.points).label("total")
+        return (
+            select(col(MemberTotal.member_id).label("member_id"), total)
+            .where(col(MemberTotal.space_id) == space_id, col(MemberTotal.awards) > 0)
+            .order_by(total.desc())
+            .limit(limit)
+            .subquery()
+        )
+    summed = func.sum(MemberDay.points).label("total")
+    return (
+        select(col(MemberDay.member_id).label("member_id"), summed)
+        .where(col(MemberDay.space_id) == space_id, col(MemberDay.day) >= first_day)
+        .group_by(col(MemberDay.member_id))
+        .having(func.sum(MemberDay.awards) > 0)  # as the ledger: a member with awards shows, even at 0
+        .order_by(summed.desc())
+        .limit(limit)
+        .subquery()
+    )
+
+
 async def total_points(session: AsyncSession, *, space_id: int, member_id: int) -> int:
-    stmt = select(func.coalesce(func.sum(PointEvent.points), 0)).where(
-        col(PointEvent.space_id) == space_id, col(PointEvent.member_id) == member_id
+    """A member's points in a space, all time (their running total's row)."""
+    stmt = select(func.coalesce(func.sum(MemberTotal.points), 0)).where(
+        col(MemberTotal.space_id) == space_id, col(MemberTotal.member_id) == member_id
     )
     return int((await session.execute(stmt)).scalar_one())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, delete, func, or_, text
@@ -13,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.domain import MemberRef
+from bot.store import totals
 from bot.store.enums import PromptStatus
 from bot.store.models import Answer, Member, PromptPost, Space, Vote
 from bot.store.sql import is_postgres
@@ -52,6 +54,8 @@ async def insert_vote_if_open(
     for slot in [s for s in range(1, budget + 1) if s not in taken]:
         values = {"prompt_id": prompt_id, "answer_id": answer_id, "voter_id": voter_id, "slot": slot}
         if (await session.execute(stmt, {**values, "created_at": stamp, "open": OPEN})).rowcount:  # type: ignore[attr-defined]
+            # The author's running total moves in the same transaction as the vote.
+            await totals.add_votes(session, answer_id=answer_id, days={totals.day_of(stamp): 1})
             return True
     return False
 
@@ -83,19 +87,28 @@ async def votes_left(session: AsyncSession, *, prompt_id: int, voter_id: int, bu
 async def withdraw_vote_if_open(
     session: AsyncSession, *, prompt_id: int, answer_id: int, voter_id: int
 ) -> bool:
-    """Delete one vote while its prompt is open; True when there was one (after the reveal: never)."""
+    """Delete one vote while its prompt is open; True when there was one (after the reveal: never).
+
+    The author's running total for the vote's day goes down in the same transaction.
+    """
     guard = sa_select(col(PromptPost.id)).where(
         col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN
     )
     if is_postgres(session):
         guard = guard.with_for_update(read=True)  # as for a vote: ordered against the reveal
-    stmt = delete(Vote).where(
-        col(Vote.answer_id) == answer_id,
-        col(Vote.voter_id) == voter_id,
-        col(Vote.prompt_id) == prompt_id,
-        col(Vote.prompt_id).in_(guard),
+    stmt = (
+        delete(Vote)
+        .where(
+            col(Vote.answer_id) == answer_id,
+            col(Vote.voter_id) == voter_id,
+            col(Vote.prompt_id) == prompt_id,
+            col(Vote.prompt_id).in_(guard),
+        )
+        .returning(col(Vote.created_at))
     )
-    return bool((await session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+    gone = Counter(totals.day_of(at) for at in (await session.execute(stmt)).scalars().all())
+    await totals.add_votes(session, answer_id=answer_id, days={day: -n for day, n in gone.items()})
+    return bool(gone)
 
 
 async def answer_number(session: AsyncSession, *, answer: Answer) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.enums import PromptStatus
@@ -137,3 +137,34 @@ class PointEvent(SQLModel, table=True):
     reason: str = Field(max_length=32)
     event_key: str = Field(max_length=200)
     created_at: dt.datetime = Field(default_factory=utc_now, index=True)
+
+
+class MemberDay(SQLModel, table=True):
+    """Running totals per (space, member, UTC day): what the leaderboard and stats read.
+
+    Kept by the store functions that write the ledger and the votes, by atomic
+    increments in the same transaction, so a board costs the same after a year as
+    after a week. ``awards`` counts ledger rows (a member with awards summing to 0
+    still shows); ``votes`` counts votes received on the member's answers.
+    """
+
+    __table_args__ = (Index("ix_memberday_space_day", "space_id", "day"),)
+    space_id: int = Field(foreign_key="space.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    day: dt.date = Field(primary_key=True)
+    points: int = 0
+    awards: int = 0
+    votes: int = 0
+
+
+class MemberTotal(SQLModel, table=True):
+    """The all-time sums of ``MemberDay`` per (space, member), kept by the same increments.
+
+    ``/prep leaderboard all`` and ``/prep stats`` read a row per member, however long the history.
+    """
+
+    space_id: int = Field(foreign_key="space.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    points: int = 0
+    awards: int = 0
+    votes: int = 0
