@@ -1,7 +1,12 @@
 """Mock-interview pairing, as members and organizers use it: ``/prep pair`` and the feedback form.
 
-``/prep pair`` opts in or out; ``pair now``, ``pair day DAY`` and ``pair off`` are for
+``/prep pair`` opts in or out (the opt-in that makes two, after the week's draw
+found one, draws the round at once); ``pair now``, ``pair day DAY`` and ``pair off`` are for
 whoever may organize the channel (:func:`bot.services.permissions.can_organize`).
+After a round, both sides answer the check-in; the interviewer rates the candidate
+(pressing again corrects a rating, and says so) and writes a short note that
+reaches the candidate by direct message at once. The note is the interviewer's
+words for the candidate only: never logged.
 Rounds, scripts and check-ins live in :mod:`bot.services.pairing_rounds`; the pure
 rules in :mod:`bot.pairing` choose the groups.
 """
@@ -10,14 +15,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.render import Button, TextInput
 from bot.schedule import DAY_NAMES, ScheduleError, parse_weekdays
 from bot.services.context import UserError
-from bot.services.pairing_messages import rating_form, runner_report, thanks
+from bot.services.delivery import member_ref, send_direct
+from bot.services.pairing_messages import feedback_message, rating_form, runner_report, thanks
 from bot.services.pairing_rounds import (
+    MET_ACTION,
+    NOTE_ACTION,
     OFF,
     QUESTIONS,
     RATE_ACTION,
     ROUND_TIME,
+    draw_on_opt_in,
     local_today,
     run_round,
     tick,
@@ -26,12 +38,23 @@ from bot.services.pairing_rounds import (
 )
 from bot.services.permissions import can_organize, organizer_refusal
 from bot.store import pairings as store
-from bot.store.models import Channel
+from bot.store.models import Channel, Member, PairingSeat
 from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
     from bot.router import Prepbot
     from bot.turn import Turn
+
+NOTE_LIMIT = 1000
+NOTE_FORM = TextInput(
+    title="Note for the candidate",
+    label="What went well, and one thing to work on",
+    placeholder="For example: clear situation and result; say more about what you would do differently.",
+    required=True,
+    max_length=NOTE_LIMIT,
+    submit="Send",
+)
+BROKEN = "That feedback button is broken; wait for the next check-in."
 
 
 def describe_day(channel: Channel) -> str:
@@ -75,9 +98,16 @@ async def pair_command(turn: Turn, args: tuple[str, ...]) -> None:
         )
         count = len(await store.opted_in(session, channel_id=channel.id))
     if joined:
+        report = await draw_on_opt_in(turn.ctx, turn.port, turn.channel)
+        drawn = (
+            f" This week's round is drawn now: {report.groups} group(s), {report.members} member(s); "
+            "your script is in your direct messages."
+            if report is not None and report.drawn
+            else ""
+        )
         await turn.whisper(
             f"You're opted in to mock-interview pairing in #{turn.channel.name or turn.channel.id}. "
-            f"Pairs are {describe_day(channel)}; {count} member(s) opted in. "
+            f"Pairs are {describe_day(channel)}; {count} member(s) opted in.{drawn} "
             "Run `/prep pair` again to opt out."
         )
     else:
@@ -113,29 +143,45 @@ async def pair_now(turn: Turn) -> None:
     await turn.whisper(runner_report(report, turn.channel.space.platform))
 
 
+async def _seated(
+    session: AsyncSession, turn: Turn, round_id: int
+) -> tuple[Member, list[tuple[PairingSeat, Member]], PairingSeat | None]:
+    """The presser, the round's seats, and the presser's own seat (None: not in that round)."""
+    reviewer = await ensure_member(session, ref=turn.member)
+    seated = await store.seats(session, round_id=round_id)
+    return reviewer, seated, next((s for s, m in seated if m.id == reviewer.id), None)
+
+
+def _candidate_for(
+    mine: PairingSeat | None, seated: list[tuple[PairingSeat, Member]], candidate_id: int
+) -> Member:
+    """The candidate, when the presser interviewed them in this round; else a clear refusal."""
+    theirs = next(((s, m) for s, m in seated if m.id == candidate_id), None)
+    if mine is None or theirs is None or mine.role != "interviewer" or mine.group_no != theirs[0].group_no:
+        raise UserError("Only the interviewer of that mock interview can rate it.")
+    return theirs[1]
+
+
+def _ids(value: str, parts: int) -> list[str]:
+    found = value.split(":")
+    if len(found) != parts or not found[0].isdigit():
+        raise UserError(BROKEN)
+    return found
+
+
 async def rate(turn: Turn, value: str, message: object) -> None:
-    """An interviewer rated a candidate on one question; ask the next one or say thanks."""
-    try:
-        round_text, candidate_text, question, rating_text = value.split(":")
-        round_id, candidate_id, rating = int(round_text), int(candidate_text), int(rating_text)
-    except ValueError:
-        raise UserError("That feedback button is broken; wait for the next check-in.") from None
-    if question not in QUESTIONS or not 1 <= rating <= 5:
-        raise UserError("That feedback button is broken; wait for the next check-in.")
+    """An interviewer rated a candidate on one question; ask the next one, or say what changed."""
+    round_text, candidate_text, question, rating_text = _ids(value, 4)
+    if not candidate_text.isdigit() or not rating_text.isdigit() or question not in QUESTIONS:
+        raise UserError(BROKEN)
+    round_id, candidate_id, rating = int(round_text), int(candidate_text), int(rating_text)
+    if not 1 <= rating <= 5:
+        raise UserError(BROKEN)
     async with turn.ctx.db.unit() as session:
-        reviewer = await ensure_member(session, ref=turn.member)
-        seated = await store.seats(session, round_id=round_id)
-        mine = next((s for s, m in seated if m.id == reviewer.id), None)
-        theirs = next(((s, m) for s, m in seated if m.id == candidate_id), None)
-        if (
-            mine is None
-            or theirs is None
-            or mine.role != "interviewer"
-            or mine.group_no != theirs[0].group_no
-        ):
-            raise UserError("Only the interviewer of that mock interview can rate it.")
+        reviewer, seated, mine = await _seated(session, turn, round_id)
+        candidate = _candidate_for(mine, seated, candidate_id)
         assert reviewer.id is not None
-        await store.save_feedback(
+        earlier = await store.save_feedback(
             session,
             space_id=reviewer.space_id,
             round_id=round_id,
@@ -144,15 +190,93 @@ async def rate(turn: Turn, value: str, message: object) -> None:
             question=question,
             rating=rating,
         )
-        candidate = theirs[1]
+    name = candidate.display_name or candidate.external_id
+    if earlier is not None:
+        # A second press on a form already answered: a correction, never a new question.
+        said = (
+            "stays"
+            if earlier == rating
+            else f"is now {rating} (it was {earlier}; the earlier rating is replaced)"
+        )
+        await turn.whisper(f"Your “{question}” rating for {name} {said}.")
+        return
     following = QUESTIONS.index(question) + 1
     if following < len(QUESTIONS):
         await turn.whisper(rating_form(round_id, candidate, QUESTIONS[following], RATE_ACTION))
     else:
-        await turn.whisper(thanks("rated", candidate.display_name or candidate.external_id))
+        note = Button("Write a note", NOTE_ACTION, f"{round_id}:{candidate_id}", style="primary")
+        await turn.whisper(thanks("rated", name, note))
+
+
+async def met(turn: Turn, value: str, message: object) -> None:
+    """Either side of a round answers the check-in: did the mock interview happen?"""
+    round_text, answer = _ids(value, 2)
+    if answer not in ("met", "not_yet"):
+        raise UserError(BROKEN)
+    async with turn.ctx.db.unit() as session:
+        member = await ensure_member(session, ref=turn.member)
+        seated = await store.set_met(
+            session, round_id=int(round_text), member_id=member.id or 0, answer=answer
+        )
+        seat = next(
+            (s for s, m in await store.seats(session, round_id=int(round_text)) if m.id == member.id), None
+        )
+    if not seated or seat is None:
+        raise UserError("That check-in is for the members of that mock interview.")
+    if answer == "not_yet":
+        await turn.whisper("Noted. Find 30 minutes together this week; the check-in buttons stay here.")
+    elif seat.role == "interviewer":
+        await turn.whisper("Great! Rate the candidate with the forms above, then add a short note.")
+    else:
+        await turn.whisper("Great! Your interviewer's ratings and note reach you by direct message.")
+
+
+async def note(turn: Turn, value: str, text: str, message: object) -> None:
+    """The interviewer's written note: kept, then sent to the candidate by direct message now."""
+    round_text, candidate_text = _ids(value, 2)
+    if not candidate_text.isdigit():
+        raise UserError(BROKEN)
+    round_id, candidate_id = int(round_text), int(candidate_text)
+    words = text.strip()
+    if not words:
+        raise UserError("The note is empty: press **Write a note** again and write a line or two.")
+    if len(words) > NOTE_LIMIT:
+        raise UserError(
+            f"Your note is {len(words)} characters; keep it under {NOTE_LIMIT} and send it again."
+        )
+    async with turn.ctx.db.unit() as session:
+        reviewer, seated, mine = await _seated(session, turn, round_id)
+        candidate = _candidate_for(mine, seated, candidate_id)
+        assert reviewer.id is not None
+        first = await store.save_note(
+            session,
+            space_id=reviewer.space_id,
+            round_id=round_id,
+            candidate_id=candidate_id,
+            reviewer_id=reviewer.id,
+            note=words,
+            at=turn.ctx.clock.now(),
+        )
+        given = await store.ratings(
+            session, round_id=round_id, candidate_id=candidate_id, reviewer_id=reviewer.id
+        )
+        round_ = await store.get_round(session, round_id=round_id)
+    number = (round_.number if round_ is not None else None) or round_id
+    sent = feedback_message(turn.member.label, number, given, words)
+    failure = await send_direct(turn.ctx, turn.port, member_ref(turn.member.space, candidate), sent)
+    name = candidate.display_name or candidate.external_id
+    if failure:
+        await turn.whisper(
+            f"Your note is saved, but {name} does not accept direct messages; it is in their prep document."
+        )
+    else:
+        verb = "sent to" if first else "replaced; the new one is sent to"
+        await turn.whisper(f"Your note is {verb} {name} by direct message.")
 
 
 def install(bot: Prepbot) -> None:
     bot.command("pair", pair_command)
     bot.button(RATE_ACTION, rate)
+    bot.button(MET_ACTION, met)
+    bot.form(NOTE_ACTION, NOTE_FORM, note)
     bot.on_tick(tick)
