@@ -57,7 +57,7 @@ SEAT_LEASE = dt.timedelta(seconds=60)
 RATE_ACTION = "pair.rate"
 MET_ACTION = "pair.met"
 NOTE_ACTION = "pair.note"
-LATE_LEAD = "A second member opted in, so this week's round is drawn now. "
+LATE_LEAD = "Another member has opted in, so this week's round is drawn now. "
 QUESTIONS = ("structure", "candor", "questions")
 
 
