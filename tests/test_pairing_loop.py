@@ -76,14 +76,15 @@ async def test_members_interviewing_soon_are_candidates_with_an_interviewer_who_
 
 
 async def test_check_in_ratings_corrections_and_the_note_reach_the_candidate(
-    session: ConsoleSession, db: Database
+    session: ConsoleSession, db: Database, clock: ManualClock
 ) -> None:
     session.admins.add("alice")
     await session.push("carol: /prep interview 2026-01-09")
     await session.push("alice: /prep pair")
     await session.push("carol: /prep pair")
     await session.push("alice: /prep pair now")
-    await session.push("clock +2d")
+    clock.set(dt.datetime(2026, 1, 7, 8, 1, tzinfo=dt.UTC))  # two days on: the check-in
+    await session.push("tick")
     # Both sides get a check-in they can answer.
     [theirs] = [s for s in dms(session, "carol") if s.text.startswith("Check-in")]
     [mine] = [s for s in dms(session, "alice") if s.text.startswith("Check-in")]
@@ -115,7 +116,9 @@ async def test_check_in_ratings_corrections_and_the_note_reach_the_candidate(
     assert not any("Clear situation" in s.text for s in ephemerals(session, "carol"))
 
 
-async def test_rounds_are_numbered_per_channel(session: ConsoleSession, db: Database) -> None:
+async def test_rounds_are_numbered_per_channel(
+    session: ConsoleSession, db: Database, clock: ManualClock
+) -> None:
     session.admins.add("alice")
     for channel in ("backend", "frontend"):
         session.use_channel(channel)
@@ -123,7 +126,8 @@ async def test_rounds_are_numbered_per_channel(session: ConsoleSession, db: Data
             await session.push(f"{name}: /prep pair")
         await session.push("alice: /prep pair now")
     assert [f.split(".")[0] for f in footers(session, "bob")] == ["Round 1", "Round 1"]
-    await session.push("clock 2026-01-12 10:30")  # next Monday's weekly draw, in both channels
+    clock.set(dt.datetime(2026, 1, 12, 10, 0, 5, tzinfo=dt.UTC))  # next Monday's weekly draw
+    await session.push("tick")
     assert [f.split(".")[0] for f in footers(session, "bob")] == ["Round 1", "Round 1", "Round 2", "Round 2"]
     async with db.unit() as s:
         numbers = sorted((r.channel_id, r.number) for r in (await s.execute(select(PairingRound))).scalars())
