@@ -36,7 +36,7 @@ async def test_a_lone_member_is_paired_as_soon_as_a_second_opts_in_that_week(
     assert "As soon as a second member opts in this week" in lonely.text
     start = len(session.chat.log)
     await session.push("clock 2026-01-12 11:30")
-    sent = await session.push("bob: /prep pair")
+    await session.push("bob: /prep pair")
     [answer] = ephemerals(session, "bob", start)
     assert "This week's round is drawn now: 1 group(s), 2 member(s)" in answer.text and answer.is_private
     [alices] = scripts(session, "alice", start)
