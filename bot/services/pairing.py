@@ -267,7 +267,8 @@ async def note(turn: Turn, value: str, text: str, message: object) -> None:
     name = candidate.display_name or candidate.external_id
     if failure:
         await turn.whisper(
-            f"Your note is saved, but {name} does not accept direct messages; it is in their prep document."
+            f"Your note is saved, but {name} does not accept direct messages from prepbot. Ask them to "
+            "allow them, then press **Write a note** again: the note is sent then."
         )
     else:
         verb = "sent to" if first else "replaced; the new one is sent to"

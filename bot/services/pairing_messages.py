@@ -86,7 +86,10 @@ def check_in(role: str, group: list[Member], round_id: int, action: str) -> Outb
     if role == "interviewer":
         then = "Then rate the candidate below, and add a short note: it reaches them the same day."
     else:
-        then = "Your interviewer's ratings and note reach you by direct message, and stay in `/prep export`."
+        then = (
+            "Your interviewer's ratings and note reach you by direct message "
+            "(the ratings stay in `/prep export`)."
+        )
     buttons = (
         Button("We met", action, f"{round_id}:met", style="primary"),
         Button("Not yet", action, f"{round_id}:not_yet"),
@@ -131,7 +134,7 @@ def feedback_message(interviewer: str, number: int, ratings: dict[str, int], not
     return OutboundMessage(
         text=f"Feedback from your mock interview with {interviewer} (round {number}).",
         sections=tuple(sections),
-        footer="It is also in your prep document (`/prep export`).",
+        footer="The ratings are also in your prep document (`/prep export`).",
     )
 
 
