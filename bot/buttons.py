@@ -252,6 +252,42 @@ class RateInterview(ButtonCodec):
         return cls(_row_id(round_id), _row_id(candidate_id), _slug(question, QUESTION_MAX), int(rating))
 
 
+@dataclass(frozen=True)
+class CheckInAnswer(ButtonCodec):
+    """Either side of a mock interview answers the check-in: ``round:met`` or ``round:not_yet``."""
+
+    ACTION: ClassVar[str] = "pair.met"
+    round_id: int
+    met: bool
+
+    def encode(self) -> str:
+        return f"{self.round_id}:{'met' if self.met else 'not_yet'}"
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        round_id, answer = _parts(value, ":", 2)
+        if answer not in {"met", "not_yet"}:
+            raise BadButton(f"not a check-in answer: {answer[:8]!r}")
+        return cls(_row_id(round_id), answer == "met")
+
+
+@dataclass(frozen=True)
+class PairNote(ButtonCodec):
+    """The interviewer's written note for one candidate of a round (opens a form): ``round:candidate``."""
+
+    ACTION: ClassVar[str] = "pair.note"
+    round_id: int
+    candidate_id: int
+
+    def encode(self) -> str:
+        return f"{self.round_id}:{self.candidate_id}"
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        round_id, candidate_id = _parts(value, ":", 2)
+        return cls(_row_id(round_id), _row_id(candidate_id))
+
+
 CODECS: tuple[type[ButtonCodec], ...] = (
     SaveQuestion,
     AnotherQuestion,
@@ -263,4 +299,6 @@ CODECS: tuple[type[ButtonCodec], ...] = (
     OpenBallot,
     VoteChoice,
     RateInterview,
+    CheckInAnswer,
+    PairNote,
 )

@@ -87,6 +87,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Set your interview date and get a daily plan (09:00 your time); `off` clears it.",
         options=("date", "company"),
     ),
+    CommandSpec(
+        "story",
+        "story",
+        "Today's story to rehearse: the situation, what a strong answer covers, the follow-ups.",
+    ),
     CommandSpec("export", "export", "Get your prep document as a Markdown file in your direct messages."),
 )
 

@@ -193,6 +193,27 @@ def due_today(
     return [Due(i, m, False) for i, m in due]
 
 
+def day_reviews(
+    cards: Iterable[tuple[str, Memory]],
+    now: dt.datetime,
+    *,
+    cap: int,
+    target: float = TARGET_RECALL,
+    deadline: dt.datetime | None = None,
+) -> tuple[list[Due], int]:
+    """The day's reviews, at most ``cap``, and how many were due in all.
+
+    With an interview date they are ordered by interview-day risk: the lowest
+    predicted recall *on the day* first (the cards most likely to be forgotten by
+    then), so a capped day drops the safest cards. Without one, :func:`due_today`'s order.
+    """
+    due = due_today(cards, now, target=target, deadline=deadline)
+    if deadline is not None:
+        due = [replace(d, at_risk=at_risk(d.memory, deadline, target)) for d in due]
+        due.sort(key=lambda d: (recall(d.memory, deadline), d.item_id))
+    return due[: max(0, cap)], len(due)
+
+
 def mean_recall(memories: Sequence[Memory], at: dt.datetime) -> float | None:
     """Mean predicted recall of ``memories`` at ``at``; None without any."""
     if not memories:

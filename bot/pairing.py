@@ -5,8 +5,15 @@ of recent rounds, and a random source, and gets groups back.
 
 A group is a pair, or a trio when the count is odd. Costs steer the choice:
 a pair that met in a recent round costs the most, then a pair whose time zones
-are far apart, then the plain distance between their UTC offsets, then two
+are far apart, then two members who both interview soon (both need the
+candidate's seat), then the plain distance between their UTC offsets, then two
 members who have interviewed equally often.
+
+Roles serve whoever interviews next: a member with an interview within
+:data:`SOON_DAYS` is a candidate whenever someone in the group is not; among
+the others the interviewer's seat goes to someone who has answered culture
+scenarios (so they know what a strong answer covers), then to whoever has
+interviewed least.
 """
 
 from __future__ import annotations
@@ -21,17 +28,26 @@ FAR_ZONE_COST = 50.0
 # Pairing two members with the same number of interviewer turns leaves one of
 # them behind; a small cost keeps roles rotating evenly across the channel.
 SAME_TURNS_COST = 0.5
+# Two members who both interview soon in one pair: one of them would lose the practice.
+BOTH_SOON_COST = 20.0
+SOON_DAYS = 14
 EXHAUSTIVE_LIMIT = 12
 RESTARTS = 60
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A member who opted in: their id, current UTC offset, and interviewer turns so far."""
+    """A member who opted in: their id, current UTC offset, and interviewer turns so far.
+
+    ``interview_soon``: their interview is within :data:`SOON_DAYS`; ``answered``: how
+    many culture scenarios they have answered (an interviewer who has knows the rubric).
+    """
 
     id: str
     utc_offset_hours: float = 0.0
     interviewer_turns: int = 0
+    interview_soon: bool = False
+    answered: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,8 @@ def pair_cost(a: Candidate, b: Candidate, recent: set[frozenset[str]], zone_wind
         cost += FAR_ZONE_COST
     if frozenset((a.id, b.id)) in recent:
         cost += REPEAT_COST
+    if a.interview_soon and b.interview_soon:
+        cost += BOTH_SOON_COST
     if a.interviewer_turns == b.interviewer_turns:
         cost += SAME_TURNS_COST
     return cost
@@ -151,9 +169,12 @@ def _best_greedy(
 
 
 def _assign_roles(group: list[Candidate], rng: random.Random) -> Group:
-    """The member who has interviewed least takes the interviewer's seat (ties drawn at random)."""
-    fewest = min(c.interviewer_turns for c in group)
-    eligible = [c for c in group if c.interviewer_turns == fewest]
+    """Who interviews: not someone interviewing soon when another can; then someone who has
+    answered scenarios; then whoever has interviewed least (ties drawn at random)."""
+    seats = [c for c in group if not c.interview_soon] or group
+    seats = [c for c in seats if c.answered] or seats
+    fewest = min(c.interviewer_turns for c in seats)
+    eligible = [c for c in seats if c.interviewer_turns == fewest]
     interviewer = rng.choice(eligible)
     candidates = tuple(c.id for c in group if c is not interviewer)
     return Group(interviewer=interviewer.id, candidates=candidates)

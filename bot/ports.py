@@ -91,6 +91,14 @@ class ChatPort(Protocol):
         ...
 
 
+class ReactingPort(Protocol):
+    """A port that can put a reaction on a member's message (quiet feedback nobody is notified of)."""
+
+    async def react(self, message: MessageRef, emoji: str) -> None:
+        """Add the bot's ``emoji`` (a name such as ``x``) to ``message``."""
+        ...
+
+
 class MembershipPort(Protocol):
     """A port that can say which channels a member may read (Slack membership, Discord permissions)."""
 
@@ -115,3 +123,12 @@ async def find_posted(port: ChatPort, channel: ChannelRef, key: str) -> MessageR
         return None
     found: MessageRef | None = await recall(channel, key)
     return found
+
+
+async def react(port: ChatPort, message: MessageRef, emoji: str) -> bool:
+    """React to ``message`` when the port can; False when it cannot (then say it privately)."""
+    add = getattr(port, "react", None)
+    if add is None:
+        return False
+    await add(message, emoji)
+    return True

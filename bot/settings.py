@@ -37,6 +37,7 @@ EXPECTED = {
     "PREPBOT_TARGET_RECALL": "a predicted recall from 0.7 to 0.97 (such as 0.9)",
     "PREPBOT_VOTES_PER_MEMBER": "a whole number of votes from 1 to 10",
     "PREPBOT_MIN_ANSWER_CHARS": "a whole number of characters from 0 to 2000",
+    "PREPBOT_DAILY_REVIEWS": "a whole number of reviews from 1 to 100",
     "SLACK_BOT_TOKEN": "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token; "
     "an xapp- token goes in SLACK_APP_TOKEN)",
     "SLACK_SIGNING_SECRET": "the app's signing secret (Basic Information → App Credentials)",
@@ -77,6 +78,8 @@ class Settings(BaseSettings):
     votes_per_member: int = Field(default=2, ge=1, le=10, alias="PREPBOT_VOTES_PER_MEMBER")
     # A thread reply shorter than this starts no answer: it is a comment (not on the ballot, not scored).
     min_answer_chars: int = Field(default=60, ge=0, le=2000, alias="PREPBOT_MIN_ANSWER_CHARS")
+    # The daily plan's reviews stop here (riskiest for the interview day first), so a day stays doable.
+    daily_reviews: int = Field(default=10, ge=1, le=100, alias="PREPBOT_DAILY_REVIEWS")
 
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")

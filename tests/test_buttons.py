@@ -16,9 +16,11 @@ from bot.buttons import (
     BadButton,
     ButtonCodec,
     ChallengeAnswer,
+    CheckInAnswer,
     NextCard,
     NextQuestion,
     OpenBallot,
+    PairNote,
     QuizAnswer,
     RateInterview,
     ReportItem,
@@ -43,6 +45,8 @@ LARGEST: list[ButtonCodec] = [
     OpenBallot(ID_MAX),
     VoteChoice(ID_MAX, ID_MAX),
     RateInterview(ID_MAX, ID_MAX, "q" * QUESTION_MAX, 5),
+    CheckInAnswer(ID_MAX, False),
+    PairNote(ID_MAX, ID_MAX),
 ]
 
 

@@ -21,11 +21,20 @@ def topic_of(session: ConsoleSession) -> str:
     return smallest_mcq_topic(session.bot.ctx.library.default)[0]
 
 
+READ = challenge_rounds.REACTION + dt.timedelta(seconds=0.5)
+
+
 async def start(session: ConsoleSession, rounds: int = 2, who: str = "alice") -> Sent:
     sent = await session.push(f"{who}: /prep challenge {topic_of(session)} {rounds}")
     assert all(s.visible_to is None for s in sent), [s.text for s in sent]
     assert "started a challenge" in sent[0].text
+    read(session)
     return question(sent)
+
+
+def read(session: ConsoleSession) -> None:
+    """Members read the question before typing: a typed answer counts from REACTION after it."""
+    session.clock.advance(READ)
 
 
 def posts(session: ConsoleSession, marker: str) -> list[Sent]:
@@ -87,7 +96,7 @@ async def test_the_winner_scores_base_plus_speed_bonus_on_the_ledger(session: Co
     await session.push(f"carol: press {button_number(session, shown, correct=False)}")  # a second player
     session.clock.advance(dt.timedelta(seconds=quiz.ROUND_SECONDS // 2))
     await session.push(f"bob: say {letter(session, shown)}")
-    expected = quiz.challenge_points(dt.timedelta(seconds=quiz.ROUND_SECONDS // 2))
+    expected = quiz.challenge_points(dt.timedelta(seconds=quiz.ROUND_SECONDS // 2) + READ)
     assert quiz.BASE_POINTS < expected < quiz.BASE_POINTS + quiz.SPEED_BONUS
     assert await points_sum(session.bot.ctx.db) == expected
     final = posts(session, "Challenge over")
@@ -204,9 +213,49 @@ async def test_a_solo_challenge_earns_no_points(session: ConsoleSession) -> None
         shown = await start(session, rounds=2, who="bob")
         await session.push(f"bob: say {letter(session, shown)}")
         shown = question(session.chat.log[-1:])
+        read(session)
         await session.push(f"bob: say {letter(session, shown)}")
         final = posts(session, "Challenge over")[-1]
         assert "No points this time" in final.text and "two members" in final.text
         session.clock.advance(dt.timedelta(hours=2))  # past the member's hourly challenge starts
     assert await points_sum(session.bot.ctx.db) == 0
     assert "no points yet" in (await session.push("bob: /prep leaderboard"))[0].text
+
+
+async def test_an_answer_typed_as_the_next_question_appears_is_not_judged_against_it(
+    session: ConsoleSession,
+) -> None:
+    """Bob's letter for round 1 arrives in the instant round 2 is posted: round 2 ignores it, and
+    his try for round 2 stays open; a wrong typed answer later gets a quiet reaction."""
+    shown = await start(session, rounds=3)
+    await session.push(f"carol: say {letter(session, shown)}")  # carol wins round 1; round 2 is posted
+    second = question(session.chat.log[-1:])
+    # bob's answer for round 1 arrives in the same instant: judged against round 1, which carol won.
+    [note] = await session.push(f"bob: say {letter(session, shown)}")
+    assert note.visible_to == "bob" and note.text == "✅ Correct, but carol answered first."
+    db = session.bot.ctx.db
+    async with db.unit() as s:
+        played = [(a.token, a.correct) for a in (await s.execute(select(QuizAttempt))).scalars()]
+    assert all(token == played[0][0] for token, _ in played) and len(played) == 2  # both in round 1
+    read(session)
+    wrong = button_number(session, second, correct=False)
+    guess = quiz.LETTERS[wrong - 1]
+    assert await session.push(f"bob: say {guess}") == []  # nothing posted, nobody notified…
+    typed = [s for s in session.chat.log if s.author == "bob" and s.text == guess][-1]
+    assert typed.reactions == ["x"]  # …only a reaction under bob's own message
+    await session.push(f"bob: say {letter(session, second)}")  # his one try is used
+    assert posts(session, "🏆")[-1].text.startswith("🏆 carol")
+    await session.push(f"dave: say {letter(session, second)}")
+    assert "dave got it" in posts(session, "🏆")[-1].text
+
+
+async def test_an_answer_in_the_instant_the_first_question_appears_is_not_counted(
+    session: ConsoleSession,
+) -> None:
+    sent = await session.push(f"alice: /prep challenge {topic_of(session)} 1")
+    shown = question(sent)
+    [note] = await session.push(f"bob: say {letter(session, shown)}")
+    assert note.visible_to == "bob" and "not counted" in note.text and "still open" in note.text
+    read(session)
+    await session.push(f"bob: say {letter(session, shown)}")
+    assert "bob got it" in posts(session, "🏆")[0].text

@@ -9,6 +9,7 @@ from bot.commands import COMMANDS
 from bot.content import Library
 from bot.content_schema import MultipleChoice
 from bot.quiz import MAX_ROUNDS
+from bot.services.challenge_rounds import REACTION
 from bot.services.quiz import practice_topics
 from bot.turn import Turn
 from tests.support.discord_harness import Running
@@ -124,6 +125,7 @@ async def test_a_challenge_is_public_and_takes_typed_answers_in_the_channel(
     await app.send("INTERACTION_CREATE", fake.click("carol", question, wrong))
     await fake.until(lambda: fake.whispers("carol"))
     typed = fake.member_message("bob", fake.general, letter)
+    app.clock.advance(REACTION * 2)  # bob reads the question before typing
     await app.send("MESSAGE_CREATE", typed)
     await app.send("MESSAGE_CREATE", typed)  # duplicated: still one win
     await fake.until(lambda: len(fake.posts()) > 2)

@@ -14,6 +14,7 @@ from adapters.discord.embeds import TYPED_ROUND
 from adapters.discord.lifecycle import WITHOUT_MESSAGE_CONTENT
 from bot.content import Library, Pack
 from bot.content_schema import FreeText, MultipleChoice
+from bot.services.challenge_rounds import REACTION
 from tests.support.discord_harness import Running, running_bot
 from tests.support.discord_payloads import buttons
 from tests.support.fake_discord import FakeDiscord
@@ -137,6 +138,7 @@ async def test_a_typed_challenge_round_is_answered_through_its_answer_button(
         assert callback["type"] == 9  # a modal
         item = next(i for i in typed.default.quiz_items(topic="culture-values") if isinstance(i, FreeText))
         submit = fake.submit("bob", question, callback["data"], item.accepted[0].upper())
+        app.clock.advance(REACTION * 2)  # bob reads the question before answering
         await app.send("INTERACTION_CREATE", submit)
         await app.send("INTERACTION_CREATE", submit)  # re-delivered: one win, not two
         await fake.until(lambda: [p for p in fake.posts() if text_of(p).startswith("🏆")])

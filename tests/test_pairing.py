@@ -81,3 +81,30 @@ def test_large_groups_use_the_greedy_search_and_still_avoid_repeats() -> None:
     second = make_groups(people, recent_pairs=recent, rng=rng)
     assert repeated_pairs(second, recent) == set()
     assert all(isinstance(g, Group) for g in second)
+
+
+@given(st.integers(2, 9), st.integers(0, 1000), st.data())
+@settings(max_examples=80, deadline=None)
+def test_members_interviewing_soon_are_candidates_whenever_someone_else_can_interview(
+    n: int, seed: int, data: st.DataObject
+) -> None:
+    soon = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    answered = data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    people = [Candidate(f"m{i}", 0.0, 0, soon[i], answered[i]) for i in range(n)]
+    by_id = {p.id: p for p in people}
+    for group in make_groups(people, rng=random.Random(seed)):
+        seated = [by_id[m] for m in group.members]
+        chief = by_id[group.interviewer]
+        if any(not p.interview_soon for p in seated):
+            assert not chief.interview_soon
+        free = [p for p in seated if p.interview_soon == chief.interview_soon]
+        if any(p.answered for p in free):
+            assert chief.answered  # someone who has answered scenarios knows the rubric
+
+
+def test_two_members_interviewing_soon_are_split_across_pairs_when_they_can_be() -> None:
+    people = [Candidate("soon1", interview_soon=True), Candidate("soon2", interview_soon=True)]
+    people += [Candidate("free1", answered=2), Candidate("free2", answered=1)]
+    for seed in range(20):
+        for group in make_groups(people, rng=random.Random(seed)):
+            assert group.interviewer.startswith("free") and group.candidates[0].startswith("soon")

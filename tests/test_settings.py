@@ -31,6 +31,7 @@ BAD_VALUES = [
     ("PREPBOT_TARGET_RECALL", "0.99", "from 0.7 to 0.97"),
     ("PREPBOT_VOTES_PER_MEMBER", "0", "from 1 to 10"),
     ("PREPBOT_MIN_ANSWER_CHARS", "lots", "from 0 to 2000"),
+    ("PREPBOT_DAILY_REVIEWS", "0", "from 1 to 100"),
     ("SLACK_BOT_TOKEN", "xapp-1-A0-secret", "starting with xoxb-"),
     ("SLACK_APP_TOKEN", "xoxb-1-secret", "starting with xapp-"),
     ("SLACK_API_URL", "slack.com/api", "an http(s) URL"),

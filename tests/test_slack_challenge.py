@@ -8,7 +8,9 @@ import pytest
 from sqlmodel import col, select
 
 from adapters.slack.app import SlackApp
+from bot.clock import ManualClock
 from bot.content_schema import FreeText, MultipleChoice
+from bot.services.challenge_rounds import REACTION
 from bot.services.context import ServiceContext
 from bot.store.models import ChallengeRound
 from tests.support.fake_slack import FakeSlack, fixture, slack_app_on, text_of
@@ -37,6 +39,8 @@ async def test_a_typed_answer_wins_once(wired: tuple[FakeSlack, SlackApp], ctx: 
     item = ctx.library.default.get(rnd.item_id)
     assert isinstance(item, MultipleChoice | FreeText)
     typed = item.answer if isinstance(item, MultipleChoice) else item.accepted[0]
+    assert isinstance(ctx.clock, ManualClock)
+    ctx.clock.advance(REACTION * 2)  # bob reads the question before typing
 
     await slack.event(fixture("message", user="U0BOB", text="no idea, sorry", ts=slack.new_ts()))
     await app.idle()

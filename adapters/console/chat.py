@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.domain import ChannelRef, MemberRef, MessageRef
@@ -22,6 +22,8 @@ class Sent:
     deleted: bool = False
     # A file delivered with the message (``/prep export``): its name and bytes.
     attachment: tuple[str, bytes] | None = None
+    # Reactions the bot put on this message (``x``), as a platform shows them under it.
+    reactions: list[str] = field(default_factory=list)
 
     @property
     def is_private(self) -> bool:
@@ -85,6 +87,14 @@ class ConsoleChat:
                     self._out(f"(edited {ref.id})\n" + format_sent(self.log[index]))
                 return
         raise KeyError(f"no message {ref.id}")
+
+    async def react(self, message: MessageRef, emoji: str) -> None:
+        """Put the bot's reaction under a message (a member's typed answer): nobody is notified."""
+        sent = self.find(message.id)
+        if sent is not None and emoji not in sent.reactions:
+            sent.reactions.append(emoji)
+            if self._out is not None:
+                self._out(f"(prepbot reacts :{emoji}: to {message.id})")
 
     async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
         return MessageRef(channel=parent.channel, id=parent.id, thread_id=parent.id)

@@ -2,7 +2,11 @@
 
 Members answer by button or by typing in the channel; typed answers are judged
 by ``bot.quiz`` (normalised, a small typo forgiven, never a word inside another
-word). One challenge runs per channel at a time (``Challenge.active_slot``);
+word), and count for a round only when sent at least ``REACTION`` after its
+question was posted (an answer meant for the round before is never judged
+against this one); a wrong typed answer gets quiet feedback (a reaction where
+the platform takes one, else a private note). One challenge runs per channel
+at a time (``Challenge.active_slot``);
 the starter or an admin can stop it; rounds time out and idle challenges stop
 on the clock's ticks (``bot.services.challenge_rounds``).
 """
@@ -21,11 +25,13 @@ from bot.content_schema import MultipleChoice
 from bot.domain import ChannelRef, MessageRef
 from bot.events import Event, MessagePosted
 from bot.feature import Feature, button
-from bot.ports import ChatPort
+from bot.ports import ChatPort, react
+from bot.render import OutboundMessage
 from bot.services import challenge_messages as msg
 from bot.services import public_posts
 from bot.services import quiz as practice
 from bot.services.challenge_rounds import (
+    REACTION,
     announce_win,
     bank,
     choose_item,
@@ -169,7 +175,12 @@ async def press(turn: Turn, value: ChallengeAnswer, message: MessageRef | None) 
 
 
 async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
-    """A top-level message in a channel with an open round: consumed when it is an answer."""
+    """A top-level message in a channel with an open round: consumed when it is an answer.
+
+    An answer sent within ``REACTION`` of a round's question was meant for the round
+    before: it is judged against that one (now closed: "answered first", or over)
+    and never uses up the member's try for the new round.
+    """
     if not isinstance(event, MessagePosted) or event.message.thread_id is not None:
         return False
     now = ctx.clock.now()
@@ -177,29 +188,47 @@ async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
         found = await open_round(session, event.message.channel)
         if found is None:
             return False
-        challenge, rnd = found
-        item = pool(ctx.library.default, None).get(rnd.item_id)
-        verdict = quiz.judge_typed(item, event.text) if item is not None else quiz.Verdict.NO_MATCH
+        challenge, current = found
         assert challenge.id is not None
         await store.touch(session, challenge_id=challenge.id, at=now)
+        rnd: ChallengeRound | None = current
+        if now - current.started_at < REACTION:
+            rounds = await store.rounds_of(session, challenge_id=challenge.id)
+            rnd = next((r for r in rounds if r.round_no == current.round_no - 1), None)
+        item = pool(ctx.library.default, None).get((rnd or current).item_id)
+        verdict = quiz.judge_typed(item, event.text) if item is not None else quiz.Verdict.NO_MATCH
         if verdict is quiz.Verdict.NO_MATCH:
             return False  # ordinary chat: other features may want it, and guessing stays free
-        member = await ensure_member(session, ref=event.member)
-        outcome = await settle(
-            session,
-            member=member,
-            challenge=challenge,
-            rnd=rnd,
-            topic=ctx.library.default.topic_of(rnd.item_id),
-            correct=verdict is quiz.Verdict.CORRECT,
-            now=now,
-            target=ctx.settings.target_recall,
-        )
-    if outcome.kind == "won":
+        if rnd is not None:
+            member = await ensure_member(session, ref=event.member)
+            outcome = await settle(
+                session,
+                member=member,
+                challenge=challenge,
+                rnd=rnd,
+                topic=ctx.library.default.topic_of(rnd.item_id),
+                correct=verdict is quiz.Verdict.CORRECT,
+                now=now,
+                target=ctx.settings.target_recall,
+            )
+            late = await store.winner_name(session, round_id=rnd.id or 0) if outcome.kind == "late" else None
+    if rnd is None:  # the first round's question had only just appeared
+        await _quietly(port, event, msg.too_soon(current.round_no, event.text))
+    elif outcome.kind == "won":
         await announce_win(
             ctx, port, event.message.channel, challenge, rnd, event.member, outcome.points, now
         )
+    elif outcome.kind == "wrong":
+        # Quiet feedback: a reaction where the platform takes one, else a note only they see.
+        if not await react(port, event.message, "x"):
+            await _quietly(port, event, msg.private_outcome("wrong", None))
+    elif rnd is not current:
+        await _quietly(port, event, msg.private_outcome(outcome.kind, late))
     return True
+
+
+async def _quietly(port: ChatPort, event: MessagePosted, text: str) -> None:
+    await port.whisper(event.message.channel, event.member, OutboundMessage(text=text))
 
 
 async def open_round(session: AsyncSession, channel: ChannelRef) -> tuple[Challenge, ChallengeRound] | None:

@@ -90,6 +90,14 @@ def final(scores: Sequence[tuple[str, int]], reason: str) -> OutboundMessage:
     )
 
 
+def too_soon(round_no: int, text: str) -> str:
+    """A typed answer that arrived as round ``round_no``'s question was posted, before it could be read."""
+    return (
+        f"“{text[:40]}” came in the instant round {round_no}'s question appeared, before anyone could "
+        "read it, so it was not counted. Your try for this round is still open."
+    )
+
+
 def private_outcome(kind: str, winner: str | None) -> str:
     # No Report button here: the round's summary carries it for everyone, and a
     # button on this whisper would sit between the member and the next question.

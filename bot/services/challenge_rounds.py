@@ -39,6 +39,10 @@ ROUND = dt.timedelta(seconds=quiz.ROUND_SECONDS)
 IDLE = dt.timedelta(seconds=quiz.IDLE_SECONDS)
 MIN_PLAYERS = 2  # challenge points count only when at least this many members played
 NO_COMPANY = "No points this time: challenge points count when at least two members play."
+# A typed answer sent sooner than this after a round's question was posted was meant for the
+# round before (nobody reads a question in under a second and a half): it is not judged against
+# this one, and the member's try for it stays open.
+REACTION = dt.timedelta(seconds=1.5)
 STALLED = dt.timedelta(seconds=5)  # a round closed this long ago with no next one: its poster failed
 QuizItem = MultipleChoice | FreeText
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from bot.buttons import RateInterview
+from bot.buttons import CheckInAnswer, RateInterview
 from bot.content import Pack
 from bot.content_schema import AskQuestion, Scenario
 from bot.pairing import Group
-from bot.render import OutboundMessage, Section
+from bot.render import Button, OutboundMessage, Section
 from bot.services.delivery import Missed, missed_note, open_dms_step
 from bot.store.enums import SeatRole
 from bot.store.models import Member
@@ -23,16 +23,24 @@ QUESTION_TEXT = {
 }
 
 
-def _script(pack: Pack, rng: random.Random, *, with_rubric: bool) -> list[Section]:
+def _scenarios(pack: Pack, rng: random.Random, known: frozenset[str]) -> list[Scenario]:
+    """The script's scenarios: those the interviewer has answered first, so they know the rubric."""
     scenarios = [i for i in pack.items(kinds=("scenario",)) if isinstance(i, Scenario)]
+    answered = [s for s in scenarios if s.id in known]
+    chosen = rng.sample(answered, min(SCENARIOS_PER_SCRIPT, len(answered)))
+    others = [s for s in scenarios if s not in chosen]
+    return chosen + rng.sample(others, min(SCENARIOS_PER_SCRIPT - len(chosen), len(others)))
+
+
+def _script(pack: Pack, rng: random.Random, known: frozenset[str]) -> list[Section]:
     asks = [i for i in pack.items(kinds=("ask",)) if isinstance(i, AskQuestion)]
     sections = []
-    for number, scenario in enumerate(rng.sample(scenarios, min(SCENARIOS_PER_SCRIPT, len(scenarios))), 1):
+    for number, scenario in enumerate(_scenarios(pack, rng, known), 1):
         body = scenario.situation
-        if with_rubric:
-            body += "\n*A strong answer covers:*\n" + "\n".join(f"• {point}" for point in scenario.rubric)
-            body += "\n*Follow-ups:* " + " / ".join(scenario.follow_ups)
-        sections.append(Section(body, title=f"Scenario {number}: {scenario.title}"))
+        body += "\n*A strong answer covers:*\n" + "\n".join(f"• {point}" for point in scenario.rubric)
+        body += "\n*Follow-ups:* " + " / ".join(scenario.follow_ups)
+        mine = " (you answered it)" if scenario.id in known else ""
+        sections.append(Section(body, title=f"Scenario {number}: {scenario.title}{mine}"))
     chosen = rng.sample(asks, min(ASKS_PER_SCRIPT, len(asks)))
     if chosen:
         lines = "\n".join(f"• {a.question}" for a in chosen)
@@ -41,36 +49,56 @@ def _script(pack: Pack, rng: random.Random, *, with_rubric: bool) -> list[Sectio
 
 
 def assignment(
-    pack: Pack, rng: random.Random, names: dict[str, str], group: Group, member_id: str, round_id: int
+    pack: Pack,
+    rng: random.Random,
+    names: dict[str, str],
+    group: Group,
+    member_id: str,
+    number: int,
+    *,
+    known: frozenset[str] = frozenset(),
+    lead: str = "",
 ) -> OutboundMessage:
-    """The private message each member gets when a round is drawn."""
+    """The private message each member gets when a round is drawn.
+
+    ``number`` is the round's number in its channel; ``known`` the scenarios the
+    interviewer has answered (asked first); ``lead`` opens the message (why now).
+    """
     if member_id == group.interviewer:
         who = " and ".join(names[c] for c in group.candidates)
         text = (
-            f"Mock interview this week: you interview {who}. Find 30 minutes together, "
+            f"{lead}Mock interview this week: you interview {who}. Find 30 minutes together, "
             "ask the scenarios below, then the follow-ups. The rubric is for you only."
         )
-        return OutboundMessage(text=text, sections=tuple(_script(pack, rng, with_rubric=True)))
+        return OutboundMessage(
+            text=text, sections=tuple(_script(pack, rng, known)), footer=f"Round {number}."
+        )
     others = [names[m] for m in group.members if m not in (member_id, group.interviewer)]
     partner = f" (with {', '.join(others)} as a second candidate)" if others else ""
     text = (
-        f"Mock interview this week: {names[group.interviewer]} interviews you{partner}. "
+        f"{lead}Mock interview this week: {names[group.interviewer]} interviews you{partner}. "
         "Expect two culture scenarios; answer with a concrete story, and bring questions to ask."
     )
-    return OutboundMessage(text=text, footer=f"Round {round_id}. A check-in follows in two days.")
+    return OutboundMessage(text=text, footer=f"Round {number}. A check-in follows in two days.")
 
 
-def check_in(role: str, group: list[Member]) -> OutboundMessage:
+def check_in(role: str, group: list[Member], round_id: int) -> OutboundMessage:
+    """The check-in both sides get: did it happen? Each can answer with the buttons."""
     names = ", ".join(m.display_name or m.external_id for m in group) or "your partner"
     if role == SeatRole.INTERVIEWER:
-        text = (
-            f"Check-in: did your mock interview with {names} happen? Rate it below; it goes to the candidate."
-        )
+        then = "Then rate the candidate below, and add a short note: it reaches them the same day."
     else:
-        text = (
-            f"Check-in: did your mock interview with {names} happen? Your feedback will be in `/prep export`."
+        then = (
+            "Your interviewer's ratings and note reach you by direct message "
+            "(the ratings stay in `/prep export`)."
         )
-    return OutboundMessage(text=text)
+    buttons = (
+        CheckInAnswer(round_id, True).button("We met", style="primary"),
+        CheckInAnswer(round_id, False).button("Not yet"),
+    )
+    return OutboundMessage(
+        text=f"Check-in: did your mock interview with {names} happen? {then}", buttons=buttons
+    )
 
 
 def rating_form(round_id: int, candidate: Member, question: str, action: str) -> OutboundMessage:
@@ -85,13 +113,30 @@ def rating_form(round_id: int, candidate: Member, question: str, action: str) ->
     )
 
 
-def thanks(kind: str, name: str = "") -> OutboundMessage:
+def thanks(kind: str, name: str = "", note_button: Button | None = None) -> OutboundMessage:
     if kind == "lonely":
         return OutboundMessage(
-            text="Only you opted in to pairing this week, so there is no pair yet. Invite a teammate!"
+            text="Only you opted in to pairing this week, so there is no pair yet. As soon as a second "
+            "member opts in this week, the round is drawn and your script arrives by direct message. "
+            "Invite a teammate!"
         )
     return OutboundMessage(
-        text=f"Thanks! Your feedback for {name} is saved; they will see it in their prep document."
+        text=f"Thanks! Your ratings for {name} are saved. Add a short written note with what went well "
+        "and one thing to work on: it reaches them by direct message today.",
+        buttons=(note_button,) if note_button else (),
+    )
+
+
+def feedback_message(interviewer: str, number: int, ratings: dict[str, int], note: str) -> OutboundMessage:
+    """What reaches the candidate when their interviewer writes the note: ratings and the note."""
+    lines = [f"• {QUESTION_TEXT[q]} {ratings[q]}/5" for q in QUESTION_TEXT if q in ratings]
+    sections = [Section(note, title="Their note")] if note else []
+    if lines:
+        sections.append(Section("\n".join(lines), title="Ratings (1 = weak, 5 = strong)"))
+    return OutboundMessage(
+        text=f"Feedback from your mock interview with {interviewer} (round {number}).",
+        sections=tuple(sections),
+        footer="The ratings are also in your prep document (`/prep export`).",
     )
 
 

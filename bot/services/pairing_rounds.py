@@ -7,6 +7,12 @@ direct message whose fate is kept on their seat: delivered, or why not (closed
 DMs). A member who cannot be reached is named (to whoever ran ``pair now``, or in
 the channel for the weekly draw) and the others still get theirs; the next run
 sends only what is missing.
+
+A round need not wait a week for company: when the week's draw found fewer than
+two members, the opt-in that makes two draws it at once (:func:`draw_on_opt_in`),
+and the member who was alone gets their script then. Members with an interview
+within 14 days sit as candidates first (:mod:`bot.pairing`), and an interviewer's
+script asks scenarios they have answered. Rounds are numbered per channel.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ from typing import TYPE_CHECKING
 from bot.buttons import RateInterview
 from bot.domain import ChannelRef, SpaceRef
 from bot.logs import log_context
-from bot.pairing import Candidate, Group, make_groups
-from bot.schedule import Schedule, due, iso_week, known, utc_offset_hours
+from bot.pairing import SOON_DAYS, Candidate, Group, make_groups
+from bot.schedule import Schedule, due, iso_week, known, latest_occurrence, local_date, utc_offset_hours
 from bot.services.context import ServiceContext
 from bot.services.delivery import METRIC, Missed, member_ref, send_direct, tell_channel
 from bot.services.pairing_messages import (
@@ -52,6 +58,7 @@ CHECK_IN_AFTER = dt.timedelta(days=2)
 # next run (a tick, or `/prep pair now`) sends that script.
 SEAT_LEASE = dt.timedelta(seconds=60)
 RATE_ACTION = RateInterview.ACTION
+LATE_LEAD = "Another member has opted in, so this week's round is drawn now. "
 QUESTIONS = ("structure", "candor", "questions")
 
 
@@ -94,8 +101,16 @@ async def _draw(
         assert round_.id is not None
         turns = await store.interviewer_turns(session, channel_id=channel.id)
         recent = await store.recent_pairs(session, channel_id=channel.id)
+        answered = await store.answered_scenarios(session, member_ids=[m.id for m in members if m.id])
+        today = local_date(now, channel.timezone)
         people = [
-            Candidate(str(m.id), utc_offset_hours(now, m.timezone, channel.timezone), turns[str(m.id)])
+            Candidate(
+                str(m.id),
+                utc_offset_hours(now, m.timezone, channel.timezone),
+                turns[str(m.id)],
+                interview_soon=_soon(m, today),
+                answered=len(answered.get(m.id or 0, ())),
+            )
             for m in members
         ]
         for number, group in enumerate(make_groups(people, recent_pairs=recent, rng=ctx.rng), start=1):
@@ -107,6 +122,12 @@ async def _draw(
         return round_.id, True
 
 
+def _soon(member: Member, today: dt.date) -> bool:
+    """An interview within the next :data:`SOON_DAYS` days: this member needs the candidate's seat."""
+    day = member.interview_date
+    return day is not None and today <= day <= today + dt.timedelta(days=SOON_DAYS)
+
+
 async def run_round(
     ctx: ServiceContext,
     port: ChatPort,
@@ -115,6 +136,7 @@ async def run_round(
     round_key: str,
     *,
     retry_failed: bool = False,
+    lead: str = "",
 ) -> RoundReport:
     """Draw the channel's round for ``round_key`` once, then send every script not yet delivered.
 
@@ -132,6 +154,9 @@ async def run_round(
         return RoundReport(exists=False, members=opted)
     async with ctx.db.unit() as session:
         seated = await store.seats(session, round_id=round_id)
+        round_ = await store.get_round(session, round_id=round_id)
+        answered_by = await store.answered_scenarios(session, member_ids=[m.id for _, m in seated if m.id])
+    number = (round_.number if round_ is not None else None) or round_id
     report = RoundReport(drawn=drawn, members=len(seated), groups=len({s.group_no for s, _ in seated}))
     with log_context(space=space.id, channel=channel_external_id, delivery=f"pairing:{round_key}"):
         names = {str(m.id): m.display_name or m.external_id for _, m in seated}
@@ -149,7 +174,18 @@ async def run_round(
                     )
                 if not mine:
                     continue
-                message = assignment(pack, ctx.rng, names, groups[seat.group_no], str(member.id), round_id)
+                group = groups[seat.group_no]
+                asks = frozenset(answered_by.get(int(group.interviewer), ()))
+                message = assignment(
+                    pack,
+                    ctx.rng,
+                    names,
+                    group,
+                    str(member.id),
+                    number,
+                    known=asks,
+                    lead=lead if drawn else "",
+                )
                 failure = await send_direct(ctx, port, member_ref(space, member), message)
                 async with ctx.db.unit() as session:
                     await store.seat_sent(
@@ -224,6 +260,30 @@ async def _weekly(ctx: ServiceContext, port: ChatPort, channel: Channel, space: 
             await send_direct(ctx, port, member_ref(space_ref(space), lonely), thanks("lonely"))
 
 
+async def draw_on_opt_in(ctx: ServiceContext, port: ChatPort, channel_ref_: ChannelRef) -> RoundReport | None:
+    """After an opt-in: draw this week's round now if its time has passed without one.
+
+    The weekly draw at the channel's day and time needs two members; when it found
+    fewer, the opt-in that makes two draws the round (the member who was alone gets
+    their script now, led by why). Before the week's time, or when paused, nothing.
+    """
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=channel_ref_)
+        opted = len(await store.opted_in(session, channel_id=channel.id or 0))
+    day = weekday_of(channel)
+    if day == OFF or opted < 2:
+        return None
+    occurrence = latest_occurrence(Schedule(ROUND_TIME, known(channel.timezone), frozenset({day})), now)
+    key = week_key(local_date(now, channel.timezone))
+    if occurrence is None or week_key(occurrence.local_date) != key:
+        return None  # this week's draw is still to come: it will include everyone
+    async with ctx.db.unit() as session:
+        if await store.round_for(session, channel_id=channel.id or 0, round_key=key) is not None:
+            return None
+    return await run_round(ctx, port, channel_ref_.space, channel_ref_.id, key, lead=LATE_LEAD)
+
+
 async def _check_ins(ctx: ServiceContext, port: ChatPort, now: dt.datetime) -> None:
     async with ctx.db.unit() as session:
         due = await store.take_check_in(session, now=now)
@@ -239,7 +299,7 @@ async def _check_ins(ctx: ServiceContext, port: ChatPort, now: dt.datetime) -> N
         missed: list[Missed] = []
         for seat, member in seated:
             group = [m for s, m in seated if s.group_no == seat.group_no and m.id != member.id]
-            messages = [check_in(seat.role, group)]
+            messages = [check_in(seat.role, group, round_id)]
             if seat.role == SeatRole.INTERVIEWER:
                 messages += [
                     rating_form(round_id, candidate, QUESTIONS[0], RATE_ACTION)

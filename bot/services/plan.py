@@ -1,8 +1,12 @@
 """Interview date and daily plan: ``/prep interview YYYY-MM-DD [company]``.
 
-The plan leans on what the member needs most: due review items first (in the
-last week, naming those at risk for the interview with their predicted recall on
-the day), then a quiz in their weakest topic, a story to rehearse and a question to prepare.
+The plan leans on what the member needs most: the day's reviews first (at most
+``PREPBOT_DAILY_REVIEWS``, those most likely to be forgotten by the interview day
+first, with their predicted recall on the day), then a quiz in their weakest
+topic, a story to rehearse (its situation and rubric; ``/prep story`` adds the
+follow-ups) and a question to prepare that the member has not saved yet.
+A plan is made once per member and local day and stored: asking again that day,
+or the 09:00 message after an 08:40 ``/prep interview``, shows the same plan.
 Each morning (09:00 in the member's zone, else the channel's) the plan arrives
 as a direct message, once per member and local date: the date is claimed (a
 daily claim) before the message is sent. A member whose DMs are closed misses
@@ -14,12 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import memory, quiz
-from bot.content import Pack
 from bot.content_schema import AskQuestion, MultipleChoice, Scenario
 from bot.feature import Feature
 from bot.render import OutboundMessage, Section, clip
@@ -27,10 +31,10 @@ from bot.schedule import Schedule, due, known, local_date
 from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import send_direct
 from bot.services.forecast import member_deadline
-from bot.store import members, quizzes
+from bot.store import exports, members, plans, quizzes
 from bot.store.claims import claim_daily
 from bot.store.enums import DailyKind
-from bot.store.models import Channel, Member, Space
+from bot.store.models import Channel, Member, MemberPlan, Space
 from bot.store.refs import member_ref
 from bot.store.tenants import ensure_channel, ensure_member
 
@@ -45,22 +49,23 @@ AT_RISK_SHOWN = 5
 
 
 @dataclass(frozen=True)
-class Needs:
-    """What the member's history says they need; ``at_risk`` are due items their interview needs back."""
+class DayPlan:
+    """A member's plan for one local day, as stored (so asking again shows the same plan).
 
-    due_reviews: int
+    ``reviews`` are the day's capped reviews, riskiest for the interview first:
+    (question, predicted recall on the interview day, or None without a date).
+    """
+
     weakest: str
-    weakest_tally: quiz.Tally
-    at_risk: tuple[tuple[str, float], ...] = ()  # (question, predicted recall on the day)
+    tally: quiz.Tally
+    story: Scenario | None
+    ask: AskQuestion | None
+    reviews: tuple[tuple[str, float | None], ...]
+    due: int
+    at_risk: int = 0
 
-    @property
-    def brought_back(self) -> str:
-        return f"{len(self.at_risk)} of them at risk for your interview" if self.at_risk else ""
 
-
-def plan_message(
-    pack: Pack, needs: Needs, days_left: int, when: dt.date, company: str, rng: random.Random
-) -> OutboundMessage:
+def plan_message(plan: DayPlan, days_left: int, when: dt.date, company: str) -> OutboundMessage:
     """Today's plan, scaled to the days left."""
     if days_left == 0:
         return OutboundMessage(
@@ -71,64 +76,127 @@ def plan_message(
         )
     questions = quiz.plan_questions(days_left)
     steps = []
-    if needs.due_reviews:
-        why = f" ({needs.brought_back})" if needs.at_risk else ""
-        steps.append(f"Review the {needs.due_reviews} item(s) due{why}: `/prep review`.")
+    if plan.reviews:
+        why = f", {plan.at_risk} of them at risk for your interview" if plan.at_risk else ""
+        capped = (
+            f" (the {len(plan.reviews)} riskiest of {plan.due} due; the rest wait)"
+            if plan.due > len(plan.reviews)
+            else ""
+        )
+        steps.append(f"Review {len(plan.reviews)} item(s){capped}{why}: `/prep review`.")
     accuracy = (
-        f"{needs.weakest_tally.accuracy:.0%} over {needs.weakest_tally.attempts} answers"
-        if needs.weakest_tally.attempts
+        f"{plan.tally.accuracy:.0%} over {plan.tally.attempts} answers"
+        if plan.tally.attempts
         else "not practised yet"
     )
     steps.append(
-        f"Answer {questions} questions in your weakest topic: `/prep quiz {needs.weakest}` ({accuracy})."
+        f"Answer {questions} questions in your weakest topic: `/prep quiz {plan.weakest}` ({accuracy})."
     )
-    scenarios = [i for i in pack.items(kinds=("scenario",)) if isinstance(i, Scenario)]
-    if scenarios:
-        story = rng.choice(scenarios)
-        steps.append(f"Rehearse a story aloud in two minutes, situation to result: “{story.title}”.")
-    asks = [i for i in pack.items(kinds=("ask",)) if isinstance(i, AskQuestion)]
-    if asks:
+    if plan.story is not None:
         steps.append(
-            f"Prepare a question to ask: “{rng.choice(asks).question}” (save more with `/prep ask`)."
+            f"Rehearse a story aloud in two minutes, situation to result: “{plan.story.title}” "
+            "(below). Practise it with `/prep story`: the follow-ups an interviewer would ask."
         )
+    if plan.ask is not None:
+        steps.append(f"Prepare a question to ask: “{plan.ask.question}” (save it with `/prep ask`).")
+    else:
+        steps.append("Read over the questions you saved to ask (`/prep export`).")
     day_word = "day" if days_left == 1 else "days"
     sections = [Section("\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1)))]
-    if needs.at_risk:
-        shown = needs.at_risk[:AT_RISK_SHOWN]
-        lines = [f"• {clip(q, 90)}: predicted recall on {when.isoformat()} {p:.0%}" for q, p in shown]
-        if len(needs.at_risk) > len(shown):
-            lines.append(f"… and {len(needs.at_risk) - len(shown)} more")
-        sections.append(Section("\n".join(lines), title="Brought back: at risk for your interview"))
+    if plan.story is not None:
+        sections.append(story_section(plan.story))
+    if plan.reviews:
+        shown = plan.reviews[:AT_RISK_SHOWN]
+        lines = [
+            f"• {clip(q, 90)}"
+            + (f": predicted recall on {when.isoformat()} {p:.0%}" if p is not None else "")
+            for q, p in shown
+        ]
+        if len(plan.reviews) > len(shown):
+            lines.append(f"… and {len(plan.reviews) - len(shown)} more")
+        sections.append(Section("\n".join(lines), title="Today's reviews, riskiest for your interview first"))
     return OutboundMessage(
         text=f"{days_left} {day_word} to your {company} interview ({when.isoformat()}). Today's plan:",
         sections=tuple(sections),
     )
 
 
-async def _needs(ctx: ServiceContext, member: Member) -> Needs:
-    """Due reviews (the items at risk for the interview named), and the weakest topic."""
+def story_section(story: Scenario) -> Section:
+    """The story to rehearse: its situation and the rubric points a strong answer covers."""
+    points = "\n".join(f"• {point}" for point in story.rubric)
+    return Section(f"{story.situation}\n*A strong answer covers:*\n{points}", title=f"Story: {story.title}")
+
+
+async def todays_plan(ctx: ServiceContext, member: Member, today: dt.date) -> DayPlan:
+    """The member's plan for ``today``: made once (stored) and read back on every later ask."""
     assert member.id is not None
     pack = ctx.library.default
-    now = ctx.clock.now()
     async with ctx.db.unit() as session:
         tallies = await quizzes.topic_tallies(session, member_id=member.id)
-        cards = await quizzes.member_cards(session, member_id=member.id)
+        cards = [
+            (i, m)
+            for i, m in await quizzes.member_cards(session, member_id=member.id)
+            if isinstance(pack.get(i), MultipleChoice)  # items gone from the pack stay out
+        ]
         deadline = await member_deadline(session, member)
-    # The same selection `/prep review` makes, so the plan names what review will ask.
+        stored = await plans.plan_for(session, member_id=member.id, day=today)
+        if stored is None:
+            saved = set(await exports.saved_questions(session, member_id=member.id))
+            stored = await _make_plan(ctx, session, member, today, tallies, cards, deadline, saved)
+    memories = dict(cards)
+    reviews = []
+    for item_id in plans.review_ids(stored):
+        item = pack.get(item_id)
+        if isinstance(item, MultipleChoice):
+            day_recall = memory.recall(memories.get(item_id), deadline) if deadline is not None else None
+            reviews.append((item.question, day_recall))
     target = ctx.settings.target_recall
-    due = [
-        d
-        for d in memory.due_today(cards, now, target=target, deadline=deadline)
-        if isinstance(pack.get(d.item_id), MultipleChoice)
-    ]
-    at_risk = tuple(
-        (cast(MultipleChoice, pack.get(d.item_id)).question, memory.recall(d.memory, deadline))
-        for d in due
-        if d.at_risk and deadline is not None
+    story, ask = pack.get(stored.story_id), pack.get(stored.ask_id)
+    return DayPlan(
+        weakest=stored.weakest,
+        tally=tallies.get(stored.weakest, quiz.Tally()),
+        story=story if isinstance(story, Scenario) else None,
+        ask=ask if isinstance(ask, AskQuestion) else None,
+        reviews=tuple(reviews),
+        due=stored.due,
+        at_risk=sum(1 for _, p in reviews if p is not None and p < target),
+    )
+
+
+async def _make_plan(
+    ctx: ServiceContext,
+    session: AsyncSession,
+    member: Member,
+    today: dt.date,
+    tallies: dict[str, quiz.Tally],
+    cards: list[tuple[str, memory.Memory]],
+    deadline: dt.datetime | None,
+    saved: set[str],
+) -> MemberPlan:
+    """Choose the day's plan and store it (in the caller's transaction); a racing ask keeps the first."""
+    assert member.id is not None
+    pack, now = ctx.library.default, ctx.clock.now()
+    reviews, due = memory.day_reviews(
+        cards, now, cap=ctx.settings.daily_reviews, target=ctx.settings.target_recall, deadline=deadline
     )
     topics = [t.id for t in pack.topics if pack.quiz_items(topic=t.id)]
     weakest = quiz.weakest_topic(topics, tallies, ctx.rng)
-    return Needs(len(due), weakest, tallies.get(weakest, quiz.Tally()), at_risk)
+    scenarios = [i for i in pack.items(kinds=("scenario",)) if isinstance(i, Scenario)]
+    # A story from the weakest topic when it has one: the plan's steps then pull the same way.
+    leaning = [s for s in scenarios if pack.topic_of(s.id) == weakest] or scenarios
+    asks = [i for i in pack.items(kinds=("ask",)) if isinstance(i, AskQuestion) and i.id not in saved]
+    return await plans.keep_plan(
+        session,
+        space_id=member.space_id,
+        member_id=member.id,
+        day=today,
+        weakest=weakest,
+        story_id=ctx.rng.choice(leaning).id if leaning else "",
+        ask_id=ctx.rng.choice(asks).id if asks else "",
+        reviews=[d.item_id for d in reviews],
+        due=due,
+        at=now,
+    )
 
 
 async def interview_command(turn: Turn, args: tuple[str, ...]) -> None:
@@ -153,17 +221,37 @@ async def interview_command(turn: Turn, args: tuple[str, ...]) -> None:
     if member.interview_date is None:
         await turn.whisper("Interview date cleared; daily plans stop.")
         return
-    needs = await _needs(turn.ctx, member)
+    plan = await todays_plan(turn.ctx, member, today)
     days_left = (member.interview_date - today).days
-    message = plan_message(
-        pack,
-        needs,
-        days_left,
-        member.interview_date,
-        member.interview_company or pack.meta.company,
-        turn.ctx.rng,
+    company = member.interview_company or pack.meta.company
+    await turn.whisper(plan_message(plan, days_left, member.interview_date, company))
+
+
+async def story_command(turn: Turn, args: tuple[str, ...]) -> None:
+    """``/prep story``: today's story to rehearse, with the follow-ups an interviewer would ask."""
+    if args:
+        raise UserError("`/prep story` takes nothing after `story`: it shows today's story to rehearse.")
+    async with turn.ctx.db.unit() as session:
+        member = await ensure_member(session, ref=turn.member)
+        channel = await ensure_channel(session, ref=turn.channel)
+        today = local_date(turn.ctx.clock.now(), member.timezone, channel.timezone)
+    plan = await todays_plan(turn.ctx, member, today)
+    if plan.story is None:
+        raise UserError("This pack has no culture scenarios to rehearse yet.")
+    story = plan.story
+    await turn.whisper(
+        OutboundMessage(
+            text=f"Today's story to rehearse: “{story.title}”. Set a two-minute timer and tell it aloud: "
+            "the situation, what you did, and the result.",
+            sections=(
+                story_section(story),
+                Section(
+                    "\n".join(f"• {q}" for q in story.follow_ups), title="Follow-ups an interviewer may ask"
+                ),
+            ),
+            footer="The same story all day; tomorrow's plan brings another.",
+        )
     )
-    await turn.whisper(message)
 
 
 def _parse_date(text: str, today: dt.date) -> dt.date:
@@ -210,11 +298,11 @@ async def _send_plan(
         )
     if not first:
         return
-    needs = await _needs(ctx, member)
+    plan = await todays_plan(ctx, member, today)
     days_left = (member.interview_date - today).days
     company = member.interview_company or ctx.library.default.meta.company
-    message = plan_message(ctx.library.default, needs, days_left, member.interview_date, company, ctx.rng)
+    message = plan_message(plan, days_left, member.interview_date, company)
     await send_direct(ctx, port, member_ref(member, space), message)
 
 
-FEATURE = Feature("plan", commands={"interview": interview_command}, ticks=(tick,))
+FEATURE = Feature("plan", commands={"interview": interview_command, "story": story_command}, ticks=(tick,))

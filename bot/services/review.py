@@ -53,11 +53,11 @@ async def present_due(turn: Turn) -> None:
         deadline = await member_deadline(session, member)
         cards = await store.member_cards(session, member_id=member.id)
         # Items removed from the pack, or no longer multiple choice, stay out of the queue.
-        due = [
-            (card, item)
-            for card in memory.due_today(cards, now, target=ctx.settings.target_recall, deadline=deadline)
-            if isinstance(item := pack.get(card.item_id), MultipleChoice)
-        ]
+        # The daily plan's order: with an interview date, the cards most at risk on the day first.
+        ordered, _ = memory.day_reviews(
+            cards, now, cap=len(cards), target=ctx.settings.target_recall, deadline=deadline
+        )
+        due = [(card, item) for card in ordered if isinstance(item := pack.get(card.item_id), MultipleChoice)]
         upcoming = None if due else await store.next_due(session, member_id=member.id)
         if due:
             card, item = due[0]

@@ -1,4 +1,4 @@
-"""Repository for mock-interview pairing: opt-ins, rounds, seats and feedback."""
+"""Repository for mock-interview pairing: opt-ins, rounds, seats, check-ins, ratings and notes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.store.enums import SeatRole
-from bot.store.models import Channel, Member, PairingFeedback, PairingOptIn, PairingRound, PairingSeat, Space
+from bot.store.models import (
+    Answer,
+    Channel,
+    Member,
+    PairingFeedback,
+    PairingNote,
+    PairingOptIn,
+    PairingRound,
+    PairingSeat,
+    PromptPost,
+    Space,
+)
 from bot.store.sql import insert_ignore, scalar_first
 
 RECENT_ROUNDS = 3
@@ -55,7 +66,12 @@ async def pairing_channels(session: AsyncSession) -> list[tuple[Channel, Space]]
 async def claim_round(
     session: AsyncSession, *, space_id: int, channel_id: int, round_key: str, check_in_at: dt.datetime
 ) -> PairingRound | None:
-    """Claim the round named ``round_key``; None when another call already did."""
+    """Claim the round named ``round_key``; None when another call already did.
+
+    The round gets the channel's next number (its first round is 1).
+    """
+    count = select(func.count()).select_from(PairingRound).where(col(PairingRound.channel_id) == channel_id)
+    number = int((await session.execute(count)).scalar_one()) + 1
     inserted = await insert_ignore(
         session,
         PairingRound,
@@ -63,6 +79,7 @@ async def claim_round(
         channel_id=channel_id,
         round_key=round_key[:200],
         check_in_at=check_in_at,
+        number=number,
     )
     if not inserted:
         return None
@@ -181,8 +198,9 @@ async def save_feedback(
     reviewer_id: int,
     question: str,
     rating: int,
-) -> bool:
-    return await insert_ignore(
+) -> int | None:
+    """Save a rating; a second press on the same question replaces it. Returns the rating replaced."""
+    if await insert_ignore(
         session,
         PairingFeedback,
         space_id=space_id,
@@ -191,7 +209,92 @@ async def save_feedback(
         reviewer_id=reviewer_id,
         question=question,
         rating=rating,
+    ):
+        return None
+    where = (
+        col(PairingFeedback.round_id) == round_id,
+        col(PairingFeedback.candidate_id) == candidate_id,
+        col(PairingFeedback.reviewer_id) == reviewer_id,
+        col(PairingFeedback.question) == question,
     )
+    earlier = (await session.execute(select(col(PairingFeedback.rating)).where(*where))).scalar_one()
+    await session.execute(update(PairingFeedback).where(*where).values(rating=rating))
+    return int(earlier)
+
+
+async def ratings(
+    session: AsyncSession, *, round_id: int, candidate_id: int, reviewer_id: int
+) -> dict[str, int]:
+    """The ratings one interviewer gave one candidate in a round, by question."""
+    stmt = select(col(PairingFeedback.question), col(PairingFeedback.rating)).where(
+        col(PairingFeedback.round_id) == round_id,
+        col(PairingFeedback.candidate_id) == candidate_id,
+        col(PairingFeedback.reviewer_id) == reviewer_id,
+    )
+    return {q: int(r) for q, r in (await session.execute(stmt)).all()}
+
+
+async def save_note(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    round_id: int,
+    candidate_id: int,
+    reviewer_id: int,
+    note: str,
+    at: dt.datetime,
+) -> bool:
+    """Keep the interviewer's note to a candidate; writing again replaces it. True when new."""
+    if await insert_ignore(
+        session,
+        PairingNote,
+        space_id=space_id,
+        round_id=round_id,
+        candidate_id=candidate_id,
+        reviewer_id=reviewer_id,
+        note=note,
+        created_at=at,
+        updated_at=at,
+    ):
+        return True
+    await session.execute(
+        update(PairingNote)
+        .where(
+            col(PairingNote.round_id) == round_id,
+            col(PairingNote.candidate_id) == candidate_id,
+            col(PairingNote.reviewer_id) == reviewer_id,
+        )
+        .values(note=note, updated_at=at)
+    )
+    return False
+
+
+async def set_met(session: AsyncSession, *, round_id: int, member_id: int, answer: str) -> bool:
+    """Record a member's answer to the check-in on their seat; False when they have no seat."""
+    result = await session.execute(
+        update(PairingSeat)
+        .where(col(PairingSeat.round_id) == round_id, col(PairingSeat.member_id) == member_id)
+        .values(met=answer[:8])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def answered_scenarios(session: AsyncSession, *, member_ids: list[int]) -> dict[int, set[str]]:
+    """The culture scenarios each member has answered (in any channel of their space)."""
+    stmt = (
+        select(col(Answer.member_id), col(PromptPost.scenario_id))
+        .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
+        .where(col(Answer.member_id).in_(member_ids))
+        .distinct()
+    )
+    found: dict[int, set[str]] = defaultdict(set)
+    for member_id, scenario_id in (await session.execute(stmt)).all():
+        found[int(member_id)].add(scenario_id)
+    return found
+
+
+async def get_round(session: AsyncSession, *, round_id: int) -> PairingRound | None:
+    return await session.get(PairingRound, round_id)
 
 
 async def feedback_for(session: AsyncSession, *, candidate_id: int) -> list[PairingFeedback]:

@@ -11,7 +11,7 @@ its parent, and every repository query filters by it.
 
 from __future__ import annotations
 
-from bot.store.models.pairing import PairingFeedback, PairingOptIn, PairingRound, PairingSeat
+from bot.store.models.pairing import PairingFeedback, PairingNote, PairingOptIn, PairingRound, PairingSeat
 from bot.store.models.prompts import (
     Answer,
     AnswerPart,
@@ -26,6 +26,7 @@ from bot.store.models.prompts import (
 from bot.store.models.quiz import (
     Challenge,
     ChallengeRound,
+    MemberPlan,
     QuizAttempt,
     QuizPresentation,
     Report,
@@ -46,9 +47,11 @@ __all__ = [
     "LateAnswer",
     "Member",
     "MemberDay",
+    "MemberPlan",
     "MemberTotal",
     "Organizer",
     "PairingFeedback",
+    "PairingNote",
     "PairingOptIn",
     "PairingRound",
     "PairingSeat",

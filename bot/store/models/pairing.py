@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.enums import RoundStatus
@@ -38,6 +38,8 @@ class PairingRound(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
     check_in_at: dt.datetime | None = None
     checked_in_at: dt.datetime | None = None
+    # The channel's own count (its first round is 1), for people; ids are shared by every channel.
+    number: int | None = None
 
 
 class PairingSeat(SQLModel, table=True):
@@ -58,6 +60,8 @@ class PairingSeat(SQLModel, table=True):
     delivered_at: dt.datetime | None = None
     failure: str = Field(default="", max_length=32)
     lease_until: dt.datetime | None = None
+    # The member's answer to the check-in ("met" or "not_yet"); empty until they answer.
+    met: str = Field(default="", max_length=8)
 
 
 class PairingFeedback(SQLModel, table=True):
@@ -74,3 +78,20 @@ class PairingFeedback(SQLModel, table=True):
     question: str = Field(max_length=40)
     rating: int
     created_at: dt.datetime = Field(default_factory=utc_now)
+
+
+class PairingNote(SQLModel, table=True):
+    """The interviewer's written note to a candidate after a mock interview (one per round and pair).
+
+    The interviewer's words for the candidate only: sent to them by direct message, never logged.
+    """
+
+    __table_args__ = (UniqueConstraint("round_id", "candidate_id", "reviewer_id", name="uq_pairing_note"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    round_id: int = Field(foreign_key="pairinground.id", index=True)
+    candidate_id: int = Field(foreign_key="member.id", index=True)
+    reviewer_id: int = Field(foreign_key="member.id")
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utc_now)
+    updated_at: dt.datetime = Field(default_factory=utc_now)

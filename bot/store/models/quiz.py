@@ -141,3 +141,23 @@ class Report(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
     updated_at: dt.datetime = Field(default_factory=utc_now)
     resolved_at: dt.datetime | None = None
+
+
+class MemberPlan(SQLModel, table=True):
+    """A member's plan for one local day, computed once: asking again that day shows the same plan.
+
+    ``reviews`` are item ids (comma-separated), the day's capped review list in
+    order of risk for the interview; ``due`` is how many were due when it was made.
+    """
+
+    __table_args__ = (UniqueConstraint("member_id", "day", name="uq_memberplan_member_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    day: dt.date
+    weakest: str = Field(max_length=80)
+    story_id: str = Field(default="", max_length=80)
+    ask_id: str = Field(default="", max_length=80)
+    reviews: str = Field(default="", sa_column=Column(Text, nullable=False))
+    due: int = 0
+    created_at: dt.datetime = Field(default_factory=utc_now)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_totals"
-down_revision = "0011_loop"
+revision = "0013_totals"
+down_revision = "0012_daily_claims"
 branch_labels = None
 depends_on = None
 
