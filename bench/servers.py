@@ -36,7 +36,7 @@ def free_port() -> int:
 def prepbot_command() -> list[str]:
     """The installed console script, next to this interpreter (the venv's ``bin``)."""
     script = Path(sys.executable).parent / "prepbot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "host.cli"]
 
 
 def slack_env(folder: Path, port: int, api_url: str) -> dict[str, str]:

@@ -161,6 +161,9 @@ class Prepbot:
         for handler in self._messages:
             try:
                 if await handler(ctx, claimed_port, event):
+                    # A handler that neither wrote nor sent still consumed it: record that,
+                    # so the platform's retry is dropped like any other re-delivery.
+                    await self._settle(claim)
                     break
             except AlreadyHandled:
                 log.info("dropping re-delivered message event %s", claim.key)
@@ -246,6 +249,7 @@ class Prepbot:
         """Run an action under its claim: committed with its first unit, given back if it fails later."""
         try:
             await run()
+            await self._settle(claim)
         except AlreadyHandled:
             log.info("dropping re-delivered action %s", claim.key)
         except UserError as exc:
@@ -266,6 +270,17 @@ class Prepbot:
             self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else "internal")
             await self._release(claim)
             await self._tell(port, turn, DATABASE_DOWN if database else GENERIC_FAILURE)
+
+    async def _settle(self, claim: Claim) -> None:
+        """Record a handled delivery's claim if its handler never did (no write, no send): one insert."""
+        if claim.taken or claim.held:
+            return
+        try:
+            await claim.settle()
+        except AlreadyHandled:
+            log.info("delivery %s was handled twice at once; its effects are keyed", claim.key)
+        except DATABASE_ERRORS:
+            log.warning("could not record delivery %s; the database is away", claim.key)
 
     async def _refuse(self, turn: Turn, port: ChatPort, claim: Claim, text: str) -> None:
         """Tell the member what to fix, once: a re-delivery of the same refusal says nothing."""

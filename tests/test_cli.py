@@ -11,7 +11,7 @@ def _prepbot(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "host.cli", *args],
         capture_output=True,
         text=True,
         cwd=cwd,

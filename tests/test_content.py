@@ -105,7 +105,7 @@ items:
 
 def test_lint_cli_prints_file_line_and_fails_on_a_broken_pack() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "content", "lint", str(BROKEN)],
+        [sys.executable, "-m", "host.cli", "content", "lint", str(BROKEN)],
         capture_output=True,
         text=True,
     )
@@ -116,7 +116,7 @@ def test_lint_cli_prints_file_line_and_fails_on_a_broken_pack() -> None:
 
 def test_lint_cli_passes_on_the_shipped_packs() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "content", "lint"], capture_output=True, text=True
+        [sys.executable, "-m", "host.cli", "content", "lint"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert "\nok: 1 pack(s)" in result.stdout
@@ -126,7 +126,7 @@ def test_stats_json_is_only_json_keyed_by_pack_topic_and_kind() -> None:
     import json
 
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "content", "stats", "--json"], capture_output=True, text=True
+        [sys.executable, "-m", "host.cli", "content", "stats", "--json"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)

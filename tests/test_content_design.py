@@ -174,7 +174,7 @@ def test_a_stale_fact_is_a_warning_that_does_not_fail_lint(tmp_path: Path) -> No
         "pack's reviewed date 2026-12-01; check it against its source and update as_of"
     ]
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "content", "lint", str(root)], capture_output=True, text=True
+        [sys.executable, "-m", "host.cli", "content", "lint", str(root)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert "warning: q0: fact last checked 2025-11-30" in result.stderr
@@ -206,7 +206,7 @@ def test_a_press_source_must_be_marked(tmp_path: Path) -> None:
 
 def test_lint_cli_prints_the_length_rank_table_for_the_shipped_pack() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "content", "lint"], capture_output=True, text=True
+        [sys.executable, "-m", "host.cli", "content", "lint"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert "answer length rank, share of MCQs (netflix):" in result.stdout

@@ -36,7 +36,7 @@ async def prepbot(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "host.cli",
         *args,
         env=env,
         cwd=ROOT,

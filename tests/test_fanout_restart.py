@@ -56,7 +56,7 @@ def _delivered(slack: FakeSlack) -> Counter[str]:
 
 async def _serve(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "slack",
+        sys.executable, "-m", "host.cli", "serve", "slack",
         env=env | {"PREPBOT_PORT": str(_free_port())}, cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip

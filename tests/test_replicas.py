@@ -79,7 +79,7 @@ async def replicas(postgres: PostgresCluster) -> AsyncIterator[tuple[FakeSlack, 
         }
         processes = [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", "slack",
+                sys.executable, "-m", "host.cli", "serve", "slack",
                 env=env | {"PREPBOT_PORT": str(port)}, cwd=ROOT,
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )

@@ -31,7 +31,7 @@ NOTE = "Choice B is also defensible: the memo's wording changed in 2024."
 def prepbot(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PREPBOT_DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "host.cli", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 

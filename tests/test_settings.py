@@ -51,7 +51,7 @@ def clean_env(**values: str) -> dict[str, str]:
 
 async def _run(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bot.cli", *args),
+        *(sys.executable, "-m", "host.cli", *args),
         env=env,
         cwd=cwd,
         stdout=asyncio.subprocess.PIPE,
@@ -105,7 +105,7 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
 def test_a_bad_value_in_dotenv_is_reported_like_one_in_the_environment(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PREPBOT_PORT=70000\n")
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "current"],
+        [sys.executable, "-m", "host.cli", "db", "current"],
         env=clean_env(PYTHONPATH=str(ROOT)),
         cwd=tmp_path,
         capture_output=True,
@@ -132,7 +132,7 @@ def test_version_prints_the_installed_version() -> None:
     from importlib.metadata import version
 
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--version"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "host.cli", "--version"], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"prepbot {version('prepbot')}"

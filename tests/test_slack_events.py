@@ -59,15 +59,20 @@ class Recorder:
         )
         self.bot = Prepbot(ctx, [feature])
 
+    # Each handler records inside a unit of work, as a real feature writes its effect:
+    # that unit also records the delivery's claim, so a re-delivery never reaches it.
     async def message(self, ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
-        self.seen.append(event)
+        async with ctx.db.unit():
+            self.seen.append(event)
         return True
 
     async def button(self, turn: Turn, value: Echo, message: MessageRef | None) -> None:
-        self.seen.append((turn.member, value.text, message))
+        async with turn.ctx.db.unit():
+            self.seen.append((turn.member, value.text, message))
 
     async def command(self, turn: Turn, args: tuple[str, ...]) -> None:
-        self.seen.append((turn.member, args))
+        async with turn.ctx.db.unit():
+            self.seen.append((turn.member, args))
 
 
 @pytest.fixture

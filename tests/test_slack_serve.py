@@ -27,7 +27,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 async def _run(*args: str, env: dict[str, str]) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env=env, cwd=ROOT, stderr=asyncio.subprocess.PIPE
+        sys.executable, "-m", "host.cli", *args, env=env, cwd=ROOT, stderr=asyncio.subprocess.PIPE
     )
     _, err = await asyncio.wait_for(process.communicate(), timeout=60)
     return int(process.returncode or 0), err.decode()
@@ -95,7 +95,7 @@ async def test_serve_answers_health_and_commands_then_stops_on_sigterm(tmp_path:
             PREPBOT_PORT=str(port),
         )
         process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "bot.cli", "serve", "slack"),
+            *(sys.executable, "-m", "host.cli", "serve", "slack"),
             env=env,
             cwd=ROOT,
             stderr=asyncio.subprocess.PIPE,
