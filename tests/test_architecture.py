@@ -78,7 +78,7 @@ def imports_of(source: str, module: str, *, is_package: bool = False) -> set[str
 
 
 def violations(sources: dict[str, tuple[str, bool]]) -> list[str]:
-    """``module: rule (imports x)`` for each import breaking a rule; sources map module to (code, is_package)."""
+    """``module: rule (imports x)`` per import breaking a rule; sources: module to (code, is_package)."""
     found = []
     for module, (source, is_package) in sorted(sources.items()):
         for imported in sorted(imports_of(source, module, is_package=is_package)):
