@@ -164,7 +164,7 @@ async def test_challenge_starts_are_limited_per_member_and_channel(session: Cons
 async def _fail_answer_inserts(db: Database) -> None:
     """A real database fault: a trigger that refuses new answer parts."""
     async with db.unit() as s:
-        if db.is_sqlite:
+        if db.url.get_backend_name() == "sqlite":
             await s.execute(
                 text(
                     "CREATE TRIGGER refuse BEFORE INSERT ON answerpart "

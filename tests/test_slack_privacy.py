@@ -125,7 +125,7 @@ async def test_an_answer_that_failed_to_store_is_stored_by_slacks_retry(
     await run(slack, app, "prompt", "U0ADA")
     [post] = slack.sent("chat.postMessage")
     async with ctx.db.unit() as s:  # a real fault: the database refuses answer parts for now
-        if ctx.db.is_sqlite:
+        if ctx.db.url.get_backend_name() == "sqlite":
             await s.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON answerpart "
                                  "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))  # fmt: skip
         else:
@@ -136,7 +136,8 @@ async def test_an_answer_that_failed_to_store_is_stored_by_slacks_retry(
     envelope = await reply(slack, app, "U0BOB", ROLL_BACK, post.ts, "C0GENERAL")
     async with ctx.db.unit() as s:
         assert (await s.execute(select(func.count()).select_from(AnswerPart))).scalar_one() == 0
-        await s.execute(text("DROP TRIGGER refuse" + ("" if ctx.db.is_sqlite else " ON answerpart")))
+        sqlite = ctx.db.url.get_backend_name() == "sqlite"
+        await s.execute(text("DROP TRIGGER refuse" + ("" if sqlite else " ON answerpart")))
     assert (await slack.resend_event(envelope, retry=1))[0] == 200  # Slack retries: not "already handled"
     await app.idle()
     async with ctx.db.unit() as s:

@@ -27,10 +27,6 @@ class Database:
         self.engine: AsyncEngine = _make_engine(url, echo=echo)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.get_backend_name() == "sqlite"
-
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on error."""
