@@ -47,6 +47,13 @@ log = logging.getLogger(__name__)
 GENERIC_FAILURE = (
     "Sorry, something went wrong on prepbot's side, so this did not go through. Please try again."
 )
+# A failure after the action's first unit of work committed: some of it is saved, so
+# "did not go through" would be untrue, and repeating a toggle (a vote, `/prep pair`)
+# would undo what was saved.
+PARTLY_SAVED = (
+    "Sorry, something went wrong on prepbot's side after part of this was saved. "
+    "Check the result before trying again."
+)
 DATABASE_DOWN = (
     "prepbot can't reach its database right now, so this was not recorded. Please try again in a minute."
 )
@@ -268,7 +275,11 @@ class Prepbot:
                 claim.key,
             )
             self.ctx.metrics.inc("prepbot_errors_total", kind="database" if database else "internal")
-            await self._release(claim)
+            if claim.taken:
+                # The claim committed with the handler's first writes (or before a reply): the
+                # delivery stays claimed, so a retry of it cannot do the saved part twice.
+                await self._tell(port, turn, PARTLY_SAVED)
+                return
             await self._tell(port, turn, DATABASE_DOWN if database else GENERIC_FAILURE)
 
     async def _settle(self, claim: Claim) -> None:

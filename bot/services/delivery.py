@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.claims import AlreadyHandled
 from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.ports import Undeliverable
 from bot.render import OutboundMessage
@@ -74,6 +75,8 @@ async def send_direct(
         ctx.metrics.inc(METRIC, reason=exc.reason)
         log.info("direct message to member %s undeliverable: %s", member.id, exc.reason)
         return exc.reason
+    except AlreadyHandled:
+        raise  # a re-delivery met its claim before sending: not a failed message
     except Exception:
         ctx.metrics.inc(METRIC, reason="error")
         log.exception("direct message to member %s failed", member.id)
@@ -157,6 +160,8 @@ async def tell_channel(ctx: ServiceContext, port: ChatPort, channel: ChannelRef,
     except Undeliverable as exc:
         ctx.metrics.inc(METRIC, reason=exc.reason)
         log.info("could not tell channel %s: %s", channel.id, exc.reason)
+    except AlreadyHandled:
+        raise
     except Exception:
         ctx.metrics.inc(METRIC, reason="error")
         log.exception("could not tell channel %s", channel.id)

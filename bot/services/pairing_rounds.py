@@ -255,9 +255,9 @@ async def _weekly(ctx: ServiceContext, port: ChatPort, channel: Channel, space: 
                 key=f"{channel.id}:{key}",
                 at=ctx.clock.now(),
             )
-            lonely = (await store.opted_in(session, channel_id=channel.id or 0))[0]
-        if first:
-            await send_direct(ctx, port, member_ref(space_ref(space), lonely), thanks("lonely"))
+            alone = await store.opted_in(session, channel_id=channel.id or 0)
+        if first and alone:  # they may have opted out since the draw found them alone
+            await send_direct(ctx, port, member_ref(space_ref(space), alone[0]), thanks("lonely"))
 
 
 async def draw_on_opt_in(ctx: ServiceContext, port: ChatPort, channel_ref_: ChannelRef) -> RoundReport | None:
