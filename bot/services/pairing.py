@@ -39,7 +39,7 @@ from bot.services.permissions import can_organize, organizer_refusal
 from bot.store import pairings as store
 from bot.store.channels import set_pairing_weekday
 from bot.store.enums import SeatRole
-from bot.store.models import Channel, Member, PairingSeat
+from bot.store.models import Channel, Member
 from bot.store.tenants import ensure_channel, ensure_member
 
 if TYPE_CHECKING:
@@ -142,19 +142,13 @@ async def pair_now(turn: Turn) -> None:
     await turn.whisper(runner_report(report, turn.channel.space.platform))
 
 
-async def _seated(
-    session: AsyncSession, turn: Turn, round_id: int
-) -> tuple[Member, list[tuple[PairingSeat, Member]], PairingSeat | None]:
-    """The presser, the round's seats, and the presser's own seat (None: not in that round)."""
+async def _interviewer_of(
+    session: AsyncSession, turn: Turn, round_id: int, candidate_id: int
+) -> tuple[Member, Member]:
+    """The presser and the candidate, when the presser interviewed them in this round; else a refusal."""
     reviewer = await ensure_member(session, ref=turn.member)
     seated = await store.seats(session, round_id=round_id)
-    return reviewer, seated, next((s for s, m in seated if m.id == reviewer.id), None)
-
-
-def _candidate_for(
-    mine: PairingSeat | None, seated: list[tuple[PairingSeat, Member]], candidate_id: int
-) -> Member:
-    """The candidate, when the presser interviewed them in this round; else a clear refusal."""
+    mine = next((s for s, m in seated if m.id == reviewer.id), None)
     theirs = next(((s, m) for s, m in seated if m.id == candidate_id), None)
     if (
         mine is None
@@ -163,7 +157,7 @@ def _candidate_for(
         or mine.group_no != theirs[0].group_no
     ):
         raise UserError("Only the interviewer of that mock interview can rate it.")
-    return theirs[1]
+    return reviewer, theirs[1]
 
 
 async def rate(turn: Turn, value: RateInterview, message: object) -> None:
@@ -177,8 +171,7 @@ async def rate(turn: Turn, value: RateInterview, message: object) -> None:
     if question not in QUESTIONS:
         raise UserError(BROKEN)
     async with turn.ctx.db.unit() as session:
-        reviewer, seated, mine = await _seated(session, turn, round_id)
-        candidate = _candidate_for(mine, seated, candidate_id)
+        reviewer, candidate = await _interviewer_of(session, turn, round_id, candidate_id)
         assert reviewer.id is not None
         earlier = await store.save_feedback(
             session,
@@ -239,8 +232,7 @@ async def note(turn: Turn, value: PairNote, text: str, message: object) -> None:
             f"Your note is {len(words)} characters; keep it under {NOTE_LIMIT} and send it again."
         )
     async with turn.ctx.db.unit() as session:
-        reviewer, seated, mine = await _seated(session, turn, round_id)
-        candidate = _candidate_for(mine, seated, candidate_id)
+        reviewer, candidate = await _interviewer_of(session, turn, round_id, candidate_id)
         assert reviewer.id is not None
         first = await store.save_note(
             session,
