@@ -92,9 +92,12 @@ def session(ctx: ServiceContext, clock: ManualClock) -> ConsoleSession:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    """A fake Discord (REST and gateway) on 127.0.0.1, for the Discord adapter's tests."""
-    server = await FakeDiscord().start()
+async def fake(request: pytest.FixtureRequest) -> AsyncIterator[FakeDiscord]:
+    """A fake Discord (REST and gateway) on 127.0.0.1, for the Discord adapter's tests.
+
+    A test module that needs a fan-out sets ``DISCORD_CHANNELS`` (the fake's text channels).
+    """
+    server = await FakeDiscord(channels=getattr(request.module, "DISCORD_CHANNELS", 1)).start()
     try:
         yield server
     finally:

@@ -9,14 +9,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from adapters.console.session import ConsoleSession
-from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.services.context import ServiceContext
 from bot.store import ledger
 from bot.store.engine import Database
 from bot.store.models import Answer, PromptPost, Vote
-from bot.store.tenants import ensure_channel, ensure_member
 from tests.support.console import dms, ephemerals, exported, public
-from tests.support.votes import cast
+from tests.support.votes import cast, open_ballot
 
 ANSWERS = {
     "bob": "I would roll back first, then read the graphs with the on-call engineer and write it up.",
@@ -67,25 +65,13 @@ async def test_the_ballot_shows_every_answer_with_the_rubric_and_each_voter_has_
 
 
 async def test_racing_presses_never_exceed_the_budget(ctx: ServiceContext, db: Database) -> None:
-    space = SpaceRef("console", "race")
-    async with db.unit() as s:
-        ch = await ensure_channel(s, ref=ChannelRef(space, "general"))
-        assert ch.id is not None
-        prompt = PromptPost(
-            space_id=ch.space_id, channel_id=ch.id, scenario_id="x", delivery_key="d", status="open"
-        )
-        s.add(prompt)
-        await s.flush()
-        answer_ids = []
-        for i in range(6):
-            author = await ensure_member(s, ref=MemberRef(space, f"author{i}"))
-            answer = Answer(space_id=ch.space_id, prompt_id=prompt.id or 0, member_id=author.id or 0)
-            s.add(answer)
-            await s.flush()
-            answer_ids.append(answer.id or 0)
-        voter = (await ensure_member(s, ref=MemberRef(space, "voter"))).id or 0
+    ballot = await open_ballot(db, space="race", answers=6, voters=["voter"])
+    [voter] = ballot.voter_ids
     results = await asyncio.gather(
-        *(cast(db, prompt_id=prompt.id or 0, answer_id=a, voter_id=voter, budget=2) for a in answer_ids * 3)
+        *(
+            cast(db, prompt_id=ballot.prompt_id, answer_id=a, voter_id=voter, budget=2)
+            for a in ballot.answer_ids * 3
+        )
     )
     async with db.unit() as s:
         slots = sorted((await s.execute(select(col(Vote.slot)))).scalars().all())

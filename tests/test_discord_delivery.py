@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -17,14 +16,7 @@ from host.web import web_app
 from tests.support.discord_harness import Running
 from tests.support.fake_discord import FakeDiscord
 
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord(channels=20).start()
-    try:
-        yield server
-    finally:
-        await server.close()
+DISCORD_CHANNELS = 20  # the conftest's fake serves this many text channels
 
 
 def channel(fake: FakeDiscord, channel_id: str) -> ChannelRef:

@@ -10,9 +10,6 @@ keeps to each route's bucket from its headers. Counts only: no timing asserts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from adapters.discord.port import DiscordPort
 from adapters.discord.ratelimits import GLOBAL
@@ -21,14 +18,7 @@ from bot.render import OutboundMessage
 from tests.support.discord_harness import Running
 from tests.support.fake_discord import FakeDiscord
 
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord(channels=20).start()
-    try:
-        yield server
-    finally:
-        await server.close()
+DISCORD_CHANNELS = 20  # the conftest's fake serves this many text channels
 
 
 def channel(fake: FakeDiscord, channel_id: str) -> ChannelRef:

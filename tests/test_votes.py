@@ -16,9 +16,8 @@ from bot.services.context import ServiceContext
 from bot.services.prompts import BALLOT_ACTION
 from bot.services.votes import VOTE_ACTION
 from bot.store.engine import Database
-from bot.store.models import Answer, PromptPost, Vote
-from bot.store.tenants import ensure_channel, ensure_member
-from tests.support.votes import cast
+from bot.store.models import Answer, Vote
+from tests.support.votes import cast, open_ballot
 
 ANSWERS = {
     "bob": "I would roll back first, then read the logs with the on-call engineer before anything else.",
@@ -114,28 +113,13 @@ async def test_own_answer_foreign_prompts_and_closed_voting_are_refused(
 async def test_a_thousand_concurrent_votes_count_each_distinct_pair_once(
     ctx: ServiceContext, db: Database
 ) -> None:
-    space = SpaceRef("console", "load")
-    async with db.unit() as s:
-        ch = await ensure_channel(s, ref=ChannelRef(space, "general"))
-        assert ch.id is not None
-        prompt = PromptPost(
-            space_id=ch.space_id, channel_id=ch.id, scenario_id="x", delivery_key="d", status="open"
-        )
-        s.add(prompt)
-        await s.flush()
-        answer_ids = []
-        for i in range(10):
-            author = await ensure_member(s, ref=MemberRef(space, f"author{i}"))
-            answer = Answer(space_id=ch.space_id, prompt_id=prompt.id or 0, member_id=author.id or 0)
-            s.add(answer)
-            await s.flush()
-            answer_ids.append(answer.id or 0)
-        voter_ids = [(await ensure_member(s, ref=MemberRef(space, f"voter{i}"))).id or 0 for i in range(40)]
+    ballot = await open_ballot(db, space="load", answers=10, voters=[f"voter{i}" for i in range(40)])
+    answer_ids, voter_ids = ballot.answer_ids, ballot.voter_ids
     rng = random.Random(5)
     pool = [(v, a) for v in voter_ids for a in rng.sample(answer_ids, 3)]  # 120 distinct pairs
     presses = [rng.choice(pool) for _ in range(1000)]  # with many duplicates
     results = await asyncio.gather(
-        *(cast(db, prompt_id=prompt.id or 0, answer_id=a, voter_id=v, budget=3) for v, a in presses)
+        *(cast(db, prompt_id=ballot.prompt_id, answer_id=a, voter_id=v, budget=3) for v, a in presses)
     )
     distinct = len(set(presses))
     assert 50 < distinct < 1000
