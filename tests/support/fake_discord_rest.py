@@ -17,6 +17,7 @@ from aiohttp import web
 
 from tests.support.discord_payloads import now_iso, snowflake, thread_channel
 from tests.support.fake_discord_access import DiscordAccess
+from tests.support.fake_discord_limits import DiscordLimits
 
 TOKEN = "fake-bot-token"
 # A body with any of these creates or edits a message (an interaction callback nests them in "data").
@@ -46,7 +47,7 @@ class Interaction:
         return str(self.payload["member"]["user"]["id"])
 
 
-class DiscordRest(DiscordAccess):
+class DiscordRest(DiscordAccess, DiscordLimits):
     """REST handlers of :class:`tests.support.fake_discord.FakeDiscord` (state lives there)."""
 
     # Declared here, set by FakeDiscord.__init__.
@@ -56,12 +57,6 @@ class DiscordRest(DiscordAccess):
     channels: dict[str, dict[str, Any]]
     interactions: dict[str, Interaction]
     message_bodies: list[tuple[str, dict[str, Any]]]
-    global_per_second: int | None
-    channel_posts: tuple[int, float] | None
-    global_limited: int
-    rate_limited: int
-    _global_times: list[float]
-    _channel_times: dict[str, list[float]]
 
     @web.middleware
     async def _log_and_auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -82,62 +77,6 @@ class DiscordRest(DiscordAccess):
                 self.message_bodies.append((request.path, body))
         response: web.StreamResponse = await handler(request)
         return response
-
-    def _over_global(self) -> web.Response | None:
-        """Discord's global limit: past ``global_per_second`` requests in a second, a global 429."""
-        if self.global_per_second is None:
-            return None
-        now = time.monotonic()
-        self._global_times = [t for t in self._global_times if now - t < 1.0]
-        if len(self._global_times) < self.global_per_second:
-            self._global_times.append(now)
-            return None
-        self.global_limited += 1
-        self.rate_limited += 1
-        retry_after = round(max(0.05, 1.0 - (now - self._global_times[0])), 3)
-        headers = {
-            "Via": "1.1 google",
-            "Retry-After": str(max(1, round(retry_after))),
-            "X-RateLimit-Global": "true",
-            "X-RateLimit-Scope": "global",
-        }
-        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": True}
-        return self._json(body, status=429, headers=headers)
-
-    def _channel_bucket(self, cid: str) -> tuple[web.Response | None, dict[str, str]]:
-        """The per-route bucket of message creates in ``cid``: a 429 past it, else its headers."""
-        if self.channel_posts is None:
-            return None, {}
-        # Discord's buckets reset whole: ``Limit`` requests from the first, until ``Reset-After``.
-        count, period = self.channel_posts
-        now = time.monotonic()
-        times = self._channel_times.get(cid, [])
-        if times and now - times[0] >= period:
-            times = []
-        self._channel_times[cid] = times
-        reset_after = round(period - (now - times[0]), 3) if times else period
-        if len(times) >= count:
-            self.rate_limited += 1
-            headers = {
-                "Via": "1.1 google",
-                "Retry-After": str(max(1, round(reset_after))),
-                "X-RateLimit-Limit": str(count),
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset-After": str(reset_after),
-                "X-RateLimit-Bucket": "fake-channel-posts",
-                "X-RateLimit-Scope": "user",
-            }
-            body = {"message": "You are being rate limited.", "retry_after": reset_after, "global": False}
-            return self._json(body, status=429, headers=headers), {}
-        times.append(now)
-        headers = {
-            "X-RateLimit-Limit": str(count),
-            "X-RateLimit-Remaining": str(count - len(times)),
-            "X-RateLimit-Reset": str(time.time() + reset_after),
-            "X-RateLimit-Reset-After": str(reset_after),
-            "X-RateLimit-Bucket": "fake-channel-posts",
-        }
-        return None, headers
 
     @staticmethod
     def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -220,29 +159,6 @@ class DiscordRest(DiscordAccess):
             message["guild_id"] = self.guild_id
         self.messages[message["id"]] = message
         return message
-
-    def _throttled(self) -> web.Response | None:
-        """A 429 like Discord's when more than ``posts_per_second`` creates came in the last second."""
-        if self.posts_per_second is None:
-            return None
-        now = time.monotonic()
-        self._post_times = [t for t in self._post_times if now - t < 1.0]
-        if len(self._post_times) < self.posts_per_second:
-            self._post_times.append(now)
-            return None
-        self.rate_limited += 1
-        retry_after = round(max(0.05, 1.0 - (now - self._post_times[0])), 3)
-        headers = {
-            "Via": "1.1 google",
-            "Retry-After": str(max(1, round(retry_after))),
-            "X-RateLimit-Limit": str(int(self.posts_per_second)),
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset-After": str(retry_after),
-            "X-RateLimit-Bucket": "fake-guild-posts",
-            "X-RateLimit-Scope": "shared",
-        }
-        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
-        return self._json(body, status=429, headers=headers)
 
     async def _create_message(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
