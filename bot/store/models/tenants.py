@@ -19,6 +19,10 @@ class Space(SQLModel, table=True):
     external_id: str = Field(max_length=64)
     name: str = Field(default="", max_length=200)
     created_at: dt.datetime = Field(default_factory=utc_now)
+    # Set when the app is removed from the space (Slack uninstall or revoked tokens, the
+    # bot leaving a Discord guild); cleared on reinstall. Scheduled work skips the space,
+    # and its data is deleted once PREPBOT's uninstall retention window has passed.
+    uninstalled_at: dt.datetime | None = None
 
 
 class Channel(SQLModel, table=True):

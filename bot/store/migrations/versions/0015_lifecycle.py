@@ -1,0 +1,29 @@
+"""A space's life: when the app was removed from it (uninstalled, tokens revoked, bot left the guild)
+
+A space with ``uninstalled_at`` set gets no scheduled work, and its data is deleted once
+the uninstall retention window has passed, unless the app is installed again first.
+
+Revision ID: 0015_lifecycle
+Revises: 0014_loop2
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0015_lifecycle"
+down_revision = "0014_loop2"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("space", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("uninstalled_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("space", schema=None) as batch_op:
+        batch_op.drop_column("uninstalled_at")
