@@ -1,7 +1,7 @@
 """Running totals per (space, member, UTC day) and all time, back-filled from the ledger and votes
 
-Revision ID: 0012_totals
-Revises: 0011_loop
+Revision ID: 0013_totals
+Revises: 0012_daily_claims
 """
 
 from __future__ import annotations

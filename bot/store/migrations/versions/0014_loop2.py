@@ -1,8 +1,8 @@
 """The daily loop, second part: one stored plan per member and day, pairing round numbers per
 channel, check-in answers on seats, and interviewers' written notes to candidates
 
-Revision ID: 0012_loop2
-Revises: 0011_loop
+Revision ID: 0014_loop2
+Revises: 0013_totals
 """
 
 from __future__ import annotations
