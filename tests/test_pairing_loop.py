@@ -46,6 +46,7 @@ async def test_a_lone_member_is_paired_as_soon_as_a_second_opts_in_that_week(
     # A third member later that week draws nothing new: a channel has one round a week.
     [third] = await session.push("carol: /prep pair")
     assert "drawn now" not in third.text and scripts(session, "carol") == []
+    assert "drawn before you opted in, so your first pair is in next week's" in third.text
 
 
 async def test_an_opt_in_before_the_weeks_draw_waits_for_it(session: ConsoleSession) -> None:
@@ -53,6 +54,7 @@ async def test_an_opt_in_before_the_weeks_draw_waits_for_it(session: ConsoleSess
     await session.push("alice: /prep pair")
     [answer] = await session.push("bob: /prep pair")
     assert "drawn now" not in answer.text and scripts(session, "alice") == []
+    assert "next week's" not in answer.text  # the draw at 10:00 will include them
 
 
 async def test_members_interviewing_soon_are_candidates_with_an_interviewer_who_answered(

@@ -99,12 +99,14 @@ async def pair_command(turn: Turn, args: tuple[str, ...]) -> None:
         count = len(await store.opted_in(session, channel_id=channel.id))
     if joined:
         report = await draw_on_opt_in(turn.ctx, turn.port, turn.channel)
-        drawn = (
-            f" This week's round is drawn now: {report.groups} group(s), {report.members} member(s); "
-            "your script is in your direct messages."
-            if report is not None and report.drawn
-            else ""
-        )
+        drawn = ""
+        if report is not None and report.drawn:
+            drawn = (
+                f" This week's round is drawn now: {report.groups} group(s), {report.members} member(s); "
+                "your script is in your direct messages."
+            )
+        elif report is not None and report.late:
+            drawn = " This week's round was drawn before you opted in, so your first pair is in next week's."
         await turn.whisper(
             f"You're opted in to mock-interview pairing in #{turn.channel.name or turn.channel.id}. "
             f"Pairs are {describe_day(channel)}; {count} member(s) opted in.{drawn} "

@@ -146,6 +146,7 @@ class RoundReport:
 
     drawn: bool = False  # this call drew the round
     exists: bool = True  # False: fewer than two members opted in, so no round yet
+    late: bool = False  # this week's round was drawn before the opt-in that asked
     members: int = 0
     groups: int = 0
     sent: int = 0  # scripts delivered by this call

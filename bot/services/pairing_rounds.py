@@ -265,7 +265,8 @@ async def draw_on_opt_in(ctx: ServiceContext, port: ChatPort, channel_ref_: Chan
 
     The weekly draw at the channel's day and time needs two members; when it found
     fewer, the opt-in that makes two draws the round (the member who was alone gets
-    their script now, led by why). Before the week's time, or when paused, nothing.
+    their script now, led by why). Before the week's time, or when paused, nothing;
+    after this week's round was drawn, a report marked ``late``: they wait for next week's.
     """
     now = ctx.clock.now()
     async with ctx.db.unit() as session:
@@ -280,7 +281,7 @@ async def draw_on_opt_in(ctx: ServiceContext, port: ChatPort, channel_ref_: Chan
         return None  # this week's draw is still to come: it will include everyone
     async with ctx.db.unit() as session:
         if await store.round_for(session, channel_id=channel.id or 0, round_key=key) is not None:
-            return None
+            return RoundReport(drawn=False, late=True)  # a channel has one round a week
     return await run_round(ctx, port, channel_ref_.space, channel_ref_.id, key, lead=LATE_LEAD)
 
 
