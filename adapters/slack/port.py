@@ -140,7 +140,8 @@ class SlackPort:
         """The bot's (user id, bot id) in ``team`` (auth.test, once per team and process)."""
         known = self.reach.identities.get(team)
         if known is None:
-            me = await self.client.auth_test()
+            with for_team(team):
+                me = await self.client.auth_test()
             known = (str(me.get("user_id") or ""), str(me.get("bot_id") or ""))
             self.reach.identities[team] = known
         return known

@@ -17,7 +17,9 @@ async def mark_removed(session: AsyncSession, *, ref: SpaceRef, at: dt.datetime)
     """Set ``uninstalled_at`` (kept at the first removal: a repeated event does not restart the window)."""
     space = await ensure_space(session, ref=ref)
     await session.execute(
-        update(Space).where(col(Space.id) == space.id, col(Space.uninstalled_at).is_(None)).values(uninstalled_at=at)
+        update(Space)
+        .where(col(Space.id) == space.id, col(Space.uninstalled_at).is_(None))
+        .values(uninstalled_at=at)
     )
 
 

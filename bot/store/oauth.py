@@ -71,3 +71,9 @@ async def team_org(session: AsyncSession, *, team_id: str) -> tuple[str, bool] |
         )
     ).first()
     return (str(row[0]), bool(row[1])) if row else None
+
+
+async def teams_in_org(session: AsyncSession, *, enterprise_id: str) -> list[str]:
+    """The workspaces seen in org ``enterprise_id`` (those an org-wide install or removal covers)."""
+    stmt = select(col(SlackTeam.team_id)).where(col(SlackTeam.enterprise_id) == enterprise_id)
+    return [str(t) for t in (await session.execute(stmt)).scalars().all()]

@@ -260,7 +260,9 @@ async def still_voting(session: AsyncSession, *, now: dt.datetime) -> list[tuple
         .join(Channel, col(Channel.id) == col(PromptPost.channel_id))
         .join(Space, col(Space.id) == col(PromptPost.space_id))
         .where(
-            col(PromptPost.status) == OPEN, col(PromptPost.closes_at) > now, col(Space.uninstalled_at).is_(None)
+            col(PromptPost.status) == OPEN,
+            col(PromptPost.closes_at) > now,
+            col(Space.uninstalled_at).is_(None),
         )
     )
     return [(p, c, s) for p, c, s in (await session.execute(stmt)).all()]
