@@ -166,10 +166,13 @@ class Keyring:
         for _ in range(WAIT_ROUNDS):
             async with installs.lease(self.ctx, key=where.key, holder=self.holder, length=LEASE) as held:
                 if held:
-                    return await self._refresh(where)
+                    current = await self._refresh(where)
+                    self.forget()  # cached tokens of this installation's workspaces are the old ones
+                    return current
             await asyncio.sleep(WAIT_STEP_S)  # another replica is refreshing: use what it saves
             current = await self._find(where)
             if current is None or not self.expiring(current):
+                self.forget()
                 return current
         log.warning("token refresh of %s still held by another process; using the current token", where.key)
         return None

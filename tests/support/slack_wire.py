@@ -45,6 +45,7 @@ class ApiCall:
     args: dict[str, Any]
     status: int = 200
     result: dict[str, Any] = field(default_factory=dict)
+    token: str = ""  # the bearer token the call carried
 
     @property
     def ts(self) -> str:
