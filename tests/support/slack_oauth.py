@@ -75,15 +75,20 @@ async def installed_app_on(
             await app.idle()
 
 
-async def install(base: str, slack: FakeSlack, team: str | None, **grant: Any) -> tuple[int, str, list[str]]:
-    """An admin opens /slack/install, approves on Slack, and comes back: (status, page, scopes asked)."""
+async def install(
+    base: str, slack: FakeSlack, team: str | None, *, code: str | None = None, **grant: Any
+) -> tuple[int, str, list[str]]:
+    """An admin opens /slack/install, approves on Slack, and comes back: (status, page, scopes asked).
+
+    ``code``: come back with this code instead of the one Slack gave (a forged or spent one).
+    """
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         async with http.get(f"{base}/slack/install", allow_redirects=False) as sent:
             assert sent.status == 302, await sent.text()
             query = parse_qs(urlparse(sent.headers["Location"]).query)
             # The state cookie is Secure (Slack requires https); the browser sends it back.
             cookie = sent.headers["Set-Cookie"].split(";")[0]
-        code = slack.approve(team, **grant)
+        code = code or slack.approve(team, **grant)
         back = urlencode({"code": code, "state": query["state"][0]})
         async with http.get(f"{base}/slack/oauth_redirect?{back}", headers={"Cookie": cookie}) as done:
             return done.status, await done.text(), query["scope"][0].split(",")
@@ -114,8 +119,9 @@ def in_team(payload: dict[str, Any], team: str, enterprise: str | None = None, *
     return found
 
 
-async def command_in(slack: FakeSlack, team: str, text: str, *, user: str, channel: str, **org: Any
-                     ) -> tuple[int, str]:  # fmt: skip
+async def command_in(
+    slack: FakeSlack, team: str, text: str, *, user: str, channel: str, url: str | None = None, **org: Any
+) -> tuple[int, str]:
     """``/prep TEXT`` by ``user`` in ``channel`` of workspace ``team``."""
     form = fixture(
         "slash_command",
@@ -126,7 +132,8 @@ async def command_in(slack: FakeSlack, team: str, text: str, *, user: str, chann
         trigger_id=f"{uuid.uuid4().hex[:12]}",
         response_url=slack.response_url(),
     )
-    return await slack.resend_command(in_team(form, team, **org))
+    body = urlencode(in_team(form, team, **org)).encode()
+    return await slack.deliver(body, "application/x-www-form-urlencoded", url=url)
 
 
 async def event_in(slack: FakeSlack, team: str, event: dict[str, Any], **org: Any) -> tuple[int, str]:
