@@ -147,6 +147,18 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_org(
                 await event_in(slack, "T0ONE", {"type": "app_uninstalled"}, enterprise=ORG, org_wide=True)
             )[0] == 200
             await again.idle()
+            assert again.app.oauth is not None
+            store = again.app.oauth.store
+            assert (
+                await store.async_find_installation(
+                    enterprise_id=ORG, team_id=None, is_enterprise_install=True
+                )
+                is None
+            )
+            assert (
+                await store.async_find_bot(enterprise_id=ORG, team_id=None, is_enterprise_install=True)
+                is None
+            )
             async with ctx.db.unit() as session:
                 for team in ("T0ONE", "T0TWO"):
                     assert await lifecycle.removed_at(session, ref=SpaceRef("slack", team)) is not None

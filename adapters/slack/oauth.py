@@ -176,37 +176,35 @@ class SlackOAuth:
         }
 
     def attach(self, bolt: Any) -> None:
-        """Bolt's uninstall listeners, each followed by the core's :class:`AppRemoved`.
+        """``app_uninstalled``, ``tokens_revoked``: the installation store's delete, then :class:`AppRemoved`.
 
-        Registered before the app's catch-all event listener (the first match wins).
+        Registered before the app's catch-all event listener (the first match wins). An
+        org-wide install is stored under the org alone (no team id), so its removal deletes
+        the org's rows, whichever workspace the event names.
         """
-        revocations = bolt._async_tokens_revocation_listeners  # bolt's own, on our store
-        assert revocations is not None
 
         async def uninstalled(ack: Any, context: AsyncBoltContext) -> None:
             await ack()
-            await revocations.handle_app_uninstalled_events(context)
-            await self._removed(
-                context.enterprise_id, context.team_id, org_wide=context.is_enterprise_install
-            )
+            org_wide = bool(context.is_enterprise_install)
+            team = None if org_wide else context.team_id
+            await self.store.async_delete_all(enterprise_id=context.enterprise_id, team_id=team)
+            await self._removed(context.enterprise_id, context.team_id, org_wide=org_wide)
 
         async def revoked(ack: Any, event: dict[str, Any], context: AsyncBoltContext) -> None:
             await ack()
-            await revocations.handle_tokens_revoked_events(event, context)
-            if (event.get("tokens") or {}).get("bot"):
-                await self._removed(
-                    context.enterprise_id, context.team_id, org_wide=context.is_enterprise_install
-                )
+            if (event.get("tokens") or {}).get("bot"):  # user tokens: prepbot asks for none
+                org_wide = bool(context.is_enterprise_install)
+                team = None if org_wide else context.team_id
+                await self.store.async_delete_bot(enterprise_id=context.enterprise_id, team_id=team)
+                await self.store.async_delete_installation(enterprise_id=context.enterprise_id, team_id=team)
+                await self._removed(context.enterprise_id, context.team_id, org_wide=org_wide)
 
         bolt.event("app_uninstalled")(uninstalled)
         bolt.event("tokens_revoked")(revoked)
 
-    async def _removed(
-        self, enterprise_id: str | None, team_id: str | None, *, org_wide: bool | None
-    ) -> None:
+    async def _removed(self, enterprise_id: str | None, team_id: str | None, *, org_wide: bool) -> None:
         """Tokens are gone from the store: forget them here, and stop the space's (or org's) work."""
-        teams = await self._teams(enterprise_id, team_id, org_wide=bool(org_wide))
-        for team in teams:
+        for team in await self._teams(enterprise_id, team_id, org_wide=org_wide):
             self.keyring.forget(team)
             await self.core.space_changed(AppRemoved(SpaceRef("slack", team)))
 

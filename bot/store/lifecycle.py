@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -34,6 +34,11 @@ async def removed_at(session: AsyncSession, *, ref: SpaceRef) -> dt.datetime | N
     space = await ensure_space(session, ref=ref)
     await session.refresh(space)
     return space.uninstalled_at
+
+
+def installed() -> ColumnElement[bool]:
+    """The condition on a joined ``Space`` row: the app is installed there."""
+    return col(Space.uninstalled_at).is_(None)
 
 
 def installed_spaces() -> Select[tuple[int | None]]:

@@ -175,10 +175,10 @@ async def seats(session: AsyncSession, *, round_id: int) -> list[tuple[PairingSe
 
 async def take_check_in(session: AsyncSession, *, now: dt.datetime) -> list[PairingRound]:
     """Rounds whose check-in is due, each taken by exactly one caller."""
-    stmt = select(PairingRound).where(
-        col(PairingRound.checked_in_at).is_(None),
-        col(PairingRound.check_in_at) <= now,
-        col(PairingRound.space_id).in_(installed_spaces()),
+    stmt = (
+        select(PairingRound)
+        .where(col(PairingRound.checked_in_at).is_(None), col(PairingRound.check_in_at) <= now)
+        .where(col(PairingRound.space_id).in_(installed_spaces()))
     )
     taken = []
     for round_ in (await session.execute(stmt)).scalars().all():

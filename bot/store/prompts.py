@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.store.enums import PromptStatus
-from bot.store.lifecycle import installed_spaces
+from bot.store.lifecycle import installed, installed_spaces
 from bot.store.models import Answer, Channel, PromptPost, Space
 from bot.store.refs import channel_ref as channel_ref  # services post to a prompt's channel by it
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
@@ -43,11 +43,7 @@ async def scheduled_channels(
     stmt = (
         select(Channel, Space)
         .join(Space, col(Space.id) == col(Channel.space_id))
-        .where(
-            col(Channel.post_time).is_not(None),
-            col(Channel.paused_at).is_(None),
-            col(Space.uninstalled_at).is_(None),
-        )
+        .where(col(Channel.post_time).is_not(None), col(Channel.paused_at).is_(None), installed())
         .order_by(col(Channel.id))
     )
     if channel_ids is not None:
@@ -259,11 +255,7 @@ async def still_voting(session: AsyncSession, *, now: dt.datetime) -> list[tuple
         select(PromptPost, Channel, Space)
         .join(Channel, col(Channel.id) == col(PromptPost.channel_id))
         .join(Space, col(Space.id) == col(PromptPost.space_id))
-        .where(
-            col(PromptPost.status) == OPEN,
-            col(PromptPost.closes_at) > now,
-            col(Space.uninstalled_at).is_(None),
-        )
+        .where(col(PromptPost.status) == OPEN, col(PromptPost.closes_at) > now, installed())
     )
     return [(p, c, s) for p, c, s in (await session.execute(stmt)).all()]
 
