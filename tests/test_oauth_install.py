@@ -9,16 +9,18 @@ it is for, the removed workspace's tokens must be gone, and its schedules stoppe
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import text
 
 from adapters.slack.oauth import BOT_SCOPES
 from bot.clock import ManualClock
+from bot.content_schema import MultipleChoice
 from bot.domain import SpaceRef
 from bot.services.context import ServiceContext
 from bot.store import lifecycle
 from bot.store.prompts import scheduled_channels
-from tests.support.fake_slack import FakeSlack, buttons
+from tests.support.fake_slack import ApiCall, FakeSlack, buttons, text_of
 from tests.support.fake_slack_web import manifest_scopes
 from tests.support.slack_oauth import (
     click_in,
@@ -76,13 +78,21 @@ async def test_two_workspaces_install_use_rotate_and_one_leaves(
         }
         for team, user in ((BETA, "U0BEA"), (ALPHA, "U0ADA")):  # clicks, the other way round
             press = slack.click_payload(
-                questions[user], buttons(questions[user])[0], user=user, ephemeral=True
+                questions[user], _right(ctx, questions[user]), user=user, ephemeral=True
             )
             assert (await click_in(slack, team, press))[0] == 200
         await running.idle()
         _assert_own_tokens(slack, since, {A_CHANNEL: a_token, B_CHANNEL: b_token, "U0ADA": a_token,
                                           "U0BEA": b_token})  # fmt: skip
         assert {t for _, t in tokens_used(slack, since=since)} == {a_token, b_token}
+        # Each workspace sees only its own rows: Alpha's leaderboard never names Beta's member.
+        assert (await command_in(slack, ALPHA, "leaderboard all", user="U0ADA", channel=A_CHANNEL))[0] == 200
+        await running.idle()
+        board = [
+            c for c in slack.calls if c.method.startswith("chat.post") and c.args.get("channel") == A_CHANNEL
+        ][-1]
+        assert "ada" in text_of(board) and "bea" not in text_of(board), text_of(board)
+        assert board.token == a_token
 
         # --- Alpha's token nears its expiry: refreshed once, then used ------------------
         await near_expiry(running.app, slack, ALPHA)
@@ -129,6 +139,16 @@ async def test_two_workspaces_install_use_rotate_and_one_leaves(
         async with ctx.db.unit() as session:
             assert await lifecycle.removed_at(session, ref=SpaceRef("slack", BETA)) is None
             assert {c.external_id for c, _ in await scheduled_channels(session)} == {A_CHANNEL, B_CHANNEL}
+
+
+def _right(ctx: ServiceContext, question: ApiCall) -> dict[str, Any]:
+    """The button of the right answer (the buttons name the item and the choice)."""
+    for button in buttons(question):
+        _, item_id, choice = button["value"].split("|")[:3]
+        item = ctx.library.default.get(item_id)
+        if isinstance(item, MultipleChoice) and int(choice) == item.answer_index:
+            return button
+    raise AssertionError("no right answer among the buttons")
 
 
 def _assert_own_tokens(slack: FakeSlack, since: int, token_of: dict[str, str]) -> None:
