@@ -10,8 +10,10 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
+from adapters.slack.connector import SlackConnector
 from bot.clock import ManualClock
 from bot.domain import ChannelRef, MemberRef, SpaceRef
+from bot.features import build_bot
 from bot.services.context import ServiceContext
 from bot.store import challenges, lifecycle, members, pairings, prompts
 from bot.store.engine import Database
@@ -90,3 +92,21 @@ async def test_every_scheduled_query_skips_a_removed_space(ctx: ServiceContext, 
         await lifecycle.mark_installed(session, ref=gone)
     async with ctx.db.unit() as session:
         assert len(await prompts.scheduled_channels(session)) == 2
+
+
+async def test_a_one_token_start_reinstalls_its_workspace(ctx: ServiceContext) -> None:
+    """A workspace that removed the app, then gave the operator a new token: its schedules come back."""
+    async with ctx.db.unit() as session:
+        await lifecycle.mark_removed(session, ref=SpaceRef("slack", TEAM), at=ctx.clock.now())
+    async with FakeSlack() as slack:
+        settings = ctx.settings.model_copy(
+            update={
+                "slack_bot_token": "xoxb-new",
+                "slack_signing_secret": "s",
+                "slack_api_url": slack.api_url,
+            }
+        )
+        started = SlackConnector(settings)
+        await started.start(build_bot(ctx))
+        await started.stop()
+    assert await _removed(ctx.db, SpaceRef("slack", TEAM)) is None

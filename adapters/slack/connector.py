@@ -75,7 +75,7 @@ class SlackConnector:
             client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=core.metrics)
             self.app = SlackApp(core, client)
             await self.app.check_token()  # a refused token stops here (TokenRejected), before serving
-            await reinstalled(core, self.app)
+            self.app.spawn(reinstalled(core, self.app))  # off the start path: nothing waits on it
         if self.socket:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 

@@ -31,7 +31,7 @@ from bot.features import build_bot
 from bot.router import Prepbot
 from bot.services.context import ServiceContext
 from host.web import web_app
-from tests.support.fake_slack_files import UploadedFile, fail
+from tests.support.fake_slack_files import UploadedFile
 from tests.support.fake_slack_oauth import OAuthState, SlackOAuthApi
 from tests.support.fake_slack_web import (
     SlackChannel,
@@ -153,18 +153,12 @@ class FakeSlack(SlackOAuthApi, SlackWebApi, SlackSender):
             for key in ("blocks", "view"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
-        authorization = request.headers.get("Authorization", "")
-        token = authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else ""
-        self._request_token, self._request_basic = (
-            token,
-            authorization.removeprefix("Basic ") if not token else "",
-        )
+        token = self.credentials(request.headers.get("Authorization", ""))
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
-        refusal = self.token_refusal() if method != "oauth.v2.access" else None
-        if refusal:
-            self.calls.append(ApiCall(method, args, result=fail(refusal), token=token))
-            return web.json_response(fail(refusal))
+        if refused := self.token_refusal(method):
+            self.calls.append(ApiCall(method, args, result=refused, token=token))
+            return web.json_response(refused)
         if self.valid_tokens is not None and token not in self.valid_tokens:
             # Slack answers 200 with ok false: ``not_authed`` without a token, else ``invalid_auth``.
             refused = {"ok": False, "error": "invalid_auth" if token else "not_authed"}

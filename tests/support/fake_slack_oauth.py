@@ -114,18 +114,27 @@ class SlackOAuthApi:
                 token.expires_at = time.time() + in_seconds
 
     # --- answers ------------------------------------------------------------------
-    def token_refusal(self) -> str | None:
-        """Why Slack refuses the call's bearer token (None: it is good, or OAuth is not in play)."""
+    def credentials(self, authorization: str) -> str:
+        """Note the call's bearer token (or HTTP Basic client credentials); returns the token."""
+        token = authorization.removeprefix("Bearer ") if authorization.startswith("Bearer ") else ""
+        self._request_token = token
+        self._request_basic = (
+            authorization.removeprefix("Basic ") if authorization.startswith("Basic ") else ""
+        )
+        return token
+
+    def token_refusal(self, method: str) -> dict[str, Any] | None:
+        """Slack's refusal of the call's bearer token (None: it is good, or OAuth is not in play)."""
         token = self._request_token
-        if not self.oauth.tokens or not token:
+        if not self.oauth.tokens or not token or method == "oauth.v2.access":
             return None
         info = self.oauth.tokens.get(token)
         if info is None:
-            return "invalid_auth"
+            return fail("invalid_auth")
         if info.revoked:
-            return "token_revoked"
+            return fail("token_revoked")
         if info.expires_at is not None and info.expires_at <= time.time():
-            return "token_expired"
+            return fail("token_expired")
         return None
 
     def _client(self, args: dict[str, Any]) -> dict[str, Any] | None:
