@@ -41,7 +41,10 @@ log = logging.getLogger(__name__)
 CACHE_S = 30.0
 LEASE = dt.timedelta(seconds=15)  # longer than a refresh call takes; a dead holder's expires
 WAIT_STEP_S = 0.05
-WAIT_ROUNDS = 200  # up to 10 s for another replica's refresh
+WAIT_ROUNDS = 200  # up to 10 s for another replica's refresh, only when the token is about to expire
+# A token with more life than this left is used while another replica refreshes it (no wait
+# before an ack); one closer to its expiry waits for the refreshed one.
+GRACE_S = 30.0
 
 
 class NotInstalled(Exception):
@@ -163,13 +166,16 @@ class Keyring:
         if not self.expiring(installation) or not installation.bot_refresh_token:
             return None
         where = where_of(installation)
+        usable = (installation.bot_token_expires_at or 0) > time.time() + GRACE_S
         for _ in range(WAIT_ROUNDS):
             async with installs.lease(self.ctx, key=where.key, holder=self.holder, length=LEASE) as held:
                 if held:
                     current = await self._refresh(where)
                     self.forget()  # cached tokens of this installation's workspaces are the old ones
                     return current
-            await asyncio.sleep(WAIT_STEP_S)  # another replica is refreshing: use what it saves
+            if usable:
+                return None  # another replica is refreshing; this token still works meanwhile
+            await asyncio.sleep(WAIT_STEP_S)  # about to expire: wait for what the other replica saves
             current = await self._find(where)
             if current is None or not self.expiring(current):
                 self.forget()

@@ -153,9 +153,10 @@ class FakeSlack(SlackOAuthApi, SlackWebApi, SlackSender):
             for key in ("blocks", "view"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
-        token = self.credentials(request.headers.get("Authorization", ""))
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        # No await from here to the answer: the call's credentials are the fake's until then.
+        token = self.credentials(request.headers.get("Authorization", ""))
         if refused := self.token_refusal(method):
             self.calls.append(ApiCall(method, args, result=refused, token=token))
             return web.json_response(refused)
