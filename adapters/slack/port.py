@@ -231,7 +231,7 @@ class SlackPort:
         parts = render(message)
         channel, first = await self._to_member(member, lambda dm: self._send(dm, parts[0], key=message.key))
         for part in parts[1:]:
-            with translated(MEMBER_ERRORS, member.id):
+            with for_team(member.space.id), translated(MEMBER_ERRORS, member.id):
                 await self._send(channel, part)
         return MessageRef(channel=ChannelRef(member.space, channel), id=first)
 
