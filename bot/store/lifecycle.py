@@ -31,9 +31,10 @@ async def mark_installed(session: AsyncSession, *, ref: SpaceRef) -> None:
 
 async def removed_at(session: AsyncSession, *, ref: SpaceRef) -> dt.datetime | None:
     """When the app was removed from ``ref`` (None: installed, or never seen)."""
-    space = await ensure_space(session, ref=ref)
-    await session.refresh(space)
-    return space.uninstalled_at
+    stmt = select(col(Space.uninstalled_at)).where(
+        col(Space.platform) == ref.platform, col(Space.external_id) == ref.id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 def installed() -> ColumnElement[bool]:
