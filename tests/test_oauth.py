@@ -26,6 +26,7 @@ from bot.store import lifecycle
 from bot.store.engine import Database
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_oauth import (
+    click_in,
     command_in,
     event_in,
     install,
@@ -110,6 +111,20 @@ async def test_a_forged_team_gets_a_clear_answer_and_no_token(ctx: ServiceContex
         async with ctx.db.engine.connect() as conn:
             spaces = (await conn.execute(sa.text("SELECT external_id FROM space"))).scalars().all()
         assert "T0FORGED" not in spaces
+        # A click from it: the same clear answer through the click's response_url, no token.
+        button = {
+            "type": "button",
+            "action_id": "quiz.answer",
+            "value": "x",
+            "text": {"type": "plain_text", "text": "A"},
+        }
+        message = {"channel": "C0ALPHA", "ts": "1700000001.000001", "text": "q", "blocks": []}
+        press = slack.click_payload(message, button, user="U0ADA")
+        assert (await click_in(slack, "T0FORGED", press))[0] == 200
+        await running.idle()
+        assert tokens_used(slack, since=since) == []
+        assert slack.responses[-1]["url"].endswith(press["response_url"].rsplit("/", 1)[-1])
+        assert "not installed" in slack.responses[-1]["text"]
         # An event from it is acked (no retries) and does nothing.
         assert (await event_in(slack, "T0FORGED", {"type": "app_mention", "user": "U0ADA", "text": "hi",
                                                     "channel": "C0X", "ts": "1.1"}))[0] == 200  # fmt: skip
