@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import ChannelRef, MemberRef, MessageRef
+from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,30 @@ class MessageDeleted:
     message: MessageRef
     delivery_id: str = ""
 
+
+@dataclass(frozen=True)
+class AppInstalled:
+    """The app was installed in ``space`` (a Slack OAuth install completed, the bot joined a guild).
+
+    A space removed before gets its scheduled work back (``uninstalled_at`` cleared).
+    """
+
+    space: SpaceRef
+    delivery_id: str = ""
+
+
+@dataclass(frozen=True)
+class AppRemoved:
+    """The app was removed from ``space`` (Slack ``app_uninstalled``/``tokens_revoked``, guild left).
+
+    Its scheduled work stops at once; its data goes after the retention window.
+    """
+
+    space: SpaceRef
+    delivery_id: str = ""
+
+
+SpaceChanged = AppInstalled | AppRemoved
 
 Event = CommandInvoked | ButtonPressed | TextSubmitted | MessagePosted | MessageEdited | MessageDeleted
 

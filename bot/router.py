@@ -29,6 +29,7 @@ from bot.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    SpaceChanged,
     TextSubmitted,
     delivery_key,
 )
@@ -37,6 +38,7 @@ from bot.logs import log_context
 from bot.metrics import Metrics
 from bot.ports import ChatPort
 from bot.render import OutboundMessage, TextInput
+from bot.services import lifecycle
 from bot.services.context import ServiceContext, UserError
 from bot.services.permissions import admin_refusal, can_organize, organizer_refusal
 from bot.turn import CommandHandler, MessageHandler, TickHandler, Turn
@@ -148,6 +150,10 @@ class Prepbot:
                 await self._message(event, port, claim)
             else:
                 await self._interaction(event, port, claim)
+
+    async def space_changed(self, event: SpaceChanged) -> None:
+        """The app was installed in or removed from a space (``bot.services.lifecycle``)."""
+        await lifecycle.space_changed(self.ctx, event)
 
     async def tick(self, port: ChatPort) -> None:
         """Run whatever is due at the clock's current time (scheduled posts, timeouts)."""

@@ -20,7 +20,13 @@ from sqlalchemy.exc import ArgumentError
 ENV_FILE = ".env"
 ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-SECRETS = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_BOT_TOKEN"}
+SECRETS = {
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_SECRET",
+    "DISCORD_BOT_TOKEN",
+}
 BOOL = "true or false (also 1/0, yes/no, on/off)"
 
 # What each variable takes, in the words of the error line (and of .env.example).
@@ -43,6 +49,10 @@ EXPECTED = {
     "SLACK_SIGNING_SECRET": "the app's signing secret (Basic Information → App Credentials)",
     "SLACK_APP_TOKEN": "an app-level token starting with xapp- (Basic Information → App-Level Tokens)",
     "SLACK_API_URL": "an http(s) URL",
+    "SLACK_CLIENT_ID": "the app's Client ID (Basic Information → App Credentials)",
+    "SLACK_CLIENT_SECRET": "the app's Client Secret (Basic Information → App Credentials)",
+    "SLACK_REDIRECT_URI": "the https URL of /slack/oauth_redirect as the app's OAuth settings list it",
+    "PREPBOT_TOKEN_ROTATION_MINUTES": "a whole number of minutes from 1 to 720",
     "DISCORD_BOT_TOKEN": "the bot token from the Developer Portal (Bot → Reset Token)",
     "DISCORD_API_URL": "an http(s) URL",
     "DISCORD_GATEWAY_URL": "a ws(s) URL, or empty for Discord's gateway",
@@ -85,6 +95,13 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    # OAuth installs (many workspaces): both set instead of SLACK_BOT_TOKEN.
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    # Unset: Slack uses the app's one configured redirect URL.
+    slack_redirect_uri: str | None = Field(default=None, alias="SLACK_REDIRECT_URI")
+    # With token rotation on, a token is refreshed this long before it expires (Slack's last 12 hours).
+    token_rotation_minutes: int = Field(default=120, ge=1, le=720, alias="PREPBOT_TOKEN_ROTATION_MINUTES")
 
     discord_bot_token: str | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
     discord_api_url: str = Field(default="https://discord.com/api/v10", alias="DISCORD_API_URL")
@@ -111,6 +128,9 @@ class Settings(BaseSettings):
         "slack_bot_token",
         "slack_signing_secret",
         "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        "slack_redirect_uri",
         "discord_bot_token",
         "discord_gateway_url",
         mode="before",
@@ -140,6 +160,13 @@ class Settings(BaseSettings):
             raise ValueError("not an http(s) URL")
         return value
 
+    @field_validator("slack_redirect_uri")
+    @classmethod
+    def _redirect_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("not an http(s) URL")
+        return value
+
     @field_validator("discord_gateway_url")
     @classmethod
     def _ws_url(cls, value: str | None) -> str | None:
@@ -161,6 +188,11 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith("xapp-"):
             raise ValueError("not an app-level token")
         return value
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces through OAuth installs (either half of the pair set; the connector checks both)."""
+        return bool(self.slack_client_id or self.slack_client_secret)
 
     def extra_content_paths(self) -> list[Path]:
         """Pack folders named in ``PREPBOT_CONTENT_PATH`` (``:``-separated)."""

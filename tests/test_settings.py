@@ -35,13 +35,21 @@ BAD_VALUES = [
     ("SLACK_BOT_TOKEN", "xapp-1-A0-secret", "starting with xoxb-"),
     ("SLACK_APP_TOKEN", "xoxb-1-secret", "starting with xapp-"),
     ("SLACK_API_URL", "slack.com/api", "an http(s) URL"),
+    ("SLACK_REDIRECT_URI", "prepbot.example.com/slack/oauth_redirect", "/slack/oauth_redirect"),
+    ("PREPBOT_TOKEN_ROTATION_MINUTES", "0", "from 1 to 720"),
     ("DISCORD_API_URL", "discord.com", "an http(s) URL"),
     ("DISCORD_GATEWAY_URL", "http://gateway", "a ws(s) URL"),
     ("PREPBOT_DISCORD_SHARDED", "2", "true or false"),
     ("PREPBOT_DISCORD_MESSAGE_CONTENT", "sometimes", "one of auto, on, off"),
 ]
 # Free text: any value is valid, so no bad value to show.
-FREE = {"PREPBOT_CONTENT_PATH", "SLACK_SIGNING_SECRET", "DISCORD_BOT_TOKEN"}
+FREE = {
+    "PREPBOT_CONTENT_PATH",
+    "SLACK_SIGNING_SECRET",
+    "DISCORD_BOT_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+}
 
 
 def clean_env(**values: str) -> dict[str, str]:

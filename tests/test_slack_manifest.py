@@ -28,9 +28,13 @@ def test_manifest_declares_the_command_events_scopes_and_urls() -> None:
     assert set(settings["event_subscriptions"]["bot_events"]) == {
         "app_home_opened",
         "app_mention",
+        "app_uninstalled",  # the workspace removed prepbot: tokens deleted, schedules stop
         "message.channels",
         "message.groups",
+        "tokens_revoked",
     }
+    # OAuth installs: Slack sends the admin back to /slack/oauth_redirect.
+    assert [u.endswith("/slack/oauth_redirect") for u in manifest["oauth_config"]["redirect_urls"]] == [True]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is False
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

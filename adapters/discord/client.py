@@ -33,6 +33,7 @@ from adapters.discord.components import (
     typed_answer_modal,
 )
 from adapters.discord.guard import guard_parsers
+from adapters.discord.guilds import GuildMembership
 from adapters.discord.lifecycle import Lifecycle, MessageContent, ShardedLifecycle
 from adapters.discord.places import Places
 from adapters.discord.port import DiscordPort, InteractionPort
@@ -263,7 +264,7 @@ class Handler:
         return True
 
 
-class PrepClient(Lifecycle):
+class PrepClient(GuildMembership, Lifecycle):
     """A Discord client carrying the prepbot core.
 
     ``sync_on_start``: register ``/prep`` globally at start when Discord's copy differs,

@@ -22,7 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -35,6 +35,8 @@ from adapters.slack.blocks import home_view
 from adapters.slack.capture import CapturePort
 from adapters.slack.described import context_of
 from adapters.slack.forms import CALLBACK_ID, open_modal, submission
+from adapters.slack.lifecycle import lifecycle_listeners
+from adapters.slack.pacer import TEAM
 from adapters.slack.port import Invocation, SlackPort
 from adapters.slack.translate import (
     Click,
@@ -49,6 +51,9 @@ from adapters.slack.translate import (
 from bot.domain import ChannelRef
 from bot.events import CommandInvoked, Event
 from bot.router import NotHandled, Prepbot
+
+if TYPE_CHECKING:
+    from adapters.slack.oauth import SlackOAuth
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +88,14 @@ class TokenRejected(Exception):
 class SlackApp:
     """The Bolt app and everything it needs: the core, the port, the member directory."""
 
-    def __init__(self, bot: Prepbot, client: AsyncWebClient) -> None:
+    def __init__(self, bot: Prepbot, client: AsyncWebClient, oauth: SlackOAuth | None = None) -> None:
         self.bot = bot
         self.client = client
+        self.oauth = oauth
         self.port = SlackPort(client)
         self.directory = MemberDirectory(client)
-        self._identity: dict[str, Any] | None = None
+        # With OAuth installs each workspace has its own bot: bolt's authorize knows it per request.
+        self._identity: dict[str, Any] | None = {} if oauth else None
         self._identity_tried_at: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._acking = 0  # requests between arrival and their ack (see acking())
@@ -101,7 +108,7 @@ class SlackApp:
         logging.getLogger("slack_bolt.AsyncApp").addFilter(_token_skipped_filter)
         self.bolt = AsyncApp(
             client=AsyncWebClient(base_url=client.base_url),
-            authorize=self._authorizer(),
+            **(oauth.bolt_options() if oauth else {"authorize": self._authorizer()}),
             process_before_response=True,
             request_verification_enabled=False,
             name="prepbot",
@@ -111,6 +118,7 @@ class SlackApp:
         self.bolt.event("message")(self._on_message)
         self.bolt.event("app_mention")(self._on_mention)
         self.bolt.event("app_home_opened")(self._on_home)
+        lifecycle_listeners(self.bolt, bot, oauth)  # app_uninstalled, tokens_revoked
         self.bolt.view(CALLBACK_ID)(self._on_form)  # before the catch-all below: the first match wins
         # Anything else subscribed or sent anyway is acked, so Slack does not retry it.
         self.bolt.event(re.compile(r".*"))(self._just_ack)
@@ -182,6 +190,8 @@ class SlackApp:
         """
 
         async def guarded() -> None:
+            if about is not None:  # this task's Web API calls are for (and use the token of) its workspace
+                TEAM.set(space_of(about).id)
             try:
                 await work
             except Exception:
@@ -273,7 +283,7 @@ class SlackApp:
 
     async def _on_form(self, ack: Ack, body: dict[str, Any]) -> None:
         """A submitted form modal: an empty ack closes it; the core answers privately in the channel."""
-        await self._ack_after(ack, self.spawn(self._form(body)))
+        await self._ack_after(ack, self.spawn(self._form(body), about=body))
 
     async def _form(self, body: dict[str, Any]) -> None:
         space = space_of(body)

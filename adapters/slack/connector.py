@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.app import TOKEN_ERRORS, SlackApp, TokenRejected
 from adapters.slack.http import events_route
+from adapters.slack.installed import installed_app, reinstalled
 from adapters.slack.port import SlackPort, make_client
 from bot.connector import Misconfigured
 from bot.router import Prepbot
@@ -34,7 +35,14 @@ DRAIN_SECONDS = 25.0
 
 def missing_settings(settings: Settings, *, socket: bool) -> list[str]:
     """The Slack variables this mode needs but the environment lacks."""
-    needed = {"SLACK_BOT_TOKEN": settings.slack_bot_token}
+    needed: dict[str, str | None] = {}
+    if settings.slack_oauth:  # OAuth installs: both halves of the pair, no single token
+        needed |= {
+            "SLACK_CLIENT_ID": settings.slack_client_id,
+            "SLACK_CLIENT_SECRET": settings.slack_client_secret,
+        }
+    else:
+        needed["SLACK_BOT_TOKEN"] = settings.slack_bot_token
     if socket:
         needed["SLACK_APP_TOKEN"] = settings.slack_app_token
     else:
@@ -61,9 +69,13 @@ class SlackConnector:
 
     async def start(self, core: Prepbot) -> None:
         settings = self.settings
-        client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=core.metrics)
-        self.app = SlackApp(core, client)
-        await self.app.check_token()  # a refused token stops here (TokenRejected), before serving
+        if settings.slack_oauth:
+            self.app = installed_app(settings, core)
+        else:
+            client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=core.metrics)
+            self.app = SlackApp(core, client)
+            await self.app.check_token()  # a refused token stops here (TokenRejected), before serving
+            self.app.spawn(reinstalled(core, self.app))  # off the start path: nothing waits on it
         if self.socket:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
@@ -103,7 +115,8 @@ class SlackConnector:
         assert self.app is not None, "start() first"
         slack = None if self.socket else self.app
         secret = None if self.socket else self.settings.slack_signing_secret
-        return [events_route(slack, secret, self.app.bot.metrics)]
+        oauth = self.app.oauth.routes() if self.app.oauth is not None else []
+        return [events_route(slack, secret, self.app.bot.metrics), *oauth]
 
     def health(self) -> Mapping[str, str]:
         return {}
@@ -118,6 +131,21 @@ class SlackConnector:
 
 def connector(settings: Settings, *, socket: bool = False) -> SlackConnector:
     """The Slack connector for ``prepbot serve slack``; :class:`Misconfigured` names what is missing."""
+    if settings.slack_oauth and settings.slack_bot_token:
+        raise Misconfigured(
+            "prepbot: set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (OAuth installs, many workspaces), not both."
+        )
+    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
+        have, lack = (
+            ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+            if settings.slack_client_id
+            else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+        )
+        raise Misconfigured(
+            f"prepbot: {have} is set without {lack}: set both for OAuth installs, "
+            "or neither and SLACK_BOT_TOKEN for one workspace."
+        )
     missing = missing_settings(settings, socket=socket)
     if missing:
         mode = "Socket Mode" if socket else "HTTP mode"

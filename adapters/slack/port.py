@@ -140,7 +140,8 @@ class SlackPort:
         """The bot's (user id, bot id) in ``team`` (auth.test, once per team and process)."""
         known = self.reach.identities.get(team)
         if known is None:
-            me = await self.client.auth_test()
+            with for_team(team):
+                me = await self.client.auth_test()
             known = (str(me.get("user_id") or ""), str(me.get("bot_id") or ""))
             self.reach.identities[team] = known
         return known
@@ -230,7 +231,7 @@ class SlackPort:
         parts = render(message)
         channel, first = await self._to_member(member, lambda dm: self._send(dm, parts[0], key=message.key))
         for part in parts[1:]:
-            with translated(MEMBER_ERRORS, member.id):
+            with for_team(member.space.id), translated(MEMBER_ERRORS, member.id):
                 await self._send(channel, part)
         return MessageRef(channel=ChannelRef(member.space, channel), id=first)
 

@@ -10,6 +10,7 @@ own handler would retry only once, and a fan-out to many channels would lose pos
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -21,6 +22,8 @@ from adapters.slack.pacer import TEAM, Pacer
 from bot.metrics import Metrics
 
 MAX_WAIT_S = 120.0
+# With OAuth installs: the bot token of a workspace (team id), or an exception when it has none.
+Tokens = Callable[[str], Awaitable[str]]
 
 
 def retry_after(headers: Any) -> float:
@@ -44,12 +47,20 @@ def _channel_of(kwargs: dict[str, Any]) -> str:
     return ""
 
 
+def _names_token(kwargs: dict[str, Any]) -> bool:
+    return any(isinstance(kwargs.get(k), dict) and kwargs[k].get("token") for k in ("json", "data", "params"))
+
+
 class PacedWebClient(AsyncWebClient):
     """An ``AsyncWebClient`` whose calls go through a :class:`Pacer` and wait out 429s."""
 
-    def __init__(self, *args: Any, metrics: Metrics | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, metrics: Metrics | None = None, tokens: Tokens | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.metrics = metrics
+        # None: the one token given (SLACK_BOT_TOKEN); else each call uses its workspace's token.
+        self.tokens = tokens
         self.pacer = Pacer(on_wait=self.waited)
 
     def waited(self, seconds: float) -> None:
@@ -60,6 +71,10 @@ class PacedWebClient(AsyncWebClient):
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         channel = _channel_of(kwargs)
         team = TEAM.get()
+        if self.tokens is not None and not _names_token(kwargs):
+            # The workspace the call is for decides the token: never another workspace's.
+            token = await self.tokens(team)
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
         while True:
             async with self.pacer.slot(api_method, team, channel) as slot:
                 try:
@@ -73,7 +88,9 @@ class PacedWebClient(AsyncWebClient):
             # The next attempt waits in the pacer until the hold is over.
 
 
-def make_client(token: str | None, base_url: str, metrics: Metrics | None = None) -> PacedWebClient:
+def make_client(
+    token: str | None, base_url: str, metrics: Metrics | None = None, tokens: Tokens | None = None
+) -> PacedWebClient:
     """The Web API client for ``base_url`` (``SLACK_API_URL``) that paces calls and waits out 429s.
 
     With ``metrics``, every 429 and every second waited is counted (platform ``slack``).
@@ -86,4 +103,5 @@ def make_client(token: str | None, base_url: str, metrics: Metrics | None = None
         timeout=30,
         retry_handlers=[AsyncConnectionErrorRetryHandler()],
         metrics=metrics,
+        tokens=tokens,
     )

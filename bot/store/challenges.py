@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from bot.domain import ChannelRef
 from bot.store import refs
 from bot.store.enums import QuizMode
+from bot.store.lifecycle import installed_spaces
 from bot.store.models import Challenge, ChallengeRound, Channel, Member, QuizAttempt, Space
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
 
@@ -61,7 +62,11 @@ async def active_in(session: AsyncSession, *, channel_id: int) -> Challenge | No
 
 async def all_active(session: AsyncSession) -> list[Challenge]:
     """Every running challenge, for the clock's timeouts (each is then handled on its own)."""
-    stmt = select(Challenge).where(col(Challenge.active_slot) == 1).order_by(col(Challenge.id))
+    stmt = (
+        select(Challenge)
+        .where(col(Challenge.active_slot) == 1, col(Challenge.space_id).in_(installed_spaces()))
+        .order_by(col(Challenge.id))
+    )
     return list((await session.execute(stmt)).scalars().all())
 
 

@@ -43,6 +43,6 @@ async def with_interviews(session: AsyncSession) -> list[tuple[Member, Channel, 
         select(Member, Channel, Space)
         .join(Channel, col(Channel.id) == col(Member.plan_channel_id))
         .join(Space, col(Space.id) == col(Member.space_id))
-        .where(col(Member.interview_date).is_not(None))
+        .where(col(Member.interview_date).is_not(None), col(Space.uninstalled_at).is_(None))
     )
     return [(m, c, s) for m, c, s in (await session.execute(stmt)).all()]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.store.enums import SeatRole
+from bot.store.lifecycle import installed_spaces
 from bot.store.models import (
     Answer,
     Channel,
@@ -57,7 +58,7 @@ async def pairing_channels(session: AsyncSession) -> list[tuple[Channel, Space]]
     stmt = (
         select(Channel, Space)
         .join(Space, col(Space.id) == col(Channel.space_id))
-        .where(col(Channel.id).in_(has_opt_in))
+        .where(col(Channel.id).in_(has_opt_in), col(Space.uninstalled_at).is_(None))
         .order_by(col(Channel.id))
     )
     return [(c, s) for c, s in (await session.execute(stmt)).all()]
@@ -174,8 +175,10 @@ async def seats(session: AsyncSession, *, round_id: int) -> list[tuple[PairingSe
 
 async def take_check_in(session: AsyncSession, *, now: dt.datetime) -> list[PairingRound]:
     """Rounds whose check-in is due, each taken by exactly one caller."""
-    stmt = select(PairingRound).where(
-        col(PairingRound.checked_in_at).is_(None), col(PairingRound.check_in_at) <= now
+    stmt = (
+        select(PairingRound)
+        .where(col(PairingRound.checked_in_at).is_(None), col(PairingRound.check_in_at) <= now)
+        .where(col(PairingRound.space_id).in_(installed_spaces()))
     )
     taken = []
     for round_ in (await session.execute(stmt)).scalars().all():

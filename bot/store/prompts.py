@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.store.enums import PromptStatus
+from bot.store.lifecycle import installed, installed_spaces
 from bot.store.models import Answer, Channel, PromptPost, Space
 from bot.store.refs import channel_ref as channel_ref  # services post to a prompt's channel by it
 from bot.store.sql import insert_ignore, scalar_first, scalar_one
@@ -42,7 +43,7 @@ async def scheduled_channels(
     stmt = (
         select(Channel, Space)
         .join(Space, col(Space.id) == col(Channel.space_id))
-        .where(col(Channel.post_time).is_not(None), col(Channel.paused_at).is_(None))
+        .where(col(Channel.post_time).is_not(None), col(Channel.paused_at).is_(None), installed())
         .order_by(col(Channel.id))
     )
     if channel_ids is not None:
@@ -223,6 +224,7 @@ async def sendable_claims(
             col(PromptPost.channel_id).not_in(
                 select(col(Channel.id)).where(col(Channel.paused_at).is_not(None))
             ),
+            col(PromptPost.space_id).in_(installed_spaces()),
         )
         .order_by(col(PromptPost.id))
     )
@@ -239,7 +241,8 @@ async def due_reveals(session: AsyncSession, *, now: dt.datetime) -> list[int]:
             or_(
                 and_(col(PromptPost.status) == OPEN, col(PromptPost.closes_at) <= now),
                 and_(col(PromptPost.status) == REVEALING, _lease_free(now)),
-            )
+            ),
+            col(PromptPost.space_id).in_(installed_spaces()),
         )
         .order_by(col(PromptPost.id))
     )
@@ -252,7 +255,7 @@ async def still_voting(session: AsyncSession, *, now: dt.datetime) -> list[tuple
         select(PromptPost, Channel, Space)
         .join(Channel, col(Channel.id) == col(PromptPost.channel_id))
         .join(Space, col(Space.id) == col(PromptPost.space_id))
-        .where(col(PromptPost.status) == OPEN, col(PromptPost.closes_at) > now)
+        .where(col(PromptPost.status) == OPEN, col(PromptPost.closes_at) > now, installed())
     )
     return [(p, c, s) for p, c, s in (await session.execute(stmt)).all()]
 

@@ -32,6 +32,7 @@ from bot.router import Prepbot
 from bot.services.context import ServiceContext
 from host.web import web_app
 from tests.support.fake_slack_files import UploadedFile
+from tests.support.fake_slack_oauth import OAuthState, SlackOAuthApi
 from tests.support.fake_slack_web import (
     SlackChannel,
     SlackUser,
@@ -58,7 +59,7 @@ __all__ = [
 
 
 @dataclass
-class FakeSlack(SlackWebApi, SlackSender):
+class FakeSlack(SlackOAuthApi, SlackWebApi, SlackSender):
     """Slack's side of the wire; ``async with FakeSlack(...) as slack`` starts it on 127.0.0.1."""
 
     signing_secret: str = "test-signing-secret"
@@ -84,6 +85,8 @@ class FakeSlack(SlackWebApi, SlackSender):
     # The bot tokens Slack knows; any other gets ``invalid_auth`` from every method (None: any token).
     valid_tokens: set[str] | None = None
     calls: list[ApiCall] = field(default_factory=list)
+    # OAuth installs and their tokens (tests.support.fake_slack_oauth); unused in one-token tests.
+    oauth: OAuthState = field(default_factory=OAuthState)
     responses: list[dict[str, Any]] = field(default_factory=list)
     app_url: str = ""
 
@@ -150,23 +153,27 @@ class FakeSlack(SlackWebApi, SlackSender):
             for key in ("blocks", "view"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        # No await from here to the answer: the call's credentials are the fake's until then.
+        token = self.credentials(request.headers.get("Authorization", ""))
+        if refused := self.token_refusal(method):
+            self.calls.append(ApiCall(method, args, result=refused, token=token))
+            return web.json_response(refused)
         if self.valid_tokens is not None and token not in self.valid_tokens:
             # Slack answers 200 with ok false: ``not_authed`` without a token, else ``invalid_auth``.
             refused = {"ok": False, "error": "invalid_auth" if token else "not_authed"}
-            self.calls.append(ApiCall(method, args, result=refused))
+            self.calls.append(ApiCall(method, args, result=refused, token=token))
             return web.json_response(refused)
         if self._limited(method, token, str(args.get("channel", ""))):
-            self.calls.append(ApiCall(method, args, status=429))
+            self.calls.append(ApiCall(method, args, status=429, token=token))
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
                 status=429,
                 headers={"Retry-After": str(self.retry_after)},
             )
         result = self.answer(method, args)
-        self.calls.append(ApiCall(method, args, result=result))
+        self.calls.append(ApiCall(method, args, result=result, token=token))
         return web.json_response(result)
 
     def _limited(self, method: str, workspace: str, channel: str) -> bool:

@@ -45,6 +45,7 @@ class ApiCall:
     args: dict[str, Any]
     status: int = 200
     result: dict[str, Any] = field(default_factory=dict)
+    token: str = ""  # the bearer token the call carried
 
     @property
     def ts(self) -> str:
@@ -81,14 +82,20 @@ class SlackSender:
         return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
     async def deliver(
-        self, body: bytes, content_type: str, *, retry: int = 0, headers: dict[str, str] | None = None
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        retry: int = 0,
+        headers: dict[str, str] | None = None,
+        url: str | None = None,
     ) -> tuple[int, str]:
-        """POST a body to the app's /slack/events as Slack does; returns (status, text)."""
-        assert self._http is not None and self.app_url
+        """POST a body to the app's /slack/events (or ``url``) as Slack does; returns (status, text)."""
+        assert self._http is not None and (url or self.app_url)
         sent = {"Content-Type": content_type, **self.sign(body), **(headers or {})}
         if retry:
             sent |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-        async with self._http.post(self.app_url, data=body, headers=sent) as response:
+        async with self._http.post(url or self.app_url, data=body, headers=sent) as response:
             return response.status, await response.text()
 
     async def command(self, text: str, *, user: str, channel: str = "C0GENERAL", retry: int = 0,

@@ -11,6 +11,7 @@ its parent, and every repository query filters by it.
 
 from __future__ import annotations
 
+from bot.store.models.oauth import SlackTeam, TokenLease
 from bot.store.models.pairing import PairingFeedback, PairingNote, PairingOptIn, PairingRound, PairingSeat
 from bot.store.models.prompts import (
     Answer,
@@ -65,6 +66,8 @@ __all__ = [
     "ReviewCard",
     "ReviewLog",
     "SavedQuestion",
+    "SlackTeam",
     "Space",
+    "TokenLease",
     "Vote",
 ]

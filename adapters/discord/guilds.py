@@ -1,0 +1,37 @@
+"""The bot joining and leaving Discord servers: the core hears AppInstalled and AppRemoved.
+
+``GUILD_DELETE`` without ``unavailable`` means the bot was removed from the server
+(kicked, banned, or the server deleted): discord.py calls ``on_guild_remove``, and
+the server's scheduled work stops at once (its data goes after the retention
+window). An outage is ``unavailable: true`` and is not a removal. Joining a server
+(``on_guild_join``: a ``GUILD_CREATE`` for a new server, not the ones replayed at
+connect) marks it installed again, so a server that adds the bot back gets its
+schedules back. A bot token is the whole app's, so there is no token to delete.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from adapters.discord.translate import space
+from bot.events import AppInstalled, AppRemoved
+
+if TYPE_CHECKING:
+    from adapters.discord.client import Handler
+
+log = logging.getLogger(__name__)
+
+
+class GuildMembership:
+    """Mixed into the client: server joins and removals, handed to the core."""
+
+    handler: Handler
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.handler.bot.space_changed(AppInstalled(space(guild.id, guild.name or "")))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.handler.bot.space_changed(AppRemoved(space(guild.id, guild.name or "")))
