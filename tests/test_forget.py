@@ -38,7 +38,7 @@ async def vote(session: ConsoleSession, voter: str, number: int) -> None:
 
 
 async def two_prompts(session: ConsoleSession) -> None:
-    """P1 (revealed): bob 2 votes (carol, dave), carol 1 (bob). P2 (open): bob 2 (carol, erin), erin 1 (bob)."""
+    """P1 (revealed): bob 2 votes (carol, dave), carol 1 (bob). P2 (open): bob 2 (carol, erin), erin 1."""
     session.admins.add("alice")
     await session.push("alice: /prep prompt")
     for name in ("bob", "carol", "dave"):
