@@ -17,7 +17,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, tuple_, update
+from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -61,12 +61,14 @@ from bot.store.sql import is_postgres
 LIVE = (PromptStatus.CLAIMED, PromptStatus.OPEN, PromptStatus.REVEALING)
 
 
+def _closed_before(before: dt.datetime) -> Any:
+    """A prompt posted before ``before`` (by the service clock; claimed, by the database's) and closed."""
+    posted = func.coalesce(col(PromptPost.posted_at), col(PromptPost.created_at))
+    return and_(posted < before, col(PromptPost.status).not_in(LIVE))
+
+
 def _expired_prompts(space_id: int, before: dt.datetime) -> Any:
-    return select(col(PromptPost.id)).where(
-        col(PromptPost.space_id) == space_id,
-        col(PromptPost.created_at) < before,
-        col(PromptPost.status).not_in(LIVE),
-    )
+    return select(col(PromptPost.id)).where(col(PromptPost.space_id) == space_id, _closed_before(before))
 
 
 async def _rows(session: AsyncSession, stmt: Any) -> int:
@@ -85,7 +87,7 @@ async def _batch(session: AsyncSession, model: type[SQLModel], where: Any, limit
 
 async def spaces_with_expired_answers(session: AsyncSession, *, before: dt.datetime) -> list[int]:
     """Spaces holding an answer or a late reply to a prompt posted before ``before`` (and closed)."""
-    closed = and_(col(PromptPost.created_at) < before, col(PromptPost.status).not_in(LIVE))
+    closed = _closed_before(before)
     answered = select(col(Answer.space_id)).join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
     late = select(col(LateAnswer.space_id)).join(PromptPost, col(PromptPost.id) == col(LateAnswer.prompt_id))
     found = set((await session.execute(answered.where(closed).distinct())).scalars().all())
