@@ -9,6 +9,7 @@ open prompt's digest ranks without her.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy import func, select, text
@@ -16,6 +17,7 @@ from sqlmodel import SQLModel, col
 
 from adapters.console.session import ConsoleSession
 from bot.buttons import ForgetMe
+from bot.events import ButtonPressed
 from bot.services.context import ServiceContext
 from bot.store import ledger
 from bot.store.engine import Database
@@ -165,8 +167,6 @@ async def test_a_confirmation_is_only_its_members_and_a_stranger_has_nothing_to_
     assert carol is not None
     # Bob replays carol's button value (a forged click): it acts on bob's row or nothing, never carol's.
     forged = ForgetMe(carol, int(session.clock.now().timestamp())).button("Forget me")
-    from bot.events import ButtonPressed
-
     await session.bot.handle(
         ButtonPressed("forged-1", session.current, session.member("bob"), forged.action, forged.value, None),
         session.chat,
@@ -271,3 +271,24 @@ async def test_answers_votes_cast_on_others_leave_their_totals_exact(
         ).scalar_one() == 0
     assert await kept(ctx.db) == await recount(ctx.db)
     assert await points(ctx) == {"carol": 5, "dave": 5}  # carol's P1 vote award (bob's vote) is gone
+
+
+async def test_two_presses_at_once_forget_once(session: ConsoleSession, ctx: ServiceContext) -> None:
+    """Two deliveries of Forget me at once (two devices or replicas): one does it, the other finds nothing."""
+    await two_prompts(session)
+    [ask] = await session.push("carol: /prep forget-me")
+    button = ask.message.buttons[0]
+    carol = session.member("carol")
+    presses = [
+        session.bot.handle(
+            ButtonPressed(f"race-{n}", ask.ref.channel, carol, button.action, button.value, ask.ref),
+            session.chat,
+        )
+        for n in (1, 2)
+    ]
+    await asyncio.gather(*presses)
+    answers = [s.text for s in ephemerals(session, "carol")[-2:]]
+    assert sorted(a.split(":")[0] for a in answers) == ["Done", "There is nothing left to remove"]
+    assert await member_id(ctx.db, "carol") is None
+    assert await kept(ctx.db) == await recount(ctx.db)
+    assert await points(ctx) == {"bob": 7, "dave": 5}

@@ -76,9 +76,15 @@ def removed(counts: dict[str, int]) -> OutboundMessage:
     )
 
 
-async def erase(session: AsyncSession, *, space_id: int, member_id: int) -> dict[str, int]:
-    """Forget one member in ``session``'s transaction, and shrink vote awards that counted their votes."""
-    counts, lost = await store.forget_member(session, space_id=space_id, member_id=member_id)
+async def erase(session: AsyncSession, *, space_id: int, member_id: int) -> dict[str, int] | None:
+    """Forget one member in ``session``'s transaction, and shrink vote awards that counted their votes.
+
+    None when another forget got there first.
+    """
+    forgotten = await store.forget_member(session, space_id=space_id, member_id=member_id)
+    if forgotten is None:
+        return None
+    counts, lost = forgotten
     for (prompt_id, author_id), n in sorted(lost.items()):
         key = f"{award_key(prompt_id, author_id)}:votes"
         await ledger.shrink(session, space_id=space_id, key=key, points=POINTS_PER_VOTE * n)
@@ -104,9 +110,8 @@ async def confirm(turn: Turn, value: ForgetMe, message: MessageRef | None) -> No
         raise UserError("This confirmation has expired; nothing was removed. Run `/prep forget-me` again.")
     async with turn.ctx.db.unit() as session:
         member = await store.find_member(session, ref=turn.member)
-        if member is None or member.id != value.member_id:
-            counts = None
-        else:
+        counts = None
+        if member is not None and member.id == value.member_id:
             space_id, member_id = member.space_id, value.member_id
             session.expunge(member)  # its row is deleted below, not flushed
             counts = await erase(session, space_id=space_id, member_id=member_id)

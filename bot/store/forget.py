@@ -110,13 +110,18 @@ async def _count(session: AsyncSession, stmt: Any) -> int:
 
 async def forget_member(
     session: AsyncSession, *, space_id: int, member_id: int
-) -> tuple[dict[str, int], LostVotes]:
+) -> tuple[dict[str, int], LostVotes] | None:
     """Delete everything of the member in their space; (counts per kind, votes revealed answers lost).
 
-    The caller shrinks the vote awards of revealed answers by the second value
-    (the award's size is the digest's rule, not the store's).
+    None when their row is already gone. The row is locked first (PostgreSQL), so two
+    forgets at once are one after the other and the second finds nothing. The caller
+    shrinks the vote awards of revealed answers by the second value (the award's
+    size is the digest's rule, not the store's).
     """
     mid = member_id
+    row = select(col(Member.id)).where(col(Member.id) == mid, col(Member.space_id) == space_id)
+    if (await session.execute(row.with_for_update() if is_postgres(session) else row)).first() is None:
+        return None
     counts: Counter[str] = Counter()
     own_answers = select(col(Answer.id)).where(col(Answer.member_id) == mid)
     if is_postgres(session):
