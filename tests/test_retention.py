@@ -171,3 +171,8 @@ async def test_a_removed_space_is_purged_after_the_window_not_before_and_not_aft
     await uninstall(ctx.db, gone, None)
     [topics] = await session.push("carol: /prep topics")
     assert "culture-values" in topics.text
+    # Removed once more, later: the new removal's window counts, and its data goes in its turn.
+    session.clock.advance(40 * DAY)
+    await uninstall(ctx.db, gone, session.clock.now() - 31 * DAY)
+    assert await retention.purge_due(ctx) == [gone]
+    assert sum((await space_rows(ctx.db, gone)).values()) <= 1  # the first purge's claim may remain
