@@ -288,6 +288,43 @@ class PairNote(ButtonCodec):
         return cls(_row_id(round_id), _row_id(candidate_id))
 
 
+@dataclass(frozen=True)
+class ForgetMe(ButtonCodec):
+    """``/prep forget-me``'s confirmation: ``member:issued`` (the member's row id, UNIX seconds).
+
+    The row id makes a press by anyone else, or after the data already went, a no-op;
+    the time lets an old confirmation expire.
+    """
+
+    ACTION: ClassVar[str] = "forget.confirm"
+    member_id: int
+    issued: int
+
+    def encode(self) -> str:
+        return f"{self.member_id}:{self.issued}"
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        member_id, issued = _parts(value, ":", 2)
+        return cls(_row_id(member_id), _row_id(issued))
+
+
+@dataclass(frozen=True)
+class KeepMyData(ButtonCodec):
+    """``/prep forget-me``'s Cancel: carries nothing."""
+
+    ACTION: ClassVar[str] = "forget.cancel"
+
+    def encode(self) -> str:
+        return ""
+
+    @classmethod
+    def decode(cls, value: str) -> Self:
+        if value:
+            raise BadButton("this button carries no value")
+        return cls()
+
+
 CODECS: tuple[type[ButtonCodec], ...] = (
     SaveQuestion,
     AnotherQuestion,
@@ -301,4 +338,6 @@ CODECS: tuple[type[ButtonCodec], ...] = (
     RateInterview,
     CheckInAnswer,
     PairNote,
+    ForgetMe,
+    KeepMyData,
 )

@@ -93,6 +93,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Today's story to rehearse: the situation, what a strong answer covers, the follow-ups.",
     ),
     CommandSpec("export", "export", "Get your prep document as a Markdown file in your direct messages."),
+    CommandSpec(
+        "forget-me",
+        "forget-me",
+        "Delete everything prepbot keeps about you in this workspace (asks you to confirm first).",
+    ),
 )
 
 BY_NAME = {spec.name: spec for spec in COMMANDS}

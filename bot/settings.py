@@ -44,6 +44,9 @@ EXPECTED = {
     "PREPBOT_VOTES_PER_MEMBER": "a whole number of votes from 1 to 10",
     "PREPBOT_MIN_ANSWER_CHARS": "a whole number of characters from 0 to 2000",
     "PREPBOT_DAILY_REVIEWS": "a whole number of reviews from 1 to 100",
+    "PREPBOT_ANSWER_RETENTION_DAYS": "a whole number of days, 1 or more, or empty to keep answers and votes",
+    "PREPBOT_UNINSTALL_RETENTION_DAYS": "a whole number of days, 0 or more (30 by default)",
+    "PREPBOT_DELETE_BATCH": "a whole number of rows from 1 to 10000",
     "SLACK_BOT_TOKEN": "a bot token starting with xoxb- (OAuth & Permissions → Bot User OAuth Token; "
     "an xapp- token goes in SLACK_APP_TOKEN)",
     "SLACK_SIGNING_SECRET": "the app's signing secret (Basic Information → App Credentials)",
@@ -90,6 +93,12 @@ class Settings(BaseSettings):
     min_answer_chars: int = Field(default=60, ge=0, le=2000, alias="PREPBOT_MIN_ANSWER_CHARS")
     # The daily plan's reviews stop here (riskiest for the interview day first), so a day stays doable.
     daily_reviews: int = Field(default=10, ge=1, le=100, alias="PREPBOT_DAILY_REVIEWS")
+    # Answers and votes on prompts posted longer ago than this go (daily, in batches); unset: kept.
+    answer_retention_days: int | None = Field(default=None, ge=1, alias="PREPBOT_ANSWER_RETENTION_DAYS")
+    # A space the app was removed from keeps its data this long, in case it is installed again.
+    uninstall_retention_days: int = Field(default=30, ge=0, alias="PREPBOT_UNINSTALL_RETENTION_DAYS")
+    # Rows one transaction of the daily deletions removes at most.
+    delete_batch: int = Field(default=500, ge=1, le=10000, alias="PREPBOT_DELETE_BATCH")
 
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -125,6 +134,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "voting_hours",
+        "answer_retention_days",
         "slack_bot_token",
         "slack_signing_secret",
         "slack_app_token",

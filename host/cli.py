@@ -1,4 +1,4 @@
-"""The ``prepbot`` command line: demo, console, serve, db, content and discord sync."""
+"""The ``prepbot`` command line: demo, console, serve, db, content, discord sync, data (data_cli.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bot.content import ContentInvalid, Library, load_library
 from bot.settings import Settings, load, problems
+from host.data_cli import data_app
 
 if TYPE_CHECKING:
     from bot.services.reports import ItemReports
@@ -32,6 +33,7 @@ app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")
 app.add_typer(serve_app, name="serve")
 app.add_typer(discord_app, name="discord")
+app.add_typer(data_app, name="data")
 
 
 def _settings() -> Settings:

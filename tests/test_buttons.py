@@ -17,6 +17,8 @@ from bot.buttons import (
     ButtonCodec,
     ChallengeAnswer,
     CheckInAnswer,
+    ForgetMe,
+    KeepMyData,
     NextCard,
     NextQuestion,
     OpenBallot,
@@ -47,6 +49,8 @@ LARGEST: list[ButtonCodec] = [
     RateInterview(ID_MAX, ID_MAX, "q" * QUESTION_MAX, 5),
     CheckInAnswer(ID_MAX, False),
     PairNote(ID_MAX, ID_MAX),
+    ForgetMe(ID_MAX, ID_MAX),
+    KeepMyData(),
 ]
 
 
@@ -80,6 +84,9 @@ def test_the_largest_value_round_trips_within_discords_custom_id(codec: ButtonCo
         (SaveQuestion, "x" * (ITEM_ID_MAX + 1)),
         (NextCard, "anything"),
         (OpenBallot, "²"),
+        (ForgetMe, "12"),
+        (ForgetMe, "12:-5"),
+        (KeepMyData, "12"),
     ],
 )
 def test_a_malformed_value_is_refused_clearly(codec: type[ButtonCodec], value: str) -> None:

@@ -27,7 +27,7 @@ from bot.services.quiz import practice_topics
 
 Runner = Callable[[discord.Interaction[Any], str, tuple[str, ...]], Awaitable[None]]
 Interaction = discord.Interaction[Any]
-PLAIN = ("help", "review", "stats", "topics", "ask", "prompt", "reveal", "story", "export")
+PLAIN = ("help", "review", "stats", "topics", "ask", "prompt", "reveal", "story", "export", "forget-me")
 MAX_CHOICES = 25
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -156,9 +156,14 @@ def render_digest(scenario: Scenario | None, ranked: Sequence[Ranked], voters: i
     )
 
 
+def award_key(prompt_id: int, member_id: int) -> str:
+    """The ledger key of a member's awards on one prompt (``:answer`` and ``:votes`` follow)."""
+    return f"prompt:{prompt_id}:member:{member_id}"
+
+
 async def _award(session: AsyncSession, prompt: PromptPost, ranked: Sequence[Ranked]) -> None:
     for entry in ranked:
-        member_id, key = entry.answer.member_id, f"prompt:{prompt.id}:member:{entry.answer.member_id}"
+        member_id, key = entry.answer.member_id, award_key(prompt.id or 0, entry.answer.member_id)
         await ledger.award(
             session,
             space_id=prompt.space_id,

@@ -31,6 +31,8 @@ from bot.store.refs import channel_ref
 from bot.store.tenants import ensure_member
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -186,6 +188,26 @@ async def visible_channels(turn: Turn, candidates: Sequence[Channel], taken_part
     return {refs[ext].id for ext in readable if ext in refs and refs[ext].id is not None}  # type: ignore[misc]
 
 
+async def prepare(
+    session: AsyncSession, pack: Pack, member: Member, seen: set[int]
+) -> tuple[str, OutboundMessage]:
+    """The member's document and its summary; peers' answers only from the channels in ``seen``.
+
+    Also what ``prepbot data export`` prints for an operator answering a request.
+    """
+    assert member.id is not None
+    own = await exports.own_answers(session, member_id=member.id)
+    peers = await exports.top_peer_answers(
+        session, space_id=member.space_id, member_id=member.id, channel_ids=seen
+    )
+    missed = await exports.missed_items(session, member_id=member.id)
+    feedback = await feedback_for(session, candidate_id=member.id)
+    saved = await exports.saved_questions(session, member_id=member.id)
+    late = await notices.late_answers(session, member_id=member.id)
+    document = render_document(pack, member, own, peers, missed, feedback, saved, late)
+    return document, summary(own, peers, missed, feedback, saved)
+
+
 async def export_command(turn: Turn, args: tuple[str, ...]) -> None:
     """Send the document as a file to the member's DMs; answer them privately where it went."""
     pack = turn.ctx.library.default
@@ -197,20 +219,10 @@ async def export_command(turn: Turn, args: tuple[str, ...]) -> None:
     # Asked outside the transaction: a platform call must not hold a database connection.
     seen = await visible_channels(turn, candidates, taken_part)
     async with turn.ctx.db.unit() as session:
-        own = await exports.own_answers(session, member_id=member.id)
-        peers = await exports.top_peer_answers(
-            session, space_id=member.space_id, member_id=member.id, channel_ids=seen
-        )
-        missed = await exports.missed_items(session, member_id=member.id)
-        feedback = await feedback_for(session, candidate_id=member.id)
-        saved = await exports.saved_questions(session, member_id=member.id)
-        late = await notices.late_answers(session, member_id=member.id)
-    document = render_document(pack, member, own, peers, missed, feedback, saved, late)
+        document, about = await prepare(session, pack, member, seen)
     name = file_name(member)
     try:
-        await turn.port.send_file(
-            turn.member, name, document.encode("utf-8"), summary(own, peers, missed, feedback, saved)
-        )
+        await turn.port.send_file(turn.member, name, document.encode("utf-8"), about)
     except Undeliverable as exc:
         turn.ctx.metrics.inc(METRIC, reason=exc.reason)
         why = "your direct messages with prepbot are closed" if exc.reason == "dm_closed" else exc.reason

@@ -65,3 +65,5 @@ class DailyKind(StrEnum):
     PLAN = "plan"  # key: member id and their local date
     READINESS = "readiness"  # key: channel id and ISO week
     PAIR_LONELY = "pair-lonely"  # key: channel id and round key (the week)
+    RETENTION = "retention"  # key: the UTC date (answers and votes past PREPBOT_ANSWER_RETENTION_DAYS)
+    PURGE = "purge"  # key: the UTC date (an uninstalled space's data past its window)

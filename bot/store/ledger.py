@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import Label
@@ -73,6 +73,31 @@ async def revoke(session: AsyncSession, *, space_id: int, key: str) -> None:
     for member_id, points, created_at in (await session.execute(stmt)).all():
         day = totals.day_of(created_at)
         await totals.add(session, space_id=space_id, member_id=member_id, day=day, points=-points, awards=-1)
+
+
+async def shrink(session: AsyncSession, *, space_id: int, key: str, points: int) -> None:
+    """Take ``points`` off the award written under ``key``, and off its totals; at 0 the award goes.
+
+    For an award that counted what was later forgotten (``/prep forget-me`` removing
+    votes a revealed answer had): the award keeps its day, so the boards stay exact.
+    """
+    stmt = (
+        update(PointEvent)
+        .where(col(PointEvent.space_id) == space_id, col(PointEvent.event_key) == key)
+        .values(points=col(PointEvent.points) - points)
+        .returning(
+            col(PointEvent.id), col(PointEvent.member_id), col(PointEvent.points), col(PointEvent.created_at)
+        )
+    )
+    for award_id, member_id, left, created_at in (await session.execute(stmt)).all():
+        day = totals.day_of(created_at)
+        if left > 0:
+            await totals.add(session, space_id=space_id, member_id=member_id, day=day, points=-points)
+            continue
+        await session.execute(delete(PointEvent).where(col(PointEvent.id) == award_id))
+        await totals.add(
+            session, space_id=space_id, member_id=member_id, day=day, points=-(left + points), awards=-1
+        )
 
 
 async def standings(

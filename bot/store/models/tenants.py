@@ -23,6 +23,9 @@ class Space(SQLModel, table=True):
     # bot leaving a Discord guild); cleared on reinstall. Scheduled work skips the space,
     # and its data is deleted once PREPBOT's uninstall retention window has passed.
     uninstalled_at: dt.datetime | None = None
+    # When the space's data was deleted after that window (``bot.services.retention``); the row
+    # itself stays, so ids the router remembers never point at nothing.
+    purged_at: dt.datetime | None = None
 
 
 class Channel(SQLModel, table=True):

@@ -25,5 +25,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("space", schema=None) as batch_op:
-        batch_op.drop_column("uninstalled_at")
+    # Not a batch: on SQLite a batch re-creates ``space``, and dropping the old table fails its
+    # foreign keys as soon as any row points at a space. SQLite 3.35+ drops a plain column in place.
+    op.drop_column("space", "uninstalled_at")
