@@ -133,12 +133,12 @@ async def forget_member(
     cast = (
         delete(Vote)
         .where(col(Vote.voter_id) == mid, col(Vote.answer_id).not_in(own_answers))
-        .returning(col(Vote.answer_id), col(Vote.prompt_id), col(Vote.created_at))
+        .returning(col(Vote.answer_id), col(Vote.created_at))
     )
     gone = (await session.execute(cast)).all()
     counts["votes you cast"] = len(gone)
     per_answer: dict[int, Counter[Any]] = {}
-    for answer_id, _, at in gone:
+    for answer_id, at in gone:
         per_answer.setdefault(answer_id, Counter())[totals.day_of(at)] += 1
     lost: LostVotes = Counter()
     if per_answer:
