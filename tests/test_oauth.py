@@ -19,11 +19,13 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from adapters.slack.connector import connector
 from bot.clock import ManualClock
 from bot.connector import Misconfigured
-from bot.domain import SpaceRef
+from bot.domain import ChannelRef, SpaceRef
 from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.store import lifecycle
 from bot.store.engine import Database
+from bot.store.prompts import scheduled_channels
+from bot.store.tenants import ensure_channel
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_oauth import (
     click_in,
@@ -143,8 +145,15 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_org(
             [org_token] = slack.tokens_of(ORG)
             since = len(slack.calls)
             for team in ("T0ONE", "T0TWO"):
-                where = {"channel": f"C{team}", "enterprise": ORG, "org_wide": True}
-                status, _ = await command_in(slack, team, "schedule 09:00 UTC", user="U0ADA", **where)
+                status, _ = await command_in(
+                    slack,
+                    team,
+                    "schedule 09:00 UTC",
+                    user="U0ADA",
+                    channel=f"C{team}",
+                    enterprise=ORG,
+                    org_wide=True,
+                )
                 assert status == 200
             await running.idle()
             assert {t for _, t in tokens_used(slack, since=since)} == {org_token}
@@ -261,3 +270,21 @@ async def test_tokens_revoked_removes_the_bot_token_and_stops_the_space(ctx: Ser
         assert await running.app.oauth.store.async_find_bot(enterprise_id=None, team_id=ALPHA) is None
         async with ctx.db.unit() as session:
             assert await lifecycle.removed_at(session, ref=SpaceRef("slack", ALPHA)) is not None
+
+
+async def test_scheduled_work_for_a_workspace_without_an_installation_stops(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
+    """A schedule left from before (one-token mode, or a missed uninstall event) is stopped, not retried."""
+    clock.set(dt.datetime(2026, 3, 3, 9, 0, 30, tzinfo=dt.UTC))
+    async with ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=ChannelRef(SpaceRef("slack", BETA), "C0BETA"))
+        channel.post_time, channel.timezone = "09:00", "UTC"
+        channel.schedule_from = clock.now() - dt.timedelta(days=1)
+        session.add(channel)
+    async with FakeSlack() as slack, installed_app_on(ctx, slack) as running:
+        await running.app.bot.tick(running.app.port)
+        assert tokens_used(slack) == []
+        async with ctx.db.unit() as session:
+            assert await lifecycle.removed_at(session, ref=SpaceRef("slack", BETA)) is not None
+            assert await scheduled_channels(session) == []

@@ -14,6 +14,10 @@ the saved result instead of refreshing the same token again (Slack refuses a
 refresh token once it has been used). Bolt's authorize goes through the same path
 (:class:`adapters.slack.oauth.LeasedAuthorize`).
 
+A workspace prepbot has work for but no installation of (its removal event was
+missed, or it was served with one token before and has not installed since) is
+marked removed on the spot, so its scheduled work stops instead of failing each tick.
+
 Tokens are cached in the process for at most :data:`CACHE_S` (and never past the
 refresh point), so a workspace removed on another replica stops being served
 within that time; here it stops at once (:meth:`Keyring.forget`).
@@ -33,7 +37,9 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 
-from bot.services import installs
+from bot.domain import SpaceRef
+from bot.events import AppRemoved
+from bot.services import installs, lifecycle
 from bot.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -110,6 +116,8 @@ class Keyring:
                 return cached[0]
             installation = await self._find_for_team(team)
             if installation is None or not installation.bot_token:
+                if team:  # a removal whose event never came (or a workspace not installed since)
+                    await lifecycle.space_changed(self.ctx, AppRemoved(SpaceRef("slack", team)))
                 raise NotInstalled(team)
             installation = await self.fresh(installation) or installation
             self._cache(team, installation)
