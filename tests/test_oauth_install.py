@@ -130,15 +130,44 @@ async def test_two_workspaces_install_use_rotate_and_one_leaves(
         assert [c["channel"] for c in posts] == [A_CHANNEL]
         assert {c.token for c in posts} == {new_a}
 
-        # RETENTION (wt-forget, added by the lead at merge): after the uninstall retention
-        # window, the daily retention tick deletes Beta's data (space, channels, members,
-        # answers, votes…) and keeps Alpha's; assert that here.
+        # Inside the uninstall retention window nothing of Beta's is deleted (see the end).
+        assert await _rows(ctx, BETA) > 0
 
         # --- Beta installs again: its schedule comes back -----------------------------
         assert (await install(running.base, slack, BETA, name="Beta"))[0] == 200
         async with ctx.db.unit() as session:
             assert await lifecycle.removed_at(session, ref=SpaceRef("slack", BETA)) is None
             assert {c.external_id for c, _ in await scheduled_channels(session)} == {A_CHANNEL, B_CHANNEL}
+
+        # --- Beta leaves for good: its data goes once the retention window has passed --
+        slack.uninstall(BETA)
+        assert (await event_in(slack, BETA, {"type": "app_uninstalled"}))[0] == 200
+        await running.idle()
+        alphas, betas = await _rows(ctx, ALPHA), await _rows(ctx, BETA)
+        window = dt.timedelta(days=ctx.settings.uninstall_retention_days)
+        clock.set(clock.now() + window - dt.timedelta(hours=1))
+        await running.app.bot.tick(running.app.port)  # the daily retention job, inside the window
+        assert await _rows(ctx, BETA) == betas > 0
+        clock.set(clock.now() + dt.timedelta(hours=2))
+        await running.app.bot.tick(running.app.port)  # the same job, past it
+        assert await _rows(ctx, BETA) == 0
+        assert await _rows(ctx, ALPHA) == alphas > 0
+
+
+async def _rows(ctx: ServiceContext, team: str) -> int:
+    """A workspace's members, channels and quiz attempts (rows a purge must delete)."""
+    async with ctx.db.engine.connect() as conn:
+        total = 0
+        for table in ("member", "channel", "quizattempt"):
+            found = await conn.execute(
+                text(
+                    f"SELECT count(*) FROM {table} t JOIN space s ON s.id = t.space_id "
+                    "WHERE s.external_id = :t"
+                ),
+                {"t": team},
+            )
+            total += int(found.scalar_one())
+        return total
 
 
 def _right(ctx: ServiceContext, question: ApiCall) -> dict[str, Any]:

@@ -5,8 +5,8 @@ window has passed and marks the space, so it does not look at it again until the
 installed and removed once more. The row itself stays: ids the router remembers never
 point at nothing.
 
-Revision ID: 0016_forget
-Revises: 0015_lifecycle
+Revision ID: 0017_forget
+Revises: 0016_oauth
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0016_forget"
-down_revision = "0015_lifecycle"
+revision = "0017_forget"
+down_revision = "0016_oauth"
 branch_labels = None
 depends_on = None
 
