@@ -259,7 +259,9 @@ async def run() -> list[Result]:
         verdict = (
             "off (PREPBOT_BENCH_CACHE=off), built in a temporary folder"
             if folder_used is None
-            else f"used for {hits} of 2 files" if hits else "not used (built and stored for the next run)"
+            else f"used for {hits} of 2 files"
+            if hits
+            else "not used (built and stored for the next run)"
         )
         print(f"   sqlite dataset cache: {verdict}; {folder_used or folder}", flush=True)
         results += await _compare([(url, note) for url, note, _ in made], "sqlite")
