@@ -81,15 +81,17 @@ def rank(answers: Sequence[AnswerView], tallies: dict[int, int]) -> list[Ranked]
 async def ranked_answers(session: AsyncSession, *, prompt_id: int) -> list[Ranked]:
     """The prompt's answers ranked as ``rank`` would, read in one query (``ranking.ranked_parts``).
 
-    An answer's replies arrive one after another, so they are joined as they come.
+    The rows come most votes first and an answer's replies one after another, so
+    answers are joined and ranked as they come: a tie keeps the rank before it.
     """
     result: list[Ranked] = []
     parts = await ranking.ranked_parts(session, prompt_id=prompt_id)
-    for answer_id, group in groupby(parts, key=attrgetter("answer_id")):
+    for position, (answer_id, group) in enumerate(groupby(parts, key=attrgetter("answer_id")), start=1):
         first, *more = group
         text = "\n".join([first.text, *(part.text for part in more)]) if more else first.text
         view = AnswerView(answer_id, first.number, first.member_id, first.author, text)
-        result.append(Ranked(first.rank, view, first.votes))
+        tied = bool(result) and result[-1].votes == first.votes
+        result.append(Ranked(result[-1].rank if tied else position, view, first.votes))
     return result
 
 

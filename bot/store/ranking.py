@@ -1,8 +1,11 @@
 """The digest's ranking of one prompt's answers, in one statement.
 
-Votes are counted per answer, ranks (shared by ties: 1, 2, 2, 4) and thread
-numbers come from window functions, and each answer's parts follow in order:
-the database does in one query what two queries and a sort in Python did.
+Votes are counted per answer, thread numbers come from a window function, and
+the rows arrive most votes first (ties in thread order), each answer's parts
+together and in order: the database does in one query what two queries and a
+sort in Python did. Shared ranks (1, 2, 2, 4) follow from that order as the
+rows are read (``digest.ranked_answers``); a second window sorting the answers
+by votes again cost more than counting them off.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ class RankedPart(NamedTuple):
     """
 
     answer_id: int
-    rank: int
     number: int
     votes: int
     member_id: int
@@ -38,7 +40,7 @@ async def ranked_parts(session: AsyncSession, *, prompt_id: int) -> list[RankedP
 
 
 @cache
-def _statement() -> Select[tuple[int, int, int, int, int, str, str]]:
+def _statement() -> Select[tuple[int, int, int, int, str, str]]:
     """The ranking as one Core statement, built once (on first use) and reused with a bound prompt.
 
     Built from the tables rather than the ORM classes, and only once: building the
@@ -65,7 +67,6 @@ def _statement() -> Select[tuple[int, int, int, int, int, str, str]]:
             answer.c.id,
             answer.c.member_id,
             votes.label("votes"),
-            func.rank().over(order_by=votes.desc()).label("rank"),
             func.row_number().over(order_by=(answer.c.created_at, answer.c.id)).label("number"),
         )
         .outerjoin(tally, tally.c.answer_id == answer.c.id)
@@ -75,7 +76,6 @@ def _statement() -> Select[tuple[int, int, int, int, int, str, str]]:
     return (
         select(
             answers.c.id,
-            answers.c.rank,
             answers.c.number,
             answers.c.votes,
             answers.c.member_id,
@@ -84,5 +84,5 @@ def _statement() -> Select[tuple[int, int, int, int, int, str, str]]:
         )
         .join(member, member.c.id == answers.c.member_id)
         .join(part, part.c.answer_id == answers.c.id)
-        .order_by(answers.c.rank, answers.c.number, part.c.created_at, part.c.id)
+        .order_by(answers.c.votes.desc(), answers.c.number, part.c.created_at, part.c.id)
     )
