@@ -37,6 +37,7 @@ EPOCH = 1767225600  # 2026-01-01 00:00 UTC
 SPAN_MINUTES = 60 * 24 * 60
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # just after the last day of data
 RUNS = 7
+DATASET_VERSION = 1  # part of the SQLite cache key: bump it when _build changes what a file holds
 BULK_TABLES = "('answer', 'vote', 'pointevent')"
 
 # Answer a (1..): prompt p = (a-1)/100 + 1, author (7p + (a-1)%100) % 1000 + 1 (distinct in a prompt).
@@ -193,8 +194,8 @@ async def _build(url: str, votes: int) -> None:
         finally:
             await pg.close()
     await upgrade(db)  # 0013: create the totals and back-fill them from the rows above
-    async with db.engine.begin() as conn:
-        await conn.exec_driver_sql("ANALYZE")
+    async with db.engine.begin() as analyzing:
+        await analyzing.exec_driver_sql("ANALYZE")
     await db.dispose()
 
 
@@ -206,7 +207,9 @@ async def _sqlite(votes: int, scratch: Path) -> tuple[str, str, bool]:
         await _build(f"sqlite+aiosqlite:///{path}", votes)
 
     # Everything the file's contents follow from; the migrations are added by the cache.
-    description = "\n".join([f"totals v1 {votes} {MEMBERS} {SPAN_MINUTES}", *_statements(votes, "sqlite")])
+    description = "\n".join(
+        [f"totals v{DATASET_VERSION} {votes} {MEMBERS} {SPAN_MINUTES}", *_statements(votes, "sqlite")]
+    )
     cached = await sqlite_dataset(f"totals-{votes}", description, build, scratch)
     made = "from the cache" if cached.hit else f"built in {time.perf_counter() - start:.0f} s"
     return f"sqlite+aiosqlite:///{cached.path}", f"{votes:,} votes {made}", cached.hit
