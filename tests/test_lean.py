@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # `prepbot serve slack`, plus a thread that waits for the test's signal file and then
 # writes sys.modules next to it (the thread only reads; it never imports anything).
+# It starts after the migration fork, so the test also shows that the fork happened.
 SERVE = """
 import json, os, sys, threading, time
 from pathlib import Path
@@ -39,7 +40,15 @@ def watch() -> None:
     partial.write_text(json.dumps(sorted(sys.modules)))
     partial.rename(answer)  # whole, or not there yet
 
-threading.Thread(target=watch, daemon=True).start()
+# Started in the parent just after the migration fork, so the fork still happens with
+# no other thread alive, as it does in production.
+watcher = threading.Thread(target=watch, daemon=True)
+
+def after_fork() -> None:
+    if watcher.ident is None:
+        watcher.start()
+
+os.register_at_fork(after_in_parent=after_fork)
 sys.argv = ["prepbot", "serve", "slack"]
 from host.cli import main
 main()
@@ -105,6 +114,7 @@ async def test_serving_slack_on_sqlite_loads_no_migration_tooling_nor_other_driv
                 if answer.exists():
                     break
                 await asyncio.sleep(0.05)
+            assert answer.exists(), "no module list: the server never forked to migrate apart"
             loaded = set(json.loads(answer.read_text()))
         finally:
             if process.returncode is None:
