@@ -2,7 +2,12 @@
 
 The leaderboard reads the running totals (back-filled by migration 0012 from the
 loaded rows); its baseline is the hand-written sum over the whole ledger. The
-digest's ranking is one query (``digest.ranked_answers``) against one hand-written one.
+digest's ranking is one query (``digest.ranked_answers``, what a reveal runs) against
+one hand-written one. The hand-written query returns less than the product's: no shared
+ranks, no thread numbers, no display-name fallback and no order among an answer's parts;
+it is kept as it was, so the ratio is judged against the same baseline as before. Both
+digest figures are the best of ``DIGEST_RUNS`` runs taken in turns (a millisecond query
+on a shared machine).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from bot.store.migrate import upgrade
 from tests.support.postgres import PostgresCluster
 
 RUNS = 5
+DIGEST_RUNS = 30
 HAND_LEADERBOARD = text(
     """
     SELECT m.id, m.display_name, t.total
@@ -85,8 +91,14 @@ async def _digest(db: Database, backend: str) -> list[Result]:
             (await session.execute(HAND_DIGEST, {"prompt": 500})).all()
 
     await ours()
+    await hand()
+    # Taken in turns, so a busy spell on the shared machine falls on both sides alike.
+    timings: dict[str, list[float]] = {"ours": [], "hand": []}
+    for _ in range(DIGEST_RUNS):
+        timings["ours"].append(await best_of(1, ours))
+        timings["hand"].append(await best_of(1, hand))
     name = f"digest ranking of one prompt ({backend})"
-    return [Result(name, await best_of(RUNS, ours), await best_of(RUNS, hand), "ms")]
+    return [Result(name, min(timings["ours"]), min(timings["hand"]), "ms")]
 
 
 async def _analyze(db: Database) -> None:

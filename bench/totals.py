@@ -3,11 +3,13 @@
 Each dataset is built in bulk SQL at revision 0011 (a recursive CTE on SQLite,
 ``generate_series`` on PostgreSQL): 1,000 members, 100 answers per prompt, 10
 votes per answer over 60 days, and the ledger rows a reveal writes for them (an
-answer's 5 points, its votes' 2 points each). Then the real migration 0012
+answer's 5 points, its votes' 2 points each). Then the real migration 0013
 back-fills the running totals from those rows, and the product's leaderboard
 query (``ledger.standings``, as ``/prep leaderboard all`` and ``week`` call it)
-is timed, best of 7 after a warm-up. Each database is built once per run in a
-temporary directory; the 10 M build dominates the run (minutes, printed).
+is timed, best of 7 after a warm-up. The SQLite files are kept in the bench
+cache (:mod:`bench.cache`, keyed by the migrations and the bulk SQL) and reused
+by later runs, which print whether the cache was used; PostgreSQL's are built
+in each run. A 10 M build dominates the run it happens in (minutes, printed).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
+from bench.cache import cache_dir, sqlite_dataset
 from bench.common import Result, best_of
 from bot.services.leaderboard import first_day_of
 from bot.store.engine import Database
@@ -34,6 +37,7 @@ EPOCH = 1767225600  # 2026-01-01 00:00 UTC
 SPAN_MINUTES = 60 * 24 * 60
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # just after the last day of data
 RUNS = 7
+DATASET_VERSION = 1  # part of the SQLite cache key: bump it when _build changes what a file holds
 BULK_TABLES = "('answer', 'vote', 'pointevent')"
 
 # Answer a (1..): prompt p = (a-1)/100 + 1, author (7p + (a-1)%100) % 1000 + 1 (distinct in a prompt).
@@ -126,9 +130,8 @@ def _statements(votes: int, dialect: str) -> list[str]:
     return out
 
 
-async def _build(url: str, votes: int) -> tuple[Database, float]:
-    """A database with ``votes`` votes, its totals back-filled by migration 0012; (db, seconds)."""
-    start = time.perf_counter()
+async def _build(url: str, votes: int) -> None:
+    """Fill the database at ``url`` with ``votes`` votes, its totals back-filled by the migration."""
     db = Database(url)
     await upgrade(db, "0011_loop")
     await db.dispose()  # the bulk load below uses the driver directly
@@ -190,10 +193,32 @@ async def _build(url: str, votes: int) -> tuple[Database, float]:
                 )
         finally:
             await pg.close()
-    await upgrade(db)  # 0012: create the totals and back-fill them from the rows above
-    async with db.engine.begin() as conn:
-        await conn.exec_driver_sql("ANALYZE")
-    return db, time.perf_counter() - start
+    await upgrade(db)  # 0013: create the totals and back-fill them from the rows above
+    async with db.engine.begin() as analyzing:
+        await analyzing.exec_driver_sql("ANALYZE")
+    await db.dispose()
+
+
+async def _sqlite(votes: int, scratch: Path) -> tuple[str, str, bool]:
+    """(url, how it was made, cache hit) of the SQLite dataset with ``votes`` votes."""
+    start = time.perf_counter()
+
+    async def build(path: Path) -> None:
+        await _build(f"sqlite+aiosqlite:///{path}", votes)
+
+    # Everything the file's contents follow from; the migrations are added by the cache.
+    description = "\n".join(
+        [f"totals v{DATASET_VERSION} {votes} {MEMBERS} {SPAN_MINUTES}", *_statements(votes, "sqlite")]
+    )
+    cached = await sqlite_dataset(f"totals-{votes}", description, build, scratch)
+    made = "from the cache" if cached.hit else f"built in {time.perf_counter() - start:.0f} s"
+    return f"sqlite+aiosqlite:///{cached.path}", f"{votes:,} votes {made}", cached.hit
+
+
+async def _postgres(url: str, votes: int) -> tuple[str, str]:
+    start = time.perf_counter()
+    await _build(url, votes)
+    return url, f"{votes:,} votes built in {time.perf_counter() - start:.0f} s"
 
 
 async def _board(db: Database, period: str) -> float:
@@ -208,15 +233,14 @@ async def _board(db: Database, period: str) -> float:
     return await best_of(RUNS, board)
 
 
-async def _compare(urls: tuple[str, str], backend: str) -> list[Result]:
+async def _compare(sources: list[tuple[str, str]], backend: str) -> list[Result]:
+    """``sources``: (url, how it was made) of the SMALL then the LARGE dataset."""
     timings: dict[int, dict[str, float]] = {}
-    built = []
-    for votes, url in zip((SMALL, LARGE), urls, strict=True):
-        db, seconds = await _build(url, votes)
-        built.append(f"{votes:,} votes built in {seconds:.0f} s")
+    for votes, (url, _) in zip((SMALL, LARGE), sources, strict=True):
+        db = Database(url)
         timings[votes] = {period: await _board(db, period) for period in ("all", "week")}
         await db.dispose()
-    note = "; ".join(built)
+    note = "; ".join(made for _, made in sources)
     return [
         Result(
             f"leaderboard at 10,000,000 vs 100,000 votes ({backend})",
@@ -232,11 +256,22 @@ async def _compare(urls: tuple[str, str], backend: str) -> list[Result]:
 async def run() -> list[Result]:
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="prepbot-totals-") as folder:
-        urls = tuple(f"sqlite+aiosqlite:///{Path(folder) / f'{n}.db'}" for n in ("small", "large"))
-        results += await _compare((urls[0], urls[1]), "sqlite")
+        made = [await _sqlite(votes, Path(folder)) for votes in (SMALL, LARGE)]
+        folder_used = cache_dir()
+        hits = sum(hit for _, _, hit in made)
+        verdict = (
+            "off (PREPBOT_BENCH_CACHE=off), built in a temporary folder"
+            if folder_used is None
+            else f"used for {hits} of 2 files"
+            if hits
+            else "not used (built and stored for the next run)"
+        )
+        print(f"   sqlite dataset cache: {verdict}; {folder_used or folder}", flush=True)
+        results += await _compare([(url, note) for url, note, _ in made], "sqlite")
     cluster = PostgresCluster().start()
     try:
-        results += await _compare((cluster.new_database(), cluster.new_database()), "postgresql")
+        sources = [await _postgres(cluster.new_database(), votes) for votes in (SMALL, LARGE)]
+        results += await _compare(sources, "postgresql")
     finally:
         cluster.stop()
     return results

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_MS = 30_000
@@ -68,12 +68,12 @@ def _make_engine(url: str, *, echo: bool) -> AsyncEngine:
         max_overflow=5,
         pool_timeout=120,
     )
-    _tune_sqlite(engine)
+    tune_sqlite(engine.sync_engine)
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
+def tune_sqlite(sync_engine: Engine) -> None:
+    """WAL, the busy timeout, foreign keys and ``BEGIN IMMEDIATE`` on every connection of ``sync_engine``."""
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -6,14 +6,16 @@ replicas that start together migrate one after another instead of racing.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
 
-from bot.store.engine import Database
+from bot.store.engine import SQLITE_BUSY_MS, Database, tune_sqlite
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ADVISORY_LOCK_ID = 0x70726570  # "prep"
@@ -28,6 +30,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 async def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (creating the SQLite file when missing)."""
+    if _sqlite_file(db):
+        await asyncio.to_thread(_upgrade_sqlite_file, db, revision)
+        return
     async with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(text(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_ID})"))
@@ -36,6 +41,38 @@ async def upgrade(db: Database, revision: str = "head") -> None:
 
 def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(alembic_config(connection), revision)
+
+
+def _sqlite_file(db: Database) -> bool:
+    """A SQLite database in a file (an in-memory one exists only on the engine's own connection)."""
+    name = db.url.database or ""
+    return (
+        db.url.get_backend_name() == "sqlite"
+        and name not in ("", ":memory:")
+        and "memory" not in str(db.url.query.get("mode", ""))
+    )
+
+
+def _upgrade_sqlite_file(db: Database, revision: str) -> None:
+    """The upgrade on one plain ``sqlite3`` connection, in the calling thread.
+
+    Alembic issues well over a thousand statements and reflections for a fresh
+    file; through the async driver each one is a round trip to aiosqlite's thread
+    (most of a fresh migration's time). The connection is tuned as the server's
+    are (WAL, busy timeout, foreign keys, ``BEGIN IMMEDIATE``) and the whole
+    upgrade is one transaction, as on the async engine.
+    """
+    engine = create_engine(
+        db.url.set(drivername="sqlite"),
+        poolclass=NullPool,
+        connect_args={"timeout": SQLITE_BUSY_MS / 1000},
+    )
+    tune_sqlite(engine)
+    try:
+        with engine.begin() as conn:
+            _upgrade(conn, revision)
+    finally:
+        engine.dispose()
 
 
 async def current_revision(db: Database) -> str | None:

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Table, TextClause, bindparam, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlmodel import SQLModel
@@ -34,8 +33,18 @@ def is_postgres(session: AsyncSession) -> bool:
 
 
 def insert_for(session: AsyncSession) -> Insert:
-    """The dialect's ``insert`` construct, the one with ``on_conflict_do_nothing`` / ``do_update``."""
-    return postgresql.insert if is_postgres(session) else sqlite.insert
+    """The dialect's ``insert`` construct, the one with ``on_conflict_do_nothing`` / ``do_update``.
+
+    Each dialect is imported when first asked for: a process on SQLite never loads
+    SQLAlchemy's PostgreSQL dialect (about 2 MiB of its idle memory).
+    """
+    if is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 async def insert_ignore(session: AsyncSession, model: type[SQLModel], **values: Any) -> bool:

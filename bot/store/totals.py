@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
 from bot.store.models import Answer, MemberDay, MemberTotal
+from bot.store.sql import insert_for
 
 COUNTERS = ("points", "awards", "votes")
 
@@ -29,8 +29,7 @@ def day_of(at: dt.datetime) -> dt.date:
 
 
 def _upsert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert_for(session)  # the dialect's insert, imported only for the database in use
 
 
 def _add_on_conflict(stmt: Any, model: type[MemberDay] | type[MemberTotal], changed: Iterable[str]) -> Any:

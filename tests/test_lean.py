@@ -1,0 +1,131 @@
+"""A serving process loads only what serving needs: `prepbot serve slack` on SQLite, for real.
+
+The process is the console command's own path (the CLI, the forked migration, the
+Slack connector, the scheduler), started on a fresh SQLite file against the fake
+Slack. Once /healthz answers, a watcher thread in the process writes the names of
+the modules it has loaded, and the test checks that none of what serving never
+needs is among them: the migration tooling (the fork migrates apart), the other
+platform's SDK, and the PostgreSQL drivers and dialect on a SQLite database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.support.fake_slack import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# `prepbot serve slack`, plus a thread that waits for the test's signal file and then
+# writes sys.modules next to it (the thread only reads; it never imports anything).
+# It starts after the migration fork, so the test also shows that the fork happened.
+SERVE = """
+import json, os, sys, threading, time
+from pathlib import Path
+
+ask, answer = Path(sys.argv[1]), Path(sys.argv[2])
+
+def watch() -> None:
+    while not ask.exists():
+        time.sleep(0.02)
+    partial = answer.with_suffix(".partial")
+    partial.write_text(json.dumps(sorted(sys.modules)))
+    partial.rename(answer)  # whole, or not there yet
+
+# Started in the parent just after the migration fork, so the fork still happens with
+# no other thread alive, as it does in production.
+watcher = threading.Thread(target=watch, daemon=True)
+
+def after_fork() -> None:
+    if watcher.ident is None:
+        watcher.start()
+
+os.register_at_fork(after_in_parent=after_fork)
+sys.argv = ["prepbot", "serve", "slack"]
+from host.cli import main
+main()
+"""
+
+NEVER_WHEN_SERVING_SLACK_ON_SQLITE = (
+    "alembic",  # migrations run in a forked child that exits
+    "mako",
+    "discord",
+    "asyncpg",
+    "sqlalchemy.dialects.postgresql",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _healthy(url: str, process: asyncio.subprocess.Process) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(1800):  # 90 s at most on a busy machine
+            assert process.returncode is None, "the server exited before it was healthy"
+            try:
+                async with http.get(url) as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError("no healthy /healthz")
+
+
+async def test_serving_slack_on_sqlite_loads_no_migration_tooling_nor_other_drivers(tmp_path: Path) -> None:
+    port = _free_port()
+    ask, answer = tmp_path / "ask", tmp_path / "modules.json"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PREPBOT_", "SLACK_"))}
+    async with FakeSlack() as slack:
+        env = base | {
+            "PREPBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",
+            "PREPBOT_HOST": "127.0.0.1",
+            "PREPBOT_PORT": str(port),
+            "SLACK_BOT_TOKEN": "xoxb-lean",
+            "SLACK_SIGNING_SECRET": slack.signing_secret,
+            "SLACK_API_URL": slack.api_url,
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            SERVE,
+            str(ask),
+            str(answer),
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await _healthy(f"http://127.0.0.1:{port}/healthz", process)
+            ask.touch()
+            for _ in range(600):
+                if answer.exists():
+                    break
+                await asyncio.sleep(0.05)
+            assert answer.exists(), "no module list: the server never forked to migrate apart"
+            loaded = set(json.loads(answer.read_text()))
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()[-3000:]
+    assert "slack_bolt" in loaded and "bot.router" in loaded  # the probe saw the serving process
+    found = sorted(
+        name
+        for name in loaded
+        for never in NEVER_WHEN_SERVING_SLACK_ON_SQLITE
+        if name == never or name.startswith(never + ".")
+    )
+    assert found == []
