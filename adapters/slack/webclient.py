@@ -6,12 +6,20 @@ method tier), so Slack rarely refuses one. When it does (429), the call waits
 out ``Retry-After`` in the pacer and goes again, as many times as it takes: a 429
 means Slack did not carry the call out, so retrying never posts twice. slack_sdk's
 own handler would retry only once, and a fan-out to many channels would lose posts.
+
+Calls that overlap share one ``aiohttp`` session, so a fan-out's posts reuse
+kept-alive connections instead of opening one per post (slack_sdk's default
+without a session); it is closed when the last overlapping call ends, so nothing
+outlives the calls that needed it.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -51,13 +59,38 @@ class PacedWebClient(AsyncWebClient):
         super().__init__(*args, **kwargs)
         self.metrics = metrics
         self.pacer = Pacer(on_wait=self.waited)
+        self._callers = 0  # calls under way (waiting in the pacer or on the wire)
+        self._own_session = False  # the session is ours to close (none was given)
 
     def waited(self, seconds: float) -> None:
         """Count time spent held back by Slack's rate limits (the pacer's slots, Retry-After)."""
         if self.metrics is not None:
             self.metrics.inc("prepbot_rate_limit_wait_seconds_total", seconds, platform="slack")
 
+    @contextlib.asynccontextmanager
+    async def _shared_session(self) -> AsyncIterator[None]:
+        """One session for the calls that overlap; closed when the last of them ends."""
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                # Calls for different workspaces share it: no cookie may travel between them.
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+            self._own_session = True
+        self._callers += 1
+        try:
+            yield
+        finally:
+            self._callers -= 1
+            if self._callers == 0 and self._own_session and self.session is not None:
+                session, self.session, self._own_session = self.session, None, False
+                await session.close()
+
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        async with self._shared_session():
+            return await self._paced_call(api_method, **kwargs)
+
+    async def _paced_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         channel = _channel_of(kwargs)
         team = TEAM.get()
         while True:
