@@ -50,11 +50,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Claims leased together: one UPDATE, one renewal, sent at once.
-BATCH = 50
+BATCH = 250
 # Batches in flight: WORKERS x BATCH posts wait in the port's pacer at once, so a
 # thousand workspaces (each with its own limits) are not sent one round trip after
 # another; a few connections of the database pool at most.
-WORKERS = 8
+WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,12 @@ async def send_claims(
         nonlocal posted
         for batch in batches:  # one iterator shared by the workers: each batch is taken once
             try:
-                posted += await _send_batch(ctx, port, batch, compose, recorder, lease)
+                sent = await _send_batch(ctx, port, batch, compose, recorder, lease)
             except Exception:
                 # One batch's trouble never holds back the others; its claims stay for the next tick.
                 log.exception("delivering prompts %s..%s failed", batch[0], batch[-1])
+                continue
+            posted += sent  # after the await: a shared total read before it would lose others' counts
 
     await asyncio.gather(*(worker() for _ in range(WORKERS)))
     return posted
