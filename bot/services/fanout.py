@@ -45,6 +45,7 @@ from bot.store.schedules import schedule_of
 
 if TYPE_CHECKING:
     from bot.content import Pack
+    from bot.content_schema import Scenario
     from bot.ports import ChatPort
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,13 @@ async def claim_due(
             session, channels={c.id: c.space_id for c, _ in fresh if c.id is not None}
         )
         claims: list[dict[str, Any]] = []
+        scenarios_of: dict[str, list[Scenario]] = {}  # a pack's list, built once for all its channels
         for channel, day in fresh:
             assert channel.id is not None
             pack = pack_for(channel)
-            scenarios = pack.scenarios()
+            if pack.id not in scenarios_of:
+                scenarios_of[pack.id] = pack.scenarios()
+            scenarios = scenarios_of[pack.id]
             if not scenarios:
                 log.warning("channel %s is scheduled but its pack has no scenarios", channel.id)
                 continue
@@ -116,7 +120,7 @@ async def send_claims(
     ctx: ServiceContext, port: ChatPort, prompt_ids: list[int], *, compose: Compose, lease: dt.timedelta
 ) -> int:
     """Send the claimed posts this process can lease, :data:`WORKERS` batches at a time; how many posted."""
-    batches = iter([prompt_ids[i : i + BATCH] for i in range(0, len(prompt_ids), BATCH)])
+    batches = iter(_batches(prompt_ids))
     recorder = Recorder(ctx)
     posted = 0
 
@@ -133,6 +137,23 @@ async def send_claims(
 
     await asyncio.gather(*(worker() for _ in range(WORKERS)))
     return posted
+
+
+def _batches(prompt_ids: list[int]) -> list[list[int]]:
+    """:data:`BATCH` at a time, after a first small batch per worker.
+
+    Leasing and rendering a whole batch holds the event loop; small first batches
+    get the first posts out at once, and the later, large ones are prepared while
+    those are being sent.
+    """
+    first = max(1, BATCH // 10)
+    sizes = [first] * WORKERS
+    batches, start = [], 0
+    while start < len(prompt_ids):
+        size = sizes.pop(0) if sizes else BATCH
+        batches.append(prompt_ids[start : start + size])
+        start += size
+    return batches
 
 
 async def _send_batch(
