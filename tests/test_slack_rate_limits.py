@@ -105,7 +105,7 @@ async def test_posts_within_the_documented_limits_are_never_refused() -> None:
         )
 
 
-async def test_overlapping_calls_share_one_session_which_closes_after_the_last() -> None:
+async def test_overlapping_calls_share_one_session_which_closes_once_idle() -> None:
     async with FakeSlack() as slack:
         client = make_client("xoxb-test", slack.api_url)
         port = SlackPort(client)
@@ -117,8 +117,14 @@ async def test_overlapping_calls_share_one_session_which_closes_after_the_last()
             await asyncio.sleep(0)
         shared = client.session
         await burst
-        assert client.session is None and shared.closed  # nothing left open between bursts
-        assert len(slack.sent("chat.postMessage")) == 10
+        await port.post(ChannelRef(space, "C0ROOM10"), OutboundMessage(text="right after"))
+        assert client.session is shared  # a call right after the burst reuses its connections
+        for _ in range(100):  # then, idle, the session is closed: nothing stays open
+            if shared.closed:
+                break
+            await asyncio.sleep(0.05)
+        assert client.session is None and shared.closed
+        assert len(slack.sent("chat.postMessage")) == 11
         # A session handed to the client is the caller's: used, and left open.
         async with aiohttp.ClientSession() as given:
             own = PacedWebClient(token="xoxb-test", base_url=slack.api_url, session=given)

@@ -10,11 +10,12 @@ own handler would retry only once, and a fan-out to many channels would lose pos
 Calls that overlap share one ``aiohttp`` session, so a fan-out's posts reuse
 kept-alive connections instead of opening one per post (slack_sdk's default
 without a session); it is closed when the last overlapping call ends, so nothing
-outlives the calls that needed it.
+outlives the calls that needed it by more than ``LINGER_S``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -29,6 +30,9 @@ from adapters.slack.pacer import TEAM, Pacer
 from bot.metrics import Metrics
 
 MAX_WAIT_S = 120.0
+# A fan-out's batches come back to the session between their database steps: an
+# idle session of ours stays open this long before it is closed.
+LINGER_S = 0.5
 
 
 def retry_after(headers: Any) -> float:
@@ -61,6 +65,8 @@ class PacedWebClient(AsyncWebClient):
         self.pacer = Pacer(on_wait=self.waited)
         self._callers = 0  # calls under way (waiting in the pacer or on the wire)
         self._own_session = False  # the session is ours to close (none was given)
+        self._idle: asyncio.TimerHandle | None = None  # closes an idle session of ours
+        self._closing: asyncio.Future[None] | None = None
 
     def waited(self, seconds: float) -> None:
         """Count time spent held back by Slack's rate limits (the pacer's slots, Retry-After)."""
@@ -69,7 +75,10 @@ class PacedWebClient(AsyncWebClient):
 
     @contextlib.asynccontextmanager
     async def _shared_session(self) -> AsyncIterator[None]:
-        """One session for the calls that overlap; closed when the last of them ends."""
+        """One session for the calls that overlap (or follow within LINGER_S); then it is closed."""
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
         if self.session is None or self.session.closed:
             self.session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -82,9 +91,14 @@ class PacedWebClient(AsyncWebClient):
             yield
         finally:
             self._callers -= 1
-            if self._callers == 0 and self._own_session and self.session is not None:
-                session, self.session, self._own_session = self.session, None, False
-                await session.close()
+            if self._callers == 0 and self._own_session:
+                self._idle = asyncio.get_running_loop().call_later(LINGER_S, self._close_idle)
+
+    def _close_idle(self) -> None:
+        self._idle = None
+        if self._callers == 0 and self._own_session and self.session is not None:
+            session, self.session, self._own_session = self.session, None, False
+            self._closing = asyncio.ensure_future(session.close())
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         async with self._shared_session():
