@@ -215,7 +215,7 @@ async def test_the_focus_figures_read_in_bulk_equal_the_per_channel_ones(db: Dat
             cid: (await session.get(Channel, cid)).space_id  # type: ignore[union-attr]
             for cid in ids.values()
         }
-        together = await quizzes.channels_accuracy(session, channels=spaces)
+        together = await bulk.channels_accuracy(session, channels=spaces)
         alone = {
             cid: await quizzes.channel_accuracy(session, space_id=sid, channel_id=cid)
             for cid, sid in spaces.items()

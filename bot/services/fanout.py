@@ -39,7 +39,7 @@ from bot.schedule import due
 from bot.services import focus, leases
 from bot.services.context import ServiceContext
 from bot.store import fanout as store
-from bot.store import prompts, quizzes
+from bot.store import prompts
 from bot.store.models import Channel, PromptPost, Space
 from bot.store.schedules import schedule_of
 
@@ -88,7 +88,7 @@ async def claim_due(
         fresh = [(c, d) for c, d in due_now if (c.id, d) not in taken]
         ids = [c.id for c, _ in fresh if c.id is not None]
         uses = await store.scenario_uses(session, channel_ids=ids)
-        accuracy = await quizzes.channels_accuracy(
+        accuracy = await store.channels_accuracy(
             session, channels={c.id: c.space_id for c, _ in fresh if c.id is not None}
         )
         claims: list[dict[str, Any]] = []

@@ -2,10 +2,11 @@
 
 A thousand channels due at one minute would otherwise cost a thousand round trips
 per step (and, on SQLite, a thousand write transactions queued behind one lock).
-Each function here is the bulk form of one in :mod:`bot.store.prompts` and keeps
-its guarantee: a claim is an insert against the unique (channel, local date) key,
-a lease one conditional UPDATE per row (a row another process holds is simply
-not returned), a record only moves a row that is still ``claimed``.
+Each function here is the bulk form of one in :mod:`bot.store.prompts` (or, for
+the team-focus figures, :mod:`bot.store.quizzes`) and keeps its guarantee: a
+claim is an insert against the unique (channel, local date) key, a lease one
+conditional UPDATE per row (a row another process holds is simply not
+returned), a record only moves a row that is still ``claimed``.
 
 Long id lists are sent in chunks of :data:`CHUNK`, under every database's limit
 on bound parameters.
@@ -17,12 +18,13 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, case, func, update
+from sqlalchemy import select as select_many  # sqlmodel's select types at most four columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.store.enums import PromptStatus
-from bot.store.models import Channel, PromptPost, Space
+from bot.store.models import Answer, Channel, PromptPost, QuizAttempt, Space
 from bot.store.sql import insert_ignore_many
 
 CHUNK = 500
@@ -144,3 +146,50 @@ async def mark_posted(session: AsyncSession, *, posts: Sequence[dict[str, Any]])
     """Many ``prompts.mark_posted`` (``prompt_id``, ``message_id``, ``posted_at``, ``closes_at``)."""
     if posts:
         await session.execute(_MARK_POSTED, list(posts))
+
+
+async def channels_accuracy(
+    session: AsyncSession, *, channels: dict[int, int]
+) -> dict[int, dict[str, tuple[int, int, int]]]:
+    """``quizzes.channel_accuracy`` for many channels ({channel id: space id}), in three queries."""
+    found: dict[int, dict[str, tuple[int, int, int]]] = {c: {} for c in channels}
+    if not channels:
+        return found
+    ids = list(channels)
+    answered = (
+        select(col(PromptPost.channel_id), col(PromptPost.space_id), col(Answer.member_id))
+        .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
+        .where(col(PromptPost.channel_id).in_(ids))
+        .distinct()
+        .subquery()
+    )
+    with_people = set((await session.execute(select(answered.c.channel_id).distinct())).scalars().all())
+    right = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
+    members = func.count(col(QuizAttempt.member_id).distinct())
+    if with_people:
+        by_people = (
+            select_many(answered.c.channel_id, col(QuizAttempt.topic), right, func.count(), members)
+            .join(
+                answered,
+                (answered.c.member_id == col(QuizAttempt.member_id))
+                & (answered.c.space_id == col(QuizAttempt.space_id)),
+            )
+            .group_by(answered.c.channel_id, col(QuizAttempt.topic))
+        )
+        for channel_id, topic, ok, n, people in (await session.execute(by_people)).all():
+            found[channel_id][topic] = (int(ok or 0), int(n), int(people))
+    # A channel nobody has answered in yet leans on its whole space.
+    spaces = {s for c, s in channels.items() if c not in with_people}
+    if spaces:
+        by_space = (
+            select_many(col(QuizAttempt.space_id), col(QuizAttempt.topic), right, func.count(), members)
+            .where(col(QuizAttempt.space_id).in_(spaces))
+            .group_by(col(QuizAttempt.space_id), col(QuizAttempt.topic))
+        )
+        per_space: dict[int, dict[str, tuple[int, int, int]]] = {}
+        for space_id, topic, ok, n, people in (await session.execute(by_space)).all():
+            per_space.setdefault(space_id, {})[topic] = (int(ok or 0), int(n), int(people))
+        for channel_id, space_id in channels.items():
+            if channel_id not in with_people:
+                found[channel_id] = dict(per_space.get(space_id, {}))
+    return found

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import case, func, update
-from sqlalchemy import select as select_many  # sqlmodel's select types at most four columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -261,50 +260,3 @@ async def channel_accuracy(
         stmt = stmt.where(col(QuizAttempt.member_id).in_(people))
     rows = (await session.execute(stmt)).all()
     return {topic: (int(ok or 0), int(n), int(people)) for topic, ok, n, people in rows}
-
-
-async def channels_accuracy(
-    session: AsyncSession, *, channels: dict[int, int]
-) -> dict[int, dict[str, tuple[int, int, int]]]:
-    """:func:`channel_accuracy` for many channels at once ({channel id: space id}), in three queries."""
-    found: dict[int, dict[str, tuple[int, int, int]]] = {c: {} for c in channels}
-    if not channels:
-        return found
-    ids = list(channels)
-    answered = (
-        select(col(PromptPost.channel_id), col(PromptPost.space_id), col(Answer.member_id))
-        .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
-        .where(col(PromptPost.channel_id).in_(ids))
-        .distinct()
-        .subquery()
-    )
-    with_people = set((await session.execute(select(answered.c.channel_id).distinct())).scalars().all())
-    right = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
-    members = func.count(col(QuizAttempt.member_id).distinct())
-    if with_people:
-        by_people = (
-            select_many(answered.c.channel_id, col(QuizAttempt.topic), right, func.count(), members)
-            .join(
-                answered,
-                (answered.c.member_id == col(QuizAttempt.member_id))
-                & (answered.c.space_id == col(QuizAttempt.space_id)),
-            )
-            .group_by(answered.c.channel_id, col(QuizAttempt.topic))
-        )
-        for channel_id, topic, ok, n, people in (await session.execute(by_people)).all():
-            found[channel_id][topic] = (int(ok or 0), int(n), int(people))
-    # A channel nobody has answered in yet leans on its whole space.
-    spaces = {s for c, s in channels.items() if c not in with_people}
-    if spaces:
-        by_space = (
-            select_many(col(QuizAttempt.space_id), col(QuizAttempt.topic), right, func.count(), members)
-            .where(col(QuizAttempt.space_id).in_(spaces))
-            .group_by(col(QuizAttempt.space_id), col(QuizAttempt.topic))
-        )
-        per_space: dict[int, dict[str, tuple[int, int, int]]] = {}
-        for space_id, topic, ok, n, people in (await session.execute(by_space)).all():
-            per_space.setdefault(space_id, {})[topic] = (int(ok or 0), int(n), int(people))
-        for channel_id, space_id in channels.items():
-            if channel_id not in with_people:
-                found[channel_id] = dict(per_space.get(space_id, {}))
-    return found
