@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 SLOWER = 1.25  # a refusal with nothing accepted lately stretches the window's period by this much
 NUDGE = 1.05  # the least a refusal stretches it (the window was full: jitter, or a slightly stricter limit)
+CATCH_UP = 0.5  # after a stall, an even window lets the calls due meanwhile go: this share of a period
 FORGET_S = 60.0  # a window not refused for this long goes back to the documented period (one probe a minute)
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -79,10 +80,25 @@ class Window:
                     planned = at
                 else:
                     self._flying += 1
-                    # Spacing runs on the slot slept for, not on when a busy loop woke the
-                    # sender, so late wake-ups do not add up (the next slot may be due at once).
-                    self._last_release = planned if planned is not None and planned <= now else now
+                    self._last_release = self._slot(now, planned)
                     return
+
+    def _slot(self, now: float, planned: float | None) -> float:
+        """The time this call's spacing counts from: the slot it was due at, not when it went.
+
+        A busy loop or a descheduled process lets senders go late; counting from then
+        would lose every stall for good. Counting from the due slot (the one slept for,
+        or the even slot after the last call) lets the calls due meanwhile follow at
+        once, up to :data:`CATCH_UP` of a period behind, and never past the window's
+        own count, which the answered calls still bound. A window idle for a period
+        starts its spacing afresh (no burst on the first calls).
+        """
+        due = self._last_release + self.period / self.count
+        if planned is not None:
+            due = max(due, planned)
+        if due < now - self.period:
+            return now
+        return max(min(due, now), now - CATCH_UP * self.period)
 
     def answered(self, *, refused: bool) -> None:
         """The call came back; an accepted one narrows the period back towards the documented one."""

@@ -42,6 +42,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
+import time
 from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -122,5 +124,9 @@ async def start(
     scheduler.start()
     if catch_up:
         await handle.catch_up()
-    scheduler.add_job(handle._tick, IntervalTrigger(seconds=tick_seconds), id=TICK_JOB)
+    # Ticks fall on whole multiples of the interval (a 5 s tick at :00, :05 …), so work due
+    # at a minute goes out at that minute rather than up to one interval after it.
+    first = dt.datetime.fromtimestamp(math.ceil(time.time() / tick_seconds) * tick_seconds, dt.UTC)
+    trigger = IntervalTrigger(seconds=tick_seconds, start_date=first, timezone=dt.UTC)
+    scheduler.add_job(handle._tick, trigger, id=TICK_JOB)
     return handle

@@ -12,11 +12,13 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from adapters.slack.app import SlackApp
 from adapters.slack.port import SlackPort, make_client
 from adapters.slack.ratelimits import CHANNEL_POSTS, WORKSPACE_POSTS
+from adapters.slack.webclient import PacedWebClient
 from bot.clock import ManualClock
 from bot.domain import ChannelRef, SpaceRef
 from bot.render import OutboundMessage
@@ -101,3 +103,30 @@ async def test_posts_within_the_documented_limits_are_never_refused() -> None:
         assert Counter(c["channel"] for c in slack.sent("chat.postMessage")) == Counter(
             {c.id: 1 for c in channels[1:]} | {channels[0].id: 6}
         )
+
+
+async def test_overlapping_calls_share_one_session_which_closes_once_idle() -> None:
+    async with FakeSlack() as slack:
+        client = make_client("xoxb-test", slack.api_url)
+        port = SlackPort(client)
+        space = SpaceRef("slack", "T0PREP")
+        burst = asyncio.gather(
+            *(port.post(ChannelRef(space, f"C0ROOM{n:02d}"), OutboundMessage(text="hi")) for n in range(10))
+        )
+        while client.session is None:
+            await asyncio.sleep(0)
+        shared = client.session
+        await burst
+        await port.post(ChannelRef(space, "C0ROOM10"), OutboundMessage(text="right after"))
+        assert client.session is shared  # a call right after the burst reuses its connections
+        for _ in range(100):  # then, idle, the session is closed: nothing stays open
+            if shared.closed:
+                break
+            await asyncio.sleep(0.05)
+        assert client.session is None and shared.closed
+        assert len(slack.sent("chat.postMessage")) == 11
+        # A session handed to the client is the caller's: used, and left open.
+        async with aiohttp.ClientSession() as given:
+            own = PacedWebClient(token="xoxb-test", base_url=slack.api_url, session=given)
+            await SlackPort(own).post(ChannelRef(space, "C0ROOM00"), OutboundMessage(text="again"))
+            assert own.session is given and not given.closed

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.ports import Undeliverable
 from bot.services.context import ServiceContext
 from bot.services.delivery import CHANNEL_GONE, METRIC, pause_channel
+from bot.store import fanout as fan
 from bot.store import prompts as store
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ async def send(
         async with kept_alive(ctx, prompt_id=lease.prompt_id, until=lease.until, length=lease.length):
             result = await work()
     except Exception as exc:
-        outcome = await _failed(
+        outcome = await failed(
             ctx, port, exc, prompt_id=lease.prompt_id, channel_id=channel_id, scheduled=scheduled
         )
         return Failed(outcome)
@@ -138,7 +139,7 @@ async def give_up(
         await pause_channel(ctx, port, channel_id=channel_id, reason=reason)
 
 
-async def _failed(
+async def failed(
     ctx: ServiceContext,
     port: ChatPort,
     exc: Exception,
@@ -159,12 +160,43 @@ async def _failed(
     return "failed"
 
 
+Renew = Callable[[AsyncSession, dt.datetime, dt.datetime], Awaitable[bool]]
+
+
 @contextlib.asynccontextmanager
 async def kept_alive(
     ctx: ServiceContext, *, prompt_id: int, until: dt.datetime, length: dt.timedelta
 ) -> AsyncIterator[None]:
     """Renew the lease on ``prompt_id`` (held until ``until``) while the body runs."""
 
+    async def renew(session: AsyncSession, held: dt.datetime, new: dt.datetime) -> bool:
+        return await store.renew_lease(session, prompt_id=prompt_id, held_until=held, until=new)
+
+    async with _renewing(ctx, renew, until=until, length=length, what=f"prompt {prompt_id}"):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def kept_alive_many(
+    ctx: ServiceContext, *, prompt_ids: list[int], until: dt.datetime, length: dt.timedelta
+) -> AsyncIterator[None]:
+    """:func:`kept_alive` for leases taken together: one UPDATE renews all still held.
+
+    A lease whose post was recorded meanwhile is released by the record and no longer matches.
+    """
+
+    async def renew(session: AsyncSession, held: dt.datetime, new: dt.datetime) -> bool:
+        kept = await fan.renew_leases(session, prompt_ids=prompt_ids, held_until=held, until=new)
+        return bool(kept)
+
+    async with _renewing(ctx, renew, until=until, length=length, what=f"{len(prompt_ids)} prompts"):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def _renewing(
+    ctx: ServiceContext, renew_once: Renew, *, until: dt.datetime, length: dt.timedelta, what: str
+) -> AsyncIterator[None]:
     done = asyncio.Event()
 
     async def renew() -> None:
@@ -177,11 +209,11 @@ async def kept_alive(
             new = ctx.clock.now() + length
             try:
                 async with ctx.db.unit() as session:
-                    if not await store.renew_lease(session, prompt_id=prompt_id, held_until=held, until=new):
-                        log.warning("lost the lease on prompt %s while sending", prompt_id)
+                    if not await renew_once(session, held, new):
+                        log.warning("lost the lease on %s while sending", what)
                         return
             except Exception:
-                log.warning("could not renew the lease on prompt %s; retrying", prompt_id, exc_info=True)
+                log.warning("could not renew the lease on %s; retrying", what, exc_info=True)
                 continue
             held = new
 

@@ -11,7 +11,6 @@ row's send lease sends it (``bot.services.leases.leased_send``).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -30,18 +29,18 @@ from bot.ports import find_posted
 from bot.render import OutboundMessage, Section, clip
 from bot.schedule import (
     ScheduleError,
-    due,
     next_occurrence,
     parse_request,
 )
-from bot.services import focus, leases
+from bot.services import fanout, focus, leases
 from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import CHANNEL_GONE, channel_fix, require_channel
+from bot.services.fanout import Composed
 from bot.settings import Settings
 from bot.store import prompts as store
 from bot.store import quizzes
 from bot.store.channels import save_schedule
-from bot.store.models import Channel
+from bot.store.models import Channel, PromptPost, Space
 
 # schedule_of stays importable from here: the scheduler reads schedules through this module.
 from bot.store.schedules import schedule_of as schedule_of
@@ -64,10 +63,6 @@ SEND_LEASE = dt.timedelta(seconds=20)
 REVEAL_MARGIN = dt.timedelta(minutes=5)
 MIN_WINDOW = dt.timedelta(hours=1)
 UNSCHEDULED_WINDOW = dt.timedelta(hours=24)
-# Claimed posts one tick sends at once. A thousand channels due at one minute are then
-# paced by the platform (the port waits out 429s), not by one send's round trip after
-# another; fewer than the PostgreSQL pool's connections, so the sends never wait for one.
-SEND_WORKERS = 16
 
 Outcome = Literal["posted", "busy", "failed", "undeliverable"]
 
@@ -150,6 +145,26 @@ def render_post(
     )
 
 
+def compose(
+    ctx: ServiceContext, prompt: PromptPost, channel: Channel, space: Space, now: dt.datetime
+) -> Composed:
+    """The post a claimed prompt sends when its lease was taken at ``now``, and where it goes."""
+    assert prompt.id is not None
+    pack = pack_for(ctx, channel)
+    scenario = scenario_by_id(pack, prompt.scenario_id) or choose_scenario(pack.scenarios(), {}, ctx)
+    closes_at = voting_closes(channel, ctx.settings, now)
+    message = render_post(
+        scenario,
+        prompt.id,
+        closes_at,
+        channel.timezone,
+        daily=prompt.local_date is not None,
+        why=prompt.focus,
+        key=f"prepbot-prompt-{prompt.id}",
+    )
+    return Composed(message, store.channel_ref(channel, space), closes_at, scenario.title)
+
+
 async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcome:
     """Send one claimed post if this process wins its send lease; record it, open its thread."""
     taken = await leases.take(
@@ -165,19 +180,8 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
     assert loaded is not None
     prompt, channel, space = loaded
     now = lease.taken_at
-    pack = pack_for(ctx, channel)
-    scenario = scenario_by_id(pack, prompt.scenario_id) or choose_scenario(pack.scenarios(), {}, ctx)
-    closes_at = voting_closes(channel, ctx.settings, now)
-    message = render_post(
-        scenario,
-        prompt_id,
-        closes_at,
-        channel.timezone,
-        daily=prompt.local_date is not None,
-        why=prompt.focus,
-        key=f"prepbot-prompt-{prompt_id}",
-    )
-    target = store.channel_ref(channel, space)
+    composed = compose(ctx, prompt, channel, space, now)
+    message, target = composed.message, composed.target
 
     async def post() -> MessageRef:
         # An earlier attempt may have reached the platform and died before recording it.
@@ -186,7 +190,7 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
 
     async def record(session: AsyncSession, ref: MessageRef) -> None:
         await store.mark_posted(
-            session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=closes_at
+            session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=composed.closes_at
         )
 
     # Every line about this post names its space, channel and delivery key.
@@ -200,7 +204,7 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         log.info("posted prompt %s", prompt_id)
         try:
             # Discord needs the thread opened on the post; elsewhere this is a no-op.
-            await port.open_thread(sent, clip(scenario.title, 90))
+            await port.open_thread(sent, clip(composed.thread_name, 90))
         except Exception:
             log.exception("could not open the thread on prompt %s; members can still open it", prompt_id)
         return "posted"
@@ -220,46 +224,15 @@ async def post_due(ctx: ServiceContext, port: ChatPort) -> int:
     Due means ``bot.schedule.due``: the channel's latest occurrence is at or before
     now, no more than ``settings.catch_up_hours`` ago, and not before the schedule
     was set. Claims left unsent (a failed send, a crashed process) are retried here too.
+    Claims, leases and records go in bulk (``bot.services.fanout``).
     """
     now = ctx.clock.now()
-    grace = dt.timedelta(hours=ctx.settings.catch_up_hours)
-    async with ctx.db.unit() as session:
-        await store.give_up_stale_claims(session, before=now - grace)
-        for channel, _space in await store.scheduled_channels(session):
-            assert channel.id is not None
-            schedule = schedule_of(channel)
-            occurrence = due(schedule, now, window=grace, since=channel.schedule_from) if schedule else None
-            if occurrence is None:
-                continue
-            if await store.has_post_on(session, channel_id=channel.id, local_date=occurrence.local_date):
-                continue
-            scenarios = pack_for(ctx, channel).scenarios()
-            if not scenarios:
-                log.warning("channel %s is scheduled but its pack has no scenarios", channel.id)
-                continue
-            choice = await focused_choice(session, ctx, channel, scenarios)
-            await store.claim(
-                session,
-                space_id=channel.space_id,
-                channel_id=channel.id,
-                scenario_id=choice.scenario.id,
-                local_date=occurrence.local_date,
-                focus=choice.why,
-            )
-        pending = iter(await store.sendable_claims(session, now=now))
-    posted = 0
+    pending = await fanout.claim_due(ctx, now=now, pack_for=lambda channel: pack_for(ctx, channel))
 
-    async def worker() -> None:
-        nonlocal posted
-        for prompt_id in pending:  # one iterator shared by the workers: each claim is taken once
-            try:
-                posted += await deliver(ctx, port, prompt_id) == "posted"
-            except Exception:
-                # One channel's trouble never holds back the others; the claim stays for the next tick.
-                log.exception("delivering prompt %s failed", prompt_id)
+    def composed(prompt: PromptPost, channel: Channel, space: Space, at: dt.datetime) -> Composed:
+        return compose(ctx, prompt, channel, space, at)
 
-    await asyncio.gather(*(worker() for _ in range(SEND_WORKERS)))
-    return posted
+    return await fanout.send_claims(ctx, port, pending, compose=composed, lease=SEND_LEASE)
 
 
 async def _tick(ctx: ServiceContext, port: ChatPort) -> None:

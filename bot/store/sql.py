@@ -59,6 +59,16 @@ async def insert_ignore(session: AsyncSession, model: type[SQLModel], **values: 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def insert_ignore_many(
+    session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]
+) -> None:
+    """:func:`insert_ignore` for many rows with the same columns, sent as one batch."""
+    if rows:
+        full = [with_defaults(model, r) for r in rows]
+        stmt = _insert_ignore(model.__table__, tuple(sorted(full[0])))  # type: ignore[attr-defined]
+        await session.execute(stmt, full)
+
+
 @functools.lru_cache(maxsize=256)
 def _insert_ignore(table: Table, columns: tuple[str, ...]) -> TextClause:
     """``INSERT … ON CONFLICT DO NOTHING`` for ``columns`` of ``table``, built once.
