@@ -8,14 +8,16 @@ session's dialect themselves.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Table, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable, Select
+from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel
 
 T = TypeVar("T")
@@ -90,3 +92,71 @@ async def scalar_one(session: AsyncSession, stmt: Select[tuple[T]]) -> T:
 async def scalar_first(session: AsyncSession, stmt: Select[tuple[T]]) -> T | None:
     """The first row ``stmt`` selects, or None."""
     return (await session.execute(stmt)).scalars().first()
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Many rows sent with one statement, as ``WITH name(columns) AS (VALUES …)``: set-based work.
+
+    Each statement built here is cached per dialect and per size, and a batch is
+    padded with NULL rows up to the next power of two, so a few sizes cover every
+    batch (PostgreSQL prepares each distinct text once per connection). A NULL row
+    never matches a join, so statements need no filter for them beyond their joins.
+    """
+
+    name: str
+    columns: tuple[tuple[str, TypeEngine[Any]], ...]
+
+    def statement(
+        self, session: AsyncSession, count: int, body: str, *, lock: str = "", **types: TypeEngine[Any]
+    ) -> Executable:
+        """``body`` after the rows' CTE, for ``count`` rows; ``{lock}`` in it becomes ``lock`` on PostgreSQL.
+
+        ``lock`` is a row lock (``FOR SHARE OF …``) that only PostgreSQL takes: SQLite
+        serialises writers. ``types`` type the result columns (a time read back from SQLite).
+        """
+        dialect, size = dialect_of(session), _padded(count)
+        return _rows_statement(self, dialect, size, body, lock, tuple(sorted(types.items())))
+
+    def params(self, rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+        """The bound values of ``rows`` (in column order), padded as :meth:`statement` expects."""
+        values: dict[str, Any] = {}
+        names = [c for c, _ in self.columns]
+        for i in range(_padded(len(rows))):
+            row = rows[i] if i < len(rows) else (None,) * len(names)
+            values.update((f"{self.name}{i}_{c}", v) for c, v in zip(names, row, strict=True))
+        return values
+
+
+def _padded(count: int) -> int:
+    return 1 << max(0, count - 1).bit_length()
+
+
+@functools.lru_cache(maxsize=256)
+def _rows_statement(
+    rows: Rows,
+    dialect: str,
+    count: int,
+    body: str,
+    lock: str,
+    types: tuple[tuple[str, TypeEngine[Any]], ...],
+) -> Executable:
+    postgres = dialect == "postgresql"
+
+    def mark(name: str, kind: TypeEngine[Any]) -> str:
+        # PostgreSQL types a VALUES column from its first row and would take a bare
+        # parameter for text; SQLite compares the bound values as they come.
+        return f"CAST(:{name} AS {kind.compile(dialect=_PG)})" if postgres else f":{name}"
+
+    listed = ", ".join(
+        "(" + ", ".join(mark(f"{rows.name}{i}_{c}", kind) for c, kind in rows.columns) + ")"
+        for i in range(count)
+    )
+    names = ", ".join(c for c, _ in rows.columns)
+    sql = f"WITH {rows.name}({names}) AS (VALUES {listed}) " + body.format(lock=lock if postgres else "")
+    binds = [bindparam(f"{rows.name}{i}_{c}", type_=kind) for i in range(count) for c, kind in rows.columns]
+    statement = text(sql).bindparams(*binds)
+    return statement.columns(**dict(types)) if types else statement
+
+
+_PG = postgresql.dialect()

@@ -1,0 +1,202 @@
+"""Group commit: concurrent calls of one kind of work share one transaction and a few statements.
+
+A click that writes a handful of rows pays mostly for round trips and the commit,
+not for its rows. :meth:`bot.store.engine.Database.shared` queues each call; one
+drain task per busy spell takes everything queued into a batch, records each
+call's delivery claim (:class:`Ticket`) and runs the work's set-based ``run`` in
+one transaction, then answers each caller with its own outcome. Under no load a
+batch is one call, in its own transaction, as before.
+
+What stays per call: its claim (a re-delivery gets :class:`Redelivered`, alone),
+its checks and its outcome. Calls that would touch the same thing (the same
+``conflict`` key, the same delivery) never share a batch: they go in arrival
+order, one batch after the other. A batch that fails is retried call by call, so
+one bad call fails alone. Exactly-once across processes still rests on the
+unique keys each statement writes against.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import SpaceRef
+from bot.store.claims import claim_deliveries
+from bot.store.tenants import ensure_space
+
+log = logging.getLogger(__name__)
+
+I = TypeVar("I")  # noqa: E741 - an item of work
+O = TypeVar("O")  # noqa: E741 - its outcome
+
+
+class Redelivered(Exception):
+    """The call's delivery was claimed before: nothing of it ran (``bot.claims`` says AlreadyHandled)."""
+
+
+@dataclass
+class Ticket:
+    """A delivery's claim, recorded in the transaction of the work it came with.
+
+    ``space_id`` is the space's row id when known; the batch finds or creates the
+    row otherwise and leaves its id here once the transaction has committed.
+    """
+
+    space: SpaceRef
+    space_id: int | None
+    key: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Shared(Generic[I, O]):
+    """Work many concurrent callers can share a transaction for (a Vote click).
+
+    ``run`` does a batch of items in the session's transaction and answers each, in
+    order; ``conflict`` names what an item must not share a batch over (the voter).
+    """
+
+    name: str
+    run: Callable[[AsyncSession, Sequence[I]], Awaitable[Sequence[O]]]
+    conflict: Callable[[I], Hashable]
+    limit: int = 32
+
+
+@dataclass(eq=False)
+class _Call(Generic[I, O]):
+    item: I
+    ticket: Ticket | None
+    done: asyncio.Future[O] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+Unit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class Group(Generic[I, O]):
+    """The queue of one database's calls of one :class:`Shared` work, and its drain task."""
+
+    def __init__(self, work: Shared[I, O], unit: Unit) -> None:
+        self.work, self.unit = work, unit
+        self._queue: deque[_Call[I, O]] = deque()
+        self._drain: asyncio.Task[None] | None = None
+
+    async def submit(self, item: I, ticket: Ticket | None) -> O:
+        call: _Call[I, O] = _Call(item, ticket)
+        self._queue.append(call)
+        if self._drain is None:
+            self._drain = asyncio.get_running_loop().create_task(self._drain_queue())
+        return await call.done
+
+    async def _drain_queue(self) -> None:
+        try:
+            while self._queue:
+                # Let calls already on their way (woken by the last batch) join this one.
+                await asyncio.sleep(0)
+                await self._commit(self._take())
+        finally:
+            self._drain = None
+
+    def _take(self) -> list[_Call[I, O]]:
+        """The next batch: queued calls in order, leaving for later any that conflict with one taken."""
+        batch: list[_Call[I, O]] = []
+        seen: set[Hashable] = set()
+        later: list[_Call[I, O]] = []
+        while self._queue and len(batch) < self.work.limit:
+            call = self._queue.popleft()
+            keys: set[Hashable] = {("item", self.work.conflict(call.item))}
+            if call.ticket is not None:
+                keys.add(("delivery", call.ticket.space.platform, call.ticket.space.id, call.ticket.key))
+            if keys & seen:
+                later.append(call)
+                continue
+            seen |= keys
+            batch.append(call)
+        self._queue.extendleft(reversed(later))
+        return batch
+
+    async def _commit(self, batch: list[_Call[I, O]]) -> None:
+        try:
+            try:
+                self._answer(batch, await self._once(batch))
+                return
+            except Exception as exc:
+                if len(batch) == 1:
+                    _fail(batch[0], exc)
+                    return
+                log.warning(
+                    "a batch of %d %s calls failed (%s); each is retried alone",
+                    len(batch),
+                    self.work.name,
+                    type(exc).__name__,
+                )
+            for call in batch:
+                try:
+                    self._answer([call], await self._once([call]))
+                except Exception as exc:  # noqa: BLE001 - it fails alone, the others went on
+                    _fail(call, exc)
+        except BaseException:
+            for call in batch:
+                if not call.done.done():
+                    call.done.cancel()
+            raise
+
+    async def _once(self, batch: list[_Call[I, O]]) -> list[tuple[Any, int | None]]:
+        """Run ``batch`` in one transaction: each call's outcome (or Redelivered) and its space id."""
+        async with self.unit() as session:
+            claimed = await _claim(session, [call.ticket for call in batch])
+            live = [call for call, (ok, _) in zip(batch, claimed, strict=True) if ok]
+            outcomes = iter(await self.work.run(session, [call.item for call in live]) if live else ())
+            return [
+                (next(outcomes) if ok else Redelivered(call.ticket.key if call.ticket else ""), space)
+                for call, (ok, space) in zip(batch, claimed, strict=True)
+            ]
+
+    @staticmethod
+    def _answer(batch: list[_Call[I, O]], results: list[tuple[Any, int | None]]) -> None:
+        for call, (outcome, space) in zip(batch, results, strict=True):
+            if call.done.done():  # its caller gave up waiting; the work is done all the same
+                continue
+            if call.ticket is not None and space is not None:
+                call.ticket.space_id = space
+            if isinstance(outcome, Redelivered):
+                call.done.set_exception(outcome)
+            else:
+                call.done.set_result(outcome)
+
+
+def _fail(call: _Call[Any, Any], exc: Exception) -> None:
+    if not call.done.done():
+        call.done.set_exception(exc)
+
+
+async def _claim(session: AsyncSession, tickets: list[Ticket | None]) -> list[tuple[bool, int | None]]:
+    """Record the tickets' claims in one statement: per call, whether it is new and its space id."""
+    spaces: dict[tuple[str, str], int] = {}
+    for ticket in tickets:
+        if ticket is None:
+            continue
+        where = (ticket.space.platform, ticket.space.id)
+        if ticket.space_id is not None:
+            spaces[where] = ticket.space_id
+        elif where not in spaces:  # first sight of the space in this process
+            row = await ensure_space(session, ref=ticket.space)
+            assert row.id is not None
+            spaces[where] = row.id
+    wanted = [(spaces[(t.space.platform, t.space.id)], t.key, t.at) for t in tickets if t is not None]
+    new = await claim_deliveries(session, claims=wanted) if wanted else set()
+    out: list[tuple[bool, int | None]] = []
+    for ticket in tickets:
+        if ticket is None:
+            out.append((True, None))
+            continue
+        space = spaces[(ticket.space.platform, ticket.space.id)]
+        out.append(((space, ticket.key[:200]) in new, space))
+    return out
