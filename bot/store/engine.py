@@ -49,7 +49,10 @@ class Database:
         """
         group = self._groups.get(work)
         if group is None:
-            group = self._groups[work] = Group(work, functools.partial(_transaction, self._sessions))
+            # SQLite writes one transaction at a time: a second lane would only wait on the lock.
+            lanes = 1 if self.url.get_backend_name() == "sqlite" else work.lanes
+            unit = functools.partial(_transaction, self._sessions)
+            group = self._groups[work] = Group(work, unit, lanes=lanes)
         return await group.submit(item, ticket)
 
     async def ping(self) -> bool:

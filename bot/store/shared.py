@@ -68,6 +68,7 @@ class Shared(Generic[I, O]):
     run: Callable[[AsyncSession, Sequence[I]], Awaitable[Sequence[O]]]
     conflict: Callable[[I], Hashable]
     limit: int = 32
+    lanes: int = 4  # batches written at once, where the database takes concurrent writers
 
 
 @dataclass(eq=False)
@@ -81,46 +82,67 @@ Unit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 class Group(Generic[I, O]):
-    """The queue of one database's calls of one :class:`Shared` work, and its drain task."""
+    """The queue of one database's calls of one :class:`Shared` work, and its drain tasks.
 
-    def __init__(self, work: Shared[I, O], unit: Unit) -> None:
-        self.work, self.unit = work, unit
+    Up to ``lanes`` batches are written at once (each on its own connection), so the
+    round trips of one overlap the work of the next; SQLite takes one at a time.
+    """
+
+    def __init__(self, work: Shared[I, O], unit: Unit, *, lanes: int = 1) -> None:
+        self.work, self.unit, self.lanes = work, unit, lanes
         self._queue: deque[_Call[I, O]] = deque()
-        self._drain: asyncio.Task[None] | None = None
+        self._drains: set[asyncio.Task[None]] = set()
+        self._writing = 0  # batches being written now
+        self._busy: set[Hashable] = set()  # the conflict keys of those batches
 
     async def submit(self, item: I, ticket: Ticket | None) -> O:
         call: _Call[I, O] = _Call(item, ticket)
         self._queue.append(call)
-        if self._drain is None:
-            self._drain = asyncio.get_running_loop().create_task(self._drain_queue())
+        if len(self._drains) < self.lanes:
+            self._drains.add(asyncio.get_running_loop().create_task(self._drain()))
         return await call.done
 
-    async def _drain_queue(self) -> None:
+    async def _drain(self) -> None:
         try:
-            while self._queue:
-                # Let calls already on their way (woken by the last batch) join this one.
-                await asyncio.sleep(0)
-                await self._commit(self._take())
+            await self._drain_queue()
         finally:
-            self._drain = None
+            # At once, not in a done callback: a call queued meanwhile must start a new lane.
+            self._drains.discard(asyncio.current_task())  # type: ignore[arg-type]
 
-    def _take(self) -> list[_Call[I, O]]:
+    async def _drain_queue(self) -> None:
+        while self._queue:
+            # Let calls already on their way (woken by the last batch) join this one.
+            await asyncio.sleep(0)
+            # An even share of what waits for each lane not writing now.
+            share = -(-len(self._queue) // max(1, self.lanes - self._writing))
+            batch, keys = self._take(min(share, self.work.limit))
+            if not batch:
+                return  # the rest waits on batches being written; their lanes go on
+            self._writing += 1
+            self._busy |= keys
+            try:
+                await self._commit(batch)
+            finally:
+                self._writing -= 1
+                self._busy -= keys
+
+    def _take(self, size: int) -> tuple[list[_Call[I, O]], set[Hashable]]:
         """The next batch: queued calls in order, leaving for later any that conflict with one taken."""
         batch: list[_Call[I, O]] = []
         seen: set[Hashable] = set()
         later: list[_Call[I, O]] = []
-        while self._queue and len(batch) < self.work.limit:
+        while self._queue and len(batch) < size:
             call = self._queue.popleft()
             keys: set[Hashable] = {("item", self.work.conflict(call.item))}
             if call.ticket is not None:
                 keys.add(("delivery", call.ticket.space.platform, call.ticket.space.id, call.ticket.key))
-            if keys & seen:
+            if keys & (seen | self._busy):
                 later.append(call)
                 continue
             seen |= keys
             batch.append(call)
         self._queue.extendleft(reversed(later))
-        return batch
+        return batch, seen
 
     async def _commit(self, batch: list[_Call[I, O]]) -> None:
         try:

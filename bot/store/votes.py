@@ -75,7 +75,9 @@ async def toggle_votes(session: AsyncSession, presses: Sequence[Press]) -> list[
         for i, p in enumerate(presses)
         if refused[i] is None
     }
-    gone = await _withdraw(session, [(c.prompt_id, c.answer_id, c.voter_id) for c in wanted.values()])
+    # Only a press whose vote was there when read withdraws: most presses skip the statement.
+    mine = [(c.prompt_id, c.answer_id, c.voter_id) for i, c in wanted.items() if seats[i].voted]
+    gone = await _withdraw(session, mine)
     withdrawn = {(answer, voter) for answer, voter, _ in gone}
     to_cast = [i for i, c in wanted.items() if (c.answer_id, c.voter_id) not in withdrawn]
     tried = await _cast(session, [wanted[i] for i in to_cast], [seats[i].free for i in to_cast])
@@ -150,6 +152,7 @@ class _Seat:
     number: int
     used: int
     free: int | None  # the voter's first free slot on the prompt
+    voted: bool  # the voter's vote for the answer is there
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ _SEATS = (
     "AND (earlier.created_at < answer.created_at "
     "OR (earlier.created_at = answer.created_at AND earlier.id <= answer.id))), "
     "(SELECT COUNT(*) FROM vote WHERE vote.prompt_id = p.prompt_id AND vote.voter_id = member.id), "
-    f"{_free_slot('p.prompt_id', 'member.id')} "
+    f"{_free_slot('p.prompt_id', 'member.id')}, "
+    "EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = p.answer_id AND vote.voter_id = member.id) "
     "FROM p JOIN space ON space.platform = p.platform AND space.external_id = p.space "
     "JOIN member ON member.space_id = space.id AND member.external_id = p.voter "
     "LEFT JOIN promptpost ON promptpost.id = p.prompt_id AND promptpost.space_id = space.id "
@@ -208,16 +212,17 @@ async def _seats(session: AsyncSession, presses: Sequence[Press], which: Sequenc
     ]
     result = await session.execute(_PRESSES.statement(session, len(rows), _SEATS), _PRESSES.params(rows))
     return {
-        int(i): _Seat(int(voter), status, author, int(number or 0), int(used or 0), free)
-        for i, voter, status, author, number, used, free in result.all()
+        int(i): _Seat(int(voter), status, author, int(number or 0), int(used or 0), free, bool(voted))
+        for i, voter, status, author, number, used, free, voted in result.all()
     }
 
 
 _PAIRS = Rows("w", (("prompt_id", Integer()), ("answer_id", Integer()), ("voter_id", Integer())))
 # FOR SHARE (PostgreSQL), as for a vote: a withdrawal is ordered against the reveal.
 _WITHDRAW = (
-    "DELETE FROM vote WHERE (vote.answer_id, vote.voter_id, vote.prompt_id) IN "
-    "(SELECT answer_id, voter_id, prompt_id FROM w) AND vote.prompt_id IN "
+    "DELETE FROM vote WHERE vote.id IN (SELECT given.id FROM w JOIN vote AS given "
+    "ON given.answer_id = w.answer_id AND given.voter_id = w.voter_id AND given.prompt_id = w.prompt_id) "
+    "AND vote.prompt_id IN "
     "(SELECT promptpost.id FROM promptpost WHERE promptpost.status = :open{lock}) "
     "RETURNING vote.answer_id, vote.voter_id, vote.created_at"
 )
