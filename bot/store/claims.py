@@ -46,7 +46,7 @@ _DELIVERIES = Rows("d", (("space_id", Integer()), ("key", String()), ("created_a
 # Sorted rows: two replicas claiming the same deliveries take them in one order (no deadlock).
 _CLAIM_DELIVERIES = (
     "INSERT INTO delivery (space_id, key, created_at) SELECT space_id, key, created_at FROM d "
-    "WHERE key IS NOT NULL ORDER BY space_id, key ON CONFLICT DO NOTHING RETURNING space_id, key"
+    "WHERE true ORDER BY space_id, key ON CONFLICT DO NOTHING RETURNING space_id, key"
 )
 
 
@@ -59,5 +59,4 @@ async def claim_deliveries(
     the unique (space, key) index leaves a re-delivered one out, as for one claim.
     """
     rows = [(space, key[:200], at) for space, key, at in claims]
-    stmt = _DELIVERIES.statement(session, len(rows), _CLAIM_DELIVERIES)
-    return {(int(s), str(k)) for s, k in (await session.execute(stmt, _DELIVERIES.params(rows))).all()}
+    return {(int(s), str(k)) for s, k in (await _DELIVERIES.run(session, _CLAIM_DELIVERIES, rows)).all()}

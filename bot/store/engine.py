@@ -52,7 +52,8 @@ class Database:
             # SQLite writes one transaction at a time: a second lane would only wait on the lock.
             lanes = 1 if self.url.get_backend_name() == "sqlite" else work.lanes
             unit = functools.partial(_transaction, self._sessions)
-            group = self._groups[work] = Group(work, unit, lanes=lanes)
+            held = functools.partial(_held, self.engine)
+            group = self._groups[work] = Group(work, unit, held, lanes=lanes)
         return await group.submit(item, ticket)
 
     async def ping(self) -> bool:
@@ -67,12 +68,24 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        for group in self._groups.values():
+            await group.close()
         await self.engine.dispose()
 
 
 @asynccontextmanager
 async def _transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with sessions() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def _held(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session on one connection kept for its life: one transaction per ``session.begin()``."""
+    async with (
+        engine.connect() as connection,
+        AsyncSession(bind=connection, expire_on_commit=False) as session,
+    ):
         yield session
 
 

@@ -68,7 +68,7 @@ class Shared(Generic[I, O]):
     run: Callable[[AsyncSession, Sequence[I]], Awaitable[Sequence[O]]]
     conflict: Callable[[I], Hashable]
     limit: int = 32
-    lanes: int = 4  # batches written at once, where the database takes concurrent writers
+    lanes: int = 2  # batches written at once, where the database takes concurrent writers
 
 
 @dataclass(eq=False)
@@ -88,43 +88,80 @@ class Group(Generic[I, O]):
     round trips of one overlap the work of the next; SQLite takes one at a time.
     """
 
-    def __init__(self, work: Shared[I, O], unit: Unit, *, lanes: int = 1) -> None:
-        self.work, self.unit, self.lanes = work, unit, lanes
+    def __init__(self, work: Shared[I, O], unit: Unit, held: Unit, *, lanes: int = 1) -> None:
+        self.work, self.unit, self.held, self.lanes = work, unit, held, lanes
         self._queue: deque[_Call[I, O]] = deque()
         self._drains: set[asyncio.Task[None]] = set()
         self._writing = 0  # batches being written now
-        self._busy: set[Hashable] = set()  # the conflict keys of those batches
+        self._looking = 0  # lanes about to take a batch (started, or back from writing one)
+        self._busy: set[Hashable] = set()  # the conflict keys of the batches being written
 
     async def submit(self, item: I, ticket: Ticket | None) -> O:
         call: _Call[I, O] = _Call(item, ticket)
         self._queue.append(call)
-        if len(self._drains) < self.lanes:
-            self._drains.add(asyncio.get_running_loop().create_task(self._drain()))
+        if not self._looking:
+            self._open_lane()
         return await call.done
+
+    async def close(self) -> None:
+        """Wait for the lanes at work to finish (they give their connections back)."""
+        while self._drains:
+            await asyncio.gather(*self._drains, return_exceptions=True)
+
+    def _open_lane(self) -> None:
+        if len(self._drains) < self.lanes:
+            self._looking += 1
+            self._drains.add(asyncio.get_running_loop().create_task(self._drain()))
 
     async def _drain(self) -> None:
         try:
             await self._drain_queue()
+        except BaseException as exc:
+            # Never leave a caller waiting on a lane that died (cancelled at shutdown).
+            while self._queue:
+                call = self._queue.popleft()
+                if isinstance(exc, Exception):
+                    _fail(call, exc)
+                elif not call.done.done():
+                    call.done.cancel()
+            raise
         finally:
-            # At once, not in a done callback: a call queued meanwhile must start a new lane.
+            # At once, not in a done callback; and a call queued while this lane was giving
+            # its connection back found it still counted: start another for it.
             self._drains.discard(asyncio.current_task())  # type: ignore[arg-type]
+            if self._queue and not self._looking:
+                self._open_lane()
 
     async def _drain_queue(self) -> None:
-        while self._queue:
-            # Let calls already on their way (woken by the last batch) join this one.
-            await asyncio.sleep(0)
-            # An even share of what waits for each lane not writing now.
-            share = -(-len(self._queue) // max(1, self.lanes - self._writing))
-            batch, keys = self._take(min(share, self.work.limit))
-            if not batch:
-                return  # the rest waits on batches being written; their lanes go on
-            self._writing += 1
-            self._busy |= keys
-            try:
-                await self._commit(batch)
-            finally:
-                self._writing -= 1
-                self._busy -= keys
+        looking = True  # counted in self._looking
+        try:
+            while True:
+                # One connection for the lane's busy spell: no pool checkout (and ping) per batch.
+                async with self.held() as session:
+                    while True:
+                        if not looking:
+                            self._looking, looking = self._looking + 1, True
+                        # Let calls already on their way (woken by the last batch) join this one.
+                        await asyncio.sleep(0)
+                        # An even share of what waits for each lane not writing now.
+                        share = -(-len(self._queue) // max(1, self.lanes - self._writing))
+                        batch, keys = self._take(min(share, self.work.limit))
+                        self._looking, looking = self._looking - 1, False
+                        if not batch:
+                            return  # the rest waits on batches being written; their lanes go on
+                        if self._queue and not self._looking:
+                            self._open_lane()  # a burst: another lane takes the next share
+                        self._writing += 1
+                        self._busy |= keys
+                        try:
+                            if not await self._commit(batch, session):
+                                break  # a fresh connection for what follows
+                        finally:
+                            self._writing -= 1
+                            self._busy -= keys
+        finally:
+            if looking:
+                self._looking -= 1
 
     def _take(self, size: int) -> tuple[list[_Call[I, O]], set[Hashable]]:
         """The next batch: queued calls in order, leaving for later any that conflict with one taken."""
@@ -144,15 +181,18 @@ class Group(Generic[I, O]):
         self._queue.extendleft(reversed(later))
         return batch, seen
 
-    async def _commit(self, batch: list[_Call[I, O]]) -> None:
+    async def _commit(self, batch: list[_Call[I, O]], session: AsyncSession) -> bool:
+        """Write ``batch`` and answer its calls; False when it failed (each was retried alone)."""
         try:
             try:
-                self._answer(batch, await self._once(batch))
-                return
+                async with session.begin():
+                    results = await self._once(session, batch)
+                self._answer(batch, results)
+                return True
             except Exception as exc:
                 if len(batch) == 1:
                     _fail(batch[0], exc)
-                    return
+                    return False
                 log.warning(
                     "a batch of %d %s calls failed (%s); each is retried alone",
                     len(batch),
@@ -161,25 +201,27 @@ class Group(Generic[I, O]):
                 )
             for call in batch:
                 try:
-                    self._answer([call], await self._once([call]))
+                    async with self.unit() as alone:
+                        results = await self._once(alone, [call])
+                    self._answer([call], results)
                 except Exception as exc:  # noqa: BLE001 - it fails alone, the others went on
                     _fail(call, exc)
+            return False
         except BaseException:
             for call in batch:
                 if not call.done.done():
                     call.done.cancel()
             raise
 
-    async def _once(self, batch: list[_Call[I, O]]) -> list[tuple[Any, int | None]]:
-        """Run ``batch`` in one transaction: each call's outcome (or Redelivered) and its space id."""
-        async with self.unit() as session:
-            claimed = await _claim(session, [call.ticket for call in batch])
-            live = [call for call, (ok, _) in zip(batch, claimed, strict=True) if ok]
-            outcomes = iter(await self.work.run(session, [call.item for call in live]) if live else ())
-            return [
-                (next(outcomes) if ok else Redelivered(call.ticket.key if call.ticket else ""), space)
-                for call, (ok, space) in zip(batch, claimed, strict=True)
-            ]
+    async def _once(self, session: AsyncSession, batch: list[_Call[I, O]]) -> list[tuple[Any, int | None]]:
+        """Run ``batch`` in the session's transaction: each call's outcome (or Redelivered), its space id."""
+        claimed = await _claim(session, [call.ticket for call in batch])
+        live = [call for call, (ok, _) in zip(batch, claimed, strict=True) if ok]
+        outcomes = iter(await self.work.run(session, [call.item for call in live]) if live else ())
+        return [
+            (next(outcomes) if ok else Redelivered(call.ticket.key if call.ticket else ""), space)
+            for call, (ok, space) in zip(batch, claimed, strict=True)
+        ]
 
     @staticmethod
     def _answer(batch: list[_Call[I, O]], results: list[tuple[Any, int | None]]) -> None:

@@ -8,12 +8,13 @@ session's dialect themselves.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, TextClause, bindparam, text
+from sqlalchemy import Dialect, Result, Table, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable, Select
@@ -96,66 +97,72 @@ async def scalar_first(session: AsyncSession, stmt: Select[tuple[T]]) -> T | Non
 
 @dataclass(frozen=True)
 class Rows:
-    """Many rows sent with one statement, as ``WITH name(columns) AS (VALUES …)``: set-based work.
+    """Many rows sent with one statement, as ``WITH name(columns) AS (…)``: set-based work.
 
-    Each statement built here is cached per dialect and per size, and a batch is
-    padded with NULL rows up to the next power of two, so a few sizes cover every
-    batch (PostgreSQL prepares each distinct text once per connection). A NULL row
-    never matches a join, so statements need no filter for them beyond their joins.
+    The rows travel as one parameter per column on PostgreSQL (arrays, ``unnest``)
+    and as one JSON parameter on SQLite (``json_each``), each value first turned
+    into what the column's type binds, so a statement's text and its prepared plan
+    do not depend on how many rows a batch has, and binding costs a few parameters,
+    not a few per row.
     """
 
     name: str
     columns: tuple[tuple[str, TypeEngine[Any]], ...]
 
-    def statement(
-        self, session: AsyncSession, count: int, body: str, *, lock: str = "", **types: TypeEngine[Any]
-    ) -> Executable:
-        """``body`` after the rows' CTE, for ``count`` rows; ``{lock}`` in it becomes ``lock`` on PostgreSQL.
+    async def run(
+        self,
+        session: AsyncSession,
+        body: str,
+        rows: Sequence[Sequence[Any]],
+        *,
+        lock: str = "",
+        values: dict[str, Any] | None = None,
+        **types: TypeEngine[Any],
+    ) -> Result[Any]:
+        """Run ``body`` after the CTE of ``rows`` (in column order), with ``values`` for its own parameters.
 
-        ``lock`` is a row lock (``FOR SHARE OF …``) that only PostgreSQL takes: SQLite
-        serialises writers. ``types`` type the result columns (a time read back from SQLite).
+        ``{lock}`` in ``body`` becomes ``lock`` on PostgreSQL: a row lock (``FOR SHARE
+        OF …``) that only PostgreSQL takes, as SQLite serialises writers. ``types`` type
+        the result columns (a time read back from SQLite). It runs on the session's
+        connection (Core): the ORM's bookkeeping would double the cost of a statement.
         """
-        dialect, size = dialect_of(session), _padded(count)
-        return _rows_statement(self, dialect, size, body, lock, tuple(sorted(types.items())))
+        connection = await session.connection()
+        dialect = connection.dialect
+        stmt = _rows_statement(self, dialect.name, body, lock, tuple(sorted(types.items())))
+        binds = [_binder(kind, dialect) for _, kind in self.columns]
+        params = values.copy() if values else {}
+        if dialect.name == "postgresql":
+            for j, (column, _) in enumerate(self.columns):
+                bind = binds[j]
+                params[f"{self.name}_{column}"] = [bind(row[j]) if bind else row[j] for row in rows]
+        else:
+            params[self.name] = json.dumps(
+                [[bind(v) if bind else v for bind, v in zip(binds, row, strict=True)] for row in rows]
+            )
+        return await connection.execute(stmt, params)
 
-    def params(self, rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
-        """The bound values of ``rows`` (in column order), padded as :meth:`statement` expects."""
-        values: dict[str, Any] = {}
-        names = [c for c, _ in self.columns]
-        for i in range(_padded(len(rows))):
-            row = rows[i] if i < len(rows) else (None,) * len(names)
-            values.update((f"{self.name}{i}_{c}", v) for c, v in zip(names, row, strict=True))
-        return values
 
-
-def _padded(count: int) -> int:
-    return 1 << max(0, count - 1).bit_length()
+@functools.lru_cache(maxsize=64)
+def _binder(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
 @functools.lru_cache(maxsize=256)
 def _rows_statement(
-    rows: Rows,
-    dialect: str,
-    count: int,
-    body: str,
-    lock: str,
-    types: tuple[tuple[str, TypeEngine[Any]], ...],
+    rows: Rows, dialect: str, body: str, lock: str, types: tuple[tuple[str, TypeEngine[Any]], ...]
 ) -> Executable:
-    postgres = dialect == "postgresql"
-
-    def mark(name: str, kind: TypeEngine[Any]) -> str:
-        # PostgreSQL types a VALUES column from its first row and would take a bare
-        # parameter for text; SQLite compares the bound values as they come.
-        return f"CAST(:{name} AS {kind.compile(dialect=_PG)})" if postgres else f":{name}"
-
-    listed = ", ".join(
-        "(" + ", ".join(mark(f"{rows.name}{i}_{c}", kind) for c, kind in rows.columns) + ")"
-        for i in range(count)
-    )
     names = ", ".join(c for c, _ in rows.columns)
-    sql = f"WITH {rows.name}({names}) AS (VALUES {listed}) " + body.format(lock=lock if postgres else "")
-    binds = [bindparam(f"{rows.name}{i}_{c}", type_=kind) for i in range(count) for c, kind in rows.columns]
-    statement = text(sql).bindparams(*binds)
+    if dialect == "postgresql":
+        arrays = ", ".join(
+            f"CAST(:{rows.name}_{c} AS {kind.compile(dialect=_PG)}[])" for c, kind in rows.columns
+        )
+        source = f"SELECT * FROM unnest({arrays})"
+    else:
+        fields = ", ".join(f"json_extract(value, '$[{j}]')" for j in range(len(rows.columns)))
+        source = f"SELECT {fields} FROM json_each(:{rows.name})"
+    postgres = dialect == "postgresql"
+    sql = f"WITH {rows.name}({names}) AS ({source}) " + body.format(lock=lock if postgres else "")
+    statement = text(sql)
     return statement.columns(**dict(types)) if types else statement
 
 

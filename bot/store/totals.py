@@ -68,9 +68,8 @@ async def add_vote_changes(session: AsyncSession, *, changes: Mapping[tuple[int,
     rows = [(answer, day, n) for (answer, day), n in sorted(changes.items()) if n]
     if not rows:
         return
-    params = _CHANGES.params(rows)
     for body in (_VOTES_BY_DAY, _VOTES_ALL_TIME):
-        await session.execute(_CHANGES.statement(session, len(rows), body), params)
+        await _CHANGES.run(session, body, rows)
 
 
 _CHANGES = Rows("c", (("answer_id", Integer()), ("day", Date()), ("n", Integer())))

@@ -210,7 +210,7 @@ async def _seats(session: AsyncSession, presses: Sequence[Press], which: Sequenc
         (i, p.voter.space.platform, p.voter.space.id, p.voter.id, p.prompt_id, p.answer_id)
         for i, p in ((i, presses[i]) for i in which)
     ]
-    result = await session.execute(_PRESSES.statement(session, len(rows), _SEATS), _PRESSES.params(rows))
+    result = await _PRESSES.run(session, _SEATS, rows)
     return {
         int(i): _Seat(int(voter), status, author, int(number or 0), int(used or 0), free, bool(voted))
         for i, voter, status, author, number, used, free, voted in result.all()
@@ -234,8 +234,9 @@ async def _withdraw(
     """Delete the (prompt, answer, voter) votes of open prompts; the (answer, voter, created) of each gone."""
     if not pairs:
         return []
-    stmt = _PAIRS.statement(session, len(pairs), _WITHDRAW, lock=" FOR SHARE", created_at=UTCDateTime())
-    result = await session.execute(stmt, {**_PAIRS.params(pairs), "open": OPEN})
+    result = await _PAIRS.run(
+        session, _WITHDRAW, pairs, lock=" FOR SHARE", values={"open": OPEN}, created_at=UTCDateTime()
+    )
     return [(int(a), int(v), at) for a, v, at in result.all()]
 
 
@@ -257,7 +258,7 @@ _CAST_VOTES = (
     "ORDER BY c.voter_id, c.answer_id{lock} ON CONFLICT DO NOTHING RETURNING answer_id, voter_id"
 )
 _FREE = Rows("f", (("i", Integer()), ("prompt_id", Integer()), ("voter_id", Integer())))
-_FREE_SLOTS = f"SELECT f.i, {_free_slot('f.prompt_id', 'f.voter_id')} FROM f WHERE f.i IS NOT NULL"
+_FREE_SLOTS = f"SELECT f.i, {_free_slot('f.prompt_id', 'f.voter_id')} FROM f"
 
 
 async def _cast(session: AsyncSession, rows: Sequence[_Cast], free: Sequence[int | None] | None) -> set[int]:
@@ -280,9 +281,9 @@ async def _cast(session: AsyncSession, rows: Sequence[_Cast], free: Sequence[int
                 tried[i].add(slot)
         if not attempt:
             break
-        values = [(r.prompt_id, r.answer_id, r.voter_id, slots[i], r.at) for i, r in _at(rows, attempt)]
-        stmt = _CASTS.statement(session, len(values), _CAST_VOTES, lock=" FOR SHARE OF promptpost")
-        result = await session.execute(stmt, {**_CASTS.params(values), "open": OPEN})
+        tries = [(r.prompt_id, r.answer_id, r.voter_id, slots[i], r.at) for i, r in _at(rows, attempt)]
+        lock = " FOR SHARE OF promptpost"
+        result = await _CASTS.run(session, _CAST_VOTES, tries, lock=lock, values={"open": OPEN})
         inserted = {(int(a), int(v)) for a, v in result.all()}
         done |= {i for i in attempt if (rows[i].answer_id, rows[i].voter_id) in inserted}
         pending = [i for i in attempt if i not in done]
@@ -294,8 +295,9 @@ async def _cast(session: AsyncSession, rows: Sequence[_Cast], free: Sequence[int
 async def _free_slots(
     session: AsyncSession, rows: Sequence[_Cast], which: Sequence[int]
 ) -> dict[int, int | None]:
-    values = [(i, r.prompt_id, r.voter_id) for i, r in _at(rows, which)]
-    result = await session.execute(_FREE.statement(session, len(values), _FREE_SLOTS), _FREE.params(values))
+    result = await _FREE.run(
+        session, _FREE_SLOTS, [(i, r.prompt_id, r.voter_id) for i, r in _at(rows, which)]
+    )
     return {int(i): (int(slot) if slot is not None else None) for i, slot in result.all()}
 
 
