@@ -4,9 +4,11 @@ Every command, click, form submission and message event is claimed under
 :func:`bot.events.delivery_key` (``<kind>:<platform delivery id>``) in the
 ``Delivery`` table, unique per space. The claim is not a transaction of its own:
 the handler's first ``ctx.db.unit()`` records it, so the claim commits with the
-handler's writes and rolls back with their failure (a Vote click is one round trip
-of claim and cast). A handler that sends before it writes (help, a refusal) gets
-the claim committed first, on its own, so a re-delivery never speaks twice.
+handler's writes and rolls back with their failure. Work shared between concurrent
+calls (a Vote click, ``ctx.db.shared``) records it in the batch's transaction, with
+one statement for the batch's claims. A handler that sends before it writes (help,
+a refusal) gets the claim committed first, on its own, so a re-delivery never
+speaks twice.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +24,11 @@ from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.ports import ChatPort
 from bot.render import OutboundMessage
 from bot.store.engine import Database
+from bot.store.shared import Redelivered, Shared, Ticket
 from bot.store.tenants import claim_delivery, ensure_space, release_delivery
+
+I = TypeVar("I")  # noqa: E741
+O = TypeVar("O")  # noqa: E741
 
 
 class AlreadyHandled(Exception):
@@ -110,6 +116,26 @@ class ClaimingDatabase(Database):
                 await claim.take_in(session)
                 yield session
             claim.committed()
+        finally:
+            claim.held = False
+
+    async def shared(self, work: Shared[I, O], item: I, *, ticket: Ticket | None = None) -> O:
+        """Shared work (a Vote click) records the claim in the batch's transaction, as unit() would."""
+        claim = self.claim
+        if claim.taken or claim.held or ticket is not None:
+            return await super().shared(work, item, ticket=ticket)
+        assert claim.key is not None
+        own = Ticket(claim.space_ref, claim.known, claim.key, claim.at)
+        claim.held = True
+        try:
+            try:
+                result = await super().shared(work, item, ticket=own)
+            except Redelivered:
+                claim.space = own.space_id
+                raise AlreadyHandled(claim.key) from None
+            claim.space = own.space_id
+            claim.committed()
+            return result
         finally:
             claim.held = False
 

@@ -26,7 +26,7 @@ from bot.store import prompts as store
 from bot.store import votes as votes_store
 from bot.store.models import Member, PromptPost, Vote
 from bot.store.tenants import ensure_member
-from bot.store.votes import insert_vote_if_open, votes_left, withdraw_vote_if_open
+from bot.store.votes import Press, votes_left
 
 if TYPE_CHECKING:
     from bot.turn import Turn
@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 VOTE_ACTION = VoteChoice.ACTION
 SHOWN_CHARS = 600  # the ballot shows each answer in full up to this length
 CLOSED = "Voting on this scenario has closed: the digest is in its thread."
+REFUSALS = {
+    votes_store.NO_PROMPT: "That prompt no longer exists.",
+    votes_store.CLOSED: CLOSED,
+    votes_store.NO_ANSWER: "That answer was deleted by its author.",
+    votes_store.OWN_ANSWER: "You can't vote for your own answer.",
+}
 
 
 def ballot_label(answer: AnswerView, *, voted: bool) -> str:
@@ -110,41 +116,23 @@ async def open_ballot(turn: Turn, value: OpenBallot, message: MessageRef | None)
 async def toggle(turn: Turn, value: VoteChoice, message: MessageRef | None) -> None:
     """An answer's button on a ballot: vote (within the budget), or withdraw the vote already given."""
     budget = turn.ctx.settings.votes_per_member
-    # One transaction with the click's claim (bot.claims), and as few statements as
-    # the checks allow: each one is a round trip while SQLite's write lock is held.
-    async with turn.ctx.db.unit() as session:
-        ids = {"prompt_id": value.prompt_id, "answer_id": value.answer_id}
-        found = await votes_store.seat(session, voter=turn.member, **ids)
-        if found is None:  # never seen: their row is made as on any first action
-            await ensure_member(session, ref=turn.member)
-            found = await votes_store.seat(session, voter=turn.member, **ids)
-            assert found is not None
-        if found.status is None:
-            raise UserError("That prompt no longer exists.")
-        if found.status != store.OPEN:
-            raise UserError(CLOSED)
-        if found.author_id is None:
-            raise UserError("That answer was deleted by its author.")
-        if found.author_id == found.voter_id:
-            raise UserError("You can't vote for your own answer.")
-        # Each write re-checks that voting is open in its own statement, so a reveal that
-        # lands after the check above still wins: the vote (or withdrawal) is refused.
-        withdrawn = await withdraw_vote_if_open(session, **ids, voter_id=found.voter_id)
-        cast = withdrawn or await insert_vote_if_open(
-            session, **ids, voter_id=found.voter_id, budget=budget, at=turn.ctx.clock.now()
-        )
-        number, left = await votes_store.number_and_left(
-            session, **ids, voter_id=found.voter_id, budget=budget
-        )
-    if not cast and left > 0:
-        raise UserError(CLOSED)  # the reveal came between the check and the vote
-    if not cast:
+    press = Press(turn.member, value.prompt_id, value.answer_id, budget, turn.ctx.clock.now())
+    # One transaction with the click's claim (bot.claims), shared with the clicks that
+    # arrive while the last batch was being written (bot.store.shared): a few statements
+    # for all of them, each click with its own checks and outcome.
+    done = await turn.ctx.db.shared(votes_store.TOGGLES, press)
+    if done.refused is not None:
+        raise UserError(REFUSALS[done.refused])
+    number, left = done.number, done.left
+    if not done.withdrawn and not done.cast:
+        if left > 0:
+            raise UserError(CLOSED)  # the reveal came between the check and the vote
         raise UserError(
             f"You have used your {budget} votes on this scenario. To vote for answer {number}, "
             "press one you voted for (marked ✓) to withdraw it first."
         )
-    turn.ctx.metrics.inc("prepbot_votes_total", change="withdrawn" if withdrawn else "cast")
-    if withdrawn:
+    turn.ctx.metrics.inc("prepbot_votes_total", change="withdrawn" if done.withdrawn else "cast")
+    if done.withdrawn:
         await turn.whisper(f"Vote for answer {number} withdrawn ({left} of {budget} left).")
     else:
         await turn.whisper(

@@ -7,16 +7,21 @@ when another writer got there first, instead of waiting its turn.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.store.shared import Group, Shared, Ticket
+
 SQLITE_BUSY_MS = 30_000
+I = TypeVar("I")  # noqa: E741
+O = TypeVar("O")  # noqa: E741
 
 
 class Database:
@@ -26,12 +31,30 @@ class Database:
         self.url = make_url(url)
         self.engine: AsyncEngine = _make_engine(url, echo=echo)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # One queue per kind of shared work (bot.store.shared), kept by copies of this object too.
+        self._groups: dict[Shared[Any, Any], Group[Any, Any]] = {}
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
+        async with _transaction(self._sessions) as session:
             yield session
+
+    async def shared(self, work: Shared[I, O], item: I, *, ticket: Ticket | None = None) -> O:
+        """Do ``item`` in a transaction shared with concurrent calls of the same ``work`` (group commit).
+
+        With ``ticket``, the delivery's claim is recorded in that transaction too
+        (raises :class:`bot.store.shared.Redelivered` for a re-delivery). Alone, it
+        is one transaction of its own, as ``unit()`` would be.
+        """
+        group = self._groups.get(work)
+        if group is None:
+            # SQLite writes one transaction at a time: a second lane would only wait on the lock.
+            lanes = 1 if self.url.get_backend_name() == "sqlite" else work.lanes
+            unit = functools.partial(_transaction, self._sessions)
+            held = functools.partial(_held, self.engine)
+            group = self._groups[work] = Group(work, unit, held, lanes=lanes)
+        return await group.submit(item, ticket)
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""
@@ -45,7 +68,25 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        for group in self._groups.values():
+            await group.close()
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def _held(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session on one connection kept for its life: one transaction per ``session.begin()``."""
+    async with (
+        engine.connect() as connection,
+        AsyncSession(bind=connection, expire_on_commit=False) as session,
+    ):
+        yield session
 
 
 def _make_engine(url: str, *, echo: bool) -> AsyncEngine:

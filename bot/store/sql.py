@@ -8,13 +8,16 @@ session's dialect themselves.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, TextClause, bindparam, text
+from sqlalchemy import Dialect, Result, Table, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable, Select
+from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel
 
 T = TypeVar("T")
@@ -109,3 +112,78 @@ async def scalar_one(session: AsyncSession, stmt: Select[tuple[T]]) -> T:
 async def scalar_first(session: AsyncSession, stmt: Select[tuple[T]]) -> T | None:
     """The first row ``stmt`` selects, or None."""
     return (await session.execute(stmt)).scalars().first()
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Many rows sent with one statement, as ``WITH name(columns) AS (…)``: set-based work.
+
+    The rows travel as one parameter per column on PostgreSQL (arrays, ``unnest``)
+    and as one JSON parameter on SQLite (``json_each``), each value first turned
+    into what the column's type binds, so a statement's text and its prepared plan
+    do not depend on how many rows a batch has, and binding costs a few parameters,
+    not a few per row.
+    """
+
+    name: str
+    columns: tuple[tuple[str, TypeEngine[Any]], ...]
+
+    async def run(
+        self,
+        session: AsyncSession,
+        body: str,
+        rows: Sequence[Sequence[Any]],
+        *,
+        lock: str = "",
+        values: dict[str, Any] | None = None,
+        **types: TypeEngine[Any],
+    ) -> Result[Any]:
+        """Run ``body`` after the CTE of ``rows`` (in column order), with ``values`` for its own parameters.
+
+        ``{lock}`` in ``body`` becomes ``lock`` on PostgreSQL: a row lock (``FOR SHARE
+        OF …``) that only PostgreSQL takes, as SQLite serialises writers. ``types`` type
+        the result columns (a time read back from SQLite). It runs on the session's
+        connection (Core): the ORM's bookkeeping would double the cost of a statement.
+        """
+        connection = await session.connection()
+        dialect = connection.dialect
+        stmt = _rows_statement(self, dialect.name, body, lock, tuple(sorted(types.items())))
+        binds = [_binder(kind, dialect) for _, kind in self.columns]
+        params = values.copy() if values else {}
+        if dialect.name == "postgresql":
+            for j, (column, _) in enumerate(self.columns):
+                bind = binds[j]
+                params[f"{self.name}_{column}"] = [bind(row[j]) if bind else row[j] for row in rows]
+        else:
+            params[self.name] = json.dumps(
+                [[bind(v) if bind else v for bind, v in zip(binds, row, strict=True)] for row in rows]
+            )
+        return await connection.execute(stmt, params)
+
+
+@functools.lru_cache(maxsize=64)
+def _binder(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
+@functools.lru_cache(maxsize=256)
+def _rows_statement(
+    rows: Rows, dialect: str, body: str, lock: str, types: tuple[tuple[str, TypeEngine[Any]], ...]
+) -> Executable:
+    names = ", ".join(c for c, _ in rows.columns)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # only a PostgreSQL process loads it
+
+        pg = postgresql.dialect()
+        arrays = ", ".join(
+            f"CAST(:{rows.name}_{c} AS {kind.compile(dialect=pg)}[])" for c, kind in rows.columns
+        )
+        source = f"SELECT * FROM unnest({arrays})"
+    else:
+        fields = ", ".join(f"json_extract(value, '$[{j}]')" for j in range(len(rows.columns)))
+        source = f"SELECT {fields} FROM json_each(:{rows.name})"
+    postgres = dialect == "postgresql"
+    sql = f"WITH {rows.name}({names}) AS ({source}) " + body.format(lock=lock if postgres else "")
+    statement = text(sql)
+    return statement.columns(**dict(types)) if types else statement
+

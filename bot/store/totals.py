@@ -12,13 +12,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import Date, Integer
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
-from sqlmodel import col
 
-from bot.store.models import Answer, MemberDay, MemberTotal
-from bot.store.sql import insert_for
+from bot.store.models import MemberDay, MemberTotal
+from bot.store.sql import Rows, insert_for
 
 COUNTERS = ("points", "awards", "votes")
 
@@ -51,34 +49,41 @@ async def add(
 
 
 async def add_votes(session: AsyncSession, *, answer_id: int, days: Mapping[dt.date, int]) -> None:
-    """Add ``days[d]`` votes (negative to take back) to the author of ``answer_id`` on each day ``d``.
+    """Add ``days[d]`` votes (negative to take back) to the author of ``answer_id`` on each day ``d``."""
+    await add_vote_changes(session, changes={(answer_id, day): n for day, n in days.items()})
 
-    The author is read inside the same ``INSERT … SELECT``, so there is no gap
-    between finding them and counting. Rows are taken in one order (days by date,
-    then the all-time row), so concurrent transactions never wait on each other in
-    a cycle (no deadlock on PostgreSQL).
+
+async def add_vote_changes(session: AsyncSession, *, changes: Mapping[tuple[int, dt.date], int]) -> None:
+    """Add ``changes[(answer, day)]`` votes to each answer's author on that day, and to their all-time row.
+
+    Two statements for any number of answers (a batch of clicks): the authors are read
+    inside each ``INSERT … SELECT``, so there is no gap between finding them and
+    counting, and one author's changes are summed first (a row is changed once per
+    statement). Rows are taken in one order (by space, member, day; then the all-time
+    rows), so concurrent transactions never wait on each other in a cycle (no
+    deadlock on PostgreSQL).
     """
-    changes = {day: n for day, n in sorted(days.items()) if n}
-    if not changes:
+    rows = [(answer, day, n) for (answer, day), n in sorted(changes.items()) if n]
+    if not rows:
         return
-    day_type = MemberDay.__table__.c.day.type  # type: ignore[attr-defined]
-    for day, n in changes.items():
-        source: Select[Any] = select(
-            col(Answer.space_id),
-            col(Answer.member_id),
-            literal(day, type_=day_type),
-            literal(0),
-            literal(0),
-            literal(n),
-        ).where(col(Answer.id) == answer_id)
-        stmt = _upsert(session)(MemberDay).from_select(
-            ["space_id", "member_id", "day", "points", "awards", "votes"], source
-        )
-        await session.execute(_add_on_conflict(stmt, MemberDay, ("votes",)))
-    total: Select[Any] = select(
-        col(Answer.space_id), col(Answer.member_id), literal(0), literal(0), literal(sum(changes.values()))
-    ).where(col(Answer.id) == answer_id)
-    stmt = _upsert(session)(MemberTotal).from_select(
-        ["space_id", "member_id", "points", "awards", "votes"], total
-    )
-    await session.execute(_add_on_conflict(stmt, MemberTotal, ("votes",)))
+    for body in (_VOTES_BY_DAY, _VOTES_ALL_TIME):
+        await _CHANGES.run(session, body, rows)
+
+
+_CHANGES = Rows("c", (("answer_id", Integer()), ("day", Date()), ("n", Integer())))
+_VOTES_BY_DAY = (
+    "INSERT INTO memberday (space_id, member_id, day, points, awards, votes) "
+    "SELECT answer.space_id, answer.member_id, c.day, 0, 0, SUM(c.n) FROM c "
+    "JOIN answer ON answer.id = c.answer_id WHERE true "
+    "GROUP BY answer.space_id, answer.member_id, c.day HAVING SUM(c.n) <> 0 "
+    "ORDER BY answer.space_id, answer.member_id, c.day "
+    "ON CONFLICT (space_id, member_id, day) DO UPDATE SET votes = memberday.votes + excluded.votes"
+)
+_VOTES_ALL_TIME = (
+    "INSERT INTO membertotal (space_id, member_id, points, awards, votes) "
+    "SELECT answer.space_id, answer.member_id, 0, 0, SUM(c.n) FROM c "
+    "JOIN answer ON answer.id = c.answer_id WHERE true "
+    "GROUP BY answer.space_id, answer.member_id HAVING SUM(c.n) <> 0 "
+    "ORDER BY answer.space_id, answer.member_id "
+    "ON CONFLICT (space_id, member_id) DO UPDATE SET votes = membertotal.votes + excluded.votes"
+)

@@ -1,25 +1,105 @@
-"""Vote writes and the small lookups ballots need, each a single statement."""
+"""Votes: a ballot press toggles a vote, for a batch of presses in a few set-based statements.
+
+:data:`TOGGLES` is the Vote click as shared work (``bot.store.shared``): the
+presses queued while a batch was being written go together, in one transaction
+with their delivery claims, and each press gets its own outcome. The rules live
+here once, in SQL, whatever the batch's size (one, when the bot is quiet): the
+voter must not be the author, the prompt must be open when the write runs (so a
+reveal that lands after the checks wins), and the unique keys (answer, voter) and
+(prompt, voter, slot) keep a vote exactly-once and within the voter's budget,
+whatever the platforms re-deliver and however two replicas race.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, delete, func, or_, text
-from sqlalchemy import select as sa_select
+from sqlalchemy import Integer, String, func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.domain import MemberRef
 from bot.store import totals
 from bot.store.enums import PromptStatus
-from bot.store.models import Answer, Member, PromptPost, Space, Vote
-from bot.store.sql import is_postgres
+from bot.store.models import Vote
+from bot.store.shared import Shared
+from bot.store.sql import Rows
+from bot.store.tenants import ensure_member
 
 OPEN = PromptStatus.OPEN
+# Why a press changed nothing before any write was tried (the service words each).
+NO_PROMPT, CLOSED, NO_ANSWER, OWN_ANSWER = "no prompt", "closed", "no answer", "own answer"
+
+
+@dataclass(frozen=True)
+class Press:
+    """One press of an answer's button on a ballot: vote for it, or withdraw the vote given."""
+
+    voter: MemberRef
+    prompt_id: int
+    answer_id: int
+    budget: int  # the voter's votes on one prompt
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Toggled:
+    """What a press did. Neither withdrawn nor cast: no vote left, or voting closed meanwhile.
+
+    ``refused`` names a check that failed before any write (``NO_PROMPT``…); ``number``
+    is the answer's place in its thread and ``left`` the voter's votes left after it.
+    """
+
+    refused: str | None
+    withdrawn: bool
+    cast: bool
+    number: int
+    left: int
+
+
+async def toggle_votes(session: AsyncSession, presses: Sequence[Press]) -> list[Toggled]:
+    """Toggle each press's vote in the session's transaction; at most one press per voter."""
+    seats = await _seats(session, presses, range(len(presses)))
+    unknown = [i for i in range(len(presses)) if i not in seats]
+    if unknown:  # never seen: their row is made as on any first action
+        for i in unknown:
+            await ensure_member(session, ref=presses[i].voter)
+        seats.update(await _seats(session, presses, unknown))
+    refused = {i: _refusal(seat) for i, seat in seats.items()}
+    wanted = {
+        i: _Cast(p.prompt_id, p.answer_id, seats[i].voter, p.budget, p.at)
+        for i, p in enumerate(presses)
+        if refused[i] is None
+    }
+    # Only a press whose vote was there when read withdraws: most presses skip the statement.
+    mine = [(c.prompt_id, c.answer_id, c.voter_id) for i, c in wanted.items() if seats[i].voted]
+    gone = await _withdraw(session, mine)
+    withdrawn = {(answer, voter) for answer, voter, _ in gone}
+    to_cast = [i for i, c in wanted.items() if (c.answer_id, c.voter_id) not in withdrawn]
+    tried = await _cast(session, [wanted[i] for i in to_cast], [seats[i].free for i in to_cast])
+    cast = {to_cast[j] for j in tried}
+    changes: Counter[tuple[int, dt.date]] = Counter()
+    for answer, _, at in gone:
+        changes[(answer, totals.day_of(at))] -= 1
+    for i in cast:
+        changes[(presses[i].answer_id, totals.day_of(presses[i].at))] += 1
+    # The authors' running totals move in the same transaction as the votes.
+    await totals.add_vote_changes(session, changes=changes)
+    out = []
+    for i, press in enumerate(presses):
+        seat, out_of = seats[i], (press.answer_id, seats[i].voter) in withdrawn
+        used = seat.used + (i in cast) - out_of
+        out.append(Toggled(refused[i], out_of, i in cast, seat.number, max(0, press.budget - used)))
+    return out
+
+
+TOGGLES: Shared[Press, Toggled] = Shared(
+    "vote toggle", toggle_votes, conflict=lambda p: (p.voter.space.platform, p.voter.space.id, p.voter.id)
+)
 
 
 async def insert_vote_if_open(
@@ -33,55 +113,14 @@ async def insert_vote_if_open(
 ) -> bool:
     """Cast a vote into the voter's first free slot (1..``budget``) while the prompt is open.
 
-    Each try is one ``INSERT … SELECT`` from the open prompt that the unique keys
-    either take or ignore: (answer, voter) refuses a duplicate, (prompt, voter,
-    slot) a second vote in a slot, so racing presses never exceed the budget.
-    False when nothing was inserted (closed, duplicate, or no vote left).
+    False when nothing was inserted (closed, duplicate, or no vote left). The
+    author's running total moves in the same transaction.
     """
     stamp = at or dt.datetime.now(dt.UTC)
-    taken = set(
-        (
-            await session.execute(
-                sa_select(col(Vote.slot)).where(
-                    col(Vote.prompt_id) == prompt_id, col(Vote.voter_id) == voter_id
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    stmt = _VOTE_IF_OPEN_PG if is_postgres(session) else _VOTE_IF_OPEN
-    for slot in [s for s in range(1, budget + 1) if s not in taken]:
-        values = {"prompt_id": prompt_id, "answer_id": answer_id, "voter_id": voter_id, "slot": slot}
-        if (await session.execute(stmt, {**values, "created_at": stamp, "open": OPEN})).rowcount:  # type: ignore[attr-defined]
-            # The author's running total moves in the same transaction as the vote.
-            await totals.add_votes(session, answer_id=answer_id, days={totals.day_of(stamp): 1})
-            return True
-    return False
-
-
-# One INSERT … SELECT from the open prompt, as text so SQLAlchemy compiles it once (a
-# dialect insert with on_conflict_do_nothing() has no cache key: it was compiled on
-# every click). SQLite needs the WHERE to parse ON CONFLICT after a SELECT.
-_VOTE_SQL = (
-    "INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, slot, created_at) "
-    "SELECT promptpost.space_id, promptpost.id, :answer_id, :voter_id, :slot, :created_at "
-    "FROM promptpost WHERE promptpost.id = :prompt_id AND promptpost.status = :open{lock} "
-    "ON CONFLICT DO NOTHING"
-)
-_VOTE_TYPES = (bindparam("created_at", type_=UTCDateTime()),)
-_VOTE_IF_OPEN = text(_VOTE_SQL.format(lock="")).bindparams(*_VOTE_TYPES)
-# FOR SHARE: a reveal's UPDATE of this prompt waits for the vote's commit, and a vote
-# behind a reveal re-reads the updated row and inserts nothing; so the digest's count
-# (read after its UPDATE) holds every vote that was recorded. SQLite serialises
-# writers (BEGIN IMMEDIATE), which gives the same order.
-_VOTE_IF_OPEN_PG = text(_VOTE_SQL.format(lock=" FOR SHARE OF promptpost")).bindparams(*_VOTE_TYPES)
-
-
-async def votes_left(session: AsyncSession, *, prompt_id: int, voter_id: int, budget: int) -> int:
-    """How many of their ``budget`` votes the voter has not used on this prompt."""
-    stmt = select(func.count()).where(col(Vote.prompt_id) == prompt_id, col(Vote.voter_id) == voter_id)
-    return max(0, budget - int((await session.execute(stmt)).scalar_one()))
+    if not await _cast(session, [_Cast(prompt_id, answer_id, voter_id, budget, stamp)], None):
+        return False
+    await totals.add_vote_changes(session, changes={(answer_id, totals.day_of(stamp)): 1})
+    return True
 
 
 async def withdraw_vote_if_open(
@@ -91,90 +130,176 @@ async def withdraw_vote_if_open(
 
     The author's running total for the vote's day goes down in the same transaction.
     """
-    guard = sa_select(col(PromptPost.id)).where(
-        col(PromptPost.id) == prompt_id, col(PromptPost.status) == OPEN
-    )
-    if is_postgres(session):
-        guard = guard.with_for_update(read=True)  # as for a vote: ordered against the reveal
-    stmt = (
-        delete(Vote)
-        .where(
-            col(Vote.answer_id) == answer_id,
-            col(Vote.voter_id) == voter_id,
-            col(Vote.prompt_id) == prompt_id,
-            col(Vote.prompt_id).in_(guard),
-        )
-        .returning(col(Vote.created_at))
-    )
-    gone = Counter(totals.day_of(at) for at in (await session.execute(stmt)).scalars().all())
-    await totals.add_votes(session, answer_id=answer_id, days={day: -n for day, n in gone.items()})
+    gone = await _withdraw(session, [(prompt_id, answer_id, voter_id)])
+    days = Counter(totals.day_of(at) for _, _, at in gone)
+    await totals.add_vote_changes(session, changes={(answer_id, day): -n for day, n in days.items()})
     return bool(gone)
 
 
-async def answer_number(session: AsyncSession, *, answer: Answer) -> int:
-    """The answer's place in its thread (1 for the first answer given), as ballots number them."""
-    earlier = or_(
-        col(Answer.created_at) < answer.created_at,
-        and_(col(Answer.created_at) == answer.created_at, col(Answer.id) <= answer.id),
-    )
-    stmt = select(func.count()).where(col(Answer.prompt_id) == answer.prompt_id, earlier)
-    return int((await session.execute(stmt)).scalar_one())
+async def votes_left(session: AsyncSession, *, prompt_id: int, voter_id: int, budget: int) -> int:
+    """How many of their ``budget`` votes the voter has not used on this prompt."""
+    stmt = select(func.count()).where(col(Vote.prompt_id) == prompt_id, col(Vote.voter_id) == voter_id)
+    return max(0, budget - int((await session.execute(stmt)).scalar_one()))
 
 
 @dataclass(frozen=True)
-class Seat:
-    """What a ballot click needs to know, read in one statement (see :func:`seat`).
+class _Seat:
+    """A press as read before writing: the voter's row, the prompt's status, the answer's author…"""
 
-    ``status`` is None when the prompt is not in the voter's space; ``author_id``
-    is None when the answer is not (or no longer) in that prompt.
-    """
+    voter: int
+    status: str | None  # None: the prompt is not in the voter's space
+    author: int | None  # None: the answer is not (or no longer) in that prompt
+    number: int
+    used: int
+    free: int | None  # the voter's first free slot on the prompt
+    voted: bool  # the voter's vote for the answer is there
 
+
+@dataclass(frozen=True)
+class _Cast:
+    prompt_id: int
+    answer_id: int
     voter_id: int
-    status: str | None
-    author_id: int | None
+    budget: int
+    at: dt.datetime
 
 
-async def seat(session: AsyncSession, *, voter: MemberRef, prompt_id: int, answer_id: int) -> Seat | None:
-    """The voter's row id, the prompt's status and the answer's author, or None for a voter never seen.
+def _refusal(seat: _Seat) -> str | None:
+    if seat.status is None:
+        return NO_PROMPT
+    if seat.status != OPEN:
+        return CLOSED
+    if seat.author is None:
+        return NO_ANSWER
+    return OWN_ANSWER if seat.author == seat.voter else None
 
-    One read instead of the member upsert and two lookups: a voter has a row
-    already, made when they opened the ballot (the caller creates it otherwise).
+
+def _free_slot(prompt: str, voter: str) -> str:
+    """SQL for the voter's lowest free slot on the prompt: 1, or the first taken one's free successor."""
+    taken = f"FROM vote AS s1 WHERE s1.prompt_id = {prompt} AND s1.voter_id = {voter}"
+    return (
+        f"CASE WHEN NOT EXISTS (SELECT 1 {taken} AND s1.slot = 1) THEN 1 "
+        f"ELSE (SELECT MIN(s1.slot) + 1 {taken} AND NOT EXISTS (SELECT 1 FROM vote AS s2 "
+        "WHERE s2.prompt_id = s1.prompt_id AND s2.voter_id = s1.voter_id AND s2.slot = s1.slot + 1)) END"
+    )
+
+
+_PRESSES = Rows(
+    "p",
+    (("i", Integer()), ("platform", String()), ("space", String()), ("voter", String()))
+    + (("prompt_id", Integer()), ("answer_id", Integer())),
+)
+# One read per batch: who votes, on what, and what the reply needs (the answer's number, votes used).
+_SEATS = (
+    "SELECT p.i, member.id, promptpost.status, answer.member_id, "
+    "(SELECT COUNT(*) FROM answer AS earlier WHERE earlier.prompt_id = answer.prompt_id "
+    "AND (earlier.created_at < answer.created_at "
+    "OR (earlier.created_at = answer.created_at AND earlier.id <= answer.id))), "
+    "(SELECT COUNT(*) FROM vote WHERE vote.prompt_id = p.prompt_id AND vote.voter_id = member.id), "
+    f"{_free_slot('p.prompt_id', 'member.id')}, "
+    "EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = p.answer_id AND vote.voter_id = member.id) "
+    "FROM p JOIN space ON space.platform = p.platform AND space.external_id = p.space "
+    "JOIN member ON member.space_id = space.id AND member.external_id = p.voter "
+    "LEFT JOIN promptpost ON promptpost.id = p.prompt_id AND promptpost.space_id = space.id "
+    "LEFT JOIN answer ON answer.id = p.answer_id AND answer.prompt_id = promptpost.id"
+)
+
+
+async def _seats(session: AsyncSession, presses: Sequence[Press], which: Sequence[int]) -> dict[int, _Seat]:
+    rows = [
+        (i, p.voter.space.platform, p.voter.space.id, p.voter.id, p.prompt_id, p.answer_id)
+        for i, p in ((i, presses[i]) for i in which)
+    ]
+    result = await _PRESSES.run(session, _SEATS, rows)
+    return {
+        int(i): _Seat(int(voter), status, author, int(number or 0), int(used or 0), free, bool(voted))
+        for i, voter, status, author, number, used, free, voted in result.all()
+    }
+
+
+_PAIRS = Rows("w", (("prompt_id", Integer()), ("answer_id", Integer()), ("voter_id", Integer())))
+# FOR SHARE (PostgreSQL), as for a vote: a withdrawal is ordered against the reveal.
+_WITHDRAW = (
+    "DELETE FROM vote WHERE vote.id IN (SELECT given.id FROM w JOIN vote AS given "
+    "ON given.answer_id = w.answer_id AND given.voter_id = w.voter_id AND given.prompt_id = w.prompt_id) "
+    "AND vote.prompt_id IN "
+    "(SELECT promptpost.id FROM promptpost WHERE promptpost.status = :open{lock}) "
+    "RETURNING vote.answer_id, vote.voter_id, vote.created_at"
+)
+
+
+async def _withdraw(
+    session: AsyncSession, pairs: Sequence[tuple[int, int, int]]
+) -> list[tuple[int, int, dt.datetime]]:
+    """Delete the (prompt, answer, voter) votes of open prompts; the (answer, voter, created) of each gone."""
+    if not pairs:
+        return []
+    result = await _PAIRS.run(
+        session, _WITHDRAW, pairs, lock=" FOR SHARE", values={"open": OPEN}, created_at=UTCDateTime()
+    )
+    return [(int(a), int(v), at) for a, v, at in result.all()]
+
+
+_CASTS = Rows(
+    "c",
+    (("prompt_id", Integer()), ("answer_id", Integer()), ("voter_id", Integer()))
+    + (("slot", Integer()), ("created_at", UTCDateTime())),
+)
+# One INSERT … SELECT from the open prompts that the unique keys either take or ignore:
+# (answer, voter) refuses a duplicate, (prompt, voter, slot) a second vote in a slot.
+# FOR SHARE: a reveal's UPDATE of the prompt waits for the votes' commit, and a vote
+# behind a reveal re-reads the updated row and inserts nothing; so the digest's count
+# (read after its UPDATE) holds every vote recorded. SQLite serialises writers
+# (BEGIN IMMEDIATE), which gives the same order. SQLite needs the WHERE to parse ON CONFLICT.
+_CAST_VOTES = (
+    "INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, slot, created_at) "
+    "SELECT promptpost.space_id, promptpost.id, c.answer_id, c.voter_id, c.slot, c.created_at "
+    "FROM c JOIN promptpost ON promptpost.id = c.prompt_id WHERE promptpost.status = :open "
+    "ORDER BY c.voter_id, c.answer_id{lock} ON CONFLICT DO NOTHING RETURNING answer_id, voter_id"
+)
+_FREE = Rows("f", (("i", Integer()), ("prompt_id", Integer()), ("voter_id", Integer())))
+_FREE_SLOTS = f"SELECT f.i, {_free_slot('f.prompt_id', 'f.voter_id')} FROM f"
+
+
+async def _cast(session: AsyncSession, rows: Sequence[_Cast], free: Sequence[int | None] | None) -> set[int]:
+    """Insert each row's vote into its voter's first free slot; the indexes of the rows inserted.
+
+    A row whose slot was taken meanwhile (a press racing in another transaction)
+    tries the next free one, until none is left within its budget.
     """
-    stmt = (
-        sa_select(col(Member.id), col(PromptPost.status), col(Answer.member_id))
-        .select_from(Space)
-        .join(Member, and_(col(Member.space_id) == col(Space.id), col(Member.external_id) == voter.id))
-        .outerjoin(
-            PromptPost, and_(col(PromptPost.id) == prompt_id, col(PromptPost.space_id) == col(Space.id))
-        )
-        .outerjoin(Answer, and_(col(Answer.id) == answer_id, col(Answer.prompt_id) == col(PromptPost.id)))
-        .where(col(Space.platform) == voter.space.platform, col(Space.external_id) == voter.space.id)
-    )
-    row = (await session.execute(stmt)).first()
-    return Seat(row[0], row[1], row[2]) if row is not None else None
+    if not rows:
+        return set()
+    slots = dict(enumerate(free)) if free is not None else await _free_slots(session, rows, range(len(rows)))
+    tried: dict[int, set[int]] = {i: set() for i in range(len(rows))}
+    pending, done = list(range(len(rows))), set()
+    while pending:
+        attempt = []
+        for i in pending:
+            slot = slots.get(i)
+            if slot is not None and slot <= rows[i].budget and slot not in tried[i]:
+                attempt.append(i)
+                tried[i].add(slot)
+        if not attempt:
+            break
+        tries = [(r.prompt_id, r.answer_id, r.voter_id, slots[i], r.at) for i, r in _at(rows, attempt)]
+        lock = " FOR SHARE OF promptpost"
+        result = await _CASTS.run(session, _CAST_VOTES, tries, lock=lock, values={"open": OPEN})
+        inserted = {(int(a), int(v)) for a, v in result.all()}
+        done |= {i for i in attempt if (rows[i].answer_id, rows[i].voter_id) in inserted}
+        pending = [i for i in attempt if i not in done]
+        if pending:
+            slots.update(await _free_slots(session, rows, pending))
+    return done
 
 
-async def number_and_left(
-    session: AsyncSession, *, answer_id: int, prompt_id: int, voter_id: int, budget: int
-) -> tuple[int, int]:
-    """The answer's place in its thread (as :func:`answer_number`) and the voter's votes left, in one read."""
-    this = aliased(Answer)
-    earlier = or_(
-        col(Answer.created_at) < this.created_at,
-        and_(col(Answer.created_at) == this.created_at, col(Answer.id) <= this.id),
+async def _free_slots(
+    session: AsyncSession, rows: Sequence[_Cast], which: Sequence[int]
+) -> dict[int, int | None]:
+    result = await _FREE.run(
+        session, _FREE_SLOTS, [(i, r.prompt_id, r.voter_id) for i, r in _at(rows, which)]
     )
-    number = (
-        sa_select(func.count())
-        .select_from(Answer)
-        .where(col(Answer.prompt_id) == this.prompt_id, earlier)
-        .correlate(this)
-        .scalar_subquery()
-    )
-    used = (
-        sa_select(func.count())
-        .select_from(Vote)
-        .where(col(Vote.prompt_id) == prompt_id, col(Vote.voter_id) == voter_id)
-        .scalar_subquery()
-    )
-    row = (await session.execute(sa_select(number, used).where(col(this.id) == answer_id))).one()
-    return int(row[0]), max(0, budget - int(row[1]))
+    return {int(i): (int(slot) if slot is not None else None) for i, slot in result.all()}
+
+
+def _at(rows: Sequence[_Cast], which: Sequence[int]) -> list[tuple[int, _Cast]]:
+    return [(i, rows[i]) for i in which]

@@ -1,0 +1,266 @@
+"""Group commit: concurrent calls of one kind of work share one transaction and a few statements.
+
+A click that writes a handful of rows pays mostly for round trips and the commit,
+not for its rows. :meth:`bot.store.engine.Database.shared` queues each call; one
+drain task per busy spell takes everything queued into a batch, records each
+call's delivery claim (:class:`Ticket`) and runs the work's set-based ``run`` in
+one transaction, then answers each caller with its own outcome. Under no load a
+batch is one call, in its own transaction, as before.
+
+What stays per call: its claim (a re-delivery gets :class:`Redelivered`, alone),
+its checks and its outcome. Calls that would touch the same thing (the same
+``conflict`` key, the same delivery) never share a batch: they go in arrival
+order, one batch after the other. A batch that fails is retried call by call, so
+one bad call fails alone. Exactly-once across processes still rests on the
+unique keys each statement writes against.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import SpaceRef
+from bot.store.claims import claim_deliveries
+from bot.store.tenants import ensure_space
+
+log = logging.getLogger(__name__)
+
+I = TypeVar("I")  # noqa: E741 - an item of work
+O = TypeVar("O")  # noqa: E741 - its outcome
+
+
+class Redelivered(Exception):
+    """The call's delivery was claimed before: nothing of it ran (``bot.claims`` says AlreadyHandled)."""
+
+
+@dataclass
+class Ticket:
+    """A delivery's claim, recorded in the transaction of the work it came with.
+
+    ``space_id`` is the space's row id when known; the batch finds or creates the
+    row otherwise and leaves its id here once the transaction has committed.
+    """
+
+    space: SpaceRef
+    space_id: int | None
+    key: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Shared(Generic[I, O]):
+    """Work many concurrent callers can share a transaction for (a Vote click).
+
+    ``run`` does a batch of items in the session's transaction and answers each, in
+    order; ``conflict`` names what an item must not share a batch over (the voter).
+    """
+
+    name: str
+    run: Callable[[AsyncSession, Sequence[I]], Awaitable[Sequence[O]]]
+    conflict: Callable[[I], Hashable]
+    limit: int = 32
+    lanes: int = 2  # batches written at once, where the database takes concurrent writers
+
+
+@dataclass(eq=False)
+class _Call(Generic[I, O]):
+    item: I
+    ticket: Ticket | None
+    done: asyncio.Future[O] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+Unit = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+class Group(Generic[I, O]):
+    """The queue of one database's calls of one :class:`Shared` work, and its drain tasks.
+
+    Up to ``lanes`` batches are written at once (each on its own connection), so the
+    round trips of one overlap the work of the next; SQLite takes one at a time.
+    """
+
+    def __init__(self, work: Shared[I, O], unit: Unit, held: Unit, *, lanes: int = 1) -> None:
+        self.work, self.unit, self.held, self.lanes = work, unit, held, lanes
+        self._queue: deque[_Call[I, O]] = deque()
+        self._drains: set[asyncio.Task[None]] = set()
+        self._writing = 0  # batches being written now
+        self._looking = 0  # lanes about to take a batch (started, or back from writing one)
+        self._busy: set[Hashable] = set()  # the conflict keys of the batches being written
+
+    async def submit(self, item: I, ticket: Ticket | None) -> O:
+        call: _Call[I, O] = _Call(item, ticket)
+        self._queue.append(call)
+        if not self._looking:
+            self._open_lane()
+        return await call.done
+
+    async def close(self) -> None:
+        """Wait for the lanes at work to finish (they give their connections back)."""
+        while self._drains:
+            await asyncio.gather(*self._drains, return_exceptions=True)
+
+    def _open_lane(self) -> None:
+        if len(self._drains) < self.lanes:
+            self._looking += 1
+            self._drains.add(asyncio.get_running_loop().create_task(self._drain()))
+
+    async def _drain(self) -> None:
+        try:
+            await self._drain_queue()
+        except BaseException as exc:
+            # Never leave a caller waiting on a lane that died (cancelled at shutdown).
+            while self._queue:
+                call = self._queue.popleft()
+                if isinstance(exc, Exception):
+                    _fail(call, exc)
+                elif not call.done.done():
+                    call.done.cancel()
+            raise
+        finally:
+            # At once, not in a done callback; and a call queued while this lane was giving
+            # its connection back found it still counted: start another for it.
+            self._drains.discard(asyncio.current_task())  # type: ignore[arg-type]
+            if self._queue and not self._looking:
+                self._open_lane()
+
+    async def _drain_queue(self) -> None:
+        looking = True  # counted in self._looking
+        try:
+            while True:
+                # One connection for the lane's busy spell: no pool checkout (and ping) per batch.
+                async with self.held() as session:
+                    while True:
+                        if not looking:
+                            self._looking, looking = self._looking + 1, True
+                        # Let calls already on their way (woken by the last batch) join this one.
+                        await asyncio.sleep(0)
+                        # An even share of what waits for each lane not writing now.
+                        share = -(-len(self._queue) // max(1, self.lanes - self._writing))
+                        batch, keys = self._take(min(share, self.work.limit))
+                        self._looking, looking = self._looking - 1, False
+                        if not batch:
+                            return  # the rest waits on batches being written; their lanes go on
+                        if self._queue and not self._looking:
+                            self._open_lane()  # a burst: another lane takes the next share
+                        self._writing += 1
+                        self._busy |= keys
+                        try:
+                            if not await self._commit(batch, session):
+                                break  # a fresh connection for what follows
+                        finally:
+                            self._writing -= 1
+                            self._busy -= keys
+        finally:
+            if looking:
+                self._looking -= 1
+
+    def _take(self, size: int) -> tuple[list[_Call[I, O]], set[Hashable]]:
+        """The next batch: queued calls in order, leaving for later any that conflict with one taken."""
+        batch: list[_Call[I, O]] = []
+        seen: set[Hashable] = set()
+        later: list[_Call[I, O]] = []
+        while self._queue and len(batch) < size:
+            call = self._queue.popleft()
+            keys: set[Hashable] = {("item", self.work.conflict(call.item))}
+            if call.ticket is not None:
+                keys.add(("delivery", call.ticket.space.platform, call.ticket.space.id, call.ticket.key))
+            if keys & (seen | self._busy):
+                later.append(call)
+                continue
+            seen |= keys
+            batch.append(call)
+        self._queue.extendleft(reversed(later))
+        return batch, seen
+
+    async def _commit(self, batch: list[_Call[I, O]], session: AsyncSession) -> bool:
+        """Write ``batch`` and answer its calls; False when it failed (each was retried alone)."""
+        try:
+            try:
+                async with session.begin():
+                    results = await self._once(session, batch)
+                self._answer(batch, results)
+                return True
+            except Exception as exc:
+                if len(batch) == 1:
+                    _fail(batch[0], exc)
+                    return False
+                log.warning(
+                    "a batch of %d %s calls failed (%s); each is retried alone",
+                    len(batch),
+                    self.work.name,
+                    type(exc).__name__,
+                )
+            for call in batch:
+                try:
+                    async with self.unit() as alone:
+                        results = await self._once(alone, [call])
+                    self._answer([call], results)
+                except Exception as exc:  # noqa: BLE001 - it fails alone, the others went on
+                    _fail(call, exc)
+            return False
+        except BaseException:
+            for call in batch:
+                if not call.done.done():
+                    call.done.cancel()
+            raise
+
+    async def _once(self, session: AsyncSession, batch: list[_Call[I, O]]) -> list[tuple[Any, int | None]]:
+        """Run ``batch`` in the session's transaction: each call's outcome (or Redelivered), its space id."""
+        claimed = await _claim(session, [call.ticket for call in batch])
+        live = [call for call, (ok, _) in zip(batch, claimed, strict=True) if ok]
+        outcomes = iter(await self.work.run(session, [call.item for call in live]) if live else ())
+        return [
+            (next(outcomes) if ok else Redelivered(call.ticket.key if call.ticket else ""), space)
+            for call, (ok, space) in zip(batch, claimed, strict=True)
+        ]
+
+    @staticmethod
+    def _answer(batch: list[_Call[I, O]], results: list[tuple[Any, int | None]]) -> None:
+        for call, (outcome, space) in zip(batch, results, strict=True):
+            if call.done.done():  # its caller gave up waiting; the work is done all the same
+                continue
+            if call.ticket is not None and space is not None:
+                call.ticket.space_id = space
+            if isinstance(outcome, Redelivered):
+                call.done.set_exception(outcome)
+            else:
+                call.done.set_result(outcome)
+
+
+def _fail(call: _Call[Any, Any], exc: Exception) -> None:
+    if not call.done.done():
+        call.done.set_exception(exc)
+
+
+async def _claim(session: AsyncSession, tickets: list[Ticket | None]) -> list[tuple[bool, int | None]]:
+    """Record the tickets' claims in one statement: per call, whether it is new and its space id."""
+    spaces: dict[tuple[str, str], int] = {}
+    for ticket in tickets:
+        if ticket is None:
+            continue
+        where = (ticket.space.platform, ticket.space.id)
+        if ticket.space_id is not None:
+            spaces[where] = ticket.space_id
+        elif where not in spaces:  # first sight of the space in this process
+            row = await ensure_space(session, ref=ticket.space)
+            assert row.id is not None
+            spaces[where] = row.id
+    wanted = [(spaces[(t.space.platform, t.space.id)], t.key, t.at) for t in tickets if t is not None]
+    new = await claim_deliveries(session, claims=wanted) if wanted else set()
+    out: list[tuple[bool, int | None]] = []
+    for ticket in tickets:
+        if ticket is None:
+            out.append((True, None))
+            continue
+        space = spaces[(ticket.space.platform, ticket.space.id)]
+        out.append(((space, ticket.key[:200]) in new, space))
+    return out
