@@ -62,7 +62,7 @@ def events_route(slack: SlackApp | None, signing_secret: str | None, metrics: Me
             return web.Response(status=400, text="malformed Slack payload\n")
         try:
             # Lines logged while bolt handles it (and by tasks it starts) name the team and channel.
-            with log_context(**ids_of(parsed.payload)), slack.acking():
+            with log_context(**ids_of(parsed.payload)):
                 response = await slack.bolt.async_dispatch(bolt_request)
         except Exception as exc:
             # Listeners ack first and never raise: an exception here is bolt failing to
@@ -77,7 +77,16 @@ def events_route(slack: SlackApp | None, signing_secret: str | None, metrics: Me
             return _unreadable(metrics, parsed, f"bolt answered {response.status}")
         return await to_aiohttp_response(response)
 
-    return web.post("/slack/events", events)
+    if slack is None:
+        return web.post("/slack/events", events)
+    lane = slack.lane
+
+    async def counted(request: web.Request) -> web.StreamResponse:
+        # From arrival to response: commands' work waits while requests are in flight.
+        with lane.acking():
+            return await events(request)
+
+    return web.post("/slack/events", counted)
 
 
 def _unreadable(metrics: Metrics, parsed: Parsed, why: str) -> web.Response:
