@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackApp
 from adapters.slack.described import context_of, ids_of
@@ -40,13 +41,15 @@ async def _read_body(request: web.Request) -> bytes:
 def events_route(slack: SlackApp | None, signing_secret: str | None, metrics: Metrics) -> web.RouteDef:
     """``POST /slack/events``; ``slack`` is None in Socket Mode (no events over HTTP: 404)."""
 
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
     async def events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         try:
             body = await _read_body(request)
-            if signing_secret is None or slack is None:
+            if verifier is None or slack is None:
                 raise Rejected(404, "HTTP events are off (Socket Mode)")
-            verify(signing_secret, request.headers, body)
+            verify(verifier, request.headers, body)
             parsed = parse(body, request.headers.get("Content-Type", ""))
         except Rejected as exc:
             metrics.inc("prepbot_errors_total", kind=ERROR_KIND_OF_STATUS.get(exc.status, "bad_request"))
@@ -55,7 +58,7 @@ def events_route(slack: SlackApp | None, signing_secret: str | None, metrics: Me
             return web.json_response({"challenge": parsed.payload["challenge"]})
         headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
         try:
-            bolt_request = AsyncBoltRequest(body=parsed.text, query=request.query_string, headers=headers)
+            bolt_request = _bolt_request(parsed, request.query_string, headers)
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
             # bolt could not read the payload's shape: the request is malformed, not our failure.
             metrics.inc("prepbot_errors_total", kind="bad_request")
@@ -87,6 +90,19 @@ def events_route(slack: SlackApp | None, signing_secret: str | None, metrics: Me
             return await events(request)
 
     return web.post("/slack/events", counted)
+
+
+def _bolt_request(parsed: Parsed, query: str, headers: dict[str, str | Sequence[str]]) -> AsyncBoltRequest:
+    """Bolt's request for a checked one, from the payload the guard already parsed.
+
+    Bolt takes a parsed body only on its Socket Mode path (its HTTP path would
+    parse the text again, before every ack); the mode only tells bolt whether to
+    check the signature, which the guard has done, so the request is then marked
+    as the HTTP request it is.
+    """
+    request = AsyncBoltRequest(body=parsed.payload, query=query, headers=headers, mode="socket_mode")
+    request.mode, request.raw_body = "http", parsed.text
+    return request
 
 
 def _unreadable(metrics: Metrics, parsed: Parsed, why: str) -> web.Response:
