@@ -14,8 +14,8 @@ bursts alternating between the two.
 The members of a burst come from ``TEAMS`` workspaces: prepbot paces its Web API
 calls at Slack's documented per-workspace limits (``chat.postEphemeral`` is tier 4,
 100 a minute), so one workspace's 200 answers would take two minutes and leave the
-bench waiting; across ``TEAMS``, every answer goes out within the burst's seconds, so the
-acks are timed while that work runs beside them.
+bench waiting; across ``TEAMS``, every answer of a burst goes out within seconds,
+before the next burst, and a run takes about 15 s instead of six minutes.
 """
 
 from __future__ import annotations
