@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 import os
@@ -73,6 +74,9 @@ async def run(core: Prepbot, connector: Connector, settings: Settings, stop: asy
     """
     try:
         await connector.start(core)  # a refused credential stops here, before anything listens
+        # What start built (modules, the content library, the app) lives as long as the process:
+        # out of the collector's sight, a full collection under load scans only newer objects.
+        gc.freeze()
         app = web_app(core, connector.routes(), connector.health)
         async with listening(app, settings.host, settings.port) as bound:
             log.info("prepbot on %s, listening on %s:%s", connector.name, settings.host, bound)

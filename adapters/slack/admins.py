@@ -5,11 +5,13 @@ so the core's ``MemberRef.is_admin`` comes from ``users.info`` (``is_admin`` or
 ``is_owner``). A few minutes of caching keeps a busy channel from spending the
 method's rate limit, while a demoted admin loses rights within that window; the
 profile's ``tz`` (an IANA name) rides along, so a changed zone reaches the core
-within that window too.
+within that window too. Lookups of one member already under way are shared, so a
+burst of commands from a member asks Slack once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -50,6 +52,7 @@ class MemberDirectory:
         self.ttl = ttl
         self._now = now
         self._cache: dict[tuple[str, str], tuple[float, Profile]] = {}
+        self._asking: dict[tuple[str, str], asyncio.Task[Profile]] = {}
 
     async def member(self, space: SpaceRef, user_id: str, fallback_name: str = "") -> MemberRef:
         profile = await self.profile(space, user_id, fallback_name)
@@ -66,7 +69,17 @@ class MemberDirectory:
         cached = self._cache.get(key)
         if cached is not None and cached[0] > self._now():
             return cached[1]
-        profile, ttl = await self._lookup(user_id, fallback_name)
+        asking = self._asking.get(key)
+        if asking is None:
+            asking = self._asking[key] = asyncio.create_task(self._ask(key, user_id, fallback_name))
+        # Shielded: one waiter cancelled (a stop) does not cancel the lookup the others share.
+        return await asyncio.shield(asking)
+
+    async def _ask(self, key: tuple[str, str], user_id: str, fallback_name: str) -> Profile:
+        try:
+            profile, ttl = await self._lookup(user_id, fallback_name)
+        finally:
+            del self._asking[key]
         self._cache[key] = (self._now() + ttl, profile)
         if len(self._cache) > 10_000:
             self._evict()

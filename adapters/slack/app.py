@@ -5,7 +5,8 @@ users.info) runs in a task of its own after the ack, because a listener that
 raises after ``ack()`` can make bolt answer with an error and Slack retry.
 Clicks and thread replies are given a short head start before the ack, so
 that a vote or an answer (one fast insert) is normally stored before Slack
-hears "OK"; the ack never waits longer than :data:`RECORD_BUDGET_S`.
+hears "OK"; the ack never waits longer than :data:`RECORD_BUDGET_S`. A command's
+work waits instead for the acks of requests still in flight (:mod:`adapters.slack.lane`).
 
 Retries: commands and clicks carry the same delivery id on every retry, and
 events their ``event_id`` (a message's ``delivery_id``); the core claims each id
@@ -17,11 +18,10 @@ claim back (``NotHandled``), so Slack's retry stores it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
@@ -35,6 +35,7 @@ from adapters.slack.blocks import home_view
 from adapters.slack.capture import CapturePort
 from adapters.slack.described import context_of
 from adapters.slack.forms import CALLBACK_ID, open_modal, submission
+from adapters.slack.lane import Lane
 from adapters.slack.lifecycle import lifecycle_listeners
 from adapters.slack.pacer import TEAM
 from adapters.slack.port import Invocation, SlackPort
@@ -58,8 +59,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECORD_BUDGET_S = 1.5
-# How long a command's work (after its ack) waits for other requests' acks to go out first.
-ACKS_FIRST_MAX_S = 1.0
 # What Slack answers for a token it will never accept: stop, do not serve with it.
 TOKEN_ERRORS = {
     "invalid_auth",
@@ -98,9 +97,7 @@ class SlackApp:
         self._identity: dict[str, Any] | None = {} if oauth else None
         self._identity_tried_at: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._acking = 0  # requests between arrival and their ack (see acking())
-        self._acks_done = asyncio.Event()
-        self._acks_done.set()
+        self.lane = Lane()  # the HTTP route counts requests in it; commands' work waits there
         # Bolt's own client carries no token (ours does, with the patient rate-limit
         # handler); bolt's signature check is off because guard.py checks first.
         # Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that the
@@ -207,30 +204,6 @@ class SlackApp:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    @contextlib.contextmanager
-    def acking(self) -> Iterator[None]:
-        """Count a request as waiting for its ack while it runs (the HTTP route wraps each one).
-
-        Slack's 3 seconds are for the ack; a command's answer is not raced against it.
-        Under a burst, work started after one ack (users.info, the core, the post)
-        would otherwise share the loop with the requests still waiting for theirs.
-        """
-        self._acking += 1
-        self._acks_done.clear()
-        try:
-            yield
-        finally:
-            self._acking -= 1
-            if self._acking == 0:
-                self._acks_done.set()
-
-    async def _acks_first(self) -> None:
-        """Let acks in flight go out before a command's work starts (never longer than the cap)."""
-        if self._acking:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(ACKS_FIRST_MAX_S):
-                    await self._acks_done.wait()
-
     async def _ack_after(self, ack: Ack, task: asyncio.Task[None]) -> None:
         await asyncio.wait({task}, timeout=RECORD_BUDGET_S)
         await ack()
@@ -247,7 +220,7 @@ class SlackApp:
         self.spawn(self._command(body), about=body)
 
     async def _command(self, body: dict[str, Any]) -> None:
-        await self._acks_first()
+        await self.lane.turn()
         space = space_of(body)
         member = await self.directory.member(space, str(body["user_id"]), str(body.get("user_name") or ""))
         # Members named in the command (`/prep organizers add @alex`): their names and
