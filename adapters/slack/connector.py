@@ -19,6 +19,7 @@ from adapters.slack.app import TOKEN_ERRORS, SlackApp, TokenRejected
 from adapters.slack.http import events_route
 from adapters.slack.installed import installed_app, reinstalled
 from adapters.slack.port import SlackPort, make_client
+from adapters.slack.webclient import PacedWebClient
 from bot.connector import Misconfigured
 from bot.router import Prepbot
 from bot.settings import Settings
@@ -74,7 +75,11 @@ class SlackConnector:
         else:
             client = make_client(settings.slack_bot_token, settings.slack_api_url, metrics=core.metrics)
             self.app = SlackApp(core, client)
-            await self.app.check_token()  # a refused token stops here (TokenRejected), before serving
+            try:
+                await self.app.check_token()  # a refused token stops here (TokenRejected), before serving
+            except TokenRejected:
+                await client.close()
+                raise
             self.app.spawn(reinstalled(core, self.app))  # off the start path: nothing waits on it
         if self.socket:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -110,6 +115,8 @@ class SlackConnector:
         # Finish in-flight work (SIGTERM: stop taking new work, finish, close).
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.app.idle(), timeout=DRAIN_SECONDS)
+        if isinstance(self.app.client, PacedWebClient):
+            await self.app.client.close()
 
     def routes(self) -> Sequence[web.RouteDef]:
         assert self.app is not None, "start() first"

@@ -110,6 +110,17 @@ class PacedWebClient(AsyncWebClient):
             session, self.session, self._own_session = self.session, None, False
             self._closing = asyncio.ensure_future(session.close())
 
+    async def close(self) -> None:
+        """Close a session of ours now (at stop), so none is left for the loop to warn about."""
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        if self._own_session and self.session is not None:
+            session, self.session, self._own_session = self.session, None, False
+            await session.close()
+        if self._closing is not None:
+            await self._closing
+
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         async with self._shared_session():
             return await self._paced_call(api_method, **kwargs)
