@@ -13,6 +13,7 @@ import logging
 
 import pytest
 
+from adapters.slack.keyring import LEASE
 from bot.clock import ManualClock
 from bot.domain import ChannelRef, SpaceRef
 from bot.services.context import ServiceContext
@@ -58,3 +59,14 @@ async def test_a_refused_refresh_token_stops_the_workspace_once(
         assert (await install(running.base, slack, ALPHA))[0] == 200
         async with ctx.db.unit() as session:
             assert await lifecycle.removed_at(session, ref=SpaceRef("slack", ALPHA)) is None
+
+
+async def test_the_refresh_lease_outlasts_a_refresh_call(ctx: ServiceContext) -> None:
+    """A lease running out while its holder still waits on Slack would let a second replica spend the
+    same refresh token (and read Slack's refusal as final): the lease outlasts the call, retries included."""
+    async with FakeSlack() as slack, installed_app_on(ctx, slack) as running:
+        assert running.app.oauth is not None
+        client = running.app.oauth.keyring.rotator.client
+        assert client.timeout is not None
+        attempts = 1 + sum(getattr(h, "max_retry_count", 0) for h in client.retry_handlers)
+        assert LEASE.total_seconds() > client.timeout * attempts

@@ -50,7 +50,10 @@ from bot.services.context import ServiceContext
 log = logging.getLogger(__name__)
 
 CACHE_S = 30.0
-LEASE = dt.timedelta(seconds=15)  # longer than a refresh call takes; a dead holder's expires
+# Longer than a refresh call can take (the client's 30 s timeout, once retried on a dropped
+# connection): a lease that ran out mid-call would let another replica spend the same refresh
+# token, and Slack's invalid_refresh_token would then look final. A dead holder's lease expires.
+LEASE = dt.timedelta(seconds=90)
 WAIT_STEP_S = 0.05
 WAIT_ROUNDS = 200  # up to 10 s for another replica's refresh, only when the token is about to expire
 # A token with more life than this left is used while another replica refreshes it (no wait
