@@ -104,7 +104,11 @@ def export(
     if output is None:
         typer.echo(document, nl=False)
         return
-    output.write_text(document, encoding="utf-8")
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as exc:  # a directory, a missing folder, no permission: say which, no traceback
+        typer.echo(f"prepbot: cannot write {output} ({exc.strerror or type(exc).__name__}).", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"wrote {output} ({len(document.encode('utf-8'))} bytes)", err=True)
 
 

@@ -100,3 +100,12 @@ def test_a_missing_or_bad_option_is_named(tmp_path: Path) -> None:
     down = "postgresql+asyncpg://u:p@127.0.0.1:1/none"
     code, _, err = run("data", "forget", "--platform", "slack", "--space", "T1", "--member", "U1", url=down)
     assert code == 1 and "cannot use PREPBOT_DATABASE_URL" in err and "Traceback" not in err
+
+
+def test_an_output_file_that_cannot_be_written_is_one_line(tmp_path: Path, library: Library) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'f.db'}"
+    asyncio.run(fill(url, library))
+    for target in (tmp_path, tmp_path / "no-such-dir" / "bob.md"):
+        code, out, err = run("data", "export", *BOB, "--output", str(target), url=url)
+        assert code == 1 and out == "", err
+        assert f"prepbot: cannot write {target}" in err and "Traceback" not in err

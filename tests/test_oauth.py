@@ -243,7 +243,7 @@ async def test_a_refused_refresh_or_code_is_answered_not_served(ctx: ServiceCont
         assert (await install(running.base, slack, ALPHA))[0] == 200
         # A code Slack never gave (or one already used): the install fails, nothing is stored.
         status, page, _ = await install(running.base, slack, BETA, code="code-forged")
-        assert status == 401 and "invalid_code" in page
+        assert status == 400 and "invalid_code" in page
         assert [c.result["error"] for c in slack.refused("oauth.v2.access")] == ["invalid_code"]
         assert running.app.oauth is not None
         assert await running.app.oauth.store.async_find_installation(enterprise_id=None, team_id=BETA) is None

@@ -6,12 +6,14 @@ the server's scheduled work stops at once (its data goes after the retention
 window). An outage is ``unavailable: true`` and is not a removal. Joining a server
 (``on_guild_join``: a ``GUILD_CREATE`` for a new server, not the ones replayed at
 connect) marks it installed again, so a server that adds the bot back gets its
-schedules back. A bot token is the whole app's, so there is no token to delete.
+schedules back; so does connecting (``on_ready``), for a server that added it back
+while prepbot was down. A bot token is the whole app's, so there is no token to delete.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -29,6 +31,13 @@ class GuildMembership:
     """Mixed into the client: server joins and removals, handed to the core."""
 
     handler: Handler
+
+    guilds: Sequence[discord.Guild]
+
+    async def on_ready(self) -> None:
+        """Connected: every server in READY is installed (one may have added the bot back while down)."""
+        for guild in list(self.guilds):  # marking an installed server again changes nothing
+            await self.handler.bot.space_changed(AppInstalled(space(guild.id, guild.name or "")))
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.handler.bot.space_changed(AppInstalled(space(guild.id, guild.name or "")))

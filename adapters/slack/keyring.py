@@ -14,6 +14,10 @@ the saved result instead of refreshing the same token again (Slack refuses a
 refresh token once it has been used). Bolt's authorize goes through the same path
 (:class:`adapters.slack.oauth.LeasedAuthorize`).
 
+A refresh token Slack refuses (``invalid_refresh_token``: revoked, or spent) can never
+work again: one warning says so, the installation is deleted and the workspace's work
+stops (as on ``tokens_revoked``) until an admin reinstalls.
+
 A workspace prepbot has work for but no installation of (its removal event was
 missed, or it was served with one token before and has not installed since) is
 marked removed on the spot, so its scheduled work stops instead of failing each tick.
@@ -33,6 +37,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
@@ -45,7 +50,10 @@ from bot.services.context import ServiceContext
 log = logging.getLogger(__name__)
 
 CACHE_S = 30.0
-LEASE = dt.timedelta(seconds=15)  # longer than a refresh call takes; a dead holder's expires
+# Longer than a refresh call can take (the client's 30 s timeout, once retried on a dropped
+# connection): a lease that ran out mid-call would let another replica spend the same refresh
+# token, and Slack's invalid_refresh_token would then look final. A dead holder's lease expires.
+LEASE = dt.timedelta(seconds=90)
 WAIT_STEP_S = 0.05
 WAIT_ROUNDS = 200  # up to 10 s for another replica's refresh, only when the token is about to expire
 # A token with more life than this left is used while another replica refreshes it (no wait
@@ -200,12 +208,44 @@ class Keyring:
         current = await self._find(where)  # re-read under the lease: another replica may have refreshed
         if current is None or not self.expiring(current):
             return current
-        refreshed = await self.rotator.perform_token_rotation(
-            installation=current, minutes_before_expiration=self.minutes
-        )
+        try:
+            refreshed = await self.rotator.perform_token_rotation(
+                installation=current, minutes_before_expiration=self.minutes
+            )
+        except SlackTokenRotationError as exc:
+            await self._refused(where, current, str(exc.api_error.response.get("error") or ""))
+            raise
         if refreshed is None:
             return None
         await self.store.async_save(refreshed)
         self.refreshes += 1
         log.info("refreshed the bot token of %s", where.key)
         return refreshed
+
+    async def _refused(self, where: Where, used: Installation, error: str) -> None:
+        """Slack refused a refresh. ``invalid_refresh_token`` is final: the installation goes, as on revoke.
+
+        Only a reinstall gives a new refresh token, so retrying on every call and tick would
+        only hammer Slack; the workspace's work stops (:class:`AppRemoved`) until then.
+        """
+        if error != "invalid_refresh_token":
+            log.warning(
+                "refreshing the bot token of %s failed (%s); the next use tries again", where.key, error
+            )
+            return
+        latest = await self._find(where)
+        if latest is not None and latest.bot_refresh_token != used.bot_refresh_token:
+            return  # another replica refreshed it (its lease outlived): the saved token is good
+        log.warning(
+            "Slack refused the refresh token of %s (invalid_refresh_token): its installation is deleted and "
+            "its scheduled work stopped; a workspace admin can reinstall prepbot from /slack/install",
+            where.key,
+        )
+        await self.store.async_delete_bot(enterprise_id=where.enterprise_id, team_id=where.team_id)
+        await self.store.async_delete_installation(enterprise_id=where.enterprise_id, team_id=where.team_id)
+        self.forget()
+        teams = [where.team_id] if where.team_id else []
+        if where.org_wide and where.enterprise_id:
+            teams = await installs.teams_in_org(self.ctx, enterprise_id=where.enterprise_id)
+        for team in teams:
+            await lifecycle.space_changed(self.ctx, AppRemoved(SpaceRef("slack", team)))

@@ -234,8 +234,13 @@ class SlackOAuth:
         return await args.default.success(args)
 
     async def _failed(self, args: AsyncFailureArgs) -> BoltResponse:
-        log.warning("Slack install did not complete: %s", args.reason)
-        return await args.default.failure(args)
+        log.warning("Slack install did not complete: %r", args.reason[:100])
+        response = await args.default.failure(args)  # names the reason, links to /slack/install
+        # A cancelled install, a missing/spent code or state: what came back was a bad request
+        # (bolt answers 200 or 401); only a store that failed is the server's fault.
+        if args.reason != "storage_error":
+            response.status = 400
+        return response
 
     def routes(self) -> Sequence[web.RouteDef]:
         """``GET /slack/install`` and ``GET /slack/oauth_redirect``."""

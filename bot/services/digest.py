@@ -217,8 +217,10 @@ async def reveal(
     post = prompt_post_ref(prompt, target)
 
     async def record(session: AsyncSession, _: object) -> None:
-        await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())
-        await _award(session, prompt, ranked)
+        await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())  # locks the prompt
+        # Awards follow what is stored now, not what was posted: a member forgotten while the
+        # digest went out (bot.store.forget) earns nothing, and votes they cast count for no one.
+        await _award(session, prompt, await ranked_answers(session, prompt_id=prompt_id))
         await store.crown(session, answer_ids=[r.answer.id for r in crowned(ranked)])
 
     with log_context(space=target.space.id, channel=target.id, delivery=f"digest:{prompt_id}"):

@@ -119,6 +119,15 @@ async def forget_member(
     size is the digest's rule, not the store's).
     """
     mid = member_id
+    if is_postgres(session):
+        # Prompts they answered or voted on, before their row: a digest being recorded (which
+        # locks its prompt, then writes awards naming members) finishes first, or starts after.
+        voted = select(col(Vote.answer_id)).where(col(Vote.voter_id) == mid)
+        touched = select(col(Answer.prompt_id)).where(
+            or_(col(Answer.member_id) == mid, col(Answer.id).in_(voted))
+        )
+        prompts = select(col(PromptPost.id)).where(col(PromptPost.id).in_(touched))
+        await session.execute(prompts.order_by(col(PromptPost.id)).with_for_update(read=True))
     row = select(col(Member.id)).where(col(Member.id) == mid, col(Member.space_id) == space_id)
     if (await session.execute(row.with_for_update() if is_postgres(session) else row)).first() is None:
         return None
