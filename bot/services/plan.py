@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -297,7 +297,8 @@ async def _send_plan(
         plan = await todays_plan(ctx, member, today)
         company = member.interview_company or ctx.library.default.meta.company
         message = plan_message(plan, (interview - today).days, interview, company)
-        await port.direct(member_ref(member, space), message)
+        # The key lets a retry after an answer lost on the wire find the first copy (Discord's nonce).
+        await port.direct(member_ref(member, space), replace(message, key=f"plan-{member.id}-{today}"))
 
     # Claimed with its send: retried after an outage, never sent twice by two processes.
     await send_once(ctx, space_id=space.id or 0, kind=DailyKind.PLAN, key=f"{member.id}:{today}", work=send)
