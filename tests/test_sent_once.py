@@ -25,6 +25,7 @@ from bot.store.engine import Database
 from bot.store.enums import DailyKind
 from bot.store.models import DailyClaim
 from tests.support.console import dms
+from tests.support.discord_harness import Running
 
 MORNING = dt.datetime(2026, 1, 6, 9, 0, 30, tzinfo=dt.UTC)
 ERRORS = ("prepbot_undeliverable_total", {"reason": "error"})
@@ -157,3 +158,24 @@ async def test_a_readiness_report_that_met_an_outage_is_posted_once_later(
         clock.set(FRIDAY + dt.timedelta(minutes=minutes))
         await session.bot.tick(session.chat)
     assert len(reports(session)) == 1
+
+
+async def test_on_discord_an_answer_lost_after_the_send_and_a_50007_each_end_in_one_outcome(
+    app: Running,
+) -> None:
+    """The real client and port: a 500 after Discord created alice's plan, 50007 for bob."""
+    fake, port = app.fake, app.client.handler.port
+    for name in ("alice", "bob"):
+        await app.send("INTERACTION_CREATE", fake.command(name, "interview", date="2026-01-20"))
+        await fake.until(lambda name=name: [m for m in fake.whispers(name) if "to your" in str(m)])
+    before = {name: len(fake.whispers(name)) for name in ("alice", "bob")}
+    fake.close_dms("bob")
+    fake.fail_after_create = 1  # created, but the answer is lost: the retry must not post again
+    for minutes in (0, 1, 2, 10):
+        app.clock.set(MORNING + dt.timedelta(minutes=minutes))
+        await app.bot.tick(port)
+        fake.dms_closed.discard(fake.people["bob"].id)  # opened later that morning: not retried
+    await app.settle()
+    assert [len(fake.whispers(n)) - before[n] for n in ("alice", "bob")] == [1, 0]
+    assert fake.fail_after_create == 0  # the lost answer did happen, to alice's plan
+    assert app.bot.ctx.metrics.value("prepbot_undeliverable_total", reason="dm_closed") == 1
