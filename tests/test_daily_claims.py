@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select, text
 
 from bot.domain import ChannelRef, SpaceRef
-from bot.store.claims import claim_daily, prune
+from bot.store.claims import claim_daily, prune, take_daily_send
 from bot.store.engine import Database
 from bot.store.enums import DailyKind
 from bot.store.migrate import downgrade, upgrade
@@ -69,14 +69,29 @@ async def test_the_migration_carries_claims_across_and_back(database_url: str) -
                 )
         await upgrade(db, "0012_daily_claims")
         async with db.unit() as s:
-            moved = {(c.kind, c.key) for c in (await s.execute(select(DailyClaim))).scalars()}
+            moved = set((await s.execute(select(DailyClaim.kind, DailyClaim.key))).tuples())
             assert moved == {
                 ("plan", "7:2026-12-01"),
                 ("readiness", "3:2026-W49"),
                 ("pair-lonely", "3:week:2026-W49"),
             }
+        await upgrade(db)  # 0018 marks what was claimed before it as sent
+        async with db.unit() as s:
             # Claimed again after the upgrade: the plan already sent is not sent twice.
             assert not await claim_daily(s, space_id=1, kind=DailyKind.PLAN, key="7:2026-12-01", at=NOW)
+            later = NOW + dt.timedelta(hours=1)
+            assert (
+                await take_daily_send(
+                    s,
+                    space_id=1,
+                    kind=DailyKind.PLAN,
+                    key="7:2026-12-01",
+                    now=later,
+                    until=later + dt.timedelta(seconds=20),
+                    attempts=5,
+                )
+                is None
+            )
             assert await claim_daily(s, space_id=1, kind=DailyKind.PLAN, key="7:2026-12-02", at=NOW)
         await downgrade(db, "0011_loop")
         async with db.engine.connect() as conn:

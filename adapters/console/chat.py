@@ -51,6 +51,14 @@ class ConsoleChat:
         # are closed, and channels the bot cannot post in (with the reason).
         self.dms_closed: set[str] = set()
         self.blocked: dict[str, UndeliverableReason] = {}
+        # How many of the next sends fail as an outage does (a 5xx, a timeout, a rate limit
+        # the adapter gave up waiting out): an error retrying can fix, unlike the two above.
+        self.outages = 0
+
+    def _outage(self) -> None:
+        if self.outages > 0:
+            self.outages -= 1
+            raise ConnectionError("the platform did not answer (console outage)")
 
     def new_ref(self, channel: ChannelRef, thread_id: str | None = None) -> MessageRef:
         self._next += 1
@@ -69,6 +77,7 @@ class ConsoleChat:
 
     async def post(self, channel: ChannelRef, message: OutboundMessage) -> MessageRef:
         self._check(channel)
+        self._outage()
         return self.record(Sent(self.new_ref(channel), message)).ref
 
     async def reply_in_thread(self, parent: MessageRef, message: OutboundMessage) -> MessageRef:
@@ -106,6 +115,7 @@ class ConsoleChat:
     async def direct(self, member: MemberRef, message: OutboundMessage) -> MessageRef:
         if member.id in self.dms_closed:
             raise Undeliverable("dm_closed", target=member.id)
+        self._outage()
         return self.record(Sent(self.new_ref(self.dm_channel(member)), message, visible_to=member.id)).ref
 
     async def send_file(
@@ -121,6 +131,7 @@ class ConsoleChat:
     ) -> MessageRef:
         """In the channel for everyone; written under :attr:`files_dir` when set, its path shown."""
         self._check(channel)
+        self._outage()
         ref = self.new_ref(channel)
         if self.files_dir is not None:
             self.files_dir.mkdir(parents=True, exist_ok=True)

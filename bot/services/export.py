@@ -3,8 +3,9 @@
 It gathers what the member built with their team: their answers to culture
 prompts with the votes they earned (and late answers, unscored), the answers of
 their peers that a digest crowned, the
-quiz items they missed with the explanations, mock-interview feedback, and the
-questions they plan to ask. The document is a file (Markdown is not Slack's mrkdwn,
+quiz items they missed with the explanations, mock-interview feedback (the
+ratings, and the notes their interviewers wrote to them), and the questions
+they plan to ask. The document is a file (Markdown is not Slack's mrkdwn,
 so as a message it would show raw ``#`` and ``**``), with a short summary message.
 """
 
@@ -24,7 +25,7 @@ from bot.render import OutboundMessage
 from bot.services.context import UserError
 from bot.services.delivery import METRIC, open_dms_step
 from bot.store import exports, notices
-from bot.store.exports import ExportedAnswer
+from bot.store.exports import ExportedAnswer, ReceivedNote
 from bot.store.models import Channel, Member, PairingFeedback
 from bot.store.pairings import feedback_for
 from bot.store.refs import channel_ref
@@ -106,6 +107,16 @@ def _feedback_section(feedback: Sequence[PairingFeedback]) -> list[str]:
     return [*lines, ""]
 
 
+def _notes_section(notes: Sequence[ReceivedNote]) -> list[str]:
+    """The notes the member's mock interviewers wrote to them, as they reached them by DM."""
+    if not notes:
+        return []
+    lines = ["## Notes from my mock interviewers", ""]
+    for n in notes:
+        lines += [f"### Mock interview {n.round_number} — {n.interviewer}", "", n.note, ""]
+    return lines
+
+
 def _questions_section(pack: Pack, saved: Sequence[str]) -> list[str]:
     lines = ["## Questions I plan to ask", ""]
     asks = [pack.get(item_id) for item_id in saved]
@@ -126,6 +137,7 @@ def render_document(
     feedback: Sequence[PairingFeedback],
     saved: Sequence[str],
     late: Sequence[tuple[str, str]] = (),
+    notes: Sequence[ReceivedNote] = (),
 ) -> str:
     """The whole document, Markdown."""
     name = member.display_name or member.external_id
@@ -138,6 +150,7 @@ def render_document(
     lines += _late_section(pack, late)
     lines += _missed_section(pack, missed)
     lines += _feedback_section(feedback)
+    lines += _notes_section(notes)
     lines += _questions_section(pack, saved)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -204,7 +217,9 @@ async def prepare(
     feedback = await feedback_for(session, candidate_id=member.id)
     saved = await exports.saved_questions(session, member_id=member.id)
     late = await notices.late_answers(session, member_id=member.id)
-    document = render_document(pack, member, own, peers, missed, feedback, saved, late)
+    # Only the notes written to this member as the candidate: never the ones they wrote.
+    notes = await exports.received_notes(session, candidate_id=member.id)
+    document = render_document(pack, member, own, peers, missed, feedback, saved, late, notes)
     return document, summary(own, peers, missed, feedback, saved)
 
 

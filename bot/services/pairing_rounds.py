@@ -37,9 +37,9 @@ from bot.services.pairing_messages import (
     rating_form,
     thanks,
 )
+from bot.services.sent_once import send_once  # the note is claimed with its send
 from bot.store import pairings as store
 from bot.store.channels import with_space
-from bot.store.claims import claim_daily
 from bot.store.enums import DailyKind, SeatRole
 from bot.store.models import Channel, Member, PairingSeat, Space
 from bot.store.refs import channel_ref, space_ref
@@ -248,16 +248,16 @@ async def _weekly(ctx: ServiceContext, port: ChatPort, channel: Channel, space: 
         await tell_channel(ctx, port, where, missed_in_channel(report.missed))
     if not report.exists and report.members == 1:
         async with ctx.db.unit() as session:
-            first = await claim_daily(
-                session,
+            alone = await store.opted_in(session, channel_id=channel.id or 0)
+        if alone:  # they may have opted out since the draw found them alone
+            to = member_ref(space_ref(space), alone[0])
+            await send_once(
+                ctx,
                 space_id=channel.space_id,
                 kind=DailyKind.PAIR_LONELY,
                 key=f"{channel.id}:{key}",
-                at=ctx.clock.now(),
+                work=lambda: port.direct(to, thanks("lonely")),
             )
-            alone = await store.opted_in(session, channel_id=channel.id or 0)
-        if first and alone:  # they may have opted out since the draw found them alone
-            await send_direct(ctx, port, member_ref(space_ref(space), alone[0]), thanks("lonely"))
 
 
 async def draw_on_opt_in(ctx: ServiceContext, port: ChatPort, channel_ref_: ChannelRef) -> RoundReport | None:

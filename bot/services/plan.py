@@ -8,17 +8,17 @@ follow-ups) and a question to prepare that the member has not saved yet.
 A plan is made once per member and local day and stored: asking again that day,
 or the 09:00 message after an 08:40 ``/prep interview``, shows the same plan.
 Each morning (09:00 in the member's zone, else the channel's) the plan arrives
-as a direct message, once per member and local date: the date is claimed (a
-daily claim) before the message is sent. A member whose DMs are closed misses
-that morning's plan (counted in ``prepbot_undeliverable_total``); the others
-still get theirs. Nobody else is told: an interview date is the member's own business.
+as a direct message, once per member and local date (``bot.services.sent_once``:
+an outage is retried on a later tick that morning). A member whose DMs are closed
+misses that morning's plan (recorded once, not retried; counted in
+``prepbot_undeliverable_total``); the others still get theirs. Nobody else is told.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,10 +29,9 @@ from bot.feature import Feature
 from bot.render import OutboundMessage, Section, clip
 from bot.schedule import Schedule, due, known, local_date
 from bot.services.context import ServiceContext, UserError
-from bot.services.delivery import send_direct
 from bot.services.forecast import member_deadline
+from bot.services.sent_once import send_once
 from bot.store import exports, members, plans, quizzes
-from bot.store.claims import claim_daily
 from bot.store.enums import DailyKind
 from bot.store.models import Channel, Member, MemberPlan, Space
 from bot.store.refs import member_ref
@@ -292,17 +291,17 @@ async def _send_plan(
     if morning is None or morning.local_date > member.interview_date:
         return
     today = morning.local_date
-    async with ctx.db.unit() as session:
-        first = await claim_daily(
-            session, space_id=space.id or 0, kind=DailyKind.PLAN, key=f"{member.id}:{today}", at=now
-        )
-    if not first:
-        return
-    plan = await todays_plan(ctx, member, today)
-    days_left = (member.interview_date - today).days
-    company = member.interview_company or ctx.library.default.meta.company
-    message = plan_message(plan, days_left, member.interview_date, company)
-    await send_direct(ctx, port, member_ref(member, space), message)
+    interview = member.interview_date
+
+    async def send() -> None:
+        plan = await todays_plan(ctx, member, today)
+        company = member.interview_company or ctx.library.default.meta.company
+        message = plan_message(plan, (interview - today).days, interview, company)
+        # The key lets a retry after an answer lost on the wire find the first copy (Discord's nonce).
+        await port.direct(member_ref(member, space), replace(message, key=f"plan-{member.id}-{today}"))
+
+    # Claimed with its send: retried after an outage, never sent twice by two processes.
+    await send_once(ctx, space_id=space.id or 0, kind=DailyKind.PLAN, key=f"{member.id}:{today}", work=send)
 
 
 FEATURE = Feature("plan", commands={"interview": interview_command, "story": story_command}, ticks=(tick,))

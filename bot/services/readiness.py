@@ -3,8 +3,9 @@
 Each channel with a running daily prompt schedule gets one report a week, on
 :data:`REPORT_DAY` at :data:`REPORT_TIME` in the channel's zone (caught up within
 the catch-up window after a restart). The week is claimed as a daily claim
-(``readiness``, ``<channel>:<ISO week>``) before anything is drawn or sent, so the
-report goes out once per channel-week however many processes tick.
+(``readiness``, ``<channel>:<ISO week>``) with its post (``bot.services.sent_once``),
+so the report goes out once per channel-week however many processes tick, and a
+post that failed on an outage is retried on a later tick.
 
 The team is the channel's workspace or server (cards belong to a space, not a
 channel). Numbers are aggregated so that no member can be singled out: a topic
@@ -25,13 +26,11 @@ from typing import TYPE_CHECKING
 from bot import memory
 from bot.content import Pack
 from bot.feature import Feature
-from bot.ports import Undeliverable
 from bot.render import OutboundMessage, Section
 from bot.schedule import Schedule, due, iso_week
 from bot.services.context import ServiceContext
-from bot.services.delivery import METRIC
+from bot.services.sent_once import send_once
 from bot.store import quizzes
-from bot.store.claims import claim_daily
 from bot.store.enums import DailyKind
 from bot.store.models import Channel, Space
 from bot.store.prompts import scheduled_channels
@@ -152,28 +151,30 @@ async def tick(ctx: ServiceContext, port: ChatPort) -> None:
 
 
 async def post_report(ctx: ServiceContext, port: ChatPort, channel: Channel, space: Space, week: str) -> bool:
-    """Claim the channel-week, then draw and post the report; False when it was already claimed."""
+    """Claim the channel-week with its post, then draw and post the report; True once it was posted.
+
+    False when nobody has practised yet (nothing claimed), when it was posted or given
+    up already, or when the post failed: an outage is retried on a later tick while
+    the report is due, a channel prepbot cannot post in is recorded once.
+    """
     now = ctx.clock.now()
     async with ctx.db.unit() as session:
         active, members = await quizzes.active_members(session, space_id=space.id or 0, since=now - WEEK)
-        if members == 0:
-            return False  # nobody has practised yet: nothing to report, and nothing claimed
-        if not await claim_daily(
-            session, space_id=space.id or 0, kind=DailyKind.READINESS, key=f"{channel.id}:{week}", at=now
-        ):
-            return False
-        cards = await quizzes.space_cards(session, space_id=space.id or 0)
-    report = Readiness(week, active, members, tuple(aggregate(ctx.library.default, cards, now)))
-    chart = draw_chart(report)
-    try:
-        await port.post_file(
-            channel_ref(channel, space), f"readiness-{week}.png", chart, report_message(report)
-        )
-    except Undeliverable as exc:
-        ctx.metrics.inc(METRIC, reason=exc.reason)
-        log.info("readiness report for channel %s undeliverable: %s", channel.id, exc.reason)
+    if members == 0:
         return False
-    return True
+
+    async def send() -> None:
+        async with ctx.db.unit() as session:
+            cards = await quizzes.space_cards(session, space_id=space.id or 0)
+        report = Readiness(week, active, members, tuple(aggregate(ctx.library.default, cards, now)))
+        chart = draw_chart(report)
+        where = channel_ref(channel, space)
+        await port.post_file(where, f"readiness-{week}.png", chart, report_message(report))
+
+    sent = await send_once(
+        ctx, space_id=space.id or 0, kind=DailyKind.READINESS, key=f"{channel.id}:{week}", work=send
+    )
+    return sent == "sent"
 
 
 FEATURE = Feature("readiness", ticks=(tick,))

@@ -3,6 +3,9 @@
 A daily claim is one insert against the unique (space, kind, key) index, so two
 processes ticking at once, or a tick repeated after a restart, leave one winner.
 Inbound deliveries (commands, clicks, events) are claimed in ``Delivery`` instead.
+
+A claim that is a message is also its send lease (:func:`take_daily_send`): it is
+taken for one send at a time, then recorded as sent, given up, or left for a retry.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, String, delete
+from sqlalchemy import Integer, String, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -29,6 +33,81 @@ async def claim_daily(
     """
     return await insert_ignore(
         session, DailyClaim, space_id=space_id, kind=kind, key=key[:200], created_at=at
+    )
+
+
+def _lease_free(now: dt.datetime) -> ColumnElement[bool]:
+    return or_(col(DailyClaim.lease_until).is_(None), col(DailyClaim.lease_until) <= now)
+
+
+async def take_daily_send(
+    session: AsyncSession,
+    *,
+    space_id: int,
+    kind: DailyKind,
+    key: str,
+    now: dt.datetime,
+    until: dt.datetime,
+    attempts: int,
+) -> tuple[int, int] | None:
+    """Claim the ``kind`` message ``key`` (or take it back for a retry) and hold it until ``until``.
+
+    Returns the claim's id and this attempt's number, or None when the message was
+    sent or given up, ``attempts`` were used, or another sender (or a retry's
+    back-off) holds it. The first claim is one insert against the unique key; a
+    retry is one conditional UPDATE, so two processes never both win.
+    """
+    key = key[:200]
+    where = and_(
+        col(DailyClaim.space_id) == space_id, col(DailyClaim.kind) == kind, col(DailyClaim.key) == key
+    )
+    values = {"space_id": space_id, "kind": kind, "key": key, "created_at": now}
+    first = await insert_ignore(session, DailyClaim, **values, lease_until=until, attempts=1)
+    if not first:
+        retry = await session.execute(
+            update(DailyClaim)
+            .where(
+                where,
+                col(DailyClaim.sent_at).is_(None),
+                col(DailyClaim.failure) == "",
+                col(DailyClaim.attempts) < attempts,
+                _lease_free(now),
+            )
+            .values(lease_until=until, attempts=col(DailyClaim.attempts) + 1)
+        )
+        if not retry.rowcount:  # type: ignore[attr-defined]
+            return None
+    row = (await session.execute(select(col(DailyClaim.id), col(DailyClaim.attempts)).where(where))).one()
+    return int(row[0]), int(row[1])
+
+
+async def renew_daily_send(
+    session: AsyncSession, *, claim_id: int, held_until: dt.datetime, until: dt.datetime
+) -> bool:
+    """Extend a send lease this process still holds (its expiry unchanged since it took it)."""
+    result = await session.execute(
+        update(DailyClaim)
+        .where(col(DailyClaim.id) == claim_id, col(DailyClaim.lease_until) == held_until)
+        .values(lease_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def daily_sent(session: AsyncSession, *, claim_id: int, at: dt.datetime) -> None:
+    """The message arrived: no process sends it again."""
+    await session.execute(
+        update(DailyClaim).where(col(DailyClaim.id) == claim_id).values(sent_at=at, lease_until=None)
+    )
+
+
+async def daily_failed(
+    session: AsyncSession, *, claim_id: int, failure: str, retry_at: dt.datetime | None
+) -> None:
+    """A send failed: given up for good (``failure`` set), or held off until ``retry_at``."""
+    await session.execute(
+        update(DailyClaim)
+        .where(col(DailyClaim.id) == claim_id)
+        .values(failure=failure[:40], lease_until=retry_at)
     )
 
 

@@ -1,4 +1,4 @@
-"""Queries behind a member's prep document: their answers, the best peer answers, misses."""
+"""Queries behind a member's prep document: their answers, the best peer answers, misses, notes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -15,6 +16,8 @@ from bot.store.models import (
     AnswerPart,
     Channel,
     Member,
+    PairingNote,
+    PairingRound,
     PromptPost,
     QuizAttempt,
     SavedQuestion,
@@ -167,3 +170,35 @@ async def saved_questions(session: AsyncSession, *, member_id: int) -> list[str]
         .order_by(col(SavedQuestion.created_at), col(SavedQuestion.id))
     )
     return list((await session.execute(stmt)).scalars().all())
+
+
+@dataclass(frozen=True)
+class ReceivedNote:
+    """A mock interviewer's written note to the member, as it reached them by DM."""
+
+    round_number: int
+    interviewer: str
+    note: str
+    written: dt.datetime
+
+
+async def received_notes(session: AsyncSession, *, candidate_id: int) -> list[ReceivedNote]:
+    """The notes written to ``candidate_id`` as the candidate, oldest first; never anyone else's."""
+    stmt = (
+        select_columns(
+            col(PairingNote.note),
+            col(PairingNote.updated_at),
+            col(PairingRound.number),
+            col(PairingRound.id),
+            col(Member.display_name),
+            col(Member.external_id),
+        )
+        .join(PairingRound, col(PairingRound.id) == col(PairingNote.round_id))
+        .join(Member, col(Member.id) == col(PairingNote.reviewer_id))
+        .where(col(PairingNote.candidate_id) == candidate_id, col(PairingNote.note) != "")
+        .order_by(col(PairingNote.created_at), col(PairingNote.id))
+    )
+    return [
+        ReceivedNote(round_number=number or round_id, interviewer=name or ext, note=note, written=at)
+        for note, at, number, round_id, name, ext in (await session.execute(stmt)).all()
+    ]

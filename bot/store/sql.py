@@ -186,4 +186,3 @@ def _rows_statement(
     sql = f"WITH {rows.name}({names}) AS ({source}) " + body.format(lock=lock if postgres else "")
     statement = text(sql)
     return statement.columns(**dict(types)) if types else statement
-

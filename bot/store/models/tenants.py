@@ -110,6 +110,9 @@ class DailyClaim(SQLModel, table=True):
 
     Apart from ``Delivery`` (inbound deliveries a platform may retry): the key names
     the work's period, ``kind`` what the work is (:class:`bot.store.enums.DailyKind`).
+    A claim that is a message (``bot.services.sent_once``) is also its send lease:
+    ``sent_at`` once it arrived, ``failure`` once given up, else ``lease_until``
+    holds off other senders (the one sending, or the next retry's earliest time).
     """
 
     __table_args__ = (UniqueConstraint("space_id", "kind", "key", name="uq_dailyclaim_space_kind_key"),)
@@ -118,6 +121,10 @@ class DailyClaim(SQLModel, table=True):
     kind: str = Field(max_length=24)
     key: str = Field(max_length=200)
     created_at: dt.datetime = Field(default_factory=utc_now, index=True)
+    sent_at: dt.datetime | None = None
+    lease_until: dt.datetime | None = None
+    attempts: int = 0
+    failure: str = Field(default="", max_length=40)
 
 
 class PostSlot(SQLModel, table=True):

@@ -1,0 +1,134 @@
+"""Scheduled messages sent once and not lost: a daily claim that is also a send lease.
+
+The morning plan, the lonely-pairing note and the weekly readiness report are
+claimed per period (``DailyClaim``) so that however many processes tick, one
+sends. Claiming alone made them at-most-once: a send that failed on a 5xx, a
+timeout or a rate limit the adapter gave up waiting out lost the period's message.
+:func:`send_once` follows the leased send of prompts and digests
+(:mod:`bot.services.leases`), on the claim's own row:
+
+1. *take*: the first claim, or a retry of an unsent one, holds a short lease and
+   counts the attempt (``bot.store.claims.take_daily_send``), in one statement;
+2. *send*, renewing the lease while the send runs (a 429 the port waits out can
+   outlast it; an expired lease would let another process send the same message);
+3. *record*: sent; or given up for good when the platform says only a person can
+   fix it (``Undeliverable``: DMs closed, member gone, ``not_in_channel``), or after
+   :data:`ATTEMPTS` attempts; or held off for a back-off so a later tick retries.
+
+A retry happens only while the caller still finds the work due (the catch-up
+window of its local time): the key names the local day or week, so a message
+missed today is never sent tomorrow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Literal
+
+from bot.ports import Undeliverable
+from bot.services.context import ServiceContext
+from bot.services.delivery import METRIC
+from bot.store import claims
+from bot.store.enums import DailyKind
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(seconds=20)
+# Five sends at most, the retries 1, 2, 4 and 8 minutes apart: well inside the
+# hour-long (at least) catch-up window in which callers find the work due.
+ATTEMPTS = 5
+BACKOFF = dt.timedelta(minutes=1)
+GAVE_UP = "error"
+
+Outcome = Literal["sent", "held", "retry", "given_up"]
+
+
+async def send_once(
+    ctx: ServiceContext,
+    *,
+    space_id: int,
+    kind: DailyKind,
+    key: str,
+    work: Callable[[], Awaitable[object]],
+) -> Outcome:
+    """Run ``work`` (the send) once for the claim ``kind``/``key`` unless it was sent or given up.
+
+    ``held``: nothing to do now (sent, given up, or held by another sender or a
+    back-off). ``retry``: a transient failure, retried on a later tick.
+    ``given_up``: for good (counted in ``prepbot_undeliverable_total``, as every failed send is).
+    """
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        taken = await claims.take_daily_send(
+            session, space_id=space_id, kind=kind, key=key, now=now, until=now + LEASE, attempts=ATTEMPTS
+        )
+    if taken is None:
+        return "held"
+    claim_id, attempt = taken
+    try:
+        async with _kept_alive(ctx, claim_id=claim_id, until=now + LEASE):
+            await work()
+    except Undeliverable as exc:
+        ctx.metrics.inc(METRIC, reason=exc.reason)
+        log.info("%s message %s undeliverable (%s); not retrying", kind, claim_id, exc.reason)
+        async with ctx.db.unit() as session:
+            await claims.daily_failed(session, claim_id=claim_id, failure=exc.reason, retry_at=None)
+        return "given_up"
+    except Exception:
+        ctx.metrics.inc(METRIC, reason="error")
+        last = attempt >= ATTEMPTS
+        log.exception(
+            "%s message %s failed (attempt %s of %s)%s",
+            kind,
+            claim_id,
+            attempt,
+            ATTEMPTS,
+            "; giving up" if last else "; a later tick retries it",
+        )
+        retry_at = None if last else ctx.clock.now() + BACKOFF * 2 ** (attempt - 1)
+        async with ctx.db.unit() as session:
+            await claims.daily_failed(
+                session, claim_id=claim_id, failure=GAVE_UP if last else "", retry_at=retry_at
+            )
+        return "given_up" if last else "retry"
+    async with ctx.db.unit() as session:
+        await claims.daily_sent(session, claim_id=claim_id, at=ctx.clock.now())
+    return "sent"
+
+
+@contextlib.asynccontextmanager
+async def _kept_alive(ctx: ServiceContext, *, claim_id: int, until: dt.datetime) -> AsyncIterator[None]:
+    """Renew the lease on ``claim_id`` every third of :data:`LEASE` while the body runs."""
+    done = asyncio.Event()
+
+    async def renew() -> None:
+        held = until
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), LEASE.total_seconds() / 3)
+            if done.is_set():
+                return
+            new = ctx.clock.now() + LEASE
+            try:
+                async with ctx.db.unit() as session:
+                    if not await claims.renew_daily_send(
+                        session, claim_id=claim_id, held_until=held, until=new
+                    ):
+                        log.warning("lost the send lease on claim %s while sending", claim_id)
+                        return
+            except Exception:
+                log.warning("could not renew the send lease on claim %s; retrying", claim_id, exc_info=True)
+                continue
+            held = new
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        # Stop between renewals, never by cancelling one (see bot.services.leases.kept_alive).
+        done.set()
+        await task
