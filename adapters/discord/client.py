@@ -293,6 +293,11 @@ class PrepClient(GuildMembership, Lifecycle):
         self.tree.add_command(build_group(self.handler.on_command, bot.library))
         self.handler.on_guild_copy = self.remove_guild_copy
 
+    async def on_ready(self) -> None:
+        # Both parents listen for READY; discord.py calls only the one method found first.
+        await Lifecycle.on_ready(self)  # the check of /prep's guild copies, once per process
+        await self.mark_connected_guilds()
+
     async def setup_hook(self) -> None:
         # Again after a reconnect without Message Content: ``clear()`` forgets dynamic items.
         self.add_dynamic_items(*DYNAMIC_ITEMS)

@@ -7,11 +7,14 @@ window). An outage is ``unavailable: true`` and is not a removal. Joining a serv
 (``on_guild_join``: a ``GUILD_CREATE`` for a new server, not the ones replayed at
 connect) marks it installed again, so a server that adds the bot back gets its
 schedules back; so does connecting (``on_ready``), for a server that added it back
-while prepbot was down. A bot token is the whole app's, so there is no token to delete.
+while prepbot was down (the client's ``on_ready`` calls
+:meth:`GuildMembership.mark_connected_guilds`). A bot token is the whole app's, so there
+is no token to delete.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -28,19 +31,39 @@ log = logging.getLogger(__name__)
 
 
 class GuildMembership:
-    """Mixed into the client: server joins and removals, handed to the core."""
+    """Mixed into the client: server joins and removals, handed to the core.
+
+    The changes are written one at a time, and the connect-time marking re-checks
+    that a server is still there under the same lock: a removal that arrives while
+    READY's servers are being marked is then never overwritten by that marking.
+    """
 
     handler: Handler
 
     guilds: Sequence[discord.Guild]
 
-    async def on_ready(self) -> None:
+    if TYPE_CHECKING:  # discord.Client's, declared for the type checker only (never shadowed)
+
+        def get_guild(self, id: int, /) -> discord.Guild | None: ...
+
+    _membership: asyncio.Lock | None = None
+
+    def _changes(self) -> asyncio.Lock:
+        if self._membership is None:
+            self._membership = asyncio.Lock()
+        return self._membership
+
+    async def mark_connected_guilds(self) -> None:
         """Connected: every server in READY is installed (one may have added the bot back while down)."""
         for guild in list(self.guilds):  # marking an installed server again changes nothing
-            await self.handler.bot.space_changed(AppInstalled(space(guild.id, guild.name or "")))
+            async with self._changes():
+                if self.get_guild(guild.id) is not None:  # not removed since READY
+                    await self.handler.bot.space_changed(AppInstalled(space(guild.id, guild.name or "")))
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.handler.bot.space_changed(AppInstalled(space(guild.id, guild.name or "")))
+        async with self._changes():
+            await self.handler.bot.space_changed(AppInstalled(space(guild.id, guild.name or "")))
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        await self.handler.bot.space_changed(AppRemoved(space(guild.id, guild.name or "")))
+        async with self._changes():
+            await self.handler.bot.space_changed(AppRemoved(space(guild.id, guild.name or "")))
