@@ -139,6 +139,23 @@ async def test_a_batch_with_failed_sends_records_the_rest_and_retries_only_the_f
     assert _posted(chat) == expected
 
 
+async def test_a_send_that_raises_while_handling_its_failure_does_not_abandon_its_batch(
+    ctx: ServiceContext, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _schedule(ctx.db)
+    chat = FlakyChat({CHANNELS[3].id}, "")
+
+    async def database_away(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("database unavailable while recording the failure")
+
+    monkeypatch.setattr(fanout.leases, "failed", database_away)
+    clock.set(POSTING)
+    # The batch's other sends finish, are counted and recorded, whatever the one raised.
+    assert await post_due(ctx, chat) == len(CHANNELS) - 1
+    rows = await _rows(ctx.db)
+    assert sum(1 for r in rows if r.status == "open" and r.message_id) == len(CHANNELS) - 1
+
+
 async def test_a_post_sent_before_its_sender_died_unrecorded_is_found_not_sent_again(
     ctx: ServiceContext, clock: ManualClock
 ) -> None:

@@ -57,8 +57,12 @@ class GuildMembership:
         """Connected: every server in READY is installed (one may have added the bot back while down)."""
         for guild in list(self.guilds):  # marking an installed server again changes nothing
             async with self._changes():
-                if self.get_guild(guild.id) is not None:  # not removed since READY
+                if self.get_guild(guild.id) is None:  # removed since READY
+                    continue
+                try:
                     await self.handler.bot.space_changed(AppInstalled(space(guild.id, guild.name or "")))
+                except Exception:  # one server's failure must not leave the others unmarked
+                    log.exception("could not mark server %s installed at connect", guild.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         async with self._changes():

@@ -77,7 +77,7 @@ class SlackConnector:
             self.app = SlackApp(core, client)
             try:
                 await self.app.check_token()  # a refused token stops here (TokenRejected), before serving
-            except TokenRejected:
+            except BaseException:  # refused, or Slack unreachable: the process stops here
                 await client.close()
                 raise
             self.app.spawn(reinstalled(core, self.app))  # off the start path: nothing waits on it

@@ -172,8 +172,16 @@ async def _send_batch(
         return 0
     held = [p.id for p, _, _ in loaded if p.id is not None]
     async with leases.kept_alive_many(ctx, prompt_ids=held, until=until, length=length):
-        sent = await asyncio.gather(*(_send_one(ctx, port, row, now, compose, recorder) for row in loaded))
-    return sum(sent)
+        # Every send of the batch finishes under the renewed leases, whatever one of them
+        # raises (composing, or recording a failure while the database is away): an
+        # abandoned send whose lease lapsed could be taken and posted again.
+        sent = await asyncio.gather(
+            *(_send_one(ctx, port, row, now, compose, recorder) for row in loaded), return_exceptions=True
+        )
+    for outcome in sent:
+        if isinstance(outcome, Exception):
+            log.error("a post of the fan-out failed: %s", type(outcome).__name__, exc_info=outcome)
+    return sum(1 for outcome in sent if outcome is True)
 
 
 async def _send_one(

@@ -18,6 +18,14 @@ timeout or a rate limit the adapter gave up waiting out lost the period's messag
 A retry happens only while the caller still finds the work due (the catch-up
 window of its local time): the key names the local day or week, so a message
 missed today is never sent tomorrow.
+
+What is left: the record is its own transaction after the send. A process that dies
+between a send the platform accepted and that record (or a database that refuses the
+record) leaves the lease to lapse, and a later tick sends again: at least once in that
+window. The plan DM carries an idempotency key (Discord's nonce finds the first copy);
+the lonely note and the readiness report do not yet look for an earlier copy as the
+prompt fan-out does (``find_posted``). During a rolling upgrade to 0018, a claim made
+by a replica still on the old code has no ``sent_at`` and may be sent once more.
 """
 
 from __future__ import annotations
