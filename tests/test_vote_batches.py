@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
+from collections.abc import Sequence
 
 from sqlalchemy import func, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.domain import ChannelRef, MemberRef, SpaceRef
@@ -23,7 +25,7 @@ from bot.services.context import ServiceContext
 from bot.services.votes import VOTE_ACTION
 from bot.store.engine import Database
 from bot.store.models import Answer, Delivery, MemberTotal, Vote
-from bot.store.shared import Redelivered, Ticket
+from bot.store.shared import Redelivered, Shared, Ticket
 from bot.store.votes import TOGGLES, Press, Toggled
 from tests.support.votes import open_ballot
 
@@ -194,3 +196,37 @@ async def test_two_processes_pressing_at_once_count_each_vote_once_within_budget
     casts = sum(1 for o in outcomes if isinstance(o, Toggled) and o.cast)
     assert toggles > 0 and await count(db, Vote) == casts - (toggles - casts)
     await totals_match_votes(db)
+
+
+async def test_a_call_held_back_by_a_batch_being_written_starts_no_idle_lanes(db: Database) -> None:
+    # The same member's second press waits for the batch with their first. Until that
+    # batch commits, no other lane may start, find nothing it can take, and start the next.
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def run(session: AsyncSession, items: Sequence[str]) -> list[str]:
+        started.set()
+        await release.wait()
+        return list(items)
+
+    work: Shared[str, str] = Shared("held back", run, conflict=lambda item: item.split(":")[0])
+    first = asyncio.create_task(db.shared(work, "v:1"))
+    await started.wait()
+    group = db._groups[work]
+    lanes_started = 0
+    open_lane = group._open_lane
+
+    def counted() -> None:
+        nonlocal lanes_started
+        lanes_started += 1
+        open_lane()
+
+    group._open_lane = counted  # type: ignore[method-assign]
+    second = asyncio.create_task(db.shared(work, "v:2"))
+    try:
+        for _ in range(200):  # loop passes in which a spinning lane would start again and again
+            await asyncio.sleep(0)
+        assert lanes_started == 0 and not second.done()
+    finally:
+        release.set()
+    assert await first == "v:1" and await second == "v:2"  # the first lane came back for it

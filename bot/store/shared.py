@@ -99,9 +99,21 @@ class Group(Generic[I, O]):
     async def submit(self, item: I, ticket: Ticket | None) -> O:
         call: _Call[I, O] = _Call(item, ticket)
         self._queue.append(call)
-        if not self._looking:
+        if not self._looking and self._ready():
             self._open_lane()
         return await call.done
+
+    def _ready(self) -> bool:
+        """Some queued call is free to go now. One held back by a batch being written
+        waits for that batch's lane, which comes back for it: another lane would find
+        nothing to take, give up, and (seeing the call still queued) start the next."""
+        return any(not self._keys(call) & self._busy for call in self._queue)
+
+    def _keys(self, call: _Call[I, O]) -> set[Hashable]:
+        keys: set[Hashable] = {("item", self.work.conflict(call.item))}
+        if call.ticket is not None:
+            keys.add(("delivery", call.ticket.space.platform, call.ticket.space.id, call.ticket.key))
+        return keys
 
     async def close(self) -> None:
         """Wait for the lanes at work to finish (they give their connections back)."""
@@ -129,7 +141,7 @@ class Group(Generic[I, O]):
             # At once, not in a done callback; and a call queued while this lane was giving
             # its connection back found it still counted: start another for it.
             self._drains.discard(asyncio.current_task())  # type: ignore[arg-type]
-            if self._queue and not self._looking:
+            if self._queue and not self._looking and self._ready():
                 self._open_lane()
 
     async def _drain_queue(self) -> None:
@@ -149,10 +161,10 @@ class Group(Generic[I, O]):
                         self._looking, looking = self._looking - 1, False
                         if not batch:
                             return  # the rest waits on batches being written; their lanes go on
-                        if self._queue and not self._looking:
-                            self._open_lane()  # a burst: another lane takes the next share
                         self._writing += 1
                         self._busy |= keys
+                        if self._queue and not self._looking and self._ready():
+                            self._open_lane()  # a burst: another lane takes the next share
                         try:
                             if not await self._commit(batch, session):
                                 break  # a fresh connection for what follows
@@ -170,9 +182,7 @@ class Group(Generic[I, O]):
         later: list[_Call[I, O]] = []
         while self._queue and len(batch) < size:
             call = self._queue.popleft()
-            keys: set[Hashable] = {("item", self.work.conflict(call.item))}
-            if call.ticket is not None:
-                keys.add(("delivery", call.ticket.space.platform, call.ticket.space.id, call.ticket.key))
+            keys = self._keys(call)
             if keys & (seen | self._busy):
                 later.append(call)
                 continue
