@@ -172,7 +172,7 @@ async def kept_alive(
     async def renew(session: AsyncSession, held: dt.datetime, new: dt.datetime) -> bool:
         return await store.renew_lease(session, prompt_id=prompt_id, held_until=held, until=new)
 
-    async with _renewing(ctx, renew, until=until, length=length, what=f"prompt {prompt_id}"):
+    async with renewing(ctx, renew, until=until, length=length, what=f"prompt {prompt_id}"):
         yield
 
 
@@ -189,14 +189,16 @@ async def kept_alive_many(
         kept = await fan.renew_leases(session, prompt_ids=prompt_ids, held_until=held, until=new)
         return bool(kept)
 
-    async with _renewing(ctx, renew, until=until, length=length, what=f"{len(prompt_ids)} prompts"):
+    async with renewing(ctx, renew, until=until, length=length, what=f"{len(prompt_ids)} prompts"):
         yield
 
 
 @contextlib.asynccontextmanager
-async def _renewing(
+async def renewing(
     ctx: ServiceContext, renew_once: Renew, *, until: dt.datetime, length: dt.timedelta, what: str
 ) -> AsyncIterator[None]:
+    """Call ``renew_once(session, held_until, new_until)`` every third of ``length`` while the body
+    runs (any leased send: prompts here, once-a-day messages in ``bot.services.sent_once``)."""
     done = asyncio.Event()
 
     async def renew() -> None:

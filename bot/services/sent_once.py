@@ -30,16 +30,18 @@ by a replica still on the old code has no ``sent_at`` and may be sent once more.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ports import Undeliverable
 from bot.services.context import ServiceContext
 from bot.services.delivery import METRIC
+from bot.services.leases import renewing
 from bot.store import claims
 from bot.store.enums import DailyKind
 
@@ -108,35 +110,12 @@ async def send_once(
     return "sent"
 
 
-@contextlib.asynccontextmanager
-async def _kept_alive(ctx: ServiceContext, *, claim_id: int, until: dt.datetime) -> AsyncIterator[None]:
+def _kept_alive(
+    ctx: ServiceContext, *, claim_id: int, until: dt.datetime
+) -> contextlib.AbstractAsyncContextManager[None]:
     """Renew the lease on ``claim_id`` every third of :data:`LEASE` while the body runs."""
-    done = asyncio.Event()
 
-    async def renew() -> None:
-        held = until
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), LEASE.total_seconds() / 3)
-            if done.is_set():
-                return
-            new = ctx.clock.now() + LEASE
-            try:
-                async with ctx.db.unit() as session:
-                    if not await claims.renew_daily_send(
-                        session, claim_id=claim_id, held_until=held, until=new
-                    ):
-                        log.warning("lost the send lease on claim %s while sending", claim_id)
-                        return
-            except Exception:
-                log.warning("could not renew the send lease on claim %s; retrying", claim_id, exc_info=True)
-                continue
-            held = new
+    async def renew(session: AsyncSession, held: dt.datetime, new: dt.datetime) -> bool:
+        return await claims.renew_daily_send(session, claim_id=claim_id, held_until=held, until=new)
 
-    task = asyncio.create_task(renew())
-    try:
-        yield
-    finally:
-        # Stop between renewals, never by cancelling one (see bot.services.leases.kept_alive).
-        done.set()
-        await task
+    return renewing(ctx, renew, until=until, length=LEASE, what=f"daily claim {claim_id}")
