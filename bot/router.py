@@ -42,6 +42,8 @@ from bot.services import lifecycle
 from bot.services.context import ServiceContext, UserError
 from bot.services.permissions import admin_refusal, can_organize, organizer_refusal
 from bot.turn import CommandHandler, MessageHandler, TickHandler, Turn
+from bot.unsaved import NotHandled as NotHandled  # adapters catch it from here
+from bot.unsaved import transient
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +65,6 @@ INACTIVE_BUTTON = "That button is no longer active. Run the command again."
 # What a database that is away looks like from here: the driver's errors, a pool
 # that cannot hand out a connection, or a refused socket while connecting.
 DATABASE_ERRORS = (DBAPIError, SATimeoutError, OSError)
-
-
-class NotHandled(Exception):
-    """A member's message could not be stored: the adapter must not mark its delivery handled.
-
-    Raised by :meth:`Prepbot.handle` for messages only (already logged, by ids); the
-    core has released the message's claim, so a platform that retries (Slack's
-    Events API) gets the chance to store it.
-    """
 
 
 class Prepbot:
@@ -193,7 +186,7 @@ class Prepbot:
                 )
                 self.ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
                 await self._release(claim)
-                raise NotHandled(type(event).__name__) from None
+                raise NotHandled(type(event).__name__, transient=transient(exc)) from None
 
     async def _interaction(
         self, event: CommandInvoked | ButtonPressed | TextSubmitted, port: ChatPort, claim: Claim

@@ -39,6 +39,7 @@ from adapters.discord.places import Places
 from adapters.discord.port import DiscordPort, InteractionPort
 from adapters.discord.ratelimits import rate_limit_trace
 from adapters.discord.tree import PrepTree
+from adapters.discord.unsaved import tell_unsaved
 from bot.domain import ChannelRef, MemberRef, MessageRef
 from bot.events import (
     ButtonPressed,
@@ -224,8 +225,8 @@ class Handler:
             event = translate.message_posted(
                 payload, channel, self.places.author(guild_id, message.author), thread_id
             )
-            if event is not None:
-                await self._message(event, self.port)
+            if event is not None and not await self._message(event, self.port):
+                await tell_unsaved(message, event)  # the gateway never sends it again
 
     async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         data = dict(payload.data)
@@ -240,8 +241,8 @@ class Handler:
             )
             member = self.places.author(payload.guild_id, payload.message.author)
             event = translate.message_edited(data, channel, member, thread_id, message_content=intent)
-            if event is not None:
-                await self._message(event, self.port)
+            if event is not None and not await self._message(event, self.port):
+                await tell_unsaved(payload.message, event)
 
     async def on_delete(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
         if guild_id is None:
@@ -255,8 +256,7 @@ class Handler:
     async def _message(self, event: MessagePosted | MessageEdited | MessageDeleted, port: Any) -> bool:
         """Hand a member's message to the core; False when it could not be stored (already logged).
 
-        The gateway never re-sends an event, so there is no claim to give back here.
-        """
+        The gateway never re-sends an event: the caller tells the author (``tell_unsaved``)."""
         try:
             await self.bot.handle(event, port)
         except NotHandled:

@@ -12,7 +12,8 @@ Retries: commands and clicks carry the same delivery id on every retry, and
 events their ``event_id`` (a message's ``delivery_id``); the core claims each id
 once, before any work, so a retry (even one racing the first attempt, or reaching
 another replica) does nothing twice. A message the core could not store gives its
-claim back (``NotHandled``), so Slack's retry stores it.
+claim back and gets no 2xx, so Slack's retry stores it; when Slack will not send
+it again, its author is told (:mod:`adapters.slack.messages`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,6 +40,7 @@ from adapters.slack.described import context_of
 from adapters.slack.forms import CALLBACK_ID, open_modal, submission
 from adapters.slack.lane import Lane
 from adapters.slack.lifecycle import lifecycle_listeners
+from adapters.slack.messages import RECORD_BUDGET_S, Attempt, MessageEvents, retry_num
 from adapters.slack.pacer import TEAM
 from adapters.slack.port import Invocation, SlackPort
 from adapters.slack.translate import (
@@ -44,21 +48,18 @@ from adapters.slack.translate import (
     click_events,
     command_event,
     mentioned_ids,
-    message_author,
-    message_event,
     space_of,
     split_command,
 )
 from bot.domain import ChannelRef
 from bot.events import CommandInvoked, Event
-from bot.router import NotHandled, Prepbot
+from bot.router import Prepbot
 
 if TYPE_CHECKING:
     from adapters.slack.oauth import SlackOAuth
 
 log = logging.getLogger(__name__)
 
-RECORD_BUDGET_S = 1.5
 # What Slack answers for a token it will never accept: stop, do not serve with it.
 TOKEN_ERRORS = {
     "invalid_auth",
@@ -98,6 +99,7 @@ class SlackApp:
         self._identity_tried_at: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.lane = Lane()  # the HTTP route counts requests in it; commands' work waits there
+        self.messages = MessageEvents(self)
         # Bolt's own client carries no token (ours does, with the patient rate-limit
         # handler); bolt's signature check is off because guard.py checks first.
         # Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that the
@@ -267,8 +269,11 @@ class SlackApp:
         member = await self.directory.member(space, str(user["id"]), str(user.get("name") or ""))
         await self._handle(found.event(member), self.port.for_request(Invocation(None, member.id)))
 
-    async def _on_message(self, ack: Ack, body: dict[str, Any]) -> None:
-        await self._on_event(ack, body, self._message)
+    async def _on_message(
+        self, ack: Ack, body: dict[str, Any], request: AsyncBoltRequest, context: AsyncBoltContext
+    ) -> BoltResponse | None:
+        attempt = Attempt(retry_num(request.headers), context.bot_user_id)
+        return await self.messages.deliver(ack, body, attempt)
 
     async def _on_mention(self, ack: Ack, body: dict[str, Any]) -> None:
         await self._on_event(ack, body, self._mention)
@@ -279,26 +284,8 @@ class SlackApp:
     async def _on_event(
         self, ack: Ack, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]
     ) -> None:
-        await self._ack_after(ack, self.spawn(self._event(body, run), about=body))
-
-    async def _event(self, body: dict[str, Any], run: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
-        """An event's work; the core claims it by ``event_id`` (see the module docstring)."""
-        try:
-            await run(body)
-        except NotHandled:
-            log.warning("event %s not stored; its claim is given back for Slack's retry", body["event_id"])
-
-    async def _message(self, body: dict[str, Any]) -> None:
-        event = body["event"]
-        space = space_of(body)
-        author = message_author(event)
-        me = await self.identity()
-        if author is not None and author == me.get("user_id"):
-            return
-        member = await self.directory.member(space, author) if author else None
-        translated = message_event(event, space, member, str(body.get("event_id") or ""))
-        if translated is not None:
-            await self._handle(translated, self.port)
+        """A command-like event (a mention, the Home tab): the core claims it by ``event_id``."""
+        await self._ack_after(ack, self.spawn(run(body), about=body))
 
     async def _mention(self, body: dict[str, Any]) -> None:
         event = body["event"]

@@ -20,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 from adapters.slack.app import SlackApp
 from adapters.slack.described import context_of, ids_of
 from adapters.slack.guard import MAX_BODY_BYTES, Parsed, Rejected, parse, verify
+from adapters.slack.messages import RETRY_STATUS
 from bot.logs import log_context
 from bot.metrics import Metrics
 
@@ -77,7 +78,7 @@ def events_route(slack: SlackApp | None, signing_secret: str | None, metrics: Me
         if response.status == 404:
             # Something the bot does not use: acknowledge it so Slack does not retry.
             return web.Response(status=200, text="")
-        if response.status >= 500:
+        if response.status >= 500 and response.status != RETRY_STATUS:  # RETRY_STATUS: Slack is to retry
             return _unreadable(metrics, parsed, f"bolt answered {response.status}")
         return await to_aiohttp_response(response)
 
