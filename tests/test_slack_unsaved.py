@@ -1,9 +1,8 @@
 """A thread answer that meets a locked database on Slack is retried by Slack, or its author is told.
 
-The database is really locked: another connection holds SQLite's write lock
-(``BEGIN EXCLUSIVE``) past prepbot's busy timeout (shortened for the test), or
-holds PostgreSQL's ``delivery`` table in ACCESS EXCLUSIVE mode past the test
-database's ``lock_timeout``. Slack is driven with signed requests, retries carry
+The database is really locked by another connection (``tests.support.locks``):
+SQLite's write lock past prepbot's busy timeout, PostgreSQL's tables past the
+test database's ``lock_timeout``. Slack is driven with signed requests, retries carry
 ``X-Slack-Retry-Num``; nothing of the member's words may reach a log line.
 """
 
@@ -11,14 +10,11 @@ from __future__ import annotations
 
 import logging
 import random
-import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlmodel import func, select
 
@@ -29,104 +25,38 @@ from bot.content import Library
 from bot.router import DATABASE_DOWN
 from bot.services.context import ServiceContext
 from bot.settings import Settings
-from bot.store import engine
 from bot.store.engine import Database
 from bot.store.migrate import upgrade
 from bot.store.models import AnswerPart, Delivery
 from bot.unsaved import NOT_SAVED
 from tests.support.fake_slack import ApiCall, FakeSlack, buttons, fixture, slack_app_on
-from tests.support.postgres import PostgresCluster
+from tests.support.locks import Holder, lockable
 
 ANSWER = "Roll back first, then find the cause together with the owners of the service."
-Hold = Callable[[], AbstractAsyncContextManager[None]]
 
 
 @dataclass
 class Locked:
-    """prepbot on a database another connection can lock (``hold``) or make refuse answers (``refuse``)."""
+    """prepbot's context on a database that ``holder`` can lock, or make refuse answers."""
 
     ctx: ServiceContext
-    hold: Hold
-    refuse: Callable[[], Any]
-
-
-@asynccontextmanager
-async def _sqlite(tmp_path: Path, library: Library, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Locked]:
-    monkeypatch.setattr(engine, "SQLITE_BUSY_MS", 200)  # prepbot gives up on a held lock after 0.2 s
-    path = tmp_path / "prepbot.db"
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    await upgrade(db)
-    other = sqlite3.connect(path, isolation_level=None)
-
-    @asynccontextmanager
-    async def hold() -> AsyncIterator[None]:
-        other.execute("BEGIN EXCLUSIVE")
-        try:
-            yield
-        finally:
-            other.execute("ROLLBACK")
-
-    async def refuse() -> None:
-        other.execute(
-            "CREATE TRIGGER refuse_answers BEFORE INSERT ON answerpart BEGIN SELECT RAISE(ABORT, 'refused'); END"
-        )
-
-    try:
-        yield Locked(_context(db, library), hold, refuse)
-    finally:
-        other.close()
-        await db.dispose()
-
-
-@asynccontextmanager
-async def _postgres(cluster: PostgresCluster, library: Library) -> AsyncIterator[Locked]:
-    url = cluster.new_database()
-    dsn = url.replace("postgresql+asyncpg", "postgresql")
-    other = await asyncpg.connect(dsn)
-    name = url.rsplit("/", 1)[1]
-    # A real server setting: prepbot's connections give up on a lock after 0.2 s.
-    await other.execute(f"ALTER DATABASE {name} SET lock_timeout = '200ms'")
-    db = Database(url)
-    await upgrade(db)
-
-    @asynccontextmanager
-    async def hold() -> AsyncIterator[None]:
-        transaction = other.transaction()
-        await transaction.start()
-        await other.execute("LOCK TABLE delivery IN ACCESS EXCLUSIVE MODE")
-        try:
-            yield
-        finally:
-            await transaction.rollback()
-
-    async def refuse() -> None:
-        await other.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ "
-            "LANGUAGE plpgsql; "
-            "CREATE TRIGGER refuse_answers BEFORE INSERT ON answerpart FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
-
-    try:
-        yield Locked(_context(db, library), hold, refuse)
-    finally:
-        await other.close()
-        await db.dispose()
-
-
-def _context(db: Database, library: Library) -> ServiceContext:
-    return ServiceContext(db=db, library=library, clock=ManualClock(), settings=Settings(), rng=random.Random(7))
+    holder: Holder
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def locked(
     request: pytest.FixtureRequest, tmp_path: Path, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Locked]:
-    if request.param == "sqlite":
-        async with _sqlite(tmp_path, library, monkeypatch) as found:
-            yield found
-    else:
-        async with _postgres(request.getfixturevalue("postgres"), library) as found:
-            yield found
+    async with lockable(request, tmp_path, monkeypatch) as (url, holder):
+        db = Database(url)
+        await upgrade(db)
+        ctx = ServiceContext(
+            db=db, library=library, clock=ManualClock(), settings=Settings(), rng=random.Random(7)
+        )
+        try:
+            yield Locked(ctx, holder)
+        finally:
+            await db.dispose()
 
 
 @pytest.fixture
@@ -161,7 +91,9 @@ def _told(slack: FakeSlack, user: str) -> list[str]:
 
 
 def _reply(slack: FakeSlack, root: str, **extra: Any) -> dict[str, Any]:
-    return fixture("message_thread_reply", user="U0BOB", text=ANSWER, thread_ts=root, ts=slack.new_ts(), **extra)
+    return fixture(
+        "message_thread_reply", user="U0BOB", text=ANSWER, thread_ts=root, ts=slack.new_ts(), **extra
+    )
 
 
 async def test_an_answer_the_locked_database_refused_gets_no_2xx_and_slacks_retry_stores_it_once(
@@ -174,7 +106,7 @@ async def test_an_answer_the_locked_database_refused_gets_no_2xx_and_slacks_retr
     slack, app = wired
     post = await _prompt(slack, app)
 
-    async with locked.hold():
+    async with locked.holder.hold():
         envelope, (status, _) = await slack.event(_reply(slack, post.ts))
         assert status == messages.RETRY_STATUS  # no 2xx: Slack sends it again
         await app.idle()
@@ -204,7 +136,7 @@ async def test_the_last_retry_failing_tells_the_member_privately_and_leaves_noth
     post = await _prompt(slack, app)
     claims = await _count(locked.ctx, Delivery)
 
-    async with locked.hold():
+    async with locked.holder.hold():
         envelope, (status, _) = await slack.event(_reply(slack, post.ts), retry=messages.LAST_RETRY)
         assert status == 200  # Slack will not send it again: acked, and the member is told
         await app.idle()
@@ -226,7 +158,7 @@ async def test_a_failure_after_the_ack_tells_the_member(
     monkeypatch.setattr(messages, "RECORD_BUDGET_S", 0)  # the ack goes out before the store is tried
     slack, app = wired
     post = await _prompt(slack, app)
-    async with locked.hold():
+    async with locked.holder.hold():
         _, (status, _) = await slack.event(_reply(slack, post.ts))
         assert status == 200
         await app.idle()
@@ -239,7 +171,7 @@ async def test_a_permanent_failure_is_not_retried_and_the_member_is_told_at_once
 ) -> None:
     slack, app = wired
     post = await _prompt(slack, app)
-    await locked.refuse()  # the database refuses every answer part: retrying cannot help
+    await locked.holder.refuse()  # the database refuses every answer part: retrying cannot help
     _, (status, _) = await slack.event(_reply(slack, post.ts))
     assert status == 200
     await app.idle()
@@ -255,7 +187,7 @@ async def test_a_reply_in_a_members_thread_that_failed_is_not_announced_as_an_an
     await _prompt(slack, app)
     chat = _reply(slack, slack.new_ts(), parent_user_id="U0ADMIN")  # a thread a member started
     top = fixture("message", user="U0BOB", text=ANSWER, ts=slack.new_ts())
-    async with locked.hold():
+    async with locked.holder.hold():
         for event in (chat, top):
             _, (status, _) = await slack.event(event, retry=messages.LAST_RETRY)
             assert status == 200
@@ -269,7 +201,7 @@ async def test_commands_and_clicks_on_a_locked_database_say_try_again_and_the_re
     slack, app = wired
     post = await _prompt(slack, app)
     [vote] = buttons(post)
-    async with locked.hold():
+    async with locked.holder.hold():
         assert (await slack.command("pair", user="U0BOB"))[1][0] == 200
         assert (await slack.click(slack.click_payload(post, vote, user="U0BOB")))[0] == 200
         await app.idle()

@@ -1,0 +1,108 @@
+"""A thread answer Discord delivered while the database was locked: its author is told in the thread.
+
+Discord's gateway never sends a MESSAGE_CREATE again, so the bot replies to the
+member's message (a reply that points at it, quoting nothing, pinging nobody).
+The database is really locked by another connection (``tests.support.locks``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.content import Library
+from bot.store.models import AnswerPart
+from bot.unsaved import EDIT_NOT_SAVED, NOT_SAVED
+from tests.support.discord_harness import Running, running_bot
+from tests.support.discord_payloads import buttons
+from tests.support.fake_discord import FakeDiscord
+from tests.support.locks import Holder, lockable
+
+ANSWER = "Roll back first, then find the cause together with the owners of the service."
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def locked(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord,
+    library: Library,
+) -> AsyncIterator[tuple[Running, Holder]]:
+    async with (
+        lockable(request, tmp_path, monkeypatch) as (url, holder),
+        running_bot(fake, url, library) as app,
+    ):
+        yield app, holder
+
+
+async def _parts(app: Running) -> list[str]:
+    async with app.bot.ctx.db.unit() as session:
+        return [p.text for p in (await session.execute(select(AnswerPart))).scalars().all()]
+
+
+async def _post_prompt(app: Running) -> str:
+    fake = app.fake
+    await app.send("INTERACTION_CREATE", fake.command("dana", "prompt"))
+    posts = await fake.until(lambda: [p for p in fake.posts() if buttons(p)])
+    thread_id: str = posts[0]["id"]
+    await fake.until(lambda: thread_id in fake.threads())
+    return thread_id
+
+
+def _replies_to(fake: FakeDiscord, message_id: str) -> list[dict[str, object]]:
+    return [b for b in fake.bodies if str((b.get("message_reference") or {}).get("message_id")) == message_id]
+
+
+async def test_a_thread_answer_that_could_not_be_stored_gets_a_reply_asking_to_post_it_again(
+    locked: tuple[Running, Holder], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    app, holder = locked
+    fake = app.fake
+    thread = await _post_prompt(app)
+    await app.settle()
+
+    message = fake.member_message("alice", thread, ANSWER)
+    async with holder.hold():
+        await app.send("MESSAGE_CREATE", message)
+        await app.settle()
+    [reply] = await fake.until(lambda: _replies_to(fake, str(message["id"])))
+    assert reply["content"] == NOT_SAVED and "Roll back" not in str(reply)
+    assert reply["allowed_mentions"] == {"parse": [], "replied_user": False}  # nobody pinged, author neither
+    assert any(m["channel_id"] == thread and m["content"] == NOT_SAVED for m in fake.messages.values())
+    assert await _parts(app) == []
+    assert "Roll back" not in caplog.text
+
+    # Posted again once the database is back: stored, and no second note.
+    again = fake.member_message("alice", thread, ANSWER)
+    await app.send("MESSAGE_CREATE", again)
+    await app.settle()
+    assert await _parts(app) == [ANSWER]
+    assert not _replies_to(fake, str(again["id"]))
+
+
+async def test_an_edit_that_could_not_be_stored_is_answered_too_and_chat_outside_threads_is_not(
+    locked: tuple[Running, Holder],
+) -> None:
+    app, holder = locked
+    fake = app.fake
+    thread = await _post_prompt(app)
+    message = fake.member_message("alice", thread, ANSWER)
+    await app.send("MESSAGE_CREATE", message)
+    await app.settle()
+    assert await _parts(app) == [ANSWER]
+
+    chat = fake.member_message("bob", fake.general, "Lunch at noon, anyone?")
+    async with holder.hold():
+        await app.send("MESSAGE_UPDATE", fake.edited(message, "Roll back first, then write it up."))
+        await app.send("MESSAGE_CREATE", chat)
+        await app.settle()
+    [reply] = await fake.until(lambda: _replies_to(fake, str(message["id"])))
+    assert reply["content"] == EDIT_NOT_SAVED
+    assert not _replies_to(fake, str(chat["id"]))  # a top-level message is never an answer
+    assert await _parts(app) == [ANSWER]
