@@ -8,6 +8,7 @@ test database's ``lock_timeout``. Slack is driven with signed requests, retries 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator
@@ -20,8 +21,10 @@ from sqlmodel import func, select
 
 from adapters.slack import messages
 from adapters.slack.app import SlackApp
+from adapters.slack.connector import SlackConnector
 from bot.clock import ManualClock
 from bot.content import Library
+from bot.features import build_bot
 from bot.router import DATABASE_DOWN
 from bot.services.context import ServiceContext
 from bot.settings import Settings
@@ -29,6 +32,7 @@ from bot.store.engine import Database
 from bot.store.migrate import upgrade
 from bot.store.models import AnswerPart, Delivery
 from bot.unsaved import NOT_SAVED
+from host.process import run
 from tests.support.fake_slack import ApiCall, FakeSlack, buttons, fixture, slack_app_on
 from tests.support.locks import Holder, lockable
 
@@ -214,3 +218,47 @@ async def test_commands_and_clicks_on_a_locked_database_say_try_again_and_the_re
     assert (await slack.click(slack.click_payload(post, vote, user="U0BOB")))[0] == 200
     await app.idle()
     assert DATABASE_DOWN not in _told(slack, "U0BOB")[-1]
+
+
+async def test_in_socket_mode_a_refused_answer_is_not_acked_and_the_retried_envelope_stores_it(
+    locked: Locked, logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(messages, "RECORD_BUDGET_S", 20)
+    async with FakeSlack() as slack:
+        slack.add_user("U0ADMIN", "ada", admin=True)
+        slack.add_user("U0BOB", "bob")
+        settings = Settings.model_validate(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-socket",
+                "SLACK_APP_TOKEN": "xapp-socket",
+                "SLACK_API_URL": slack.api_url,
+                "PREPBOT_HOST": "127.0.0.1",
+                "PREPBOT_PORT": 0,
+            }
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(
+            run(build_bot(locked.ctx), SlackConnector(settings, socket=True), settings, stop)
+        )
+        try:
+            await slack.wait_for(lambda: slack.socket is not None)
+            command = fixture(
+                "slash_command", text="prompt", user_id="U0ADMIN", response_url=slack.response_url()
+            )
+            await slack.send_envelope("slash_commands", command)
+            [post] = await slack.wait_for(lambda: slack.sent("chat.postMessage"))
+            envelope = fixture("event_callback", event=_reply(slack, post.ts), event_id="EvSOCKETANSWER")
+
+            async with locked.holder.hold():
+                first = await slack.send_envelope("events_api", envelope)
+                await slack.wait_for(lambda: "Slack is asked to send it again" in logs.text)
+            assert not any(a.get("envelope_id") == first for a in slack.socket_acks)  # no ack: Slack retries
+
+            retried = await slack.send_envelope("events_api", envelope, retry=1)
+            await slack.wait_for(lambda: any(a.get("envelope_id") == retried for a in slack.socket_acks))
+            # The ack waited for the store (a budget of 20 s here): the answer is in, once.
+            assert await _count(locked.ctx, AnswerPart) == 1
+            assert "Roll back" not in logs.text
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, timeout=30)
