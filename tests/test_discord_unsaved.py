@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import select
 
 from bot.content import Library
+from bot.router import DATABASE_DOWN
 from bot.store.models import AnswerPart
 from bot.unsaved import EDIT_NOT_SAVED, NOT_SAVED
 from tests.support.discord_harness import Running, running_bot
@@ -106,3 +107,36 @@ async def test_an_edit_that_could_not_be_stored_is_answered_too_and_chat_outside
     assert reply["content"] == EDIT_NOT_SAVED
     assert not _replies_to(fake, str(chat["id"]))  # a top-level message is never an answer
     assert await _parts(app) == [ANSWER]
+
+
+async def test_a_command_and_a_click_on_a_locked_database_say_try_again_and_the_retry_works(
+    locked: tuple[Running, Holder],
+) -> None:
+    app, holder = locked
+    fake = app.fake
+    await _post_prompt(app)
+    [post] = [p for p in fake.posts() if buttons(p)]
+    vote = next(b["custom_id"] for b in buttons(post) if b["label"] == "Vote")
+
+    def told() -> list[str]:
+        return [
+            " ".join(
+                [str(m.get("content") or "")] + [str(e.get("description") or "") for e in m["embeds"]]
+            ).strip()
+            for m in fake.whispers("alice")
+        ]
+
+    async with holder.hold():
+        await app.send("INTERACTION_CREATE", fake.command("alice", "pair"))
+        await fake.until(lambda: [t for t in told() if DATABASE_DOWN in t])
+        await app.send("INTERACTION_CREATE", fake.click("alice", post, vote))
+        await fake.until(lambda: len([t for t in told() if DATABASE_DOWN in t]) == 2)
+
+    # New presses (new interaction ids): neither is taken for a re-delivery of the failed one.
+    await app.send("INTERACTION_CREATE", fake.command("alice", "pair"))
+    await fake.until(lambda: [t for t in told() if "opted in" in t])
+    before = len(told())
+    await app.send("INTERACTION_CREATE", fake.click("alice", post, vote))
+    await fake.until(lambda: len(fake.whispers("alice")) > before)
+    await app.settle()
+    assert len([t for t in told() if DATABASE_DOWN in t]) == 2
