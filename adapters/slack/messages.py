@@ -101,7 +101,7 @@ class MessageEvents:
                 log.warning("event %s (%s) not stored; Slack is asked to send it again", event_id, exc.kind)
                 return
             log.warning(
-                "event %s (%s) not stored on delivery %d%s; its author is told",
+                "event %s (%s) not stored on delivery %d%s; Slack will not send it again",
                 event_id,
                 exc.kind,
                 attempt.number,
@@ -126,6 +126,7 @@ class MessageEvents:
             return
         try:
             await self.app.port.whisper(event.message.channel, event.member, said)
+            log.info("told the author of event %s to post it again", body.get("event_id"))
         except Exception as exc:  # noqa: BLE001 - logged by kind: the error could carry the channel's text
             log.error(
                 "could not tell the author of event %s it was not saved (%s)",
