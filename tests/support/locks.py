@@ -11,6 +11,7 @@ makes the database refuse every answer part (a trigger): a failure no retry fixe
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,19 +55,20 @@ class SqliteHolder(Holder):
         self.path = path
         self.other: sqlite3.Connection | None = None
 
-    def _conn(self) -> sqlite3.Connection:
+    async def _run(self, sql: str) -> None:
+        """Run ``sql`` in a thread: waiting for prepbot's write to end must not stop prepbot's loop."""
         if self.other is None:  # opened after prepbot's migrations created the file
-            self.other = sqlite3.connect(self.path, isolation_level=None)
-        return self.other
+            self.other = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        await asyncio.to_thread(self.other.execute, sql)
 
     async def hold_on(self) -> None:
-        self._conn().execute("BEGIN EXCLUSIVE")
+        await self._run("BEGIN EXCLUSIVE")
 
     async def let_go(self) -> None:
-        self._conn().execute("ROLLBACK")
+        await self._run("ROLLBACK")
 
     async def refuse(self) -> None:
-        self._conn().execute(
+        await self._run(
             "CREATE TRIGGER refuse_answers BEFORE INSERT ON answerpart "
             "BEGIN SELECT RAISE(ABORT, 'refused'); END"
         )
