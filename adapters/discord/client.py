@@ -34,9 +34,10 @@ from adapters.discord.components import (
 )
 from adapters.discord.guard import guard_parsers
 from adapters.discord.guilds import GuildMembership
+from adapters.discord.interaction import InteractionPort
 from adapters.discord.lifecycle import Lifecycle, MessageContent, ShardedLifecycle
 from adapters.discord.places import Places
-from adapters.discord.port import DiscordPort, InteractionPort
+from adapters.discord.port import DiscordPort
 from adapters.discord.ratelimits import rate_limit_trace
 from adapters.discord.tree import PrepTree
 from bot.domain import ChannelRef, MemberRef, MessageRef
