@@ -5,78 +5,28 @@ back with every click. Each kind of button is one frozen dataclass here: ``encod
 writes its value, ``decode(value)`` reads it back or raises :class:`BadButton` (an
 old button from before an upgrade, or a forged one), which the router answers with
 "That button is no longer active…". Handlers receive the decoded dataclass, never
-the string.
-
-Fields that come from content (item and pack ids) have a budget: with the longest
-action and the largest ids, action and value still fit Discord's 100-character
-``custom_id`` (the strictest limit; see ``bot.render.BUTTON_ID_LIMIT``), which
-``tests/test_buttons.py`` checks for every kind.
+the string. The contract every kind follows, the readers of its fields and the
+budgets of content ids are in ``bot/button_codec.py``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from bot.render import Button, ButtonStyle
-
-ITEM_ID_MAX = 48  # content item ids (shipped ones are at most 34 characters)
-PACK_ID_MAX = 32
-TOPIC_ID_MAX = 80  # a content slug (bot.content_schema.Slug)
-QUESTION_MAX = 16  # a pairing feedback question's key
-ID_MAX = 2**63 - 1  # a database row id
-TOKEN = re.compile(r"t[0-9a-f]{1,11}")  # bot.services.quiz.token_for (11 hex digits)
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-class BadButton(ValueError):
-    """A button value that does not decode: the button is from an older version, or forged."""
-
-
-def _row_id(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= ID_MAX:
-        raise BadButton(f"not a row id: {text[:24]!r}")
-    return int(text)
-
-
-def _slug(text: str, limit: int) -> str:
-    if len(text) > limit or not SLUG.fullmatch(text):
-        raise BadButton(f"not an id of at most {limit} characters: {text[:24]!r}")
-    return text
-
-
-def _parts(value: str, sep: str, count: int) -> list[str]:
-    parts = value.split(sep)
-    if len(parts) != count:
-        raise BadButton(f"expected {count} fields, got {len(parts)}")
-    return parts
-
-
-def _choice(text: str) -> int:
-    if text not in {"0", "1", "2", "3", "4"}:  # at most five choices (bot.content_schema)
-        raise BadButton(f"not a choice index: {text[:8]!r}")
-    return int(text)
-
-
-@dataclass(frozen=True)
-class ButtonCodec:
-    """One kind of button; subclasses set ``ACTION`` and their fields."""
-
-    ACTION: ClassVar[str]
-
-    def encode(self) -> str:
-        raise NotImplementedError
-
-    @classmethod
-    def decode(cls, value: str) -> Self:
-        raise NotImplementedError
-
-    def button(self, label: str, style: ButtonStyle = "default") -> Button:
-        """The renderable button carrying this value (checked to decode: it fails here, not on a click)."""
-        value = self.encode()
-        type(self).decode(value)
-        return Button(label, self.ACTION, value, style)
+from bot.button_codec import (
+    ITEM_ID_MAX,
+    PACK_ID_MAX,
+    QUESTION_MAX,
+    TOKEN,
+    TOPIC_ID_MAX,
+    BadButton,
+    ButtonCodec,
+    read_choice,
+    read_parts,
+    read_row_id,
+    read_slug,
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +41,7 @@ class SaveQuestion(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        return cls(_slug(value, ITEM_ID_MAX))
+        return cls(read_slug(value, ITEM_ID_MAX))
 
 
 @dataclass(frozen=True)
@@ -124,10 +74,10 @@ class QuizAnswer(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        token, item_id, choice = _parts(value, "|", 3)
+        token, item_id, choice = read_parts(value, "|", 3)
         if not TOKEN.fullmatch(token):
             raise BadButton(f"not a presentation token: {token[:24]!r}")
-        return cls(token, _slug(item_id, ITEM_ID_MAX), _choice(choice))
+        return cls(token, read_slug(item_id, ITEM_ID_MAX), read_choice(choice))
 
 
 @dataclass(frozen=True)
@@ -144,10 +94,10 @@ class ChallengeAnswer(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        round_text, item_id, choice = _parts(value, "|", 3)
+        round_text, item_id, choice = read_parts(value, "|", 3)
         if not round_text.startswith("r"):
             raise BadButton("not a round")
-        return cls(_row_id(round_text[1:]), _slug(item_id, ITEM_ID_MAX), _choice(choice))
+        return cls(read_row_id(round_text[1:]), read_slug(item_id, ITEM_ID_MAX), read_choice(choice))
 
 
 @dataclass(frozen=True)
@@ -162,7 +112,7 @@ class NextQuestion(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        return cls(_slug(value, TOPIC_ID_MAX) if value else "")
+        return cls(read_slug(value, TOPIC_ID_MAX) if value else "")
 
 
 @dataclass(frozen=True)
@@ -195,8 +145,8 @@ class ReportItem(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        pack_id, item_id = _parts(value, "|", 2)
-        return cls(_slug(pack_id, PACK_ID_MAX), _slug(item_id, ITEM_ID_MAX))
+        pack_id, item_id = read_parts(value, "|", 2)
+        return cls(read_slug(pack_id, PACK_ID_MAX), read_slug(item_id, ITEM_ID_MAX))
 
 
 @dataclass(frozen=True)
@@ -211,7 +161,7 @@ class OpenBallot(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        return cls(_row_id(value))
+        return cls(read_row_id(value))
 
 
 @dataclass(frozen=True)
@@ -227,8 +177,8 @@ class VoteChoice(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        prompt_id, answer_id = _parts(value, ":", 2)
-        return cls(_row_id(prompt_id), _row_id(answer_id))
+        prompt_id, answer_id = read_parts(value, ":", 2)
+        return cls(read_row_id(prompt_id), read_row_id(answer_id))
 
 
 @dataclass(frozen=True)
@@ -246,10 +196,12 @@ class RateInterview(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        round_id, candidate_id, question, rating = _parts(value, ":", 4)
+        round_id, candidate_id, question, rating = read_parts(value, ":", 4)
         if rating not in {"1", "2", "3", "4", "5"}:
             raise BadButton(f"not a rating: {rating[:8]!r}")
-        return cls(_row_id(round_id), _row_id(candidate_id), _slug(question, QUESTION_MAX), int(rating))
+        return cls(
+            read_row_id(round_id), read_row_id(candidate_id), read_slug(question, QUESTION_MAX), int(rating)
+        )
 
 
 @dataclass(frozen=True)
@@ -265,10 +217,10 @@ class CheckInAnswer(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        round_id, answer = _parts(value, ":", 2)
+        round_id, answer = read_parts(value, ":", 2)
         if answer not in {"met", "not_yet"}:
             raise BadButton(f"not a check-in answer: {answer[:8]!r}")
-        return cls(_row_id(round_id), answer == "met")
+        return cls(read_row_id(round_id), answer == "met")
 
 
 @dataclass(frozen=True)
@@ -284,8 +236,8 @@ class PairNote(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        round_id, candidate_id = _parts(value, ":", 2)
-        return cls(_row_id(round_id), _row_id(candidate_id))
+        round_id, candidate_id = read_parts(value, ":", 2)
+        return cls(read_row_id(round_id), read_row_id(candidate_id))
 
 
 @dataclass(frozen=True)
@@ -305,8 +257,8 @@ class ForgetMe(ButtonCodec):
 
     @classmethod
     def decode(cls, value: str) -> Self:
-        member_id, issued = _parts(value, ":", 2)
-        return cls(_row_id(member_id), _row_id(issued))
+        member_id, issued = read_parts(value, ":", 2)
+        return cls(read_row_id(member_id), read_row_id(issued))
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import pytest
 
 from adapters.console.session import ConsoleSession
-from bot.buttons import (
-    CODECS,
+from bot.button_codec import (
     ID_MAX,
     ITEM_ID_MAX,
     PACK_ID_MAX,
     QUESTION_MAX,
     TOPIC_ID_MAX,
-    AnotherQuestion,
     BadButton,
     ButtonCodec,
+)
+from bot.buttons import (
+    CODECS,
+    AnotherQuestion,
     ChallengeAnswer,
     CheckInAnswer,
     ForgetMe,

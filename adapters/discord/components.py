@@ -61,7 +61,7 @@ STYLES = {
 
 
 class ClickHandler(Protocol):
-    """What a click is handed to (``client.Handler``): named here so components never import the client."""
+    """What a click is handed to (``handler.Handler``): named here so components never import the handler."""
 
     async def on_button(self, interaction: discord.Interaction[Any], action: str, value: str) -> None: ...
 

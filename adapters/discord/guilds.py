@@ -25,7 +25,7 @@ from adapters.discord.translate import space
 from bot.events import AppInstalled, AppRemoved
 
 if TYPE_CHECKING:
-    from adapters.discord.client import Handler
+    from adapters.discord.handler import Handler
 
 log = logging.getLogger(__name__)
 
