@@ -9,7 +9,6 @@ re-exports it.
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 from adapters.console.chat import ConsoleChat, Sent
@@ -17,6 +16,7 @@ from bot.domain import ChannelRef, MemberRef, MessageRef
 from bot.events import ButtonPressed, MessageDeleted, MessageEdited, MessagePosted, TextSubmitted
 from bot.render import Button, OutboundMessage, TextInput
 from bot.router import NotHandled, Prepbot
+from bot.unsaved import notice
 
 
 class ScriptError(Exception):
@@ -143,10 +143,17 @@ class MemberActions:
         await self._message(MessageDeleted(ref))
 
     async def _message(self, event: MessagePosted | MessageEdited | MessageDeleted) -> None:
-        """Hand a member's message to the core; one that failed to store is already logged there."""
-        # The console has no platform retry: the member sees their message, unrecorded.
-        with contextlib.suppress(NotHandled):
+        """Hand a member's message to the core; one it could not store is answered privately.
+
+        The console, like Discord's gateway, never sends a message again: the author
+        hears at once that it was not saved (:func:`bot.unsaved.notice`), never quoted.
+        """
+        try:
             await self.bot.handle(event, self.chat)
+        except NotHandled:
+            said = notice(event)
+            if said is not None and not isinstance(event, MessageDeleted):
+                await self.chat.whisper(event.message.channel, event.member, said)
 
     def _require_last(self, member: MemberRef) -> MessageRef:
         if member.id not in self._last_reply:
