@@ -12,7 +12,9 @@ from adapters.console.session import ConsoleSession
 from bot import quiz
 from bot.events import ButtonPressed, MessagePosted
 from bot.services import challenge, challenge_rounds
+from bot.store import challenges
 from bot.store.models import Challenge, ChallengeRound, PointEvent, QuizAttempt, ReviewCard
+from bot.store.tenants import ensure_member
 from tests.support.quizplay import button_number, count, item_of, points_sum, question, smallest_mcq_topic
 
 
@@ -89,6 +91,35 @@ async def test_two_typed_answers_in_the_same_instant_give_one_winner(session: Co
     await session.push("alice: /prep challenge stop")
     assert await count(session.bot.ctx.db, PointEvent) == 1
     assert await count(session.bot.ctx.db, ChallengeRound, col(ChallengeRound.winner_id).is_not(None)) == 1
+
+
+async def test_a_right_answer_between_a_win_and_the_next_question_is_a_play_not_lost_chat(
+    session: ConsoleSession,
+) -> None:
+    """The moment two concurrent answers can meet: bob's win is written, round 2 not yet posted."""
+    shown = await start(session)
+    ctx = session.bot.ctx
+    async with ctx.db.unit() as s:
+        rnd = (await s.execute(select(ChallengeRound))).scalars().one()
+        running = (await s.execute(select(Challenge))).scalars().one()
+        bob = await ensure_member(s, ref=session.member("bob"))
+        won = await challenge_rounds.settle(
+            s,
+            member=bob,
+            challenge=running,
+            rnd=rnd,
+            topic=topic_of(session),
+            correct=True,
+            now=ctx.clock.now(),
+            target=ctx.settings.target_recall,
+        )
+        assert won.kind == "won"  # bob's first transaction: his play and his win are written
+    late = MessagePosted(
+        session.chat.new_ref(shown.ref.channel), session.member("carol"), letter(session, shown)
+    )
+    assert await challenge.typed(ctx, session.chat, late)  # consumed as carol's play of round 1
+    async with ctx.db.unit() as s:
+        assert await challenges.players(s, challenge_id=rnd.challenge_id) == 2
 
 
 async def test_the_winner_scores_base_plus_speed_bonus_on_the_ledger(session: ConsoleSession) -> None:

@@ -175,7 +175,7 @@ async def press(turn: Turn, value: ChallengeAnswer, message: MessageRef | None) 
 
 
 async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
-    """A top-level message in a channel with an open round: consumed when it is an answer.
+    """A top-level message in a channel with a running challenge: consumed when it is an answer.
 
     An answer sent within ``REACTION`` of a round's question was meant for the round
     before: it is judged against that one (now closed: "answered first", or over)
@@ -185,7 +185,7 @@ async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
         return False
     now = ctx.clock.now()
     async with ctx.db.unit() as session:
-        found = await open_round(session, event.message.channel)
+        found = await latest_round(session, event.message.channel)
         if found is None:
             return False
         challenge, current = found
@@ -231,16 +231,18 @@ async def _quietly(port: ChatPort, event: MessagePosted, text: str) -> None:
     await port.whisper(event.message.channel, event.member, OutboundMessage(text=text))
 
 
-async def open_round(session: AsyncSession, channel: ChannelRef) -> tuple[Challenge, ChallengeRound] | None:
-    """The channel's running challenge and its open round, without creating anything."""
+async def latest_round(session: AsyncSession, channel: ChannelRef) -> tuple[Challenge, ChallengeRound] | None:
+    """The channel's running challenge and its latest round (open, or just won), creating nothing.
+
+    A round stays the latest from its win until the next question is posted: a right
+    answer typed in that moment is a play of the round ("late"), not chat that is lost.
+    """
     row = await find_channel(session, ref=channel)
     challenge = await store.active_in(session, channel_id=row.id) if row and row.id else None
     if challenge is None or challenge.id is None:
         return None
     rounds = await store.rounds_of(session, challenge_id=challenge.id)
-    if not rounds or rounds[-1].closed_at is not None:
-        return None
-    return challenge, rounds[-1]
+    return (challenge, rounds[-1]) if rounds else None
 
 
 async def stop(turn: Turn) -> None:
