@@ -107,9 +107,14 @@ def main(platform: str, settings: Settings, *, migrate: bool = True, **options: 
         return 2
     configure(json_lines=settings.log_json, level=settings.log_level)
     if migrate and hasattr(os, "fork"):
-        code = migrate_apart(settings, connector)
-        if code != 0:
-            return code
+        from bot.store.schema import ready
+
+        # A new SQLite file gets the head schema from its snapshot and a database at head is
+        # left alone, in a few milliseconds; only the rest needs alembic, in the fork.
+        if not ready(settings.database_url):
+            code = migrate_apart(settings, connector)
+            if code != 0:
+                return code
         migrate = False
     return asyncio.run(serve(connector, settings, migrate=migrate))
 

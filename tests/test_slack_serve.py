@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -13,6 +15,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.store.engine import Database
+from bot.store.migrate import upgrade
+from bot.store.schema import HEAD, prepare_sqlite
 from tests.support.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,3 +129,71 @@ async def test_serve_answers_health_and_commands_then_stops_on_sigterm(tmp_path:
             _, err = await asyncio.wait_for(process.communicate(), timeout=40)
         assert process.returncode == 0, err.decode()[-2000:]
         assert (tmp_path / "serve.db").exists()
+
+
+def _revision(path: Path) -> list[tuple[str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchall()
+
+
+async def test_an_older_database_is_migrated_by_alembic_before_serving(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
+    try:
+        await upgrade(db, "0017_forget")  # the snapshot is only for new files
+    finally:
+        await db.dispose()
+    port = _free_port()
+    async with FakeSlack() as slack:
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-serve",
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_API_URL=slack.api_url,
+            PREPBOT_HOST="127.0.0.1",
+            PREPBOT_PORT=str(port),
+        )
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "host.cli", "serve", "slack"),
+            env=env,
+            cwd=ROOT,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            async with aiohttp.ClientSession() as http:
+                while True:
+                    assert process.returncode is None, "the server exited before it was healthy"
+                    with contextlib.suppress(aiohttp.ClientError):
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                            if response.status == 200:
+                                break
+                    assert time.monotonic() < deadline, "no /healthz within 30 s"
+                    await asyncio.sleep(0.1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), timeout=40)
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert _revision(tmp_path / "serve.db") == [(HEAD,)]
+
+
+async def test_a_database_from_a_newer_prepbot_stops_the_start_with_alembics_line(tmp_path: Path) -> None:
+    assert prepare_sqlite(str(tmp_path / "serve.db"))
+    with sqlite3.connect(tmp_path / "serve.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_a_newer_prepbot'")
+    async with FakeSlack() as slack:
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-serve",
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_API_URL=slack.api_url,
+            PREPBOT_HOST="127.0.0.1",
+            PREPBOT_PORT=str(_free_port()),
+        )
+        code, err = await _run("serve", "slack", env=env)
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "prepbot: cannot start on Slack: CommandError: "
+        "Can't locate revision identified by '9999_from_a_newer_prepbot'"
+    ]
+    assert slack.calls == []  # stopped before the credential check
+    assert _revision(tmp_path / "serve.db") == [("9999_from_a_newer_prepbot",)]
