@@ -93,13 +93,14 @@ async def _at_head_url(url: str) -> bool:
 def prepare_sqlite(path: str) -> bool:
     """True when the SQLite file at ``path`` is at :data:`HEAD`: it was, or it was new and got the snapshot.
 
-    The connection is tuned as the server's are (WAL, busy timeout). The snapshot
+    The connection is tuned as the server's are (WAL, busy timeout, synchronous=NORMAL). The snapshot
     is written under ``BEGIN IMMEDIATE`` after checking again that the file holds no
     table, so processes starting together on one new file create it once.
     """
     conn = sqlite3.connect(path, timeout=SQLITE_BUSY_MS / 1000, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # as bot.store.engine.tune_sqlite: WAL commits need no fsync
         if _revision(conn) == HEAD:
             return True
         conn.execute("BEGIN IMMEDIATE")
