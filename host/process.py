@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import sys
+from types import ModuleType
 from typing import Any
 
 from adapters.web import listening
@@ -39,15 +40,20 @@ def load_connector(platform: str, settings: Settings, **options: Any) -> Connect
     return connector
 
 
-async def run_scheduler(core: Prepbot, connector: Connector, stop: asyncio.Event) -> None:
+async def run_scheduler(
+    core: Prepbot,
+    connector: Connector,
+    stop: asyncio.Event,
+    loading: asyncio.Future[ModuleType] | None = None,
+) -> None:
     """The scheduler (catch-up, daily posts, ticks) from when the connector can post until ``stop``.
 
     A task of its own, so a catch-up posting to many channels never delays
     ``/healthz`` or an ack. Exactly-once comes from the database, so every replica
     may run it; one that fails to start logs it and the process keeps answering.
+    ``loading`` is :func:`load_scheduler` begun earlier, if it was.
     """
-    from scheduler import runner
-
+    runner = await (loading if loading is not None else load_scheduler())
     ready = asyncio.ensure_future(connector.ready())
     stopped = asyncio.ensure_future(stop.wait())
     await asyncio.wait({ready, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -66,12 +72,23 @@ async def run_scheduler(core: Prepbot, connector: Connector, stop: asyncio.Event
         await handle.stop()
 
 
+def load_scheduler() -> asyncio.Future[ModuleType]:
+    """``scheduler.runner`` imported on a worker thread (apscheduler: ~0.1 s of imports).
+
+    Begun before the connector checks its credentials, the import overlaps that
+    round trip to the platform; imported on the loop after listening, it would hold
+    the first ``/healthz`` and the first requests until done.
+    """
+    return asyncio.ensure_future(asyncio.to_thread(importlib.import_module, "scheduler.runner"))
+
+
 async def run(core: Prepbot, connector: Connector, settings: Settings, stop: asyncio.Event) -> None:
     """Run ``connector`` on a running core until ``stop`` is set or the platform connection ends.
 
     The platform's error that ended the connection (a refused intent, a closed
     gateway) is raised after everything has stopped.
     """
+    loading = load_scheduler()
     try:
         await connector.start(core)  # a refused credential stops here, before anything listens
         # What start built (modules, the content library, the app) lives as long as the process:
@@ -81,7 +98,7 @@ async def run(core: Prepbot, connector: Connector, settings: Settings, stop: asy
         async with listening(app, settings.host, settings.port) as bound:
             log.info("prepbot on %s, listening on %s:%s", connector.name, settings.host, bound)
             serving = asyncio.create_task(connector.serve())
-            scheduling = asyncio.create_task(run_scheduler(core, connector, stop))
+            scheduling = asyncio.create_task(run_scheduler(core, connector, stop, loading))
             stopping = asyncio.create_task(stop.wait())
             try:
                 await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -95,6 +112,8 @@ async def run(core: Prepbot, connector: Connector, settings: Settings, stop: asy
     except BaseException:
         with contextlib.suppress(Exception):
             await connector.stop()  # idempotent: start or listening failed, or stopping did
+        with contextlib.suppress(BaseException):
+            await loading  # a thread cannot be cancelled: let the import end before the loop does
         raise
 
 
