@@ -100,7 +100,7 @@ def prepare_sqlite(path: str) -> bool:
     conn = sqlite3.connect(path, timeout=SQLITE_BUSY_MS / 1000, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")  # as bot.store.engine.tune_sqlite: WAL commits need no fsync
+        conn.execute("PRAGMA synchronous=NORMAL")  # as engine.tune_sqlite: WAL commits need no fsync
         if _revision(conn) == HEAD:
             return True
         conn.execute("BEGIN IMMEDIATE")
