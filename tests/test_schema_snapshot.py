@@ -15,12 +15,14 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.script import ScriptDirectory
 
+from bot.store import schema
 from bot.store.engine import Database
 from bot.store.migrate import alembic_config, current_revision, downgrade, upgrade
-from bot.store.schema import HEAD, at_head, prepare_sqlite, ready, ready_async
-from bot.store.snapshot import REGENERATE, build_through_migrations
+from bot.store.schema import HEAD, SNAPSHOT, at_head, current, prepare_sqlite, ready, ready_async
+from bot.store.snapshot import REGENERATE, build_through_migrations, dump
 
 CONSTRAINT = re.compile(r"^(CONSTRAINT|PRIMARY KEY|FOREIGN KEY|UNIQUE|CHECK)\b", re.IGNORECASE)
 
@@ -96,12 +98,44 @@ def test_head_names_the_newest_migration() -> None:
     )
 
 
+def test_migration_files_sort_in_chain_order_and_the_newest_is_named_after_its_revision() -> None:
+    # bot.store.schema.current() finds the newest migration by file name, without alembic.
+    scripts = ScriptDirectory.from_config(alembic_config())
+    chain = [Path(script.path).name for script in reversed(list(scripts.walk_revisions()))]
+    assert chain == sorted(chain)
+    assert chain == sorted(p.name for p in (schema.MIGRATIONS / "versions").glob("[0-9]*.py"))
+    assert chain[-1] == f"{scripts.get_current_head()}.py"
+
+
 def test_a_file_made_from_the_snapshot_is_the_file_the_migrations_make(tmp_path: Path) -> None:
     build_through_migrations(tmp_path / "migrated.db")
+    assert current()
     assert prepare_sqlite(str(tmp_path / "snapshot.db")) is True
     migrated, snapshot = describe(tmp_path / "migrated.db"), describe(tmp_path / "snapshot.db")
     assert snapshot == migrated, f"the schema snapshot is stale: run `{REGENERATE}` and commit it"
     assert snapshot["alembic_version"] == [(HEAD,)]
+    stale = f"the schema snapshot is not what `{REGENERATE}` writes: run it and commit the result"
+    assert dump(tmp_path / "migrated.db") == SNAPSHOT.read_text(encoding="utf-8"), stale
+
+
+def test_a_stale_head_or_snapshot_leaves_every_database_to_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert prepare_sqlite(str(tmp_path / "at_head.db"))
+    # A migration added without renewing HEAD: neither the snapshot nor the skip is used.
+    monkeypatch.setattr(schema, "HEAD", "0017_forget")
+    assert not current()
+    assert ready(_url(tmp_path / "new.db")) is False
+    assert ready(_url(tmp_path / "at_head.db")) is False
+    # HEAD renewed but not the snapshot.
+    monkeypatch.undo()
+    old = tmp_path / "schema.sql"
+    old.write_text(SNAPSHOT.read_text(encoding="utf-8").replace(HEAD, "0017_forget", 1), encoding="utf-8")
+    monkeypatch.setattr(schema, "SNAPSHOT", old)
+    assert not current()
+    assert ready(_url(tmp_path / "new.db")) is False
+    with sqlite3.connect(tmp_path / "new.db") as conn:
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
 
 
 async def test_a_file_made_from_the_snapshot_downgrades_one_step_and_upgrades_back(tmp_path: Path) -> None:

@@ -26,7 +26,8 @@ from sqlalchemy.engine import make_url
 from bot.store.engine import SQLITE_BUSY_MS, Database
 
 HEAD = "0018_sent_once"  # the newest migration; tests check it against alembic's scripts
-SNAPSHOT = Path(__file__).parent / "migrations" / "schema.sql"
+MIGRATIONS = Path(__file__).parent / "migrations"
+SNAPSHOT = MIGRATIONS / "schema.sql"
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,20 @@ def sqlite_path(url: str) -> str | None:
     return name
 
 
+def current() -> bool:
+    """Whether :data:`HEAD` is the newest migration shipped and the snapshot was written at it.
+
+    A migration added (or a merge re-chained) without ``make schema-snapshot`` makes
+    this False, and every start goes through alembic until the snapshot is renewed:
+    slower, never a stale schema. Migration file names sort in chain order and the
+    newest is named after its revision (a test checks both).
+    """
+    newest = max((p.stem for p in (MIGRATIONS / "versions").glob("[0-9]*.py")), default=None)
+    with SNAPSHOT.open(encoding="utf-8") as snapshot:
+        written_at = snapshot.readline().removeprefix("-- revision:").strip()
+    return newest == HEAD == written_at
+
+
 def ready(url: str) -> bool:
     """Whether the database at ``url`` is at :data:`HEAD` now, without alembic; blocking, no event loop left.
 
@@ -47,6 +62,8 @@ def ready(url: str) -> bool:
     any failure lands there too, so alembic meets it and reports it as it always has.
     """
     try:
+        if not current():
+            return False
         path = sqlite_path(url)
         if path is not None:
             return prepare_sqlite(path)
@@ -61,6 +78,8 @@ def ready(url: str) -> bool:
 async def ready_async(db: Database) -> bool:
     """:func:`ready` on an open database, from a running event loop."""
     try:
+        if not current():
+            return False
         path = sqlite_path(db.url.render_as_string(hide_password=False))
         if path is not None:
             import asyncio

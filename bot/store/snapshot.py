@@ -45,19 +45,51 @@ def build_through_migrations(path: Path) -> None:
 
 
 def dump(path: Path) -> str:
-    """The snapshot text of the SQLite file at ``path``: its schema statements in creation order."""
+    """The snapshot text of the SQLite file at ``path``, the same for the same schema.
+
+    Tables come in creation order, each followed by its indexes by name. Alembic's
+    batch mode rebuilds a table from reflection, which lists foreign keys in no fixed
+    order: a table's foreign keys are put in order too, so a snapshot changes only
+    where a migration changed the schema.
+    """
     conn = sqlite3.connect(path)
     try:
         rows = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            "SELECT type, name, tbl_name, sql FROM sqlite_master"
+            " WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
         ).fetchall()
     finally:
         conn.close()
+    statements = []
+    for kind, name, _, sql in rows:
+        if kind == "table":
+            statements.append(_foreign_keys_in_order(sql))
+            statements += sorted(s for k, _, t, s in rows if k != "table" and t == name)
     header = (
-        f"-- The schema at alembic revision {HEAD}, as the migrations build it on SQLite.\n"
-        f"-- Written by `{REGENERATE}`; do not edit (bot/store/schema.py loads it into new files).\n"
+        f"-- revision: {HEAD}\n"
+        "-- The schema the migrations build on a new SQLite file, which bot/store/schema.py\n"
+        f"-- loads into new files instead. Written by `{REGENERATE}`; do not edit.\n"
     )
-    return header + "".join(f"\n{sql};\n" for (sql,) in rows)
+    return header + "".join(f"\n{sql};\n" for sql in statements)
+
+
+def _foreign_keys_in_order(sql: str) -> str:
+    """``CREATE TABLE`` text with its ``FOREIGN KEY`` clauses sorted, the rest (and all spacing) kept."""
+    start, end = sql.index("(") + 1, sql.rindex(")")
+    items, depth, last = [], 0, start
+    for at in range(start, end):
+        depth += {"(": 1, ")": -1}.get(sql[at], 0)
+        if sql[at] == "," and depth == 0:
+            items.append(sql[last:at])
+            last = at + 1
+    items.append(sql[last:end])
+    stripped = [item.strip() for item in items]
+    keys = iter(sorted(item for item in stripped if item.startswith("FOREIGN KEY")))
+    rebuilt = [
+        raw.replace(item, next(keys)) if item.startswith("FOREIGN KEY") else raw
+        for raw, item in zip(items, stripped, strict=True)
+    ]
+    return sql[:start] + ",".join(rebuilt) + sql[end:]
 
 
 def main() -> int:

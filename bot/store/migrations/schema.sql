@@ -1,5 +1,6 @@
--- The schema at alembic revision 0018_sent_once, as the migrations build it on SQLite.
--- Written by `make schema-snapshot`; do not edit (bot/store/schema.py loads it into new files).
+-- revision: 0018_sent_once
+-- The schema the migrations build on a new SQLite file, which bot/store/schema.py
+-- loads into new files instead. Written by `make schema-snapshot`; do not edit.
 
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -197,6 +198,8 @@ CREATE TABLE answerpart (
 
 CREATE INDEX ix_answerpart_answer_id ON answerpart (answer_id);
 
+CREATE INDEX ix_answerpart_message_id ON answerpart (message_id);
+
 CREATE INDEX ix_answerpart_prompt_id ON answerpart (prompt_id);
 
 CREATE TABLE quizpresentation (
@@ -217,8 +220,6 @@ CREATE TABLE quizpresentation (
 CREATE INDEX ix_quizpresentation_member_id ON quizpresentation (member_id);
 
 CREATE INDEX ix_quizpresentation_space_id ON quizpresentation (space_id);
-
-CREATE INDEX ix_answerpart_message_id ON answerpart (message_id);
 
 CREATE TABLE pairinground (
 	id INTEGER NOT NULL, 
@@ -342,18 +343,18 @@ CREATE TABLE organizer (
 	added_by INTEGER, 
 	created_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
-	FOREIGN KEY(space_id) REFERENCES space (id), 
+	FOREIGN KEY(added_by) REFERENCES member (id), 
 	FOREIGN KEY(channel_id) REFERENCES channel (id), 
 	FOREIGN KEY(member_id) REFERENCES member (id), 
-	FOREIGN KEY(added_by) REFERENCES member (id), 
+	FOREIGN KEY(space_id) REFERENCES space (id), 
 	CONSTRAINT uq_organizer_channel_member UNIQUE (channel_id, member_id)
 );
-
-CREATE INDEX ix_organizer_space_id ON organizer (space_id);
 
 CREATE INDEX ix_organizer_channel_id ON organizer (channel_id);
 
 CREATE INDEX ix_organizer_member_id ON organizer (member_id);
+
+CREATE INDEX ix_organizer_space_id ON organizer (space_id);
 
 CREATE TABLE "channel" (
 	id INTEGER NOT NULL, 
@@ -435,9 +436,9 @@ CREATE TABLE postslot (
 	CONSTRAINT uq_postslot_space_key UNIQUE (space_id, "key")
 );
 
-CREATE INDEX ix_postslot_space_id ON postslot (space_id);
-
 CREATE INDEX ix_postslot_created_at ON postslot (created_at);
+
+CREATE INDEX ix_postslot_space_id ON postslot (space_id);
 
 CREATE TABLE "vote" (
 	id INTEGER NOT NULL, 
@@ -450,9 +451,9 @@ CREATE TABLE "vote" (
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_vote_answer_voter UNIQUE (answer_id, voter_id), 
 	CONSTRAINT uq_vote_prompt_voter_slot UNIQUE (prompt_id, voter_id, slot), 
+	FOREIGN KEY(answer_id) REFERENCES answer (id), 
 	FOREIGN KEY(prompt_id) REFERENCES promptpost (id), 
 	FOREIGN KEY(space_id) REFERENCES space (id), 
-	FOREIGN KEY(answer_id) REFERENCES answer (id), 
 	FOREIGN KEY(voter_id) REFERENCES member (id)
 );
 
@@ -473,9 +474,9 @@ CREATE TABLE "promptnotice" (
 	created_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_notice_prompt_member_kind UNIQUE (prompt_id, member_id, kind), 
+	FOREIGN KEY(member_id) REFERENCES member (id), 
 	FOREIGN KEY(prompt_id) REFERENCES promptpost (id), 
-	FOREIGN KEY(space_id) REFERENCES space (id), 
-	FOREIGN KEY(member_id) REFERENCES member (id)
+	FOREIGN KEY(space_id) REFERENCES space (id)
 );
 
 CREATE INDEX ix_promptnotice_member_id ON promptnotice (member_id);
@@ -494,16 +495,16 @@ CREATE TABLE "lateanswer" (
 	created_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_late_prompt_message UNIQUE (prompt_id, message_id), 
-	FOREIGN KEY(space_id) REFERENCES space (id), 
 	FOREIGN KEY(member_id) REFERENCES member (id), 
-	FOREIGN KEY(prompt_id) REFERENCES promptpost (id)
+	FOREIGN KEY(prompt_id) REFERENCES promptpost (id), 
+	FOREIGN KEY(space_id) REFERENCES space (id)
 );
 
 CREATE INDEX ix_lateanswer_member_id ON lateanswer (member_id);
 
-CREATE INDEX ix_lateanswer_space_id ON lateanswer (space_id);
-
 CREATE INDEX ix_lateanswer_prompt_id ON lateanswer (prompt_id);
+
+CREATE INDEX ix_lateanswer_space_id ON lateanswer (space_id);
 
 CREATE TABLE dailyclaim (
 	id INTEGER NOT NULL, 
@@ -516,9 +517,9 @@ CREATE TABLE dailyclaim (
 	CONSTRAINT uq_dailyclaim_space_kind_key UNIQUE (space_id, kind, "key")
 );
 
-CREATE INDEX ix_dailyclaim_space_id ON dailyclaim (space_id);
-
 CREATE INDEX ix_dailyclaim_created_at ON dailyclaim (created_at);
+
+CREATE INDEX ix_dailyclaim_space_id ON dailyclaim (space_id);
 
 CREATE TABLE memberday (
 	space_id INTEGER NOT NULL, 
@@ -528,8 +529,8 @@ CREATE TABLE memberday (
 	awards INTEGER NOT NULL, 
 	votes INTEGER NOT NULL, 
 	PRIMARY KEY (space_id, member_id, day), 
-	FOREIGN KEY(space_id) REFERENCES space (id), 
-	FOREIGN KEY(member_id) REFERENCES member (id)
+	FOREIGN KEY(member_id) REFERENCES member (id), 
+	FOREIGN KEY(space_id) REFERENCES space (id)
 );
 
 CREATE INDEX ix_memberday_space_day ON memberday (space_id, day);
@@ -541,8 +542,8 @@ CREATE TABLE membertotal (
 	awards INTEGER NOT NULL, 
 	votes INTEGER NOT NULL, 
 	PRIMARY KEY (space_id, member_id), 
-	FOREIGN KEY(space_id) REFERENCES space (id), 
-	FOREIGN KEY(member_id) REFERENCES member (id)
+	FOREIGN KEY(member_id) REFERENCES member (id), 
+	FOREIGN KEY(space_id) REFERENCES space (id)
 );
 
 CREATE TABLE memberplan (
@@ -557,14 +558,14 @@ CREATE TABLE memberplan (
 	due INTEGER NOT NULL, 
 	created_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
-	FOREIGN KEY(space_id) REFERENCES space (id), 
 	FOREIGN KEY(member_id) REFERENCES member (id), 
+	FOREIGN KEY(space_id) REFERENCES space (id), 
 	CONSTRAINT uq_memberplan_member_day UNIQUE (member_id, day)
 );
 
-CREATE INDEX ix_memberplan_space_id ON memberplan (space_id);
-
 CREATE INDEX ix_memberplan_member_id ON memberplan (member_id);
+
+CREATE INDEX ix_memberplan_space_id ON memberplan (space_id);
 
 CREATE TABLE pairingnote (
 	id INTEGER NOT NULL, 
@@ -576,18 +577,18 @@ CREATE TABLE pairingnote (
 	created_at DATETIME NOT NULL, 
 	updated_at DATETIME NOT NULL, 
 	PRIMARY KEY (id), 
-	FOREIGN KEY(space_id) REFERENCES space (id), 
-	FOREIGN KEY(round_id) REFERENCES pairinground (id), 
 	FOREIGN KEY(candidate_id) REFERENCES member (id), 
 	FOREIGN KEY(reviewer_id) REFERENCES member (id), 
+	FOREIGN KEY(round_id) REFERENCES pairinground (id), 
+	FOREIGN KEY(space_id) REFERENCES space (id), 
 	CONSTRAINT uq_pairing_note UNIQUE (round_id, candidate_id, reviewer_id)
 );
 
-CREATE INDEX ix_pairingnote_space_id ON pairingnote (space_id);
+CREATE INDEX ix_pairingnote_candidate_id ON pairingnote (candidate_id);
 
 CREATE INDEX ix_pairingnote_round_id ON pairingnote (round_id);
 
-CREATE INDEX ix_pairingnote_candidate_id ON pairingnote (candidate_id);
+CREATE INDEX ix_pairingnote_space_id ON pairingnote (space_id);
 
 CREATE TABLE slack_installations (
 	id INTEGER NOT NULL, 
