@@ -162,6 +162,7 @@ def migrate_apart(settings: Settings, connector: Connector) -> int:
     """
     child = os.fork()
     if child == 0:  # pragma: no cover - the child leaves by os._exit
+        gc.enable()  # off in the parent's start (see main()); a long data migration collects as usual
         code = 0
         try:
             asyncio.run(_upgrade(settings.database_url))
