@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench fuzz lock clean
+.PHONY: demo test lint typecheck pytest bench fuzz lock clean schema-snapshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ LOCK := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --
 lock: $(VENV)/.installed-dev
 	$(LOCK) --output-file requirements/lock.txt pyproject.toml
 	$(LOCK) --extra dev --output-file requirements/lock-dev.txt pyproject.toml
+
+# After adding or changing a migration (and setting HEAD in bot/store/schema.py): the schema
+# a new SQLite file is created from, rebuilt through every migration.
+schema-snapshot: $(VENV)/.installed
+	$(BIN)/python -m bot.store.snapshot
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -13,6 +13,7 @@ from bot.router import Prepbot
 from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.store.engine import Database
+from bot.store.schema import ready_async
 
 
 def content_paths(settings: Settings) -> list[Path]:
@@ -32,7 +33,9 @@ async def running_core(
     library = load_content(settings)
     db = Database(settings.database_url)
     try:
-        if migrate:
+        # A new SQLite file gets the head schema from its snapshot, a database at head is
+        # left alone (bot.store.schema); only the rest needs alembic.
+        if migrate and not await ready_async(db):
             # Imported here: alembic (with mako and pygments) is ~10 MiB a server that
             # migrates apart (see host.process) never needs.
             from bot.store.migrate import upgrade

@@ -17,6 +17,7 @@ from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.store.engine import Database
 from bot.store.migrate import upgrade
+from bot.store.schema import ready_async
 from tests.support.discord_harness import Running, running_bot
 from tests.support.fake_discord import FakeDiscord
 from tests.support.postgres import PostgresCluster
@@ -68,7 +69,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def db(database_url: str) -> AsyncIterator[Database]:
     """A migrated database on each backend."""
     database = Database(database_url)
-    await upgrade(database)
+    # As `prepbot serve` does: a new SQLite file gets the head schema snapshot (the same
+    # schema, tests/test_schema_snapshot.py); migrations run in tests/test_store.py & co.
+    if not await ready_async(database):
+        await upgrade(database)
     try:
         yield database
     finally:

@@ -1,11 +1,12 @@
 """A serving process loads only what serving needs: `prepbot serve slack` on SQLite, for real.
 
-The process is the console command's own path (the CLI, the forked migration, the
-Slack connector, the scheduler), started on a fresh SQLite file against the fake
-Slack. Once /healthz answers, a watcher thread in the process writes the names of
-the modules it has loaded, and the test checks that none of what serving never
-needs is among them: the migration tooling (the fork migrates apart), the other
-platform's SDK, and the PostgreSQL drivers and dialect on a SQLite database.
+The process is the console command's own path (the CLI, the schema, the Slack
+connector, the scheduler), started on a fresh SQLite file against the fake Slack.
+Once /healthz answers, a watcher thread in the process writes the names of the
+modules it has loaded, and the test checks that none of what serving never needs is
+among them: the migration tooling (a new file gets the head schema snapshot, in the
+process and without forking; the fork that migrates apart is for older databases),
+the other platform's SDK, and the PostgreSQL drivers and dialect on a SQLite database.
 """
 
 from __future__ import annotations
@@ -19,43 +20,39 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
+from bot.store.schema import prepare_sqlite
 from tests.support.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # `prepbot serve slack`, plus a thread that waits for the test's signal file and then
-# writes sys.modules next to it (the thread only reads; it never imports anything).
-# It starts after the migration fork, so the test also shows that the fork happened.
+# writes sys.modules next to it (the thread only reads; it never imports anything),
+# with whether the process forked (a new file needs no migration apart).
 SERVE = """
 import json, os, sys, threading, time
 from pathlib import Path
 
 ask, answer = Path(sys.argv[1]), Path(sys.argv[2])
+forks = []
+os.register_at_fork(after_in_parent=lambda: forks.append(1))
 
 def watch() -> None:
     while not ask.exists():
         time.sleep(0.02)
     partial = answer.with_suffix(".partial")
-    partial.write_text(json.dumps(sorted(sys.modules)))
+    partial.write_text(json.dumps({"modules": sorted(sys.modules), "forks": len(forks)}))
     partial.rename(answer)  # whole, or not there yet
 
-# Started in the parent just after the migration fork, so the fork still happens with
-# no other thread alive, as it does in production.
-watcher = threading.Thread(target=watch, daemon=True)
-
-def after_fork() -> None:
-    if watcher.ident is None:
-        watcher.start()
-
-os.register_at_fork(after_in_parent=after_fork)
+threading.Thread(target=watch, daemon=True).start()
 sys.argv = ["prepbot", "serve", "slack"]
 from host.cli import main
 main()
 """
 
 NEVER_WHEN_SERVING_SLACK_ON_SQLITE = (
-    "alembic",  # migrations run in a forked child that exits
+    "alembic",  # a new or current database needs none; older ones migrate in a forked child
     "mako",
     "discord",
     "asyncpg",
@@ -83,7 +80,12 @@ async def _healthy(url: str, process: asyncio.subprocess.Process) -> None:
     raise AssertionError("no healthy /healthz")
 
 
-async def test_serving_slack_on_sqlite_loads_no_migration_tooling_nor_other_drivers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["new", "at head"])
+async def test_serving_slack_on_sqlite_loads_no_migration_tooling_nor_other_drivers(
+    tmp_path: Path, database: str
+) -> None:
+    if database == "at head":
+        assert prepare_sqlite(str(tmp_path / "serve.db"))
     port = _free_port()
     ask, answer = tmp_path / "ask", tmp_path / "modules.json"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PREPBOT_", "SLACK_"))}
@@ -114,14 +116,16 @@ async def test_serving_slack_on_sqlite_loads_no_migration_tooling_nor_other_driv
                 if answer.exists():
                     break
                 await asyncio.sleep(0.05)
-            assert answer.exists(), "no module list: the server never forked to migrate apart"
-            loaded = set(json.loads(answer.read_text()))
+            assert answer.exists(), "no module list from the server"
+            seen = json.loads(answer.read_text())
+            loaded = set(seen["modules"])
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()[-3000:]
     assert "slack_bolt" in loaded and "bot.router" in loaded  # the probe saw the serving process
+    assert seen["forks"] == 0  # no migration apart: the snapshot, or nothing to do
     found = sorted(
         name
         for name in loaded

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -13,7 +15,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.store.engine import Database
+from bot.store.migrate import current_revision, upgrade
+from bot.store.schema import HEAD, prepare_sqlite
 from tests.support.fake_slack import FakeSlack
+from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL")
@@ -124,3 +130,92 @@ async def test_serve_answers_health_and_commands_then_stops_on_sigterm(tmp_path:
             _, err = await asyncio.wait_for(process.communicate(), timeout=40)
         assert process.returncode == 0, err.decode()[-2000:]
         assert (tmp_path / "serve.db").exists()
+
+
+def _revision(path: Path) -> list[tuple[str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchall()
+
+
+async def _serve_until_healthy(tmp_path: Path, **extra: str) -> tuple[int | None, str]:
+    """``prepbot serve slack`` until /healthz answers 200, then SIGTERM: (exit code, stderr)."""
+    port = _free_port()
+    async with FakeSlack() as slack:
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-serve",
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_API_URL=slack.api_url,
+            PREPBOT_HOST="127.0.0.1",
+            PREPBOT_PORT=str(port),
+            **extra,
+        )
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "host.cli", "serve", "slack"),
+            env=env,
+            cwd=ROOT,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            async with aiohttp.ClientSession() as http:
+                while True:
+                    assert process.returncode is None, "the server exited before it was healthy"
+                    with contextlib.suppress(aiohttp.ClientError):
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                            if response.status == 200:
+                                break
+                    assert time.monotonic() < deadline, "no /healthz within 30 s"
+                    await asyncio.sleep(0.1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), timeout=40)
+    return process.returncode, err.decode()
+
+
+async def test_an_older_database_is_migrated_by_alembic_before_serving(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
+    try:
+        await upgrade(db, "0017_forget")  # the snapshot is only for new files
+    finally:
+        await db.dispose()
+    code, err = await _serve_until_healthy(tmp_path)
+    assert code == 0, err[-2000:]
+    assert _revision(tmp_path / "serve.db") == [(HEAD,)]
+
+
+async def test_on_postgresql_a_new_database_is_migrated_and_a_start_at_head_serves_too(
+    tmp_path: Path, postgres: PostgresCluster
+) -> None:
+    url = postgres.new_database()
+    for _ in range(2):  # migrated by alembic in the fork, then found at head with one query
+        code, err = await _serve_until_healthy(tmp_path, PREPBOT_DATABASE_URL=url)
+        assert code == 0, err[-2000:]
+        db = Database(url)
+        try:
+            assert await current_revision(db) == HEAD
+        finally:
+            await db.dispose()
+
+
+async def test_a_database_from_a_newer_prepbot_stops_the_start_with_alembics_line(tmp_path: Path) -> None:
+    assert prepare_sqlite(str(tmp_path / "serve.db"))
+    with sqlite3.connect(tmp_path / "serve.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_a_newer_prepbot'")
+    async with FakeSlack() as slack:
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-serve",
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_API_URL=slack.api_url,
+            PREPBOT_HOST="127.0.0.1",
+            PREPBOT_PORT=str(_free_port()),
+        )
+        code, err = await _run("serve", "slack", env=env)
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "prepbot: cannot start on Slack: CommandError: "
+        "Can't locate revision identified by '9999_from_a_newer_prepbot'"
+    ]
+    assert slack.calls == []  # stopped before the credential check
+    assert _revision(tmp_path / "serve.db") == [("9999_from_a_newer_prepbot",)]
