@@ -10,7 +10,6 @@ The refusal names the ``Area/City`` zones to use instead.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import zoneinfo
 from functools import cache
@@ -229,6 +228,8 @@ def _close(folded: str) -> str:
         return f" Did you mean {_or(same_city[:3])}?"
     # Compare whole names (``Europe/Londn``) and city parts (``Londn``) alike.
     by_key = {p.casefold(): p for p in places} | {p.rsplit("/", 1)[-1].casefold(): p for p in places}
+    import difflib  # only for a misspelt zone: a serving process need not load it up front
+
     close = difflib.get_close_matches(folded, list(by_key), n=3, cutoff=0.6)
     names = list(dict.fromkeys(by_key[c] for c in close))
     return f" Did you mean {_or(names)}?" if names else ""

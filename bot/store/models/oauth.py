@@ -19,6 +19,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from bot.store.models.base import Table
+
 
 def _installed_at() -> sa.Column[dt.datetime]:
     return sa.Column("installed_at", sa.DateTime, nullable=False, default=sa.func.now())
@@ -89,7 +91,7 @@ slack_oauth_states = sa.Table(
 )
 
 
-class TokenLease(SQLModel, table=True):
+class TokenLease(Table, table=True):
     """One replica refreshes an installation's token at a time: it holds ``key`` until ``until``."""
 
     key: str = Field(primary_key=True, max_length=200)
@@ -97,7 +99,7 @@ class TokenLease(SQLModel, table=True):
     until: dt.datetime
 
 
-class SlackTeam(SQLModel, table=True):
+class SlackTeam(Table, table=True):
     """A workspace of an Enterprise Grid org, as its requests showed it (``enterprise_id``).
 
     A workspace installed on its own is found in ``slack_installations`` by its team id;

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from bot.store.enums import RoundStatus
-from bot.store.models.base import utc_now
+from bot.store.models.base import Table, utc_now
 
 
-class PairingOptIn(SQLModel, table=True):
+class PairingOptIn(Table, table=True):
     """A member who wants mock-interview pairing in a channel."""
 
     __table_args__ = (UniqueConstraint("channel_id", "member_id", name="uq_pairing_channel_member"),)
@@ -22,7 +22,7 @@ class PairingOptIn(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class PairingRound(SQLModel, table=True):
+class PairingRound(Table, table=True):
     """One pairing round in a channel, claimed by (channel, round key) before anyone is told.
 
     The key is the channel-local ISO week (``week:2026-W03``) for the weekly draw and
@@ -42,7 +42,7 @@ class PairingRound(SQLModel, table=True):
     number: int | None = None
 
 
-class PairingSeat(SQLModel, table=True):
+class PairingSeat(Table, table=True):
     """A member's place in a round: their group and role, and whether their script arrived.
 
     ``delivered_at`` is set once the script is delivered; ``failure`` holds why the
@@ -64,7 +64,7 @@ class PairingSeat(SQLModel, table=True):
     met: str = Field(default="", max_length=8)
 
 
-class PairingFeedback(SQLModel, table=True):
+class PairingFeedback(Table, table=True):
     """An interviewer's rating of a candidate on one question of the feedback form."""
 
     __table_args__ = (
@@ -80,7 +80,7 @@ class PairingFeedback(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class PairingNote(SQLModel, table=True):
+class PairingNote(Table, table=True):
     """The interviewer's written note to a candidate after a mock interview (one per round and pair).
 
     The interviewer's words for the candidate only: sent to them by direct message, never logged.

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from bot.store.enums import PromptStatus
-from bot.store.models.base import utc_now
+from bot.store.models.base import Table, utc_now
 
 
-class PromptPost(SQLModel, table=True):
+class PromptPost(Table, table=True):
     """A culture scenario posted to a channel.
 
     A scheduled post is claimed by (channel, local date) before it is sent; an
@@ -44,7 +44,7 @@ class PromptPost(SQLModel, table=True):
     attempts: int = 0
 
 
-class Answer(SQLModel, table=True):
+class Answer(Table, table=True):
     """One member's answer to one prompt: the sum of their replies in its thread."""
 
     __table_args__ = (UniqueConstraint("prompt_id", "member_id", name="uq_answer_prompt_member"),)
@@ -60,7 +60,7 @@ class Answer(SQLModel, table=True):
     capped_told_at: dt.datetime | None = None
 
 
-class AnswerPart(SQLModel, table=True):
+class AnswerPart(Table, table=True):
     """One reply message; one row per platform message id."""
 
     __table_args__ = (UniqueConstraint("prompt_id", "message_id", name="uq_part_prompt_message"),)
@@ -73,7 +73,7 @@ class AnswerPart(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class Vote(SQLModel, table=True):
+class Vote(Table, table=True):
     """One member's vote for one answer.
 
     ``slot`` is which of the voter's few votes on the prompt this is (1..budget):
@@ -94,7 +94,7 @@ class Vote(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class PromptNotice(SQLModel, table=True):
+class PromptNotice(Table, table=True):
     """One private notice about a prompt sent to one member, at most once per kind.
 
     Kinds: ``new-answers`` (answers arrived after they voted), ``vote-nudge``,
@@ -113,7 +113,7 @@ class PromptNotice(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class LateAnswer(SQLModel, table=True):
+class LateAnswer(Table, table=True):
     """A reply in a prompt's thread after its reveal: kept for its author's prep document, never scored."""
 
     __table_args__ = (UniqueConstraint("prompt_id", "message_id", name="uq_late_prompt_message"),)
@@ -126,7 +126,7 @@ class LateAnswer(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class PointEvent(SQLModel, table=True):
+class PointEvent(Table, table=True):
     """The points ledger: each award has a key, so an award is written once."""
 
     __table_args__ = (UniqueConstraint("space_id", "event_key", name="uq_points_space_key"),)
@@ -139,7 +139,7 @@ class PointEvent(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now, index=True)
 
 
-class MemberDay(SQLModel, table=True):
+class MemberDay(Table, table=True):
     """Running totals per (space, member, UTC day): what the leaderboard and stats read.
 
     Kept by the store functions that write the ledger and the votes, by atomic
@@ -157,7 +157,7 @@ class MemberDay(SQLModel, table=True):
     votes: int = 0
 
 
-class MemberTotal(SQLModel, table=True):
+class MemberTotal(Table, table=True):
     """The all-time sums of ``MemberDay`` per (space, member), kept by the same increments.
 
     ``/prep leaderboard all`` and ``/prep stats`` read a row per member, however long the history.

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from bot.store.models.base import utc_now
+from bot.store.models.base import Table, utc_now
 
 
-class QuizAttempt(SQLModel, table=True):
+class QuizAttempt(Table, table=True):
     """One answer to one presented question; ``token`` names the presentation."""
 
     __table_args__ = (UniqueConstraint("member_id", "token", name="uq_attempt_member_token"),)
@@ -25,7 +25,7 @@ class QuizAttempt(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now, index=True)
 
 
-class QuizPresentation(SQLModel, table=True):
+class QuizPresentation(Table, table=True):
     """One question shown to one member (practice or review); answers must name its token.
 
     Kept apart from attempts because "seen" starts when a question is shown, not
@@ -43,7 +43,7 @@ class QuizPresentation(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class ReviewCard(SQLModel, table=True):
+class ReviewCard(Table, table=True):
     """Spaced-repetition state of one item for one member (FSRS; see ``bot.memory``)."""
 
     __table_args__ = (UniqueConstraint("member_id", "item_id", name="uq_review_member_item"),)
@@ -62,7 +62,7 @@ class ReviewCard(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class ReviewLog(SQLModel, table=True):
+class ReviewLog(Table, table=True):
     """Every graded answer to a carded item, kept so FSRS parameters can be refitted later.
 
     ``token`` is the answer's own (its ``QuizAttempt`` token), so a log is written once.
@@ -79,7 +79,7 @@ class ReviewLog(SQLModel, table=True):
     reviewed_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class Challenge(SQLModel, table=True):
+class Challenge(Table, table=True):
     """A timed round for a channel; ``active_slot`` is 1 while running, so one runs at a time."""
 
     __table_args__ = (UniqueConstraint("channel_id", "active_slot", name="uq_challenge_active"),)
@@ -96,7 +96,7 @@ class Challenge(SQLModel, table=True):
     ended_at: dt.datetime | None = None
 
 
-class ChallengeRound(SQLModel, table=True):
+class ChallengeRound(Table, table=True):
     """One question of a challenge; the winner is set once, by an atomic conditional update."""
 
     __table_args__ = (UniqueConstraint("challenge_id", "round_no", name="uq_round_challenge_no"),)
@@ -111,7 +111,7 @@ class ChallengeRound(SQLModel, table=True):
     closed_at: dt.datetime | None = None
 
 
-class SavedQuestion(SQLModel, table=True):
+class SavedQuestion(Table, table=True):
     """A question to ask an interviewer that a member saved to their plan."""
 
     __table_args__ = (UniqueConstraint("member_id", "item_id", name="uq_saved_question_member_item"),)
@@ -122,7 +122,7 @@ class SavedQuestion(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class Report(SQLModel, table=True):
+class Report(Table, table=True):
     """A member's report of a problem with one content item (``/prep quiz``'s Report button).
 
     One row per member and item: reporting again updates the note and reopens a
@@ -143,7 +143,7 @@ class Report(SQLModel, table=True):
     resolved_at: dt.datetime | None = None
 
 
-class MemberPlan(SQLModel, table=True):
+class MemberPlan(Table, table=True):
     """A member's plan for one local day, computed once: asking again that day shows the same plan.
 
     ``reviews`` are item ids (comma-separated), the day's capped review list in

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from bot.store.models.base import utc_now
+from bot.store.models.base import Table, utc_now
 
 
-class Space(SQLModel, table=True):
+class Space(Table, table=True):
     """A tenant: a Slack team, a Discord guild or a console session."""
 
     __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_space_platform_ext"),)
@@ -28,7 +28,7 @@ class Space(SQLModel, table=True):
     purged_at: dt.datetime | None = None
 
 
-class Channel(SQLModel, table=True):
+class Channel(Table, table=True):
     """A channel, with its daily-prompt schedule in its own IANA time zone."""
 
     __table_args__ = (UniqueConstraint("space_id", "external_id", name="uq_channel_space_ext"),)
@@ -63,7 +63,7 @@ class Channel(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class Member(SQLModel, table=True):
+class Member(Table, table=True):
     """A person in a space, with what they told prepbot about themselves."""
 
     __table_args__ = (UniqueConstraint("space_id", "external_id", name="uq_member_space_ext"),)
@@ -83,7 +83,7 @@ class Member(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class Organizer(SQLModel, table=True):
+class Organizer(Table, table=True):
     """A member an admin named to run one channel's prep (schedule, prompt, reveal, pairing)."""
 
     __table_args__ = (UniqueConstraint("channel_id", "member_id", name="uq_organizer_channel_member"),)
@@ -95,7 +95,7 @@ class Organizer(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(Table, table=True):
     """One processed delivery of one user action; a platform retry finds it and stops."""
 
     __table_args__ = (UniqueConstraint("space_id", "key", name="uq_delivery_space_key"),)
@@ -105,7 +105,7 @@ class Delivery(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utc_now, index=True)
 
 
-class DailyClaim(SQLModel, table=True):
+class DailyClaim(Table, table=True):
     """Scheduled work done once per key: a member's plan for a local date, a channel's weekly report.
 
     Apart from ``Delivery`` (inbound deliveries a platform may retry): the key names
@@ -127,7 +127,7 @@ class DailyClaim(SQLModel, table=True):
     failure: str = Field(default="", max_length=40)
 
 
-class PostSlot(SQLModel, table=True):
+class PostSlot(Table, table=True):
     """One public post a member triggered, in a numbered slot of a fixed window.
 
     Keys look like ``leaderboard:chan:7:2026-03-09T10:00:1``: taking a slot is an insert
