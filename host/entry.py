@@ -13,6 +13,7 @@ unchanged, which parses it as it always has.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +33,9 @@ def plain_serve(args: Sequence[str]) -> tuple[str, set[str]] | None:
 
 def serve(platform: str, flags: set[str]) -> int:
     """What ``prepbot serve PLATFORM`` does in :mod:`host.cli`, without loading it."""
+    # Off through start-up's imports too, as host.process.main keeps it until run() freezes
+    # what start built: start frees little, and collecting would rescan the growing heap.
+    gc.disable()
     from pydantic import ValidationError
 
     from bot.settings import load, problems
