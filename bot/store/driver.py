@@ -19,9 +19,11 @@ from typing import Any
 
 from sqlalchemy import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeEngine
+
+_HELD = "bot.store.driver"  # the session.info key of the transaction's driver connection
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,15 @@ class Fetched:
 
 
 async def fetch(
-    connection: AsyncConnection,
+    session: AsyncSession,
     stmt: Executable,
     params: dict[str, Any],
     types: tuple[tuple[str, TypeEngine[Any]], ...],
 ) -> Fetched:
-    """Run ``stmt`` (driver-ready ``params``) on ``connection``'s asyncpg connection, in its transaction."""
+    """Run ``stmt`` (driver-ready ``params``) on the asyncpg connection of ``session``'s transaction."""
+    connection, adapted = await _driver_of(session)
     dialect = connection.dialect
     sql, order = _compiled(stmt, dialect)
-    fairy = await connection.get_raw_connection()
-    adapted: Any = fairy.dbapi_connection  # SQLAlchemy's AsyncAdapt_asyncpg_connection
     try:
         async with adapted._execute_mutex:
             if not adapted._started:
@@ -56,6 +57,22 @@ async def fetch(
         return Fetched(records)
     processors = _processors(types, dialect)
     return Fetched([tuple(processors[k](v) if k in processors else v for k, v in r.items()) for r in records])
+
+
+async def _driver_of(session: AsyncSession) -> tuple[AsyncConnection, Any]:
+    """The session's connection and SQLAlchemy's asyncpg adapter of it, for its current transaction.
+
+    Kept in ``session.info`` until the transaction changes: asking the session (and
+    the pool's proxy) each time costs two greenlet hops a statement.
+    """
+    held = session.info.get(_HELD)
+    if held is not None and held[0] is session.sync_session.get_transaction():
+        return held[1], held[2]
+    connection = await session.connection()
+    fairy = await connection.get_raw_connection()
+    adapted: Any = fairy.dbapi_connection  # SQLAlchemy's AsyncAdapt_asyncpg_connection
+    session.info[_HELD] = (session.sync_session.get_transaction(), connection, adapted)
+    return connection, adapted
 
 
 @functools.lru_cache(maxsize=256)

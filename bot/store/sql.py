@@ -153,23 +153,23 @@ class Rows:
         on PostgreSQL straight on the driver, in that connection's transaction
         (``bot.store.driver``), which is cheaper again.
         """
-        connection = await session.connection()
-        dialect = connection.dialect
+        dialect = session.bind.dialect if session.bind is not None else None
         typed = tuple(sorted(types.items()))
-        stmt = _rows_statement(self, dialect.name, body, lock, typed)
-        binds = [_binder(kind, dialect) for _, kind in self.columns]
         params = values.copy() if values else {}
-        if dialect.name == "postgresql":
-            for j, (column, _) in enumerate(self.columns):
-                bind = binds[j]
+        if dialect is not None and dialect.name == "postgresql":
+            stmt = _rows_statement(self, dialect.name, body, lock, typed)
+            for j, (column, kind) in enumerate(self.columns):
+                bind = _binder(kind, dialect)
                 params[f"{self.name}_{column}"] = [bind(row[j]) if bind else row[j] for row in rows]
             from bot.store import driver  # only a PostgreSQL process loads it
 
-            return await driver.fetch(connection, stmt, params, typed)
-        else:
-            params[self.name] = json.dumps(
-                [[bind(v) if bind else v for bind, v in zip(binds, row, strict=True)] for row in rows]
-            )
+            return await driver.fetch(session, stmt, params, typed)
+        connection = await session.connection()
+        stmt = _rows_statement(self, connection.dialect.name, body, lock, typed)
+        binds = [_binder(kind, connection.dialect) for _, kind in self.columns]
+        params[self.name] = json.dumps(
+            [[bind(v) if bind else v for bind, v in zip(binds, row, strict=True)] for row in rows]
+        )
         return await connection.execute(stmt, params)
 
 
