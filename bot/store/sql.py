@@ -153,20 +153,21 @@ class Rows:
         on PostgreSQL straight on the driver, in that connection's transaction
         (``bot.store.driver``), which is cheaper again.
         """
-        dialect = session.bind.dialect if session.bind is not None else None
+        bind = session.bind  # its dialect without a greenlet hop (sessions here have one bind)
+        dialect = bind.dialect if bind is not None else (await session.connection()).dialect
         typed = tuple(sorted(types.items()))
         params = values.copy() if values else {}
-        if dialect is not None and dialect.name == "postgresql":
+        if dialect.name == "postgresql":
             stmt = _rows_statement(self, dialect.name, body, lock, typed)
             for j, (column, kind) in enumerate(self.columns):
-                bind = _binder(kind, dialect)
-                params[f"{self.name}_{column}"] = [bind(row[j]) if bind else row[j] for row in rows]
+                binder = _binder(kind, dialect)
+                params[f"{self.name}_{column}"] = [binder(row[j]) if binder else row[j] for row in rows]
             from bot.store import driver  # only a PostgreSQL process loads it
 
             return await driver.fetch(session, stmt, params, typed)
         connection = await session.connection()
-        stmt = _rows_statement(self, connection.dialect.name, body, lock, typed)
-        binds = [_binder(kind, connection.dialect) for _, kind in self.columns]
+        stmt = _rows_statement(self, dialect.name, body, lock, typed)
+        binds = [_binder(kind, dialect) for _, kind in self.columns]
         params[self.name] = json.dumps(
             [[bind(v) if bind else v for bind, v in zip(binds, row, strict=True)] for row in rows]
         )
