@@ -99,9 +99,10 @@ class Organizer(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """One processed delivery of one user action; a platform retry finds it and stops."""
 
+    # The unique key leads with space_id: it is the index for lookups by space too.
     __table_args__ = (UniqueConstraint("space_id", "key", name="uq_delivery_space_key"),)
     id: int | None = Field(default=None, primary_key=True)
-    space_id: int = Field(foreign_key="space.id", index=True)
+    space_id: int = Field(foreign_key="space.id")
     key: str = Field(max_length=200)
     created_at: dt.datetime = Field(default_factory=utc_now, index=True)
 
