@@ -155,16 +155,17 @@ class Group(Generic[I, O]):
                             self._looking, looking = self._looking + 1, True
                         # Let calls already on their way (woken by the last batch) join this one.
                         await asyncio.sleep(0)
-                        # An even share of what waits for each lane not writing now.
-                        share = -(-len(self._queue) // max(1, self.lanes - self._writing))
-                        batch, keys = self._take(min(share, self.work.limit))
+                        # All that waits (up to the limit): a batch costs its round trips
+                        # whatever its size, so splitting what one lane can take only adds
+                        # them. Another lane takes what arrives while this one writes.
+                        batch, keys = self._take(self.work.limit)
                         self._looking, looking = self._looking - 1, False
                         if not batch:
                             return  # the rest waits on batches being written; their lanes go on
                         self._writing += 1
                         self._busy |= keys
                         if self._queue and not self._looking and self._ready():
-                            self._open_lane()  # a burst: another lane takes the next share
+                            self._open_lane()  # a burst beyond the limit: another lane takes the rest
                         try:
                             if not await self._commit(batch, session):
                                 break  # a fresh connection for what follows

@@ -11,10 +11,10 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Dialect, Result, Table, TextClause, bindparam, text
+from sqlalchemy import Dialect, Table, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable, Select
 from sqlalchemy.types import TypeEngine
@@ -114,6 +114,12 @@ async def scalar_first(session: AsyncSession, stmt: Select[tuple[T]]) -> T | Non
     return (await session.execute(stmt)).scalars().first()
 
 
+class Fetched(Protocol):
+    """What :meth:`Rows.run` returns: its rows, as ``Result.all()`` gives them."""
+
+    def all(self) -> Sequence[Any]: ...
+
+
 @dataclass(frozen=True)
 class Rows:
     """Many rows sent with one statement, as ``WITH name(columns) AS (…)``: set-based work.
@@ -137,27 +143,34 @@ class Rows:
         lock: str = "",
         values: dict[str, Any] | None = None,
         **types: TypeEngine[Any],
-    ) -> Result[Any]:
+    ) -> Fetched:
         """Run ``body`` after the CTE of ``rows`` (in column order), with ``values`` for its own parameters.
 
         ``{lock}`` in ``body`` becomes ``lock`` on PostgreSQL: a row lock (``FOR SHARE
         OF …``) that only PostgreSQL takes, as SQLite serialises writers. ``types`` type
         the result columns (a time read back from SQLite). It runs on the session's
-        connection (Core): the ORM's bookkeeping would double the cost of a statement.
+        connection (Core): the ORM's bookkeeping would double the cost of a statement;
+        on PostgreSQL straight on the driver, in that connection's transaction
+        (``bot.store.driver``), which is cheaper again.
         """
-        connection = await session.connection()
-        dialect = connection.dialect
-        stmt = _rows_statement(self, dialect.name, body, lock, tuple(sorted(types.items())))
-        binds = [_binder(kind, dialect) for _, kind in self.columns]
+        bind = session.bind  # its dialect without a greenlet hop (sessions here have one bind)
+        dialect = bind.dialect if bind is not None else (await session.connection()).dialect
+        typed = tuple(sorted(types.items()))
         params = values.copy() if values else {}
         if dialect.name == "postgresql":
-            for j, (column, _) in enumerate(self.columns):
-                bind = binds[j]
-                params[f"{self.name}_{column}"] = [bind(row[j]) if bind else row[j] for row in rows]
-        else:
-            params[self.name] = json.dumps(
-                [[bind(v) if bind else v for bind, v in zip(binds, row, strict=True)] for row in rows]
-            )
+            stmt = _rows_statement(self, dialect.name, body, lock, typed)
+            for j, (column, kind) in enumerate(self.columns):
+                binder = _binder(kind, dialect)
+                params[f"{self.name}_{column}"] = [binder(row[j]) if binder else row[j] for row in rows]
+            from bot.store import driver  # only a PostgreSQL process loads it
+
+            return await driver.fetch(session, stmt, params, typed)
+        connection = await session.connection()
+        stmt = _rows_statement(self, dialect.name, body, lock, typed)
+        binds = [_binder(kind, dialect) for _, kind in self.columns]
+        params[self.name] = json.dumps(
+            [[bind(v) if bind else v for bind, v in zip(binds, row, strict=True)] for row in rows]
+        )
         return await connection.execute(stmt, params)
 
 

@@ -190,6 +190,9 @@ _PRESSES = Rows(
     + (("prompt_id", Integer()), ("answer_id", Integer())),
 )
 # One read per batch: who votes, on what, and what the reply needs (the answer's number, votes used).
+# The voter and the answer are found by their keys, each in a lookup of its own: joined
+# on the space alone, PostgreSQL (before it has statistics for a freshly filled table)
+# would scan all the space's members or all the prompt's answers for every press.
 _SEATS = (
     "SELECT p.i, member.id, promptpost.status, answer.member_id, "
     "(SELECT COUNT(*) FROM answer AS earlier WHERE earlier.prompt_id = answer.prompt_id "
@@ -199,9 +202,11 @@ _SEATS = (
     f"{_free_slot('p.prompt_id', 'member.id')}, "
     "EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = p.answer_id AND vote.voter_id = member.id) "
     "FROM p JOIN space ON space.platform = p.platform AND space.external_id = p.space "
-    "JOIN member ON member.space_id = space.id AND member.external_id = p.voter "
+    "JOIN member ON member.id = "
+    "(SELECT m.id FROM member AS m WHERE m.space_id = space.id AND m.external_id = p.voter) "
     "LEFT JOIN promptpost ON promptpost.id = p.prompt_id AND promptpost.space_id = space.id "
-    "LEFT JOIN answer ON answer.id = p.answer_id AND answer.prompt_id = promptpost.id"
+    "LEFT JOIN answer ON answer.id = p.answer_id AND answer.prompt_id = p.prompt_id "
+    "AND promptpost.id IS NOT NULL"
 )
 
 

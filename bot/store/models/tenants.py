@@ -66,9 +66,10 @@ class Channel(Table, table=True):
 class Member(Table, table=True):
     """A person in a space, with what they told prepbot about themselves."""
 
+    # The unique key leads with space_id: it is the index for lookups by space too.
     __table_args__ = (UniqueConstraint("space_id", "external_id", name="uq_member_space_ext"),)
     id: int | None = Field(default=None, primary_key=True)
-    space_id: int = Field(foreign_key="space.id", index=True)
+    space_id: int = Field(foreign_key="space.id")
     external_id: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
@@ -98,9 +99,10 @@ class Organizer(Table, table=True):
 class Delivery(Table, table=True):
     """One processed delivery of one user action; a platform retry finds it and stops."""
 
+    # The unique key leads with space_id: it is the index for lookups by space too.
     __table_args__ = (UniqueConstraint("space_id", "key", name="uq_delivery_space_key"),)
     id: int | None = Field(default=None, primary_key=True)
-    space_id: int = Field(foreign_key="space.id", index=True)
+    space_id: int = Field(foreign_key="space.id")
     key: str = Field(max_length=200)
     created_at: dt.datetime = Field(default_factory=utc_now, index=True)
 
