@@ -1,4 +1,4 @@
--- revision: 0018_sent_once
+-- revision: 0019_key_indexes
 -- The schema the migrations build on a new SQLite file, which bot/store/schema.py
 -- loads into new files instead. Written by `make schema-snapshot`; do not edit.
 
@@ -28,8 +28,6 @@ CREATE TABLE delivery (
 );
 
 CREATE INDEX ix_delivery_created_at ON delivery (created_at);
-
-CREATE INDEX ix_delivery_space_id ON delivery (space_id);
 
 CREATE TABLE challenge (
 	id INTEGER NOT NULL, 
@@ -310,8 +308,6 @@ CREATE TABLE "member" (
 	CONSTRAINT fk_member_plan_channel FOREIGN KEY(plan_channel_id) REFERENCES channel (id), 
 	FOREIGN KEY(space_id) REFERENCES space (id)
 );
-
-CREATE INDEX ix_member_space_id ON member (space_id);
 
 CREATE TABLE report (
 	id INTEGER NOT NULL, 
