@@ -93,6 +93,7 @@ async def run(core: Prepbot, connector: Connector, settings: Settings, stop: asy
         await connector.start(core)  # a refused credential stops here, before anything listens
         # What start built (modules, the content library, the app) lives as long as the process:
         # out of the collector's sight, a full collection under load scans only newer objects.
+        gc.collect()  # start's own garbage, once: frozen, it would never be collected
         gc.freeze()
         gc.enable()  # off during start (see main()); collecting from now on scans only newer objects
         app = web_app(core, connector.routes(), connector.health)
