@@ -118,8 +118,26 @@ async def test_a_right_answer_between_a_win_and_the_next_question_is_a_play_not_
         session.chat.new_ref(shown.ref.channel), session.member("carol"), letter(session, shown)
     )
     assert await challenge.typed(ctx, session.chat, late)  # consumed as carol's play of round 1
+    told = session.chat.log[-1]
+    assert told.visible_to == "carol" and told.text == "✅ Correct, but bob answered first."
     async with ctx.db.unit() as s:
         assert await challenges.players(s, challenge_id=rnd.challenge_id) == 2
+
+
+async def test_a_right_answer_between_a_timed_out_round_and_the_next_question_is_told_it_is_over(
+    session: ConsoleSession,
+) -> None:
+    shown = await start(session)
+    ctx = session.bot.ctx
+    async with ctx.db.unit() as s:
+        rnd = (await s.execute(select(ChallengeRound))).scalars().one()
+        assert rnd.id is not None
+        assert await challenges.close_round(s, round_id=rnd.id, at=ctx.clock.now())
+    carol = session.member("carol")
+    late = MessagePosted(session.chat.new_ref(shown.ref.channel), carol, letter(session, shown))
+    assert await challenge.typed(ctx, session.chat, late)
+    told = session.chat.log[-1]
+    assert told.visible_to == "carol" and told.text == "That round is over. Watch for the next question."
 
 
 async def test_the_winner_scores_base_plus_speed_bonus_on_the_ledger(session: ConsoleSession) -> None:

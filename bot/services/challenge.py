@@ -222,7 +222,8 @@ async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
         # Quiet feedback: a reaction where the platform takes one, else a note only they see.
         if not await react(port, event.message, "x"):
             await _quietly(port, event, msg.private_outcome("wrong", None))
-    elif rnd is not current:
+    elif rnd is not current or outcome.kind in ("late", "closed"):
+        # A right answer just after the round was won or timed out is a play too: say what happened.
         await _quietly(port, event, msg.private_outcome(outcome.kind, late))
     return True
 
