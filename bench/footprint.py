@@ -1,7 +1,8 @@
 """Idle memory (RSS) of `prepbot serve slack` and its time to a healthy /healthz, against a bare bolt app.
 
 Real processes on 127.0.0.1: ``prepbot serve slack`` (HTTP mode; a fresh SQLite
-file in a temp dir, so start-up includes migrating it; fake ``SLACK_*`` values and
+file in a temp dir, so start-up includes giving it the schema, from the snapshot as
+for any new file (``bot.store.schema``); fake ``SLACK_*`` values and
 ``SLACK_API_URL`` pointing at the fake Slack of ``tests/support`` in this process)
 and the baseline of :mod:`bench.servers` (a bolt ``AsyncApp`` on bolt's aiohttp
 adapter with only an acking ``/prep`` and a ``/healthz`` that answers 200 as soon
@@ -61,7 +62,7 @@ async def run() -> list[Result]:
             note=f"median of {STARTS} processes, {IDLE_S:.0f} s after healthy",
         ),
         Result(
-            "start to healthy /healthz (fresh SQLite, migrations)",
+            "start to healthy /healthz (new SQLite file)",
             median(ours, 0),
             median(bare, 0),
             "s",

@@ -8,6 +8,13 @@ statement text is compiled once, and each run goes straight to asyncpg on the
 connection SQLAlchemy checked out, in the transaction SQLAlchemy's asyncpg adapter
 began (or begins here, as its cursor would): commit, rollback and the pool stay
 SQLAlchemy's. Errors come out as SQLAlchemy's ``DBAPIError``, as from ``execute``.
+
+The price: it uses private parts of SQLAlchemy's asyncpg adapter (``_execute_mutex``,
+``_started``, ``_start_transaction``, ``_handle_exception``), written against the
+SQLAlchemy that requirements/lock.txt pins; tests/test_store_rows.py exercises each on
+PostgreSQL and fails if an upgrade changes them. It skips the adapter's type-cache
+refresh after a schema change, which these statements (plain columns, no custom or
+enum types) do not need.
 """
 
 from __future__ import annotations
