@@ -4,10 +4,12 @@
 whose handler failed, after giving the delivery's claim back. The adapter then
 decides, by what its platform offers: Slack's Events API sends a delivery again
 when it gets no 2xx, so a *transient* failure (the database busy, locked or
-away) is answered so that Slack retries it, and the retry stores it once; a
-permanent failure, the last retry, or a platform that never re-sends (Discord's
-gateway) tells the member with :func:`notice` — privately where the platform
-can, and never quoting what they wrote.
+away) of a reply in one of the bot's threads is answered so that Slack retries
+it, and the retry stores it once; a permanent failure, the last retry, or a
+platform that never re-sends (Discord's gateway) tells the member with
+:func:`notice` — privately where the platform can, and never quoting what they
+wrote. Only replies in a thread the bot started (a prompt's) get either: other
+chat is acknowledged and nobody is told, each adapter checking whose thread it is.
 """
 
 from __future__ import annotations

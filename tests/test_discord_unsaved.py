@@ -19,7 +19,7 @@ from bot.router import DATABASE_DOWN
 from bot.store.models import AnswerPart
 from bot.unsaved import EDIT_NOT_SAVED, NOT_SAVED
 from tests.support.discord_harness import Running, running_bot
-from tests.support.discord_payloads import buttons
+from tests.support.discord_payloads import buttons, snowflake, thread_channel
 from tests.support.fake_discord import FakeDiscord
 from tests.support.locks import Holder, lockable
 
@@ -107,6 +107,33 @@ async def test_an_edit_that_could_not_be_stored_is_answered_too_and_chat_outside
     assert reply["content"] == EDIT_NOT_SAVED
     assert not _replies_to(fake, str(chat["id"]))  # a top-level message is never an answer
     assert await _parts(app) == [ANSWER]
+
+
+async def test_a_reply_in_a_thread_a_member_started_gets_no_note_on_a_locked_database(
+    locked: tuple[Running, Holder], caplog: pytest.LogCaptureFixture
+) -> None:
+    # A reply in a member's thread is chat, not an answer: with the database down, the bot must
+    # not talk in every thread it can read. Two such threads: one the bot saw created (cached),
+    # one it did not (it reads the thread over REST).
+    caplog.set_level(logging.INFO)
+    app, holder = locked
+    fake = app.fake
+    await _post_prompt(app)
+    seen = thread_channel(snowflake(), fake.channels[fake.general], "lunch", fake.people["alice"].id)
+    unseen = thread_channel(snowflake(), fake.channels[fake.general], "books", fake.people["bob"].id)
+    fake.channels[seen["id"]] = seen
+    fake.channels[unseen["id"]] = unseen
+    await app.send("THREAD_CREATE", {**seen, "newly_created": True})
+    await app.settle()
+
+    chat = [fake.member_message("bob", t["id"], ANSWER) for t in (seen, unseen)]
+    async with holder.hold():
+        for message in chat:
+            await app.send("MESSAGE_CREATE", message)
+        await app.settle()
+    assert not [r for m in chat for r in _replies_to(fake, str(m["id"]))]
+    assert not any(m["content"] == NOT_SAVED for m in fake.messages.values())
+    assert "Roll back" not in caplog.text
 
 
 async def test_a_command_and_a_click_on_a_locked_database_say_try_again_and_the_retry_works(

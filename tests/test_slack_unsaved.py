@@ -199,6 +199,30 @@ async def test_a_reply_in_a_members_thread_that_failed_is_not_announced_as_an_an
     assert not _told(slack, "U0BOB")
 
 
+async def test_chat_that_is_no_answer_gets_a_2xx_on_a_locked_database_so_slack_asks_no_retry(
+    wired: tuple[FakeSlack, SlackApp],
+    locked: Locked,
+    logs: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # In an outage every chat message fails: were each one answered 503, Slack would turn the app's
+    # event subscriptions off. Only a reply in the bot's thread (an answer) is worth Slack's retry.
+    monkeypatch.setattr(messages, "RECORD_BUDGET_S", 20)  # the failure always comes before the ack here
+    slack, app = wired
+    await _prompt(slack, app)
+    top = fixture("message", user="U0BOB", text=ANSWER, ts=slack.new_ts())
+    chat = _reply(slack, slack.new_ts(), parent_user_id="U0ADMIN")  # a thread a member started
+    async with locked.holder.hold():
+        for event in (top, chat):
+            envelope, (status, _) = await slack.event(event)  # the first delivery: retries remain
+            assert status == 200
+            await app.idle()
+            assert f"event {envelope['event_id']}" in logs.text
+    assert "Slack is asked to send it again" not in logs.text
+    assert not _told(slack, "U0BOB")
+    assert "Roll back" not in logs.text
+
+
 async def test_commands_and_clicks_on_a_locked_database_say_try_again_and_the_retry_works(
     wired: tuple[FakeSlack, SlackApp], locked: Locked
 ) -> None:

@@ -220,7 +220,7 @@ class Handler:
                 payload, channel, self.places.author(guild_id, message.author), thread_id
             )
             if event is not None and not await self._message(event, self.port):
-                await tell_unsaved(message, event)  # the gateway never sends it again
+                await tell_unsaved(self.client, message, event)  # the gateway never sends it again
 
     async def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         data = dict(payload.data)
@@ -236,7 +236,7 @@ class Handler:
             member = self.places.author(payload.guild_id, payload.message.author)
             event = translate.message_edited(data, channel, member, thread_id, message_content=intent)
             if event is not None and not await self._message(event, self.port):
-                await tell_unsaved(payload.message, event)
+                await tell_unsaved(self.client, payload.message, event)
 
     async def on_delete(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
         if guild_id is None:

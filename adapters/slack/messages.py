@@ -5,9 +5,14 @@ fast insert). When the core could not store the message (:class:`NotHandled`)
 before the ack went out, the answer depends on why and on which delivery this is
 (``X-Slack-Retry-Num``, also set by bolt in Socket Mode):
 
-- the database was busy, locked or away and Slack will send it again (retry 0-2):
-  no 2xx (HTTP :data:`RETRY_STATUS`; in Socket Mode, no ack), so Slack retries
-  the delivery. The core gave the claim back, so the retry stores it, once.
+- the database was busy, locked or away, the message is a reply in one of the
+  bot's threads (a prompt's: the only kind that can be an answer) and Slack will
+  send it again (retry 0-2): no 2xx (HTTP :data:`RETRY_STATUS`; in Socket Mode,
+  no ack), so Slack retries the delivery. The core gave the claim back, so the
+  retry stores it, once.
+- any other message (chat at the top of a channel, a reply in a member's thread)
+  is acknowledged with a 2xx even so: during an outage every chat message fails,
+  and Slack turns off an app's event subscriptions when most deliveries fail.
 - a permanent failure, Slack's last retry, or a failure after the 2xx already
   went out (Slack will not send it again): the author of a reply in one of the
   bot's threads is told privately that it was not saved and to post it again
@@ -28,7 +33,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack.translate import message_author, message_event, space_of
 from bot.events import MessageDeleted, MessageEdited, MessagePosted
-from bot.unsaved import NotHandled, notice
+from bot.unsaved import NotHandled, in_thread, notice
 
 if TYPE_CHECKING:
     from adapters.slack.app import SlackApp
@@ -96,7 +101,7 @@ class MessageEvents:
             await self.app.bot.handle(event, self.app.port)
         except NotHandled as exc:
             event_id = body.get("event_id")
-            if exc.transient and not attempt.acked and not attempt.last:
+            if exc.transient and not attempt.acked and not attempt.last and _answer(body, event, attempt):
                 attempt.retry = True
                 log.warning("event %s (%s) not stored; Slack is asked to send it again", event_id, exc.kind)
                 return
@@ -133,6 +138,11 @@ class MessageEvents:
                 body.get("event_id"),
                 type(exc).__name__,
             )
+
+
+def _answer(body: dict[str, Any], event: Member, attempt: Attempt) -> bool:
+    """Whether the message could be part of an answer: worth a retry from Slack."""
+    return in_thread(event) and _in_bots_thread(body, attempt)
 
 
 def _in_bots_thread(body: dict[str, Any], attempt: Attempt) -> bool:
