@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,12 @@ from bot.services.answers import MAX_ANSWER_CHARS
 from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.store.engine import Database
+from bot.store.enums import NoticeKind
 from bot.store.migrate import upgrade
-from bot.store.models import AnswerPart, Delivery
+from bot.store.models import AnswerPart, Delivery, Member, PromptPost
 from bot.unsaved import EDIT_NOT_SAVED, NOT_SAVED
 from tests.support.console import dms
-from tests.support.locks import Holder, lockable
+from tests.support.locks import Holder, PostgresHolder, lockable
 
 OTHERS = {
     "erin": "Say openly in the incident channel what I reversed and why, so everyone shares one picture.",
@@ -60,8 +62,8 @@ class HookedChat(ConsoleChat):
         return ref
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def voted(
+@asynccontextmanager
+async def _voted(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -86,8 +88,31 @@ async def voted(
                 await session.push(f"{voter}: press 1")
             yield session, chat, holder, db
         finally:
-            await holder.close()
             await db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def voted(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    library: Library,
+    clock: ManualClock,
+) -> AsyncIterator[tuple[ConsoleSession, HookedChat, Holder, Database]]:
+    async with _voted(request, tmp_path, monkeypatch, library, clock) as found:
+        yield found
+
+
+@pytest.fixture(params=["postgresql"])  # table and row locks: SQLite locks only the whole file
+async def voted_pg(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    library: Library,
+    clock: ManualClock,
+) -> AsyncIterator[tuple[ConsoleSession, HookedChat, Holder, Database]]:
+    async with _voted(request, tmp_path, monkeypatch, library, clock) as found:
+        yield found
 
 
 async def _parts(db: Database) -> list[str]:
@@ -145,3 +170,39 @@ async def test_an_edit_that_turns_a_comment_into_an_answer_is_not_reported_unsav
     assert [s for s in sent if s.visible_to == "bob"] == []
     assert len(_voters_told(session)) == 1
     assert LONG[:MAX_ANSWER_CHARS] in await _parts(db)
+
+
+async def test_a_stored_answer_is_not_reported_unsaved_when_its_voters_cannot_be_read(
+    voted_pg: tuple[ConsoleSession, HookedChat, Holder, Database],
+) -> None:
+    """Telling voters fails in its first read (the notices table is locked); the answer is kept."""
+    session, _, holder, db = voted_pg
+    async with holder.hold("promptnotice"):
+        sent = await session.push(f"bob: reply {OTHERS['erin']} And I would page the owners.")
+    assert [s for s in sent if s.visible_to == "bob"] == []
+    assert _voters_told(session) == []
+    assert f"{OTHERS['erin']} And I would page the owners." in await _parts(db)
+
+
+async def test_one_voter_who_cannot_be_told_does_not_stop_the_others(
+    voted_pg: tuple[ConsoleSession, HookedChat, Holder, Database],
+) -> None:
+    """Another connection's uncommitted notice for carol makes hers wait out the lock timeout."""
+    session, _, holder, db = voted_pg
+    assert isinstance(holder, PostgresHolder)
+    async with db.unit() as s:
+        prompt_id, space_id = (await s.execute(select(PromptPost.id, PromptPost.space_id))).one()
+        carol = (await s.execute(select(Member.id).where(Member.external_id == "carol"))).scalar_one()
+    async with holder.other.transaction():
+        await holder.other.execute(
+            "INSERT INTO promptnotice (space_id, prompt_id, member_id, kind, created_at) "
+            "VALUES ($1, $2, $3, $4, now())",
+            space_id,
+            prompt_id,
+            carol,
+            NoticeKind.NEW_ANSWERS.value,
+        )
+        sent = await session.push(f"bob: reply {LONG[:300]}")
+        told = _voters_told(session)
+    assert [s for s in sent if s.visible_to == "bob"] == []
+    assert told == ["dave"]

@@ -43,8 +43,8 @@ class Holder:
         raise NotImplementedError
 
     @asynccontextmanager
-    async def hold(self) -> AsyncIterator[None]:
-        await self.hold_on()
+    async def hold(self, tables: str = LOCKED_TABLES) -> AsyncIterator[None]:
+        await self.hold_on(tables)
         try:
             yield
         finally:
