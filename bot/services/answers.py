@@ -177,7 +177,11 @@ async def _follow_up(
     if prompt is None or member is None or prompt.id is None or member.id is None:
         return
     if reply.outcome == "started":
-        await nudges.tell_voters(ctx, port, prompt_id=prompt.id, author_id=member.id)
+        try:  # the answer is stored: raising now would have its author told it was not (see _tell)
+            await nudges.tell_voters(ctx, port, prompt_id=prompt.id, author_id=member.id)
+        except Exception as exc:
+            ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+            log.warning("voters of prompt %s not told of a new answer (%s)", prompt.id, type(exc).__name__)
         return
     if not reply.notify:
         return
@@ -209,13 +213,19 @@ async def _author(session: AsyncSession, event: MessageDeleted, part: AnswerPart
 
 
 async def _tell(ctx: ServiceContext, port: ChatPort, event: Event, notice: Notice | None) -> None:
-    """Tell the author privately, once per answer and kind of notice; never fails the event."""
+    """Tell the author privately, once per answer and kind of notice; never fails the event: the
+    reply committed with its claim, so raising would have the author told it was not saved."""
     if notice is None:
         return
-    async with ctx.db.unit() as session:
-        first = await answer_store.tell_once(
-            session, answer_id=notice.answer_id, about=notice.about, now=ctx.clock.now()
-        )
+    try:
+        async with ctx.db.unit() as session:
+            first = await answer_store.tell_once(
+                session, answer_id=notice.answer_id, about=notice.about, now=ctx.clock.now()
+            )
+    except Exception as exc:
+        ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+        log.warning("answer %s: %s note not sent (%s)", notice.answer_id, notice.about, type(exc).__name__)
+        return
     if not first:
         return
     if notice.about == "capped":

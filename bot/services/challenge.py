@@ -13,6 +13,7 @@ on the clock's ticks (``bot.services.challenge_rounds``).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,8 @@ from bot.store.tenants import ensure_channel, ensure_member, find_channel
 
 if TYPE_CHECKING:
     from bot.turn import Turn
+
+log = logging.getLogger(__name__)
 
 # A number where rounds go, signed or not, so `-3` is a bad count and not a topic.
 NUMBER = re.compile(r"^[+-]?\d+$")
@@ -212,19 +215,27 @@ async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
                 target=ctx.settings.target_recall,
             )
             late = await store.winner_name(session, round_id=rnd.id or 0) if outcome.kind == "late" else None
-    if rnd is None:  # the first round's question had only just appeared
-        await _quietly(port, event, msg.too_soon(current.round_no, event.text))
-    elif outcome.kind == "won":
-        await announce_win(
-            ctx, port, event.message.channel, challenge, rnd, event.member, outcome.points, now
+    # The play committed with the delivery's claim: telling its outcome is best effort (the
+    # tick times out or resumes a round left unposted), and never gives the claim back.
+    try:
+        if rnd is None:  # the first round's question had only just appeared
+            await _quietly(port, event, msg.too_soon(current.round_no, event.text))
+        elif outcome.kind == "won":
+            await announce_win(
+                ctx, port, event.message.channel, challenge, rnd, event.member, outcome.points, now
+            )
+        elif outcome.kind == "wrong":
+            # Quiet feedback: a reaction where the platform takes one, else a note only they see.
+            if not await react(port, event.message, "x"):
+                await _quietly(port, event, msg.private_outcome("wrong", None))
+        elif rnd is not current or outcome.kind in ("late", "closed"):
+            # A right answer just after the round was won or timed out is a play too: say so.
+            await _quietly(port, event, msg.private_outcome(outcome.kind, late))
+    except Exception as exc:  # ids and the error's kind only: a traceback could quote the answer
+        ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+        log.warning(
+            "challenge %s: a typed answer's outcome was not told (%s)", challenge.id, type(exc).__name__
         )
-    elif outcome.kind == "wrong":
-        # Quiet feedback: a reaction where the platform takes one, else a note only they see.
-        if not await react(port, event.message, "x"):
-            await _quietly(port, event, msg.private_outcome("wrong", None))
-    elif rnd is not current or outcome.kind in ("late", "closed"):
-        # A right answer just after the round was won or timed out is a play too: say what happened.
-        await _quietly(port, event, msg.private_outcome(outcome.kind, late))
     return True
 
 

@@ -102,9 +102,21 @@ async def tell_voters(ctx: ServiceContext, port: ChatPort, *, prompt_id: int, au
                 f"({_closes(prompt, voter, channel)}). I tell you this once per scenario."
             ),
         )
-        await _send(
-            ctx, port, prompt=prompt, space=space, member=voter, kind=NoticeKind.NEW_ANSWERS, message=message
-        )
+        try:  # one voter's notice that could not be claimed never holds back the others
+            await _send(
+                ctx,
+                port,
+                prompt=prompt,
+                space=space,
+                member=voter,
+                kind=NoticeKind.NEW_ANSWERS,
+                message=message,
+            )
+        except Exception as exc:
+            ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+            log.warning(
+                "prompt %s: voter %s not told of new answers (%s)", prompt_id, voter.id, type(exc).__name__
+            )
 
 
 async def nudge_due(ctx: ServiceContext, port: ChatPort) -> None:

@@ -29,7 +29,8 @@ LOCKED_TABLES = "delivery, answerpart"
 class Holder:
     """The other connection: ``async with holder.hold():`` keeps prepbot from writing."""
 
-    async def hold_on(self) -> None:
+    async def hold_on(self, tables: str = LOCKED_TABLES) -> None:
+        """Take the lock: the whole file on SQLite, ``tables`` (comma-separated) on PostgreSQL."""
         raise NotImplementedError
 
     async def let_go(self) -> None:
@@ -42,8 +43,8 @@ class Holder:
         raise NotImplementedError
 
     @asynccontextmanager
-    async def hold(self) -> AsyncIterator[None]:
-        await self.hold_on()
+    async def hold(self, tables: str = LOCKED_TABLES) -> AsyncIterator[None]:
+        await self.hold_on(tables)
         try:
             yield
         finally:
@@ -61,7 +62,7 @@ class SqliteHolder(Holder):
             self.other = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         await asyncio.to_thread(self.other.execute, sql)
 
-    async def hold_on(self) -> None:
+    async def hold_on(self, tables: str = LOCKED_TABLES) -> None:
         await self._run("BEGIN EXCLUSIVE")
 
     async def let_go(self) -> None:
@@ -83,10 +84,10 @@ class PostgresHolder(Holder):
         self.other = other
         self.transaction: asyncpg.transaction.Transaction | None = None
 
-    async def hold_on(self) -> None:
+    async def hold_on(self, tables: str = LOCKED_TABLES) -> None:
         self.transaction = self.other.transaction()
         await self.transaction.start()
-        await self.other.execute(f"LOCK TABLE {LOCKED_TABLES} IN ACCESS EXCLUSIVE MODE")
+        await self.other.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
 
     async def let_go(self) -> None:
         assert self.transaction is not None
