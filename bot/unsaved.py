@@ -14,6 +14,9 @@ chat is acknowledged and nobody is told, each adapter checking whose thread it i
 
 from __future__ import annotations
 
+import logging
+from typing import Protocol
+
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
@@ -75,6 +78,20 @@ def transient(exc: BaseException) -> bool:
     return False
 
 
+class Counts(Protocol):
+    def inc(self, name: str, amount: float = 1.0, **labels: str) -> None: ...
+
+
+def not_told(metrics: Counts, logger: logging.Logger, exc: BaseException, what: str, *ids: object) -> None:
+    """A best-effort step after a member's words were stored failed: counted, and logged by ids.
+
+    Raising instead would have the member told their words were not saved. An outage
+    stays one line; anything else (a bug) gets its traceback, which holds no words.
+    """
+    metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
+    logger.warning(what + " (%s)", *ids, type(exc).__name__, exc_info=not transient(exc))
+
+
 def in_thread(event: MessagePosted | MessageEdited | MessageDeleted) -> bool:
     """A reply in a thread: the only kind of message that can be an answer to a prompt."""
     message = event.message
@@ -97,4 +114,4 @@ def notice(event: MessagePosted | MessageEdited | MessageDeleted) -> OutboundMes
     return None
 
 
-__all__ = ("EDIT_NOT_SAVED", "NOT_SAVED", "NotHandled", "in_thread", "notice", "transient")
+__all__ = ("EDIT_NOT_SAVED", "NOT_SAVED", "NotHandled", "in_thread", "not_told", "notice", "transient")

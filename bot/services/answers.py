@@ -36,6 +36,7 @@ from bot.store.enums import NoticeKind
 from bot.store.models import AnswerPart, Member, PromptPost
 from bot.store.refs import member_ref
 from bot.store.tenants import ensure_member, find_channel
+from bot.unsaved import not_told
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -180,8 +181,7 @@ async def _follow_up(
         try:  # the answer is stored: raising now would have its author told it was not (see _tell)
             await nudges.tell_voters(ctx, port, prompt_id=prompt.id, author_id=member.id)
         except Exception as exc:
-            ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
-            log.warning("voters of prompt %s not told of a new answer (%s)", prompt.id, type(exc).__name__)
+            not_told(ctx.metrics, log, exc, "voters of prompt %s not told of a new answer", prompt.id)
         return
     if not reply.notify:
         return
@@ -223,8 +223,7 @@ async def _tell(ctx: ServiceContext, port: ChatPort, event: Event, notice: Notic
                 session, answer_id=notice.answer_id, about=notice.about, now=ctx.clock.now()
             )
     except Exception as exc:
-        ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
-        log.warning("answer %s: %s note not sent (%s)", notice.answer_id, notice.about, type(exc).__name__)
+        not_told(ctx.metrics, log, exc, "answer %s: %s note not sent", notice.answer_id, notice.about)
         return
     if not first:
         return

@@ -215,8 +215,8 @@ async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
                 target=ctx.settings.target_recall,
             )
             late = await store.winner_name(session, round_id=rnd.id or 0) if outcome.kind == "late" else None
-    # The play committed with the delivery's claim: telling its outcome is best effort (the
-    # tick times out or resumes a round left unposted), and never gives the claim back.
+    # The play committed with the delivery's claim: telling its outcome is best effort and never
+    # gives the claim back. A next round stored but not posted is only ended by its time-out.
     try:
         if rnd is None:  # the first round's question had only just appeared
             await _quietly(port, event, msg.too_soon(current.round_no, event.text))

@@ -28,6 +28,7 @@ from bot.store.members import set_prompt_reminders
 from bot.store.models import Channel, Member, PromptPost, Space
 from bot.store.refs import member_ref
 from bot.store.tenants import ensure_member
+from bot.unsaved import not_told
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -113,9 +114,8 @@ async def tell_voters(ctx: ServiceContext, port: ChatPort, *, prompt_id: int, au
                 message=message,
             )
         except Exception as exc:
-            ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
-            log.warning(
-                "prompt %s: voter %s not told of new answers (%s)", prompt_id, voter.id, type(exc).__name__
+            not_told(
+                ctx.metrics, log, exc, "prompt %s: voter %s not told of new answers", prompt_id, voter.id
             )
 
 
