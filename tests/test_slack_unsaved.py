@@ -223,6 +223,57 @@ async def test_chat_that_is_no_answer_gets_a_2xx_on_a_locked_database_so_slack_a
     assert "Roll back" not in logs.text
 
 
+async def test_an_edit_or_deletion_in_a_members_thread_gets_a_2xx_on_a_locked_database(
+    wired: tuple[FakeSlack, SlackApp],
+    locked: Locked,
+    logs: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Slack puts an edited message under "message" and a deleted one under "previous_message":
+    # whose thread it is must be read there, or every deletion in an outage asks for a retry.
+    monkeypatch.setattr(messages, "RECORD_BUDGET_S", 20)  # the failure always comes before the ack here
+    slack, app = wired
+    post = await _prompt(slack, app)
+    answer = _reply(slack, post.ts)
+    assert (await slack.event(answer))[1][0] == 200
+    await app.idle()
+    assert await _count(locked.ctx, AnswerPart) == 1
+
+    root, ts = slack.new_ts(), slack.new_ts()
+    theirs = {"user": "U0BOB", "ts": ts, "thread_ts": root, "parent_user_id": "U0ADMIN"}
+    edit = fixture(
+        "message_changed",
+        ts=slack.new_ts(),
+        message=theirs | {"text": ANSWER + " Edited."},
+        previous_message=theirs | {"text": ANSWER},
+    )
+    deletion = fixture("message_deleted", ts=slack.new_ts(), deleted_ts=ts, previous_message=theirs)
+    async with locked.holder.hold():
+        for event in (edit, deletion):
+            envelope, (status, _) = await slack.event(event)  # the first delivery: retries remain
+            assert status == 200
+            await app.idle()
+            assert f"event {envelope['event_id']}" in logs.text  # it did meet the lock
+        assert "Slack is asked to send it again" not in logs.text
+
+        # Deleting the answer in the prompt's thread still asks Slack for a retry, which applies it.
+        mine = fixture(
+            "message_deleted",
+            ts=slack.new_ts(),
+            deleted_ts=answer["ts"],
+            previous_message={"user": "U0BOB", "ts": answer["ts"], "thread_ts": post.ts},
+        )
+        envelope, (status, _) = await slack.event(mine)
+        assert status == messages.RETRY_STATUS
+        await app.idle()
+    assert await _count(locked.ctx, AnswerPart) == 1
+    assert (await slack.resend_event(envelope, retry=1))[0] == 200
+    await app.idle()
+    assert await _count(locked.ctx, AnswerPart) == 0
+    assert not _told(slack, "U0BOB")
+    assert "Roll back" not in logs.text
+
+
 async def test_commands_and_clicks_on_a_locked_database_say_try_again_and_the_retry_works(
     wired: tuple[FakeSlack, SlackApp], locked: Locked
 ) -> None:

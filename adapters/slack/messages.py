@@ -45,6 +45,8 @@ RETRY_STATUS = 503  # "not stored yet": any non-2xx makes Slack send the deliver
 LAST_RETRY = 3  # Slack sends a failed delivery at most three more times (X-Slack-Retry-Num 1-3)
 Ack = Callable[..., Awaitable[Any]]
 Member = MessagePosted | MessageEdited | MessageDeleted
+# Where Slack puts the message an event is about, by subtype: the event itself for any other.
+_MESSAGE_OF = {"message_changed": "message", "message_deleted": "previous_message"}
 
 
 def retry_num(headers: Mapping[str, str | Sequence[str]]) -> int:
@@ -148,6 +150,8 @@ def _answer(body: dict[str, Any], event: Member, attempt: Attempt) -> bool:
 def _in_bots_thread(body: dict[str, Any], attempt: Attempt) -> bool:
     """A reply in a thread the bot started (a prompt's), or one whose parent Slack did not name."""
     event = body["event"]
-    message = event.get("message") if event.get("subtype") == "message_changed" else event
+    # An edit or a deletion carries the message (its thread_ts, parent_user_id) in a sub-object.
+    inner = _MESSAGE_OF.get(event.get("subtype"))
+    message = event.get(inner) if inner else event
     parent = (message or {}).get("parent_user_id")
     return parent is None or attempt.bot_user is None or parent == attempt.bot_user
