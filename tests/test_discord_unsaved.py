@@ -19,8 +19,9 @@ from bot.router import DATABASE_DOWN
 from bot.store.models import AnswerPart
 from bot.unsaved import EDIT_NOT_SAVED, NOT_SAVED
 from tests.support.discord_harness import Running, running_bot
-from tests.support.discord_payloads import buttons, snowflake, thread_channel
+from tests.support.discord_payloads import buttons, thread_channel
 from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_discord_access import CREATE_PUBLIC_THREADS
 from tests.support.locks import Holder, lockable
 
 ANSWER = "Roll back first, then find the cause together with the owners of the service."
@@ -109,18 +110,56 @@ async def test_an_edit_that_could_not_be_stored_is_answered_too_and_chat_outside
     assert await _parts(app) == [ANSWER]
 
 
+async def test_a_reply_in_a_thread_a_member_opened_on_the_prompt_gets_the_note_on_a_locked_database(
+    locked: tuple[Running, Holder], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Create Public Threads is taken away as the prompt goes out (the gateway's CHANNEL_UPDATE not
+    # in yet), so the post has no thread and a member opens one on it: Discord gives the thread the
+    # post's id, so its replies are the prompt's answers.
+    caplog.set_level(logging.INFO)
+    app, holder = locked
+    fake = app.fake
+    general = fake.channels[fake.general]
+    no_threads = {"id": fake.bot.id, "type": 1, "allow": "0", "deny": str(CREATE_PUBLIC_THREADS)}
+    general["permission_overwrites"] = [*general["permission_overwrites"], no_threads]
+    await app.send("INTERACTION_CREATE", fake.command("dana", "prompt"))
+    [post] = await fake.until(lambda: [p for p in fake.posts() if buttons(p)])
+    await app.settle()
+    assert post["id"] not in fake.threads()  # the bot could not open it
+    thread = thread_channel(post["id"], general, "answers", fake.people["alice"].id)
+    fake.channels[post["id"]] = post["thread"] = thread
+    await app.send("THREAD_CREATE", {**thread, "newly_created": True})
+    await app.settle()
+
+    message = fake.member_message("alice", post["id"], ANSWER)
+    async with holder.hold():
+        await app.send("MESSAGE_CREATE", message)
+        await app.settle()
+    [reply] = await fake.until(lambda: _replies_to(fake, str(message["id"])))
+    assert reply["content"] == NOT_SAVED
+    assert await _parts(app) == []
+    assert "Roll back" not in caplog.text
+
+
 async def test_a_reply_in_a_thread_a_member_started_gets_no_note_on_a_locked_database(
     locked: tuple[Running, Holder], caplog: pytest.LogCaptureFixture
 ) -> None:
     # A reply in a member's thread is chat, not an answer: with the database down, the bot must
-    # not talk in every thread it can read. Two such threads: one the bot saw created (cached),
-    # one it did not (it reads the thread over REST).
+    # not talk in every thread it can read. Two such threads, each opened on a member's message
+    # (the thread takes its id): one the bot saw created (cached), one it did not (it reads the
+    # thread over REST); neither starter message is cached, so the bot reads both over REST.
     caplog.set_level(logging.INFO)
     app, holder = locked
     fake = app.fake
     await _post_prompt(app)
-    seen = thread_channel(snowflake(), fake.channels[fake.general], "lunch", fake.people["alice"].id)
-    unseen = thread_channel(snowflake(), fake.channels[fake.general], "books", fake.people["bob"].id)
+    starters = [fake.member_message(n, fake.general, "Who is in?") for n in ("alice", "bob")]
+    fake.messages.update({str(m["id"]): m for m in starters})
+    seen = thread_channel(
+        str(starters[0]["id"]), fake.channels[fake.general], "lunch", fake.people["alice"].id
+    )
+    unseen = thread_channel(
+        str(starters[1]["id"]), fake.channels[fake.general], "books", fake.people["bob"].id
+    )
     fake.channels[seen["id"]] = seen
     fake.channels[unseen["id"]] = unseen
     await app.send("THREAD_CREATE", {**seen, "newly_created": True})
@@ -134,6 +173,10 @@ async def test_a_reply_in_a_thread_a_member_started_gets_no_note_on_a_locked_dat
     assert not [r for m in chat for r in _replies_to(fake, str(m["id"]))]
     assert not any(m["content"] == NOT_SAVED for m in fake.messages.values())
     assert "Roll back" not in caplog.text
+    # Decided from what Discord answered, not from a read that failed.
+    assert "could not read" not in caplog.text
+    starter_reads = {f"/api/v10/channels/{fake.general}/messages/{m['id']}" for m in starters}
+    assert starter_reads <= {path for verb, path in fake.requests if verb == "GET"}
 
 
 async def test_a_command_and_a_click_on_a_locked_database_say_try_again_and_the_retry_works(

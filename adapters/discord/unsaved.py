@@ -4,10 +4,11 @@ Discord's gateway sends a MESSAGE_CREATE (or an edit) once and never again, so
 there is no retry to leave it for. The bot replies to the member's message, in
 its thread, with a short note to post it again (:func:`bot.unsaved.notice`):
 the reply points at their message without quoting it and pings nobody. Only a
-thread the bot started (a prompt's: the only kind whose replies are answers) gets
-the note; in a thread a member started, a reply is chat, and with the database
-down the bot would otherwise talk in every thread it can read. Logs name the
-message by its id only.
+prompt's thread (the only kind whose replies are answers) gets the note: one the
+bot started, or one a member opened on the bot's post when the bot could not
+(the core finds a prompt by its post's id, which the thread shares). In any
+other thread a reply is chat, and with the database down the bot would otherwise
+talk in every thread it can read. Logs name the message by its id only.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ async def tell_unsaved(
     said = notice(event)
     if said is None or event.message.thread_id is None:
         return
-    if not await bots_thread(client, int(event.message.thread_id)):
+    if not await bots_thread(client, message.channel, int(event.message.thread_id)):
         return
     try:
         await message.reply(
@@ -44,18 +45,30 @@ async def tell_unsaved(
         )
 
 
-async def bots_thread(client: discord.Client, thread_id: int) -> bool:
-    """Whether the thread was started by the bot (its ``owner_id``): the Discord side of a prompt's thread.
+async def bots_thread(client: discord.Client, channel: object, thread_id: int) -> bool:
+    """Whether the thread is a prompt's on Discord: the bot started it, or it was opened on the bot's post.
 
-    From the cache when the bot saw the thread created (THREAD_CREATE), else one
-    REST call; a thread that cannot be read is not the bot's to talk in.
+    A thread opened on a message has that message's id, and the message (its
+    starter) stays in the parent channel. The thread is the message's ``channel``
+    or in the cache when the bot saw it created, and the bot's own posts are in
+    discord.py's message cache; otherwise one REST call each. A thread or starter
+    that cannot be read is not the bot's to talk in.
     """
     me = client.user
-    thread = client.get_channel(thread_id)
-    if not isinstance(thread, discord.Thread):
-        try:
+    given = isinstance(channel, discord.Thread) and channel.id == thread_id
+    thread = channel if given else client.get_channel(thread_id)
+    try:
+        if not isinstance(thread, discord.Thread):
             thread = await client.fetch_channel(thread_id)
-        except discord.HTTPException as exc:
-            log.warning("could not read thread %s to tell an author (HTTP %s)", thread_id, exc.status)
+        if me is None or not isinstance(thread, discord.Thread):
             return False
-    return isinstance(thread, discord.Thread) and me is not None and thread.owner_id == me.id
+        if thread.owner_id == me.id:
+            return True
+        starter = thread.starter_message or await client.get_partial_messageable(
+            thread.parent_id
+        ).fetch_message(thread_id)
+    except discord.HTTPException as exc:
+        # Also a thread started without a message (404): a member's, not a prompt's.
+        log.warning("could not read thread %s to tell an author (HTTP %s)", thread_id, exc.status)
+        return False
+    return starter.author.id == me.id

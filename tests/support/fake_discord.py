@@ -125,6 +125,7 @@ class FakeDiscord(DiscordRest, DiscordEvents):
                 get(f"{api}/channels/{{cid}}", self._get_channel),
                 get(f"{api}/guilds/{{gid}}/members/{{uid}}", self._get_member),
                 post(f"{api}/channels/{{cid}}/messages", self._create_message),
+                get(f"{api}/channels/{{cid}}/messages/{{mid}}", self._get_message),
                 patch(f"{api}/channels/{{cid}}/messages/{{mid}}", self._edit_message),
                 post(f"{api}/channels/{{cid}}/messages/{{mid}}/threads", self._create_thread),
                 post(f"{api}/interactions/{{iid}}/{{token}}/callback", self._callback),

@@ -1,10 +1,11 @@
 """Who may post where on the fake Discord: channel permissions for the bot, closed DMs, attachments.
 
 Discord decides access from the bot's roles and the channel's permission
-overwrites, and answers as documented: ``GET /channels/{id}`` and a message
-create give 403 code 50001 (Missing Access) where the bot cannot view the
-channel, a create gives 403 50013 (Missing Permissions) where it cannot send,
-404 10003 (Unknown Channel) for a deleted one; a DM to a member whose DMs are
+overwrites, and answers as documented: ``GET /channels/{id}``, a message read
+and a message create give 403 code 50001 (Missing Access) where the bot cannot
+view the channel, a create gives 403 50013 (Missing Permissions) where it cannot
+send, 404 10003 (Unknown Channel) for a deleted one, a read 404 10008 (Unknown
+Message) for a message not in that channel; a DM to a member whose DMs are
 closed is created, but sending in it answers 403 50007 (Cannot send messages to
 this user); a DM with an unknown user is 404 10013. The overwrites are real
 ones in the channel payload, so discord.py computes the same permissions from
@@ -33,6 +34,7 @@ class DiscordAccess:
     bot: Person
     people: dict[str, Person]
     channels: dict[str, dict[str, Any]]
+    messages: dict[str, dict[str, Any]]
     dm_channels: dict[str, str]
     dms_closed: set[str]
     attachments: dict[str, list[tuple[str, bytes]]]
@@ -74,6 +76,17 @@ class DiscordAccess:
             return self._error(404, 10007, "Unknown Member")
         member = person.partial_member(self.moderator_role)
         return self._json({**member, "user": person.user()})
+
+    async def _get_message(self, request: web.Request) -> web.Response:
+        """``GET /channels/{cid}/messages/{mid}``: a message of that channel, or 404 10008."""
+        cid = request.match_info["cid"]
+        refusal = self._read_refusal(cid)
+        if refusal is not None:
+            return refusal
+        message = self.messages.get(request.match_info["mid"])
+        if message is None or message["channel_id"] != cid:
+            return self._error(404, 10008, "Unknown Message")
+        return self._json(message)
 
     async def delete_channel(self, channel_id: str) -> None:
         """The channel is deleted (CHANNEL_DELETE on the gateway; 10003 on REST from now on)."""
