@@ -74,14 +74,24 @@ async def _send(
     kind: NoticeKind,
     message: OutboundMessage,
 ) -> bool:
-    """Claim the notice, then send it; True when it arrived."""
+    """Claim the notice, then send it; True when it arrived.
+
+    Never raises: every caller loops over members, and one member's notice that
+    cannot be claimed or sent must not hold back the others (it is counted and logged).
+    """
     assert member.id is not None
-    async with ctx.db.unit() as session:
-        if not await notices.claim(
-            session, prompt=prompt, member_id=member.id, kind=kind, at=ctx.clock.now()
-        ):
-            return False
-    missed = await send_direct(ctx, port, member_ref(member, space), message)
+    try:
+        async with ctx.db.unit() as session:
+            if not await notices.claim(
+                session, prompt=prompt, member_id=member.id, kind=kind, at=ctx.clock.now()
+            ):
+                return False
+        missed = await send_direct(ctx, port, member_ref(member, space), message)
+    except Exception as exc:
+        not_told(
+            ctx.metrics, log, exc, "prompt %s: member %s not sent the %s notice", prompt.id, member.id, kind
+        )
+        return False
     ctx.metrics.inc("prepbot_notices_total", kind=kind, outcome=missed or "sent")
     return missed is None
 
@@ -103,20 +113,15 @@ async def tell_voters(ctx: ServiceContext, port: ChatPort, *, prompt_id: int, au
                 f"({_closes(prompt, voter, channel)}). I tell you this once per scenario."
             ),
         )
-        try:  # one voter's notice that could not be claimed never holds back the others
-            await _send(
-                ctx,
-                port,
-                prompt=prompt,
-                space=space,
-                member=voter,
-                kind=NoticeKind.NEW_ANSWERS,
-                message=message,
-            )
-        except Exception as exc:
-            not_told(
-                ctx.metrics, log, exc, "prompt %s: voter %s not told of new answers", prompt_id, voter.id
-            )
+        await _send(  # never raises: one voter's trouble never holds back the others
+            ctx,
+            port,
+            prompt=prompt,
+            space=space,
+            member=voter,
+            kind=NoticeKind.NEW_ANSWERS,
+            message=message,
+        )
 
 
 async def nudge_due(ctx: ServiceContext, port: ChatPort) -> None:
