@@ -82,14 +82,22 @@ class Counts(Protocol):
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None: ...
 
 
-def not_told(metrics: Counts, logger: logging.Logger, exc: BaseException, what: str, *ids: object) -> None:
+def not_told(
+    metrics: Counts,
+    logger: logging.Logger,
+    exc: BaseException,
+    what: str,
+    *ids: object,
+    traceback: bool = True,
+) -> None:
     """A best-effort step after a member's words were stored failed: counted, and logged by ids.
 
     Raising instead would have the member told their words were not saved. An outage
-    stays one line; anything else (a bug) gets its traceback, which holds no words.
+    stays one line; anything else (a bug) gets its traceback, which holds no words,
+    unless ``traceback=False`` (the step had the member's words in hand).
     """
     metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
-    logger.warning(what + " (%s)", *ids, type(exc).__name__, exc_info=not transient(exc))
+    logger.warning(what + " (%s)", *ids, type(exc).__name__, exc_info=traceback and not transient(exc))
 
 
 def in_thread(event: MessagePosted | MessageEdited | MessageDeleted) -> bool:

@@ -49,6 +49,7 @@ from bot.store import challenges as store
 from bot.store import reports
 from bot.store.models import Challenge, ChallengeRound
 from bot.store.tenants import ensure_channel, ensure_member, find_channel
+from bot.unsaved import not_told
 
 if TYPE_CHECKING:
     from bot.turn import Turn
@@ -231,10 +232,14 @@ async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
         elif rnd is not current or outcome.kind in ("late", "closed"):
             # A right answer just after the round was won or timed out is a play too: say so.
             await _quietly(port, event, msg.private_outcome(outcome.kind, late))
-    except Exception as exc:  # ids and the error's kind only: a traceback could quote the answer
-        ctx.metrics.inc("prepbot_errors_total", kind=type(exc).__name__)
-        log.warning(
-            "challenge %s: a typed answer's outcome was not told (%s)", challenge.id, type(exc).__name__
+    except Exception as exc:  # no traceback: the reply to a too-early answer quotes it
+        not_told(
+            ctx.metrics,
+            log,
+            exc,
+            "challenge %s: a typed answer's outcome was not told",
+            challenge.id,
+            traceback=False,
         )
     return True
 
