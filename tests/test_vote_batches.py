@@ -23,6 +23,7 @@ from bot.features import build_bot
 from bot.render import OutboundMessage
 from bot.services.context import ServiceContext
 from bot.services.votes import VOTE_ACTION
+from bot.store.claims import ClaimRow
 from bot.store.engine import Database
 from bot.store.models import Answer, Delivery, MemberTotal, Vote
 from bot.store.shared import Redelivered, Shared, Ticket
@@ -204,10 +205,12 @@ async def test_a_call_held_back_by_a_batch_being_written_starts_no_idle_lanes(db
     release = asyncio.Event()
     started = asyncio.Event()
 
-    async def run(session: AsyncSession, items: Sequence[str]) -> list[str]:
+    async def run(
+        session: AsyncSession, items: Sequence[str], claims: Sequence[ClaimRow | None]
+    ) -> list[str | None]:
         started.set()
         await release.wait()
-        return list(items)
+        return list(items)  # no claims come with these calls: none to record
 
     work: Shared[str, str] = Shared("held back", run, conflict=lambda item: item.split(":")[0])
     first = asyncio.create_task(db.shared(work, "v:1"))

@@ -129,6 +129,19 @@ _CLAIM_DELIVERIES = (
 )
 
 
+ClaimRow = tuple[int, str, dt.datetime]  # a delivery's claim to record: (space id, key, time)
+
+
+async def record_claims(session: AsyncSession, *, claims: Sequence[ClaimRow | None]) -> list[bool]:
+    """Record each claim given (None: nothing to record) in one statement; per entry, whether it is new.
+
+    An entry without a claim counts as new: nothing says it was done before.
+    """
+    wanted = [c for c in claims if c is not None]
+    new = await claim_deliveries(session, claims=wanted) if wanted else set()
+    return [c is None or (c[0], c[1][:200]) in new for c in claims]
+
+
 async def claim_deliveries(
     session: AsyncSession, *, claims: Sequence[tuple[int, str, dt.datetime]]
 ) -> set[tuple[int, str]]:

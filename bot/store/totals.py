@@ -16,7 +16,7 @@ from sqlalchemy import Date, Integer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import MemberDay, MemberTotal
-from bot.store.sql import Rows, insert_for
+from bot.store.sql import Rows, insert_for, is_postgres
 
 COUNTERS = ("points", "awards", "votes")
 
@@ -56,34 +56,49 @@ async def add_votes(session: AsyncSession, *, answer_id: int, days: Mapping[dt.d
 async def add_vote_changes(session: AsyncSession, *, changes: Mapping[tuple[int, dt.date], int]) -> None:
     """Add ``changes[(answer, day)]`` votes to each answer's author on that day, and to their all-time row.
 
-    Two statements for any number of answers (a batch of clicks): the authors are read
-    inside each ``INSERT … SELECT``, so there is no gap between finding them and
-    counting, and one author's changes are summed first (a row is changed once per
-    statement). Rows are taken in one order (by space, member, day; then the all-time
-    rows), so concurrent transactions never wait on each other in a cycle (no
-    deadlock on PostgreSQL).
+    The authors are read inside the ``INSERT … SELECT``, so there is no gap between
+    finding them and counting, and one author's changes are summed first (a row is
+    changed once per statement). Rows are taken in one order (by space, member, day;
+    then the all-time rows), so concurrent transactions never wait on each other in a
+    cycle (no deadlock on PostgreSQL). On PostgreSQL both tables move in one
+    statement (the day rows in a data-modifying ``WITH``, which the all-time insert
+    reads, so they are written first): one round trip less on the Vote click's
+    path. SQLite takes no data-modifying ``WITH``: two statements, the same SQL pieces.
     """
     rows = [(answer, day, n) for (answer, day), n in sorted(changes.items()) if n]
     if not rows:
         return
-    for body in (_VOTES_BY_DAY, _VOTES_ALL_TIME):
+    if is_postgres(session):
+        await _CHANGES.run(session, _BOTH_TABLES, rows)
+        return
+    for body in (_SUMS + _VOTES_BY_DAY, _SUMS + _VOTES_ALL_TIME.format(source="s")):
         await _CHANGES.run(session, body, rows)
 
 
 _CHANGES = Rows("c", (("answer_id", Integer()), ("day", Date()), ("n", Integer())))
+# Each author's change per day, once: the one place the changes meet their authors.
+_SUMS = (
+    ", s(space_id, member_id, day, n) AS (SELECT answer.space_id, answer.member_id, c.day, SUM(c.n) "
+    "FROM c JOIN answer ON answer.id = c.answer_id "
+    "GROUP BY answer.space_id, answer.member_id, c.day HAVING SUM(c.n) <> 0) "
+)
 _VOTES_BY_DAY = (
     "INSERT INTO memberday (space_id, member_id, day, points, awards, votes) "
-    "SELECT answer.space_id, answer.member_id, c.day, 0, 0, SUM(c.n) FROM c "
-    "JOIN answer ON answer.id = c.answer_id WHERE true "
-    "GROUP BY answer.space_id, answer.member_id, c.day HAVING SUM(c.n) <> 0 "
-    "ORDER BY answer.space_id, answer.member_id, c.day "
+    "SELECT space_id, member_id, day, 0, 0, n FROM s WHERE true ORDER BY space_id, member_id, day "
     "ON CONFLICT (space_id, member_id, day) DO UPDATE SET votes = memberday.votes + excluded.votes"
 )
+# ``source`` is ``s``, or (PostgreSQL) ``s`` joined to the day rows just written, which
+# makes the all-time insert wait for them (the join reads every one before it yields).
 _VOTES_ALL_TIME = (
     "INSERT INTO membertotal (space_id, member_id, points, awards, votes) "
-    "SELECT answer.space_id, answer.member_id, 0, 0, SUM(c.n) FROM c "
-    "JOIN answer ON answer.id = c.answer_id WHERE true "
-    "GROUP BY answer.space_id, answer.member_id HAVING SUM(c.n) <> 0 "
-    "ORDER BY answer.space_id, answer.member_id "
+    "SELECT s.space_id, s.member_id, 0, 0, SUM(s.n) FROM {source} WHERE true "
+    "GROUP BY s.space_id, s.member_id HAVING SUM(s.n) <> 0 ORDER BY s.space_id, s.member_id "
     "ON CONFLICT (space_id, member_id) DO UPDATE SET votes = membertotal.votes + excluded.votes"
+)
+_BOTH_TABLES = (
+    _SUMS
+    + f", d AS ({_VOTES_BY_DAY} RETURNING space_id, member_id, day) "
+    + _VOTES_ALL_TIME.format(
+        source="s JOIN d ON d.space_id = s.space_id AND d.member_id = s.member_id AND d.day = s.day"
+    )
 )

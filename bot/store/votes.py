@@ -16,6 +16,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, String, func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,10 +25,11 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.domain import MemberRef
 from bot.store import totals
+from bot.store.claims import ClaimRow, record_claims
 from bot.store.enums import PromptStatus
 from bot.store.models import Vote
 from bot.store.shared import Shared
-from bot.store.sql import Rows
+from bot.store.sql import Rows, is_postgres
 from bot.store.tenants import ensure_member
 
 OPEN = PromptStatus.OPEN
@@ -61,18 +63,25 @@ class Toggled:
     left: int
 
 
-async def toggle_votes(session: AsyncSession, presses: Sequence[Press]) -> list[Toggled]:
-    """Toggle each press's vote in the session's transaction; at most one press per voter."""
-    seats = await _seats(session, presses, range(len(presses)))
-    unknown = [i for i in range(len(presses)) if i not in seats]
+async def toggle_votes(
+    session: AsyncSession, presses: Sequence[Press], claims: Sequence[ClaimRow | None]
+) -> list[Toggled | None]:
+    """Toggle each press's vote in the session's transaction; at most one press per voter.
+
+    Each press's delivery claim is recorded first (on PostgreSQL in the statement that
+    reads the seats); a press whose delivery was claimed before does nothing (None).
+    """
+    seats, fresh = await _claim_and_seat(session, presses, claims)
+    live = [i for i in range(len(presses)) if fresh[i]]
+    unknown = [i for i in live if i not in seats]
     if unknown:  # never seen: their row is made as on any first action
         for i in unknown:
             await ensure_member(session, ref=presses[i].voter)
         seats.update(await _seats(session, presses, unknown))
-    refused = {i: _refusal(seat) for i, seat in seats.items()}
+    refused = {i: _refusal(seats[i]) for i in live}
     wanted = {
-        i: _Cast(p.prompt_id, p.answer_id, seats[i].voter, p.budget, p.at)
-        for i, p in enumerate(presses)
+        i: _Cast(presses[i].prompt_id, presses[i].answer_id, seats[i].voter, presses[i].budget, presses[i].at)
+        for i in live
         if refused[i] is None
     }
     # Only a press whose vote was there when read withdraws: most presses skip the statement.
@@ -89,8 +98,11 @@ async def toggle_votes(session: AsyncSession, presses: Sequence[Press]) -> list[
         changes[(presses[i].answer_id, totals.day_of(presses[i].at))] += 1
     # The authors' running totals move in the same transaction as the votes.
     await totals.add_vote_changes(session, changes=changes)
-    out = []
+    out: list[Toggled | None] = []
     for i, press in enumerate(presses):
+        if not fresh[i]:
+            out.append(None)
+            continue
         seat, out_of = seats[i], (press.answer_id, seats[i].voter) in withdrawn
         used = seat.used + (i in cast) - out_of
         out.append(Toggled(refused[i], out_of, i in cast, seat.number, max(0, press.budget - used)))
@@ -184,15 +196,21 @@ def _free_slot(prompt: str, voter: str) -> str:
     )
 
 
-_PRESSES = Rows(
-    "p",
-    (("i", Integer()), ("platform", String()), ("space", String()), ("voter", String()))
-    + (("prompt_id", Integer()), ("answer_id", Integer())),
+_PRESS_COLUMNS = (("i", Integer()), ("platform", String()), ("space", String()), ("voter", String())) + (
+    ("prompt_id", Integer()),
+    ("answer_id", Integer()),
+)
+_PRESSES = Rows("p", _PRESS_COLUMNS)
+# With each press's delivery claim (PostgreSQL: recorded in the same statement).
+_CLAIMED_PRESSES = Rows(
+    "p", _PRESS_COLUMNS + (("claim_space", Integer()), ("claim_key", String()), ("claim_at", UTCDateTime()))
 )
 # One read per batch: who votes, on what, and what the reply needs (the answer's number, votes used).
 # The voter and the answer are found by their keys, each in a lookup of its own: joined
 # on the space alone, PostgreSQL (before it has statistics for a freshly filled table)
 # would scan all the space's members or all the prompt's answers for every press.
+# Every press gives a row (a voter never seen has no member id), so ``{fresh}`` can
+# say of each whether its delivery is new.
 _SEATS = (
     "SELECT p.i, member.id, promptpost.status, answer.member_id, "
     "(SELECT COUNT(*) FROM answer AS earlier WHERE earlier.prompt_id = answer.prompt_id "
@@ -200,26 +218,72 @@ _SEATS = (
     "OR (earlier.created_at = answer.created_at AND earlier.id <= answer.id))), "
     "(SELECT COUNT(*) FROM vote WHERE vote.prompt_id = p.prompt_id AND vote.voter_id = member.id), "
     f"{_free_slot('p.prompt_id', 'member.id')}, "
-    "EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = p.answer_id AND vote.voter_id = member.id) "
-    "FROM p JOIN space ON space.platform = p.platform AND space.external_id = p.space "
-    "JOIN member ON member.id = "
+    "EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = p.answer_id AND vote.voter_id = member.id), "
+    "{fresh} "
+    "FROM p LEFT JOIN space ON space.platform = p.platform AND space.external_id = p.space "
+    "LEFT JOIN member ON member.id = "
     "(SELECT m.id FROM member AS m WHERE m.space_id = space.id AND m.external_id = p.voter) "
     "LEFT JOIN promptpost ON promptpost.id = p.prompt_id AND promptpost.space_id = space.id "
     "LEFT JOIN answer ON answer.id = p.answer_id AND answer.prompt_id = p.prompt_id "
     "AND promptpost.id IS NOT NULL"
 )
+_SEATS_ONLY = _SEATS.replace("{fresh}", "1")
+# The claims go in first, in one order (two replicas claiming the same ones never deadlock);
+# the read sees their RETURNING, not their rows, which is all it needs.
+_CLAIM_AND_SEAT = (
+    ", claimed AS (INSERT INTO delivery (space_id, key, created_at) "
+    "SELECT claim_space, claim_key, claim_at FROM p WHERE claim_key IS NOT NULL "
+    "ORDER BY claim_space, claim_key ON CONFLICT DO NOTHING RETURNING space_id, key) "
+    + _SEATS.replace(
+        "{fresh}",
+        "(p.claim_key IS NULL OR EXISTS (SELECT 1 FROM claimed "
+        "WHERE claimed.space_id = p.claim_space AND claimed.key = p.claim_key))",
+    )
+)
+
+
+async def _claim_and_seat(
+    session: AsyncSession, presses: Sequence[Press], claims: Sequence[ClaimRow | None]
+) -> tuple[dict[int, _Seat], list[bool]]:
+    """Record the presses' claims and read their seats: the seats, and per press whether it is new."""
+    if not is_postgres(session):  # SQLite takes no INSERT inside a WITH: two statements
+        fresh = await record_claims(session, claims=claims)
+        live = [i for i in range(len(presses)) if fresh[i]]
+        return (await _seats(session, presses, live) if live else {}), fresh
+    rows = [
+        (*_press_row(i, presses[i]), *(claim if claim is not None else (None, None, None)))
+        for i, claim in enumerate(claims)
+    ]
+    result = (await _CLAIMED_PRESSES.run(session, _CLAIM_AND_SEAT, rows)).all()
+    fresh = [False] * len(presses)
+    for row in result:
+        fresh[int(row[0])] = bool(row[-1])
+    return _seated(result, fresh), fresh
+
+
+def _press_row(i: int, press: Press) -> tuple[int, str, str, str, int, int]:
+    return (
+        i,
+        press.voter.space.platform,
+        press.voter.space.id,
+        press.voter.id,
+        press.prompt_id,
+        press.answer_id,
+    )
+
+
+def _seated(result: Sequence[Any], wanted: Sequence[bool] | None = None) -> dict[int, _Seat]:
+    """The seats of the rows read, for the presses ``wanted`` (all when None) whose voter has a row."""
+    return {
+        int(i): _Seat(int(voter), status, author, int(number or 0), int(used or 0), free, bool(voted))
+        for i, voter, status, author, number, used, free, voted, _ in result
+        if voter is not None and (wanted is None or wanted[int(i)])
+    }
 
 
 async def _seats(session: AsyncSession, presses: Sequence[Press], which: Sequence[int]) -> dict[int, _Seat]:
-    rows = [
-        (i, p.voter.space.platform, p.voter.space.id, p.voter.id, p.prompt_id, p.answer_id)
-        for i, p in ((i, presses[i]) for i in which)
-    ]
-    result = await _PRESSES.run(session, _SEATS, rows)
-    return {
-        int(i): _Seat(int(voter), status, author, int(number or 0), int(used or 0), free, bool(voted))
-        for i, voter, status, author, number, used, free, voted in result.all()
-    }
+    result = await _PRESSES.run(session, _SEATS_ONLY, [_press_row(i, presses[i]) for i in which])
+    return _seated(result.all())
 
 
 _PAIRS = Rows("w", (("prompt_id", Integer()), ("answer_id", Integer()), ("voter_id", Integer())))
