@@ -199,6 +199,28 @@ async def test_two_processes_pressing_at_once_count_each_vote_once_within_budget
     await totals_match_votes(db)
 
 
+async def test_a_voter_never_seen_votes_once_and_their_retry_in_the_next_batch_is_dropped(
+    db: Database,
+) -> None:
+    # Their first action is the click: no member row yet, so no seat in the batch's read;
+    # the claim recorded with it still tells the retry apart from a second press.
+    ballot = await open_ballot(db, space=SPACE.id, answers=2, voters=["ada"])
+    first = await asyncio.gather(
+        db.shared(TOGGLES, press("newcomer", ballot.prompt_id, ballot.answer_ids[0]), ticket=ticket("btn:n")),
+        db.shared(TOGGLES, press("ada", ballot.prompt_id, ballot.answer_ids[1]), ticket=ticket("btn:a")),
+    )
+    assert all(isinstance(o, Toggled) and o.cast for o in first)
+    retried = await asyncio.gather(
+        db.shared(TOGGLES, press("newcomer", ballot.prompt_id, ballot.answer_ids[0]), ticket=ticket("btn:n")),
+        db.shared(TOGGLES, press("ada", ballot.prompt_id, ballot.answer_ids[1]), ticket=ticket("btn:a2")),
+        return_exceptions=True,
+    )
+    assert isinstance(retried[0], Redelivered)  # not a withdrawal of the newcomer's vote
+    assert isinstance(retried[1], Toggled) and retried[1].withdrawn  # ada's second press, a new delivery
+    assert await count(db, Vote) == 1 and await count(db, Delivery) == 3
+    await totals_match_votes(db)
+
+
 async def test_a_call_held_back_by_a_batch_being_written_starts_no_idle_lanes(db: Database) -> None:
     # The same member's second press waits for the batch with their first. Until that
     # batch commits, no other lane may start, find nothing it can take, and start the next.

@@ -209,8 +209,6 @@ _CLAIMED_PRESSES = Rows(
 # The voter and the answer are found by their keys, each in a lookup of its own: joined
 # on the space alone, PostgreSQL (before it has statistics for a freshly filled table)
 # would scan all the space's members or all the prompt's answers for every press.
-# Every press gives a row (a voter never seen has no member id), so ``{fresh}`` can
-# say of each whether its delivery is new.
 _SEATS = (
     "SELECT p.i, member.id, promptpost.status, answer.member_id, "
     "(SELECT COUNT(*) FROM answer AS earlier WHERE earlier.prompt_id = answer.prompt_id "
@@ -218,27 +216,28 @@ _SEATS = (
     "OR (earlier.created_at = answer.created_at AND earlier.id <= answer.id))), "
     "(SELECT COUNT(*) FROM vote WHERE vote.prompt_id = p.prompt_id AND vote.voter_id = member.id), "
     f"{_free_slot('p.prompt_id', 'member.id')}, "
-    "EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = p.answer_id AND vote.voter_id = member.id), "
+    "EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = p.answer_id AND vote.voter_id = member.id)"
     "{fresh} "
-    "FROM p LEFT JOIN space ON space.platform = p.platform AND space.external_id = p.space "
-    "LEFT JOIN member ON member.id = "
+    "FROM p JOIN space ON space.platform = p.platform AND space.external_id = p.space "
+    "JOIN member ON member.id = "
     "(SELECT m.id FROM member AS m WHERE m.space_id = space.id AND m.external_id = p.voter) "
     "LEFT JOIN promptpost ON promptpost.id = p.prompt_id AND promptpost.space_id = space.id "
     "LEFT JOIN answer ON answer.id = p.answer_id AND answer.prompt_id = p.prompt_id "
     "AND promptpost.id IS NOT NULL"
 )
-_SEATS_ONLY = _SEATS.replace("{fresh}", "1")
-# The claims go in first, in one order (two replicas claiming the same ones never deadlock);
-# the read sees their RETURNING, not their rows, which is all it needs.
+_SEATS_ONLY = _SEATS.replace("{fresh}", "")
+# The claims go in first, in one order (two replicas claiming the same ones never deadlock).
+# The seats come as before (a voter never seen has none), then one row per press saying
+# whether its claim is new (no member id: the seat rows always have one). The read sees
+# the claims' RETURNING, not their rows, which is all it needs. Outer joins to keep every
+# press in one row would lead PostgreSQL, without statistics, to scan whole tables.
 _CLAIM_AND_SEAT = (
     ", claimed AS (INSERT INTO delivery (space_id, key, created_at) "
     "SELECT claim_space, claim_key, claim_at FROM p WHERE claim_key IS NOT NULL "
     "ORDER BY claim_space, claim_key ON CONFLICT DO NOTHING RETURNING space_id, key) "
-    + _SEATS.replace(
-        "{fresh}",
-        "(p.claim_key IS NULL OR EXISTS (SELECT 1 FROM claimed "
-        "WHERE claimed.space_id = p.claim_space AND claimed.key = p.claim_key))",
-    )
+    + _SEATS.replace("{fresh}", ", NULL")
+    + " UNION ALL SELECT p.i, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (p.claim_key IS NULL OR EXISTS "
+    "(SELECT 1 FROM claimed WHERE claimed.space_id = p.claim_space AND claimed.key = p.claim_key)) FROM p"
 )
 
 
@@ -257,8 +256,9 @@ async def _claim_and_seat(
     result = (await _CLAIMED_PRESSES.run(session, _CLAIM_AND_SEAT, rows)).all()
     fresh = [False] * len(presses)
     for row in result:
-        fresh[int(row[0])] = bool(row[-1])
-    return _seated(result, fresh), fresh
+        if row[1] is None:  # a press's claim, not a seat
+            fresh[int(row[0])] = bool(row[-1])
+    return _seated([row[:-1] for row in result if row[1] is not None and fresh[int(row[0])]]), fresh
 
 
 def _press_row(i: int, press: Press) -> tuple[int, str, str, str, int, int]:
@@ -272,12 +272,11 @@ def _press_row(i: int, press: Press) -> tuple[int, str, str, str, int, int]:
     )
 
 
-def _seated(result: Sequence[Any], wanted: Sequence[bool] | None = None) -> dict[int, _Seat]:
-    """The seats of the rows read, for the presses ``wanted`` (all when None) whose voter has a row."""
+def _seated(result: Sequence[Any]) -> dict[int, _Seat]:
+    """The seats read, by press."""
     return {
         int(i): _Seat(int(voter), status, author, int(number or 0), int(used or 0), free, bool(voted))
-        for i, voter, status, author, number, used, free, voted, _ in result
-        if voter is not None and (wanted is None or wanted[int(i)])
+        for i, voter, status, author, number, used, free, voted in result
     }
 
 
