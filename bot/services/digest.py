@@ -29,6 +29,7 @@ from bot.services.answers import AnswerView
 from bot.services.context import ServiceContext, UserError
 from bot.services.prompts import pack_for, render_post, scenario_by_id, why_undeliverable
 from bot.store import ledger, ranking
+from bot.store import prompt_transitions as transitions
 from bot.store import prompts as store
 from bot.store.models import Channel, PromptPost, Space, Vote
 from bot.store.refs import prompt_post_ref
@@ -205,7 +206,7 @@ async def reveal(
         return (*loaded, ranked, await voter_count(session, prompt_id=prompt_id))
 
     taken = await leases.take(
-        ctx, prompt_id=prompt_id, length=REVEAL_LEASE, taker=store.take_reveal_lease, load=load
+        ctx, prompt_id=prompt_id, length=REVEAL_LEASE, taker=transitions.take_reveal_lease, load=load
     )
     if taken is None:
         return "busy"
@@ -217,7 +218,7 @@ async def reveal(
     post = prompt_post_ref(prompt, target)
 
     async def record(session: AsyncSession, _: object) -> None:
-        await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())  # locks the prompt
+        await transitions.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())  # locks the prompt
         # Awards follow what is stored now, not what was posted: a member forgotten while the
         # digest went out (bot.store.forget) earns nothing, and votes they cast count for no one.
         await _award(session, prompt, await ranked_answers(session, prompt_id=prompt_id))

@@ -37,6 +37,7 @@ from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import CHANNEL_GONE, channel_fix, require_channel
 from bot.services.fanout import Composed
 from bot.settings import Settings
+from bot.store import prompt_transitions as transitions
 from bot.store import prompts as store
 from bot.store import quizzes
 from bot.store.channels import save_schedule
@@ -171,7 +172,7 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         ctx,
         prompt_id=prompt_id,
         length=SEND_LEASE,
-        taker=store.take_send_lease,
+        taker=transitions.take_send_lease,
         load=lambda session: store.load(session, prompt_id=prompt_id),
     )
     if taken is None:
@@ -189,7 +190,7 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         return earlier or await port.post(target, message)
 
     async def record(session: AsyncSession, ref: MessageRef) -> None:
-        await store.mark_posted(
+        await transitions.mark_posted(
             session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=composed.closes_at
         )
 
@@ -296,7 +297,7 @@ async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
         resumed = paused and schedule is not None
         if schedule is not None:
             # Digests held back while the channel was unreachable go out on the next tick.
-            await store.retry_stuck(session, channel_id=channel.id)
+            await transitions.retry_stuck(session, channel_id=channel.id)
     if schedule is None:
         state = "are now off" if was_on else "were already off"
         await turn.whisper(
