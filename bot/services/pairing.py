@@ -7,8 +7,8 @@ After a round, both sides answer the check-in; the interviewer rates the candida
 (pressing again corrects a rating, and says so) and writes a short note that
 reaches the candidate by direct message at once. The note is the interviewer's
 words for the candidate only: never logged.
-Rounds, scripts and check-ins live in :mod:`bot.services.pairing_rounds`; the pure
-rules in :mod:`bot.pairing` choose the groups.
+Rounds, scripts and check-ins live in :mod:`bot.services.pairing_rounds`, the draw in
+:mod:`bot.services.pairing_draw`; the pure rules in :mod:`bot.pairing` choose the groups.
 """
 
 from __future__ import annotations
