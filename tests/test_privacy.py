@@ -20,12 +20,12 @@ from bot.clock import ManualClock
 from bot.content import Library
 from bot.services.answers import MAX_ANSWER_CHARS, MAX_REPLIES, answers_of
 from bot.services.context import ServiceContext
-from bot.services.digest import tally
 from bot.services.public_posts import CHALLENGE
 from bot.settings import Settings
 from bot.store import prompt_transitions
 from bot.store.engine import Database
 from bot.store.models import AnswerPart, PromptPost, Vote
+from bot.store.ranking import tally
 from bot.store.tenants import ensure_member
 from bot.store.votes import insert_vote_if_open
 from tests.support.console import ephemerals, exported, public
