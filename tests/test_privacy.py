@@ -18,7 +18,8 @@ from sqlmodel import col, select
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
 from bot.content import Library
-from bot.services.answers import MAX_ANSWER_CHARS, MAX_REPLIES, answers_of
+from bot.services.answer_replies import MAX_ANSWER_CHARS, MAX_REPLIES
+from bot.services.answers import answers_of
 from bot.services.context import ServiceContext
 from bot.services.public_posts import CHALLENGE
 from bot.settings import Settings
