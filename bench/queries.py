@@ -2,7 +2,7 @@
 
 The leaderboard reads the running totals (back-filled by migration 0012 from the
 loaded rows); its baseline is the hand-written sum over the whole ledger. The
-digest's ranking is one query (``digest.ranked_answers``, what a reveal runs) against
+digest's ranking is one query (``digest_ranking.ranked_answers``, what a reveal runs) against
 one hand-written one. The hand-written query returns less than the product's: no shared
 ranks, no thread numbers, no display-name fallback and no order among an answer's parts;
 it is kept as it was, so the ratio is judged against the same baseline as before. Both
@@ -21,7 +21,7 @@ from sqlalchemy import text
 from bench.common import Result, best_of
 from bench.dataset import START, Shape
 from bench.load import load_postgres, load_sqlite
-from bot.services.digest import ranked_answers
+from bot.services.digest_ranking import ranked_answers
 from bot.store.engine import Database
 from bot.store.ledger import standings
 from bot.store.migrate import upgrade

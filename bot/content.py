@@ -1,24 +1,25 @@
 """Loads content packs from YAML and reports every problem as ``file:line: message``.
 
 The loader never stops at the first error: a writer fixing a pack wants the whole
-list. ``load_library`` raises :class:`ContentInvalid` with all of them.
+list. ``load_library`` raises :class:`ContentInvalid` with all of them (the errors
+and the rules they report: ``bot.content_errors``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.content_errors import ContentError, ContentInvalid, duplicate_ids, item_rules, validation_errors
 from bot.content_schema import (
     ITEM_ADAPTER,
     KINDS,
     QUIZ_KINDS,
     Item,
-    MultipleChoice,
     PackMeta,
     Scenario,
     Topic,
@@ -26,28 +27,6 @@ from bot.content_schema import (
 from bot.yamlmap import LocatedDocument, YamlSyntaxError, load_located
 
 PACK_FILE = "pack.yaml"
-
-
-@dataclass(frozen=True)
-class ContentError:
-    """One problem in one file, at one line. A warning is printed but does not fail lint."""
-
-    file: str
-    line: int
-    message: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        prefix = "warning: " if self.warning else ""
-        return f"{self.file}:{self.line}: {prefix}{self.message}"
-
-
-class ContentInvalid(Exception):
-    """Raised with every error found; ``str()`` is one ``file:line: message`` per line."""
-
-    def __init__(self, errors: Sequence[ContentError]) -> None:
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = list(errors)
 
 
 @dataclass(frozen=True)
@@ -179,7 +158,7 @@ def load_pack(root: Path) -> tuple[Pack | None, list[ContentError]]:
     try:
         meta = PackMeta.model_validate(doc.data)
     except ValidationError as exc:
-        errors.extend(_validation_errors(str(meta_file), doc, exc, prefix=()))
+        errors.extend(validation_errors(str(meta_file), doc, exc, prefix=()))
         return None, errors
     pack = Pack(meta=meta, root=root, meta_lines=dict(doc.lines))
     topic_ids = {t.id for t in meta.topics}
@@ -187,7 +166,7 @@ def load_pack(root: Path) -> tuple[Pack | None, list[ContentError]]:
     for path in sorted(root.rglob("*.y*ml")):
         if path.name != PACK_FILE and path.suffix in (".yaml", ".yml"):
             pack.entries.extend(_load_item_file(path, topic_ids, meta, errors, ids))
-    errors.extend(_duplicate_ids(ids))
+    errors.extend(duplicate_ids(ids))
     pack.index()
     return pack, errors
 
@@ -243,65 +222,11 @@ def _load_item_file(
         try:
             item = ITEM_ADAPTER.validate_python(raw)
         except ValidationError as exc:
-            errors.extend(_validation_errors(name, doc, exc, prefix=prefix))
+            errors.extend(validation_errors(name, doc, exc, prefix=prefix))
             continue
-        item_errors = _item_rules(item, meta)
+        item_errors = item_rules(item, meta)
         for where, message in item_errors:
             errors.append(ContentError(name, doc.line_of(prefix + where), f"{item.id}: {message}"))
         if not item_errors:
             located.append(LocatedItem(item=item, topic=topic, file=name, line=doc.line_of(prefix)))
     return located
-
-
-def _item_rules(item: Item, meta: PackMeta) -> list[tuple[tuple[str | int, ...], str]]:
-    """Rules that span fields or files, reported against the field to fix."""
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    if isinstance(item, MultipleChoice) and item.answer not in item.choices:
-        problems.append((("answer",), "answer must be exactly one of the choices"))
-    if isinstance(item, Scenario) and meta.values:
-        vocabulary = meta.vocabulary
-        for index, label in enumerate(item.values):
-            if label.casefold() not in vocabulary:
-                problems.append(
-                    (
-                        ("values", index),
-                        f"value label {label!r} is not in pack.yaml's values or practices "
-                        "(put engineering skills under 'skills')",
-                    )
-                )
-    return problems
-
-
-def _validation_errors(
-    file: str, doc: LocatedDocument, exc: ValidationError, *, prefix: tuple[str | int, ...]
-) -> list[ContentError]:
-    result = []
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in KINDS))
-        path = prefix + loc
-        where = ".".join(str(p) for p in loc) or "item"
-        message = err["msg"]
-        if err["type"] == "missing":
-            message = "field required"
-        elif err["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif err["type"] == "union_tag_invalid":
-            where, message = "kind", f"kind must be one of {', '.join(KINDS)}"
-            path = path + ("kind",)
-        elif err["type"] == "union_tag_not_found":
-            where, message = "kind", "field required"
-        result.append(ContentError(file, doc.line_of(path), f"{where}: {message}"))
-    return result
-
-
-def _duplicate_ids(ids: list[tuple[str, str, int]]) -> list[ContentError]:
-    """Every id written more than once, reported at each later place."""
-    first: dict[str, tuple[str, int]] = {}
-    errors = []
-    for item_id, file, line in ids:
-        if item_id not in first:
-            first[item_id] = (file, line)
-            continue
-        where = f"{first[item_id][0]}:{first[item_id][1]}"
-        errors.append(ContentError(file, line, f"duplicate id {item_id!r} (first at {where})"))
-    return errors

@@ -23,7 +23,8 @@ from difflib import SequenceMatcher
 from itertools import combinations
 from pathlib import Path
 
-from bot.content import ContentError, LocatedItem, Pack
+from bot.content import LocatedItem, Pack
+from bot.content_errors import ContentError
 from bot.content_schema import FACT_KINDS, FreeText, MultipleChoice, item_prompt_text
 
 NEAR_DUPLICATE = 0.88

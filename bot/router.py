@@ -3,9 +3,9 @@
 :class:`Prepbot` is built from the features' tables (``bot.features.FEATURES``) and
 owns what is common to all of them: claiming each delivery once (``bot.claims``,
 under ``bot.events.delivery_key``: ``cmd:``/``btn:``/``form:``/``msg:`` + the
-platform's delivery id), decoding button values (``bot.buttons``), refusing
-non-admins politely, and turning any failure into a private message instead of a
-traceback.
+platform's delivery id), finding the handler in the routing table (``bot.routes``:
+button values decoded, non-admins refused politely), and turning any failure into a
+private message instead of a traceback.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from bot.buttons import BadButton
 from bot.claims import AlreadyHandled, Claim, ClaimingDatabase, ClaimingPort
-from bot.commands import BY_NAME
 from bot.content import Library
 from bot.events import (
     ButtonPressed,
@@ -33,15 +30,15 @@ from bot.events import (
     TextSubmitted,
     delivery_key,
 )
-from bot.feature import ButtonRoute, Feature, FormRoute
+from bot.feature import Feature
 from bot.logs import log_context
 from bot.metrics import Metrics
 from bot.ports import ChatPort
 from bot.render import OutboundMessage, TextInput
+from bot.routes import Routes
 from bot.services import lifecycle
 from bot.services.context import ServiceContext, UserError
-from bot.services.permissions import admin_refusal, can_organize, organizer_refusal
-from bot.turn import CommandHandler, MessageHandler, TickHandler, Turn
+from bot.turn import CommandHandler, Turn
 from bot.unsaved import NotHandled as NotHandled  # adapters catch it from here
 from bot.unsaved import transient
 
@@ -61,7 +58,6 @@ PARTLY_SAVED = (
 DATABASE_DOWN = (
     "prepbot can't reach its database right now, so this was not recorded. Please try again in a minute."
 )
-INACTIVE_BUTTON = "That button is no longer active. Run the command again."
 # What a database that is away looks like from here: the driver's errors, a pool
 # that cannot hand out a connection, or a refused socket while connecting.
 DATABASE_ERRORS = (DBAPIError, SATimeoutError, OSError)
@@ -72,38 +68,15 @@ class Prepbot:
 
     def __init__(self, ctx: ServiceContext, features: Sequence[Feature] = ()) -> None:
         self.ctx = ctx
-        self._commands: dict[str, CommandHandler] = {}
-        self._buttons: dict[str, ButtonRoute[Any]] = {}
-        self._forms: dict[str, FormRoute[Any]] = {}
-        self._messages: list[MessageHandler] = []
-        self._ticks: list[TickHandler] = []
+        self._routes = Routes()
         # Space row ids seen committed: spaces are never deleted or renumbered.
         self._space_ids: dict[tuple[str, str], int] = {}
         for feature in features:
-            self._add(feature)
-
-    def _add(self, feature: Feature) -> None:
-        """Take in one feature's table, refusing unknown commands and anything served twice."""
-        for name, handler in feature.commands.items():
-            if name not in BY_NAME:
-                raise ValueError(f"{feature.name}: unknown command {name!r}: add it to bot.commands first")
-            if name in self._commands:
-                raise ValueError(f"{feature.name}: command {name!r} is served by another feature")
-            self._commands[name] = handler
-        actions = [r.codec.ACTION for r in feature.buttons] + [r.codec.ACTION for r in feature.forms]
-        for action in actions:
-            if action in self._buttons or action in self._forms or actions.count(action) > 1:
-                raise ValueError(f"{feature.name}: button {action!r} is handled twice")
-        self._buttons.update((route.codec.ACTION, route) for route in feature.buttons)
-        self._forms.update((route.codec.ACTION, route) for route in feature.forms)
-        self._messages.extend(feature.messages)
-        self._ticks.extend(feature.ticks)
+            self._routes.add(feature)
 
     def command(self, name: str, handler: CommandHandler) -> None:
         """Serve a known command with ``handler`` instead (tests stand a recorder in its place)."""
-        if name not in BY_NAME:
-            raise ValueError(f"unknown command {name!r}: add it to bot.commands first")
-        self._commands[name] = handler
+        self._routes.replace_command(name, handler)
 
     def text_input(self, action: str) -> TextInput | None:
         """The form a button with ``action`` opens, or None for a plain button.
@@ -111,12 +84,11 @@ class Prepbot:
         Adapters ask this on every click: a form is the click's first answer
         (a modal), so it cannot wait for the core.
         """
-        found = self._forms.get(action)
-        return found.spec if found else None
+        return self._routes.text_input(action)
 
     @property
     def commands(self) -> list[str]:
-        return list(self._commands)
+        return list(self._routes.commands)
 
     async def handle(self, event: Event, port: ChatPort) -> None:
         """Handle one event once; never raises for a member's mistake or a handler's failure.
@@ -150,7 +122,7 @@ class Prepbot:
 
     async def tick(self, port: ChatPort) -> None:
         """Run whatever is due at the clock's current time (scheduled posts, timeouts)."""
-        for handler in self._ticks:
+        for handler in self._routes.ticks:
             try:
                 await handler(self.ctx, port)
             except Exception:
@@ -164,7 +136,7 @@ class Prepbot:
         self, event: MessagePosted | MessageEdited | MessageDeleted, port: ChatPort, claim: Claim
     ) -> None:
         ctx, claimed_port = self._claimed(claim), ClaimingPort(port, claim)
-        for handler in self._messages:
+        for handler in self._routes.messages:
             try:
                 if await handler(ctx, claimed_port, event):
                     # A handler that neither wrote nor sent still consumed it: record that,
@@ -201,53 +173,16 @@ class Prepbot:
         try:
             if isinstance(event, CommandInvoked):
                 turn.thread_id, turn.mentions = event.thread_id, event.mentions
-                run, kind = self._command(event, turn)
+                run, kind = self._routes.command(event, turn, self.ctx.metrics)
             elif isinstance(event, ButtonPressed):
-                run, kind = self._button(event, turn)
+                run, kind = self._routes.button(event, turn)
             else:
-                run, kind = self._submitted(event, turn)
+                run, kind = self._routes.submitted(event, turn)
         except UserError as exc:
             # Refused before any handler ran (unknown, not allowed, stale): nothing to claim.
             await self._tell(port, turn, str(exc))
             return
         await self._run(turn, port, claim, run, kind=kind)
-
-    def _command(self, event: CommandInvoked, turn: Turn) -> tuple[Callable[[], Awaitable[None]], str]:
-        name = event.name.lower().strip() or "help"
-        spec = BY_NAME.get(name)
-        if spec is None:
-            raise UserError(f"I don't know `/prep {event.name}`. Try `/prep help` for the list.")
-        if spec.admin and not event.member.is_admin:
-            raise UserError(admin_refusal(event.member, name))
-        handler = self._commands.get(name)
-        if handler is None:
-            raise UserError(f"`/prep {name}` is not available in this version of prepbot yet.")
-        self.ctx.metrics.inc("prepbot_commands_total", command=name)
-        if spec.organizer:
-            handler = _for_organizers(name, handler)
-        return (lambda: handler(turn, event.args)), f"command/{name}"
-
-    def _button(self, event: ButtonPressed, turn: Turn) -> tuple[Callable[[], Awaitable[None]], str]:
-        route = self._buttons.get(event.action)
-        form = self._forms.get(event.action)
-        codec = route.codec if route else form.codec if form else None
-        if codec is None:
-            raise UserError(INACTIVE_BUTTON)
-        value = _decode(codec, event.value)
-        kind = f"button/{event.action}"
-        if route is not None:
-            return (lambda: route.handler(turn, value, event.message)), kind
-        assert form is not None
-        # A platform that could not show the form (a modal that failed to open)
-        # still gets the action done, with nothing typed.
-        return (lambda: form.handler(turn, value, "", event.message)), kind
-
-    def _submitted(self, event: TextSubmitted, turn: Turn) -> tuple[Callable[[], Awaitable[None]], str]:
-        form = self._forms.get(event.action)
-        if form is None:
-            raise UserError("That form is no longer active. Run the command again.")
-        value = _decode(form.codec, event.value)
-        return (lambda: form.handler(turn, value, event.text, event.message)), f"form/{event.action}"
 
     async def _run(
         self, turn: Turn, port: ChatPort, claim: Claim, run: Callable[[], Awaitable[None]], *, kind: str
@@ -334,22 +269,3 @@ class Prepbot:
     async def healthy(self) -> bool:
         """True when the database answers: what ``/healthz`` reports."""
         return await self.ctx.db.ping()
-
-
-def _decode(codec: Any, value: str) -> Any:
-    try:
-        return codec.decode(value)
-    except BadButton as exc:
-        log.info("a button value did not decode (%s)", exc)
-        raise UserError(INACTIVE_BUTTON) from None
-
-
-def _for_organizers(name: str, handler: CommandHandler) -> CommandHandler:
-    """``handler`` behind the organizer check (a database read, so it runs inside the claimed turn)."""
-
-    async def guarded(turn: Turn, args: tuple[str, ...]) -> None:
-        if not await can_organize(turn.ctx, turn.member, turn.channel):
-            raise UserError(organizer_refusal(turn.member, name))
-        await handler(turn, args)
-
-    return guarded

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.content import ContentInvalid, Library, load_library
+from bot.content import Library, load_library
+from bot.content_errors import ContentInvalid
 
 if TYPE_CHECKING:
     from bot.services.reports import ItemReports

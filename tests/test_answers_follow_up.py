@@ -27,7 +27,7 @@ from bot.domain import MemberRef, MessageRef
 from bot.events import MessagePosted
 from bot.features import build_bot
 from bot.render import OutboundMessage
-from bot.services.answers import MAX_ANSWER_CHARS
+from bot.services.answer_replies import MAX_ANSWER_CHARS
 from bot.services.context import ServiceContext
 from bot.settings import Settings
 from bot.store.engine import Database

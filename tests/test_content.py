@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentInvalid, load_library, shipped_content_root
+from bot.content import load_library, shipped_content_root
 from bot.content_checks import quality_problems
+from bot.content_errors import ContentInvalid
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "broken" / "badpack"

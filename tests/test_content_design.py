@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentInvalid, load_library, shipped_content_root
+from bot.content import load_library, shipped_content_root
 from bot.content_checks import length_rank, length_rank_table, quality_problems
+from bot.content_errors import ContentInvalid
 from bot.content_schema import MultipleChoice, Scenario
 from bot.services.prompts import render_post
 

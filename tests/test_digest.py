@@ -14,7 +14,8 @@ from bot.events import CommandInvoked
 from bot.render import OutboundMessage
 from bot.services.answers import AnswerView
 from bot.services.context import ServiceContext
-from bot.services.digest import rank, reveal
+from bot.services.digest import reveal
+from bot.services.digest_ranking import rank
 from bot.store import ledger
 from bot.store.models import PromptPost
 from tests.test_prompts import prompt_posts

@@ -11,9 +11,10 @@ import random
 
 from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.services.answers import answers_of
-from bot.services.digest import rank, ranked_answers, tally
+from bot.services.digest_ranking import rank, ranked_answers
 from bot.store.engine import Database
 from bot.store.models import Answer, AnswerPart, PromptPost, Vote
+from bot.store.ranking import tally
 from bot.store.tenants import ensure_channel, ensure_member
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)

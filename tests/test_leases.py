@@ -10,6 +10,7 @@ from bot.domain import ChannelRef, SpaceRef
 from bot.services.context import ServiceContext
 from bot.services.leases import kept_alive, kept_alive_many
 from bot.store import fanout
+from bot.store import prompt_transitions as transitions
 from bot.store import prompts as store
 from bot.store.tenants import ensure_channel
 
@@ -30,7 +31,7 @@ async def _claimed(ctx: ServiceContext) -> int:
 async def _take(ctx: ServiceContext, prompt_id: int) -> bool:
     now = dt.datetime.now(dt.UTC)
     async with ctx.db.unit() as session:
-        return await store.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + LEASE)
+        return await transitions.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + LEASE)
 
 
 async def test_a_slow_send_keeps_its_lease_and_a_dead_one_loses_it(ctx: ServiceContext) -> None:
@@ -38,7 +39,7 @@ async def test_a_slow_send_keeps_its_lease_and_a_dead_one_loses_it(ctx: ServiceC
     prompt_id = await _claimed(ctx)
     now = dt.datetime.now(dt.UTC)
     async with ctx.db.unit() as session:
-        assert await store.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + LEASE)
+        assert await transitions.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + LEASE)
     stolen = []
     async with kept_alive(ctx, prompt_id=prompt_id, until=now + LEASE, length=LEASE):
         for _ in range(12):  # 1.8 s: three lease lengths of a send waiting out 429s

@@ -18,14 +18,15 @@ from sqlmodel import col, select
 from adapters.console.session import ConsoleSession
 from bot.clock import ManualClock
 from bot.content import Library
-from bot.services.answers import MAX_ANSWER_CHARS, MAX_REPLIES, answers_of
+from bot.services.answer_replies import MAX_ANSWER_CHARS, MAX_REPLIES
+from bot.services.answers import answers_of
 from bot.services.context import ServiceContext
-from bot.services.digest import tally
 from bot.services.public_posts import CHALLENGE
 from bot.settings import Settings
-from bot.store import prompts
+from bot.store import prompt_transitions
 from bot.store.engine import Database
 from bot.store.models import AnswerPart, PromptPost, Vote
+from bot.store.ranking import tally
 from bot.store.tenants import ensure_member
 from bot.store.votes import insert_vote_if_open
 from tests.support.console import ephemerals, exported, public
@@ -222,7 +223,7 @@ async def test_a_vote_after_the_reveal_is_refused_by_the_statement_that_would_re
     async with db.unit() as s:
         assert (await s.get(PromptPost, prompt_id)).status == "open"  # type: ignore[union-attr]
     async with db.unit() as s:  # the reveal, in between
-        assert await prompts.take_reveal_lease(s, prompt_id=prompt_id, now=now, until=now)
+        assert await prompt_transitions.take_reveal_lease(s, prompt_id=prompt_id, now=now, until=now)
     async with db.unit() as s:
         recorded = await insert_vote_if_open(
             s, prompt_id=prompt_id, answer_id=answer_id, voter_id=voter, budget=2
@@ -244,7 +245,7 @@ async def test_a_vote_racing_the_reveal_is_counted_by_the_digest_or_refused(
 
     async def reveal() -> None:
         async with db.unit() as s:
-            assert await prompts.take_reveal_lease(s, prompt_id=prompt_id, now=now, until=now)
+            assert await prompt_transitions.take_reveal_lease(s, prompt_id=prompt_id, now=now, until=now)
             revealed.append(sum((await tally(s, prompt_id=prompt_id)).values()))
 
     async with db.unit() as s:

@@ -10,6 +10,7 @@ from bot.content import Library
 from bot.content_schema import MultipleChoice
 from bot.events import ButtonPressed
 from bot.services import quiz as practice
+from bot.services import quiz_messages
 from bot.store import ledger
 from bot.store.models import PointEvent, QuizAttempt, ReviewCard
 from bot.store.tenants import ensure_member
@@ -130,7 +131,7 @@ def test_long_choices_are_clipped_on_buttons_and_written_out_in_full() -> None:
         answer="Short",
         explanation="Because.",
     )
-    message = practice.question_message(item, token="t1", footer="f")
+    message = quiz_messages.question_message(item, token="t1", footer="f")
     assert all(len(b.label) <= quiz.LABEL_LIMIT for b in message.buttons)
     assert message.buttons[0].label.endswith("…")
     assert long.strip() in message.as_text()
@@ -142,5 +143,5 @@ def test_every_answer_button_fits_a_100_character_custom_id(library: Library) ->
     token = practice.token_for("a-long-delivery-id-" * 5)
     for item in library.default.quiz_items():
         if isinstance(item, MultipleChoice):
-            for button in practice.question_message(item, token=token, footer="f").buttons:
+            for button in quiz_messages.question_message(item, token=token, footer="f").buttons:
                 assert len(f"prep:{button.action}:{button.value}") <= 100, item.id

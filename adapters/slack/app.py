@@ -21,16 +21,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import MemberDirectory
@@ -38,6 +35,7 @@ from adapters.slack.blocks import home_view
 from adapters.slack.capture import CapturePort
 from adapters.slack.described import context_of
 from adapters.slack.forms import CALLBACK_ID, open_modal, submission
+from adapters.slack.identity import BotIdentity
 from adapters.slack.lane import Lane
 from adapters.slack.lifecycle import lifecycle_listeners
 from adapters.slack.messages import RECORD_BUDGET_S, Attempt, MessageEvents, retry_num
@@ -60,29 +58,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What Slack answers for a token it will never accept: stop, do not serve with it.
-TOKEN_ERRORS = {
-    "invalid_auth",
-    "not_authed",
-    "account_inactive",
-    "token_revoked",
-    "token_expired",
-    "not_allowed_token_type",
-}
 Ack = Callable[..., Awaitable[Any]]
 
 
 def _token_skipped_filter(record: logging.LogRecord) -> bool:
     return "`token` will be unused" not in record.getMessage()
-
-
-class TokenRejected(Exception):
-    """Slack refused a token at start (``variable`` names the setting, ``error`` Slack's answer)."""
-
-    def __init__(self, variable: str, error: str) -> None:
-        super().__init__(f"{variable}: {error}")
-        self.variable = variable
-        self.error = error
 
 
 class SlackApp:
@@ -95,8 +75,7 @@ class SlackApp:
         self.port = SlackPort(client)
         self.directory = MemberDirectory(client)
         # With OAuth installs each workspace has its own bot: bolt's authorize knows it per request.
-        self._identity: dict[str, Any] | None = {} if oauth else None
-        self._identity_tried_at: float | None = None
+        self.me = BotIdentity(client, oauth=oauth is not None)
         self._tasks: set[asyncio.Task[None]] = set()
         self.lane = Lane()  # the HTTP route counts requests in it; commands' work waits there
         self.messages = MessageEvents(self)
@@ -107,7 +86,7 @@ class SlackApp:
         logging.getLogger("slack_bolt.AsyncApp").addFilter(_token_skipped_filter)
         self.bolt = AsyncApp(
             client=AsyncWebClient(base_url=client.base_url),
-            **(oauth.bolt_options() if oauth else {"authorize": self._authorizer()}),
+            **(oauth.bolt_options() if oauth else {"authorize": self.me.authorizer(self.spawn)}),
             process_before_response=True,
             request_verification_enabled=False,
             name="prepbot",
@@ -125,60 +104,14 @@ class SlackApp:
             getattr(self.bolt, kind)(re.compile(r".*"))(self._just_ack)
         self.bolt.error(_unreadable)
 
-    # --- identity ---------------------------------------------------------
+    # --- identity (adapters.slack.identity) -----------------------------------
     async def identity(self) -> dict[str, Any]:
         """auth.test, once: the bot's own user and bot ids (to ignore its own posts)."""
-        last = self._identity_tried_at
-        if self._identity is None and (last is None or time.monotonic() - last > 60):
-            self._identity_tried_at = time.monotonic()
-            try:
-                self._identity = dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
-            except (SlackApiError, OSError, TimeoutError) as exc:
-                log.warning("auth.test failed (%s); own posts are recognised by bot_id only", exc)
-        return self._identity or {}
+        return await self.me.identity()
 
     async def check_token(self) -> None:
-        """auth.test at start: raise :class:`TokenRejected` when Slack refuses the bot token.
-
-        An unreachable Slack is not a bad token: that is logged, and the app starts
-        (the identity is asked again later).
-        """
-        self._identity_tried_at = time.monotonic()
-        try:
-            self._identity = dict((await self.client.auth_test()).data)  # type: ignore[arg-type]
-        except SlackApiError as exc:
-            error = str(exc.response.get("error") or "")
-            if error in TOKEN_ERRORS:
-                raise TokenRejected("SLACK_BOT_TOKEN", error) from None
-            log.warning("auth.test failed (%s); own posts are recognised by bot_id only", error)
-        except (OSError, TimeoutError) as exc:
-            log.warning("could not reach Slack to check SLACK_BOT_TOKEN (%s); starting anyway", exc)
-
-    async def _refresh_identity(self) -> None:
-        await self.identity()
-
-    def _authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
-        """Bolt's ``authorize``: our token, and the bot's ids so bolt can drop its own events.
-
-        A plain function, because bolt passes arguments by the names it finds in
-        the signature (a bound method's ``self`` would be one of them).
-        """
-
-        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-            # Never wait for auth.test here: this runs before the ack. Until it has
-            # answered (it is asked at start), a refresh runs in the background.
-            if self._identity is None:
-                self.spawn(self._refresh_identity())
-            me = self._identity or {}
-            return AuthorizeResult(
-                enterprise_id=enterprise_id,
-                team_id=team_id,
-                bot_token=self.client.token,
-                bot_user_id=me.get("user_id"),
-                bot_id=me.get("bot_id"),
-            )
-
-        return authorize
+        """auth.test at start: raise :class:`TokenRejected` when Slack refuses the bot token."""
+        await self.me.check_token()
 
     # --- background work ----------------------------------------------------
     def spawn(self, work: Awaitable[None], *, about: dict[str, Any] | None = None) -> asyncio.Task[None]:

@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.app import TOKEN_ERRORS, SlackApp, TokenRejected
+from adapters.slack.app import SlackApp
 from adapters.slack.http import events_route
+from adapters.slack.identity import TOKEN_ERRORS, TokenRejected
 from adapters.slack.installed import installed_app, reinstalled
 from adapters.slack.port import SlackPort, make_client
 from adapters.slack.webclient import PacedWebClient

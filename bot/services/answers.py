@@ -8,15 +8,14 @@ the ballot), a reply after the reveal is kept as a late answer (not scored). An
 answer is bounded (``MAX_REPLIES`` replies, ``MAX_ANSWER_CHARS`` characters) and
 frozen once voting closes: later edits and deletions change nothing. Each of
 these is told to the author once, privately. Messages that are not replies to a
-prompt are left for other features (the handler returns False).
+prompt are left for other features (the handler returns False). How a reply is
+sorted and stored: ``bot.services.answer_replies``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,17 +24,15 @@ from bot.events import Event, MessageDeleted, MessageEdited, MessagePosted
 from bot.feature import Feature
 from bot.render import OutboundMessage
 from bot.services import nudges
+from bot.services.answer_replies import MAX_ANSWER_CHARS, MAX_REPLIES, Notice, Reply, fit, record_reply
 from bot.services.context import ServiceContext
 from bot.services.delivery import METRIC
 from bot.store import answers as answer_store
-from bot.store import notices
-from bot.store import prompts as store
 from bot.store.answers import AnswerView as AnswerView  # ballots and digests read answers from here
 from bot.store.answers import answers_of as answers_of
-from bot.store.enums import NoticeKind
-from bot.store.models import AnswerPart, Member, PromptPost
+from bot.store.models import AnswerPart
 from bot.store.refs import member_ref
-from bot.store.tenants import ensure_member, find_channel
+from bot.store.tenants import find_channel
 from bot.unsaved import not_told
 
 if TYPE_CHECKING:
@@ -44,24 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def _thread_prompt(session: AsyncSession, event: MessagePosted | MessageEdited) -> PromptPost | None:
-    """The prompt whose thread this message is in, if any."""
-    message = event.message
-    if message.thread_id is None or message.thread_id == message.id:
-        return None  # a top-level message: never an answer
-    channel = await find_channel(session, ref=message.channel)
-    if channel is None:
-        return None
-    return await store.by_thread(
-        session,
-        space_id=channel.space_id,
-        thread_id=message.thread_id,
-        channel_external_id=channel.external_id,
-    )
-
-
-MAX_REPLIES = 10  # replies that make one answer; more are not recorded
-MAX_ANSWER_CHARS = 4000  # characters one answer keeps, all its replies together
 CAPPED_NOTE = (
     "Your answer to this scenario keeps at most {chars:,} characters in {replies} replies, "
     "so part of what you wrote was not recorded. Edit a reply to say it in fewer words."
@@ -72,44 +51,6 @@ FROZEN_NOTE = (
 )
 
 
-@dataclass(frozen=True)
-class Notice:
-    """A private note owed to an answer's author (told once per answer)."""
-
-    answer_id: int
-    about: Literal["frozen", "capped"]
-    member: MemberRef
-
-
-def _fit(text: str, used_chars: int) -> tuple[str, bool]:
-    """``text`` cut to what the answer has left; True when something was cut."""
-    room = max(0, MAX_ANSWER_CHARS - used_chars)
-    return (text, False) if len(text) <= room else (text[:room], True)
-
-
-async def _record(
-    session: AsyncSession,
-    prompt: PromptPost,
-    member: Member,
-    event: MessagePosted | MessageEdited,
-    now: dt.datetime,
-) -> tuple[bool, Notice | None]:
-    """Store one reply as a part of the member's answer, within the answer's bounds.
-
-    Returns whether it started their answer, and the note owed when text was cut.
-    """
-    assert member.id is not None
-    answer, started = await answer_store.start_answer(session, prompt=prompt, member_id=member.id, at=now)
-    assert answer.id is not None
-    replies, chars = await answer_store.usage(session, answer_id=answer.id)
-    text, cut = _fit(event.text, chars)
-    if replies < MAX_REPLIES and text.strip():
-        await answer_store.add_part(session, answer=answer, message_id=event.message.id, text=text, at=now)
-    else:
-        cut = True
-    return bool(started), Notice(answer.id, "capped", event.member) if cut else None
-
-
 async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
     """The recorded part for this platform message, within the message's space only."""
     assert isinstance(event, MessagePosted | MessageEdited | MessageDeleted)
@@ -117,57 +58,6 @@ async def _find_part(session: AsyncSession, event: Event) -> AnswerPart | None:
     if channel is None:
         return None
     return await answer_store.find_part(session, space_id=channel.space_id, message_id=event.message.id)
-
-
-Outcome = Literal["none", "ignored", "answer", "started", "comment", "late"]
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What a thread reply turned out to be, and what the bot owes its author afterwards."""
-
-    outcome: Outcome
-    prompt: PromptPost | None = None
-    member: Member | None = None
-    notify: bool = False  # a once-only note to the author (comment hint, late answer) was claimed
-    notice: Notice | None = None  # the answer was cut to its bounds
-
-
-async def _record_reply(
-    session: AsyncSession, ctx: ServiceContext, event: MessagePosted | MessageEdited
-) -> Reply:
-    """Sort a reply in a prompt's thread: an answer, a comment, or a late answer ("none" outside threads)."""
-    prompt = await _thread_prompt(session, event)
-    if prompt is None:
-        return Reply("none")
-    text = event.text.strip()
-    if not text or prompt.status == store.CLAIMED:
-        return Reply("ignored", prompt)  # nothing to keep (an empty reply), or not yet posted
-    assert prompt.id is not None
-    now = ctx.clock.now()
-    member = await ensure_member(session, ref=event.member)
-    assert member.id is not None
-    if prompt.status != store.OPEN:
-        # After the reveal a reply is not scored, but it is the member's words: keep them.
-        await notices.keep_late(
-            session, prompt=prompt, member_id=member.id, message_id=event.message.id, text=text, at=now
-        )
-        told = await notices.claim(
-            session, prompt=prompt, member_id=member.id, kind=NoticeKind.LATE_ANSWER, at=now
-        )
-        return Reply("late", prompt, member, notify=told)
-    minimum = ctx.settings.min_answer_chars
-    if len(text) < minimum and not await answer_store.has_answer(
-        session, prompt_id=prompt.id, member_id=member.id
-    ):
-        # A short reply starts no answer ("following along!"): not on the ballot, not scored.
-        # A short follow-up to an answer already given is part of that answer.
-        told = await notices.claim(
-            session, prompt=prompt, member_id=member.id, kind=NoticeKind.COMMENT_HINT, at=now
-        )
-        return Reply("comment", prompt, member, notify=told)
-    started, notice = await _record(session, prompt, member, event, now)
-    return Reply("started" if started else "answer", prompt, member, notice=notice)
 
 
 async def _follow_up(
@@ -240,7 +130,7 @@ async def _tell(ctx: ServiceContext, port: ChatPort, event: Event, notice: Notic
 
 async def on_posted(ctx: ServiceContext, port: ChatPort, event: MessagePosted) -> bool:
     async with ctx.db.unit() as session:
-        reply = await _record_reply(session, ctx, event)
+        reply = await record_reply(session, ctx, event)
     await _follow_up(ctx, port, event, reply)
     await _tell(ctx, port, event, reply.notice)
     return reply.outcome != "none"
@@ -253,13 +143,13 @@ async def on_edited(ctx: ServiceContext, port: ChatPort, event: MessageEdited) -
         if part is None:
             # An edit of a reply we never recorded (a comment made longer, a late answer
             # rewritten, or one missed while offline) is sorted now.
-            reply = await _record_reply(session, ctx, event)
+            reply = await record_reply(session, ctx, event)
             notice = reply.notice
         else:
             reply = None
             assert part.id is not None
             _, chars = await answer_store.usage(session, answer_id=part.answer_id, except_part=part.id)
-            text, cut = _fit(event.text, chars)
+            text, cut = fit(event.text, chars)
             if await answer_store.edit_part_if_open(session, part_id=part.id, text=text, now=ctx.clock.now()):
                 notice = Notice(part.answer_id, "capped", event.member) if cut else None
             else:

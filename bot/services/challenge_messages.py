@@ -9,7 +9,7 @@ from bot.buttons import ChallengeAnswer
 from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.render import OutboundMessage, Section
-from bot.services import quiz as practice
+from bot.services import quiz_messages as practice
 from bot.services.reports import report_button
 from bot.store.models import Challenge, ChallengeRound
 

@@ -3,7 +3,8 @@
 A prompt is revealed when its voting window ends (on a tick) or on ``/prep reveal``.
 Taking the reveal lease is one conditional UPDATE, so a tick and an admin, or two
 processes, never post two digests. Points go through the ledger under keys
-derived from the prompt, so a retried reveal cannot award twice.
+derived from the prompt, so a retried reveal cannot award twice. How answers are
+ranked and which are crowned: ``bot.services.digest_ranking``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from itertools import groupby
-from operator import attrgetter
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from bot.content_schema import Scenario
 from bot.domain import MessageRef
@@ -25,12 +22,14 @@ from bot.feature import Feature
 from bot.logs import log_context
 from bot.render import OutboundMessage, Section, clip
 from bot.services import leases
-from bot.services.answers import AnswerView
 from bot.services.context import ServiceContext, UserError
+from bot.services.digest_ranking import Ranked, crowned, ranked_answers, why_no_crown
 from bot.services.prompts import pack_for, render_post, scenario_by_id, why_undeliverable
-from bot.store import ledger, ranking
+from bot.store import ledger
+from bot.store import prompt_transitions as transitions
 from bot.store import prompts as store
-from bot.store.models import Channel, PromptPost, Space, Vote
+from bot.store.models import Channel, PromptPost, Space
+from bot.store.ranking import voter_count
 from bot.store.refs import prompt_post_ref
 from bot.store.tenants import ensure_channel
 
@@ -43,91 +42,7 @@ log = logging.getLogger(__name__)
 POINTS_FOR_ANSWERING = 5
 POINTS_PER_VOTE = 2
 REVEAL_LEASE = dt.timedelta(seconds=20)  # as SEND_LEASE: one send, 429 waits included
-OPENING_CHARS = 90  # answers are at least PREPBOT_MIN_ANSWER_CHARS (60) long: show a sentence
-TOP_ANSWERS_SHOWN = 3
 FULL_TEXT_CHARS = 1500
-CROWN_VOTERS = 2  # votes from this many members crown a top answer
-
-
-class Ranked(NamedTuple):
-    """An answer's place in the digest; tied answers share a rank (1, 2, 2, 4).
-
-    A named tuple rather than a frozen dataclass: one is made per answer of every
-    digest, and a tuple is made at a fraction of the cost.
-    """
-
-    rank: int
-    answer: AnswerView
-    votes: int
-
-    def line(self) -> str:
-        """``1. “I would roll back first…” — alice — 2 votes``"""
-        noun = "vote" if self.votes == 1 else "votes"
-        opening = clip(self.answer.text, OPENING_CHARS)
-        return f"{self.rank}. “{opening}” — {self.answer.author} — {self.votes} {noun}"
-
-
-def rank(answers: Sequence[AnswerView], tallies: dict[int, int]) -> list[Ranked]:
-    """Most votes first; ties keep thread order and share their rank."""
-    ordered = sorted(answers, key=lambda a: (-tallies.get(a.id, 0), a.number))
-    result: list[Ranked] = []
-    for position, answer in enumerate(ordered, start=1):
-        votes = tallies.get(answer.id, 0)
-        tied = bool(result) and result[-1].votes == votes
-        result.append(Ranked(result[-1].rank if tied else position, answer, votes))
-    return result
-
-
-async def ranked_answers(session: AsyncSession, *, prompt_id: int) -> list[Ranked]:
-    """The prompt's answers ranked as ``rank`` would, read in one query (``ranking.ranked_parts``).
-
-    The rows come most votes first and an answer's replies one after another, so
-    answers are joined and ranked as they come: a tie keeps the rank before it.
-    """
-    result: list[Ranked] = []
-    parts = await ranking.ranked_parts(session, prompt_id=prompt_id)
-    for position, (answer_id, group) in enumerate(groupby(parts, key=attrgetter("answer_id")), start=1):
-        first, *more = group
-        text = "\n".join([first.text, *(part.text for part in more)]) if more else first.text
-        view = AnswerView(answer_id, first.number, first.member_id, first.author, text)
-        tied = bool(result) and result[-1].votes == first.votes
-        result.append(Ranked(result[-1].rank if tied else position, view, first.votes))
-    return result
-
-
-async def voter_count(session: AsyncSession, *, prompt_id: int) -> int:
-    """How many members voted on the prompt."""
-    stmt = select(func.count(func.distinct(col(Vote.voter_id)))).where(col(Vote.prompt_id) == prompt_id)
-    return int((await session.execute(stmt)).scalar_one())
-
-
-async def tally(session: AsyncSession, *, prompt_id: int) -> dict[int, int]:
-    stmt = (
-        select(col(Vote.answer_id), func.count())
-        .where(col(Vote.prompt_id) == prompt_id)
-        .group_by(col(Vote.answer_id))
-    )
-    return {answer_id: int(n) for answer_id, n in (await session.execute(stmt)).all()}
-
-
-def crowned(ranked: Sequence[Ranked]) -> list[Ranked]:
-    """The answers the digest crowns: first place, with votes from at least ``CROWN_VOTERS`` members.
-
-    One vote is one member's opinion (often the only voter's); a crown needs two.
-    Ties at the top share it, as "joint" top answers, up to ``TOP_ANSWERS_SHOWN``.
-    """
-    return [r for r in ranked if r.rank == 1 and r.votes >= CROWN_VOTERS][:TOP_ANSWERS_SHOWN]
-
-
-def why_no_crown(ranked: Sequence[Ranked], voters: int) -> str:
-    """Why the digest lists the answers without a top answer (there were answers)."""
-    most = max((r.votes for r in ranked), default=0)
-    noun = "member" if voters == 1 else "members"
-    return (
-        f"No top answer this time: a crown takes votes from at least {CROWN_VOTERS} members for one answer, "
-        f"and the most any answer got was {most} ({voters} {noun} voted). "
-        "Compare the answers with the rubric below."
-    )
 
 
 def render_digest(scenario: Scenario | None, ranked: Sequence[Ranked], voters: int = 0) -> OutboundMessage:
@@ -205,7 +120,7 @@ async def reveal(
         return (*loaded, ranked, await voter_count(session, prompt_id=prompt_id))
 
     taken = await leases.take(
-        ctx, prompt_id=prompt_id, length=REVEAL_LEASE, taker=store.take_reveal_lease, load=load
+        ctx, prompt_id=prompt_id, length=REVEAL_LEASE, taker=transitions.take_reveal_lease, load=load
     )
     if taken is None:
         return "busy"
@@ -217,7 +132,7 @@ async def reveal(
     post = prompt_post_ref(prompt, target)
 
     async def record(session: AsyncSession, _: object) -> None:
-        await store.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())  # locks the prompt
+        await transitions.mark_revealed(session, prompt_id=prompt_id, now=ctx.clock.now())  # locks the prompt
         # Awards follow what is stored now, not what was posted: a member forgotten while the
         # digest went out (bot.store.forget) earns nothing, and votes they cast count for no one.
         await _award(session, prompt, await ranked_answers(session, prompt_id=prompt_id))

@@ -27,7 +27,7 @@ from bot.services.delivery import METRIC, open_dms_step
 from bot.store import exports, notices
 from bot.store.exports import ExportedAnswer, ReceivedNote
 from bot.store.models import Channel, Member, PairingFeedback
-from bot.store.pairings import feedback_for
+from bot.store.pairing_feedback import feedback_for
 from bot.store.refs import channel_ref
 from bot.store.tenants import ensure_member
 

@@ -39,7 +39,7 @@ from bot.schedule import due
 from bot.services import focus, leases
 from bot.services.context import ServiceContext
 from bot.store import fanout as store
-from bot.store import prompts
+from bot.store import prompt_transitions, prompts
 from bot.store.models import Channel, PromptPost, Space
 from bot.store.schedules import schedule_of
 
@@ -77,7 +77,7 @@ async def claim_due(
     """Claim every scheduled post due at ``now``; returns the claims nobody is sending (new or retried)."""
     grace = dt.timedelta(hours=ctx.settings.catch_up_hours)
     async with ctx.db.unit() as session:
-        await prompts.give_up_stale_claims(session, before=now - grace)
+        await prompt_transitions.give_up_stale_claims(session, before=now - grace)
         due_now: list[tuple[Channel, dt.date]] = []
         for channel, _space in await prompts.scheduled_channels(session):
             schedule = schedule_of(channel)

@@ -1,7 +1,7 @@
 """The leased send: how a public post the bot makes on its own is sent exactly once.
 
 A daily prompt's post and its digest are claimed rows before anything is sent
-(``bot.store.prompts``); several processes, and every tick of each, may then
+(``bot.store.prompt_transitions``); several processes, and every tick of each, may then
 try to send them. :func:`take` and :func:`send` are the one sequence both use:
 
 1. *take the lease*: one conditional UPDATE makes this process the row's one
@@ -35,7 +35,7 @@ from bot.ports import Undeliverable
 from bot.services.context import ServiceContext
 from bot.services.delivery import CHANNEL_GONE, METRIC, pause_channel
 from bot.store import fanout as fan
-from bot.store import prompts as store
+from bot.store import prompt_transitions as store
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort

@@ -7,8 +7,8 @@ After a round, both sides answer the check-in; the interviewer rates the candida
 (pressing again corrects a rating, and says so) and writes a short note that
 reaches the candidate by direct message at once. The note is the interviewer's
 words for the candidate only: never logged.
-Rounds, scripts and check-ins live in :mod:`bot.services.pairing_rounds`; the pure
-rules in :mod:`bot.pairing` choose the groups.
+Rounds, scripts and check-ins live in :mod:`bot.services.pairing_rounds`, the draw in
+:mod:`bot.services.pairing_draw`; the pure rules in :mod:`bot.pairing` choose the groups.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from bot.services.pairing_rounds import (
     weekday_of,
 )
 from bot.services.permissions import can_organize, organizer_refusal
+from bot.store import pairing_feedback as feedback
 from bot.store import pairings as store
 from bot.store.channels import set_pairing_weekday
 from bot.store.enums import SeatRole
@@ -175,7 +176,7 @@ async def rate(turn: Turn, value: RateInterview, message: object) -> None:
     async with turn.ctx.db.unit() as session:
         reviewer, candidate = await _interviewer_of(session, turn, round_id, candidate_id)
         assert reviewer.id is not None
-        earlier = await store.save_feedback(
+        earlier = await feedback.save_feedback(
             session,
             space_id=reviewer.space_id,
             round_id=round_id,
@@ -207,7 +208,7 @@ async def met(turn: Turn, value: CheckInAnswer, message: object) -> None:
     round_text, answer = str(value.round_id), "met" if value.met else "not_yet"
     async with turn.ctx.db.unit() as session:
         member = await ensure_member(session, ref=turn.member)
-        seated = await store.set_met(
+        seated = await feedback.set_met(
             session, round_id=int(round_text), member_id=member.id or 0, answer=answer
         )
         seat = next(
@@ -236,7 +237,7 @@ async def note(turn: Turn, value: PairNote, text: str, message: object) -> None:
     async with turn.ctx.db.unit() as session:
         reviewer, candidate = await _interviewer_of(session, turn, round_id, candidate_id)
         assert reviewer.id is not None
-        first = await store.save_note(
+        first = await feedback.save_note(
             session,
             space_id=reviewer.space_id,
             round_id=round_id,
@@ -245,7 +246,7 @@ async def note(turn: Turn, value: PairNote, text: str, message: object) -> None:
             note=words,
             at=turn.ctx.clock.now(),
         )
-        given = await store.ratings(
+        given = await feedback.ratings(
             session, round_id=round_id, candidate_id=candidate_id, reviewer_id=reviewer.id
         )
         round_ = await store.get_round(session, round_id=round_id)

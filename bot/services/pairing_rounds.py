@@ -11,8 +11,9 @@ sends only what is missing.
 A round need not wait a week for company: when the week's draw found fewer than
 two members, the opt-in that makes two draws it at once (:func:`draw_on_opt_in`),
 and the member who was alone gets their script then. Members with an interview
-within 14 days sit as candidates first (:mod:`bot.pairing`), and an interviewer's
-script asks scenarios they have answered. Rounds are numbered per channel.
+within 14 days sit as candidates first (the draw: :mod:`bot.services.pairing_draw`),
+and an interviewer's script asks scenarios they have answered. Rounds are numbered per
+channel.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from typing import TYPE_CHECKING
 from bot.buttons import RateInterview
 from bot.domain import ChannelRef, SpaceRef
 from bot.logs import log_context
-from bot.pairing import SOON_DAYS, Candidate, Group, make_groups
-from bot.schedule import Schedule, due, iso_week, known, latest_occurrence, local_date, utc_offset_hours
+from bot.pairing import Group
+from bot.schedule import Schedule, due, iso_week, known, latest_occurrence, local_date
 from bot.services.context import ServiceContext
 from bot.services.delivery import METRIC, Missed, member_ref, send_direct, tell_channel
+from bot.services.pairing_draw import draw
 from bot.services.pairing_messages import (
     RoundReport,
     assignment,
@@ -53,7 +55,6 @@ log = logging.getLogger(__name__)
 ROUND_TIME = dt.time(10, 0)
 DEFAULT_WEEKDAY = 0
 OFF = -1
-CHECK_IN_AFTER = dt.timedelta(days=2)
 # Long enough for one DM that waits out a rate limit; after a crash mid-send, the
 # next run (a tick, or `/prep pair now`) sends that script.
 SEAT_LEASE = dt.timedelta(seconds=60)
@@ -69,63 +70,6 @@ def weekday_of(channel: Channel) -> int:
 def week_key(local_day: dt.date) -> str:
     """The round key of the ISO week holding ``local_day`` (a date in the channel's zone)."""
     return f"week:{iso_week(local_day)}"
-
-
-async def _draw(
-    ctx: ServiceContext, channel: Channel, round_key: str, now: dt.datetime
-) -> tuple[int | None, bool]:
-    """Claim and seat the week's round in one transaction: (its id, whether this call drew it).
-
-    The id is None with fewer than two members opted in (no round is claimed, so
-    one can still be drawn that week). When another call drew it first, that round
-    is returned: a week has one round.
-    """
-    assert channel.id is not None
-    async with ctx.db.unit() as session:
-        existing = await store.round_for(session, channel_id=channel.id, round_key=round_key)
-        if existing is not None:
-            return existing.id, False
-        members = await store.opted_in(session, channel_id=channel.id)
-        if len(members) < 2:
-            return None, False
-        round_ = await store.claim_round(
-            session,
-            space_id=channel.space_id,
-            channel_id=channel.id,
-            round_key=round_key,
-            check_in_at=now + CHECK_IN_AFTER,
-        )
-        if round_ is None:  # a racing call drew it a moment ago
-            raced = await store.round_for(session, channel_id=channel.id, round_key=round_key)
-            return (raced.id if raced is not None else None), False
-        assert round_.id is not None
-        turns = await store.interviewer_turns(session, channel_id=channel.id)
-        recent = await store.recent_pairs(session, channel_id=channel.id)
-        answered = await store.answered_scenarios(session, member_ids=[m.id for m in members if m.id])
-        today = local_date(now, channel.timezone)
-        people = [
-            Candidate(
-                str(m.id),
-                utc_offset_hours(now, m.timezone, channel.timezone),
-                turns[str(m.id)],
-                interview_soon=_soon(m, today),
-                answered=len(answered.get(m.id or 0, ())),
-            )
-            for m in members
-        ]
-        for number, group in enumerate(make_groups(people, recent_pairs=recent, rng=ctx.rng), start=1):
-            for member_id in group.members:
-                role = SeatRole.INTERVIEWER if member_id == group.interviewer else SeatRole.CANDIDATE
-                await store.add_seat(
-                    session, round_id=round_.id, member_id=int(member_id), group_no=number, role=role
-                )
-        return round_.id, True
-
-
-def _soon(member: Member, today: dt.date) -> bool:
-    """An interview within the next :data:`SOON_DAYS` days: this member needs the candidate's seat."""
-    day = member.interview_date
-    return day is not None and today <= day <= today + dt.timedelta(days=SOON_DAYS)
 
 
 async def run_round(
@@ -149,7 +93,7 @@ async def run_round(
     async with ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=ChannelRef(space, channel_external_id))
         opted = len(await store.opted_in(session, channel_id=channel.id or 0))
-    round_id, drawn = await _draw(ctx, channel, round_key, now)
+    round_id, drawn = await draw(ctx, channel, round_key, now)
     if round_id is None:
         return RoundReport(exists=False, members=opted)
     async with ctx.db.unit() as session:

@@ -6,7 +6,8 @@ first, with their predicted recall on the day), then a quiz in their weakest
 topic, a story to rehearse (its situation and rubric; ``/prep story`` adds the
 follow-ups) and a question to prepare that the member has not saved yet.
 A plan is made once per member and local day and stored: asking again that day,
-or the 09:00 message after an 08:40 ``/prep interview``, shows the same plan.
+or the 09:00 message after an 08:40 ``/prep interview``, shows the same plan
+(``bot.services.day_plan``).
 Each morning (09:00 in the member's zone, else the channel's) the plan arrives
 as a direct message, once per member and local date (``bot.services.sent_once``:
 an outage is retried on a later tick that morning). A member whose DMs are closed
@@ -18,22 +19,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot import memory, quiz
-from bot.content_schema import AskQuestion, MultipleChoice, Scenario
+from bot import quiz
+from bot.content_schema import Scenario
 from bot.feature import Feature
 from bot.render import OutboundMessage, Section, clip
 from bot.schedule import Schedule, due, known, local_date
 from bot.services.context import ServiceContext, UserError
-from bot.services.forecast import member_deadline
+from bot.services.day_plan import DayPlan, todays_plan
 from bot.services.sent_once import send_once
-from bot.store import exports, members, plans, quizzes
+from bot.store import members
 from bot.store.enums import DailyKind
-from bot.store.models import Channel, Member, MemberPlan, Space
+from bot.store.models import Channel, Member, Space
 from bot.store.refs import member_ref
 from bot.store.tenants import ensure_channel, ensure_member
 
@@ -45,23 +44,6 @@ log = logging.getLogger(__name__)
 
 PLAN_TIME = dt.time(9, 0)
 AT_RISK_SHOWN = 5
-
-
-@dataclass(frozen=True)
-class DayPlan:
-    """A member's plan for one local day, as stored (so asking again shows the same plan).
-
-    ``reviews`` are the day's capped reviews, riskiest for the interview first:
-    (question, predicted recall on the interview day, or None without a date).
-    """
-
-    weakest: str
-    tally: quiz.Tally
-    story: Scenario | None
-    ask: AskQuestion | None
-    reviews: tuple[tuple[str, float | None], ...]
-    due: int
-    at_risk: int = 0
 
 
 def plan_message(plan: DayPlan, days_left: int, when: dt.date, company: str) -> OutboundMessage:
@@ -124,78 +106,6 @@ def story_section(story: Scenario) -> Section:
     """The story to rehearse: its situation and the rubric points a strong answer covers."""
     points = "\n".join(f"• {point}" for point in story.rubric)
     return Section(f"{story.situation}\n*A strong answer covers:*\n{points}", title=f"Story: {story.title}")
-
-
-async def todays_plan(ctx: ServiceContext, member: Member, today: dt.date) -> DayPlan:
-    """The member's plan for ``today``: made once (stored) and read back on every later ask."""
-    assert member.id is not None
-    pack = ctx.library.default
-    async with ctx.db.unit() as session:
-        tallies = await quizzes.topic_tallies(session, member_id=member.id)
-        cards = [
-            (i, m)
-            for i, m in await quizzes.member_cards(session, member_id=member.id)
-            if isinstance(pack.get(i), MultipleChoice)  # items gone from the pack stay out
-        ]
-        deadline = await member_deadline(session, member)
-        stored = await plans.plan_for(session, member_id=member.id, day=today)
-        if stored is None:
-            saved = set(await exports.saved_questions(session, member_id=member.id))
-            stored = await _make_plan(ctx, session, member, today, tallies, cards, deadline, saved)
-    memories = dict(cards)
-    reviews = []
-    for item_id in plans.review_ids(stored):
-        item = pack.get(item_id)
-        if isinstance(item, MultipleChoice):
-            day_recall = memory.recall(memories.get(item_id), deadline) if deadline is not None else None
-            reviews.append((item.question, day_recall))
-    target = ctx.settings.target_recall
-    story, ask = pack.get(stored.story_id), pack.get(stored.ask_id)
-    return DayPlan(
-        weakest=stored.weakest,
-        tally=tallies.get(stored.weakest, quiz.Tally()),
-        story=story if isinstance(story, Scenario) else None,
-        ask=ask if isinstance(ask, AskQuestion) else None,
-        reviews=tuple(reviews),
-        due=stored.due,
-        at_risk=sum(1 for _, p in reviews if p is not None and p < target),
-    )
-
-
-async def _make_plan(
-    ctx: ServiceContext,
-    session: AsyncSession,
-    member: Member,
-    today: dt.date,
-    tallies: dict[str, quiz.Tally],
-    cards: list[tuple[str, memory.Memory]],
-    deadline: dt.datetime | None,
-    saved: set[str],
-) -> MemberPlan:
-    """Choose the day's plan and store it (in the caller's transaction); a racing ask keeps the first."""
-    assert member.id is not None
-    pack, now = ctx.library.default, ctx.clock.now()
-    reviews, due = memory.day_reviews(
-        cards, now, cap=ctx.settings.daily_reviews, target=ctx.settings.target_recall, deadline=deadline
-    )
-    topics = [t.id for t in pack.topics if pack.quiz_items(topic=t.id)]
-    weakest = quiz.weakest_topic(topics, tallies, ctx.rng)
-    scenarios = [i for i in pack.items(kinds=("scenario",)) if isinstance(i, Scenario)]
-    # A story from the weakest topic when it has one: the plan's steps then pull the same way.
-    leaning = [s for s in scenarios if pack.topic_of(s.id) == weakest] or scenarios
-    asks = [i for i in pack.items(kinds=("ask",)) if isinstance(i, AskQuestion) and i.id not in saved]
-    return await plans.keep_plan(
-        session,
-        space_id=member.space_id,
-        member_id=member.id,
-        day=today,
-        weakest=weakest,
-        story_id=ctx.rng.choice(leaning).id if leaning else "",
-        ask_id=ctx.rng.choice(asks).id if asks else "",
-        reviews=[d.item_id for d in reviews],
-        due=due,
-        at=now,
-    )
 
 
 async def interview_command(turn: Turn, args: tuple[str, ...]) -> None:

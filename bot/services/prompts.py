@@ -1,4 +1,4 @@
-"""Daily culture prompts: schedules, the exactly-once post, and ``/prep prompt``.
+"""Daily culture prompts: the exactly-once post, and ``/prep prompt``.
 
 ``post_due`` is the one function that posts whatever is due at ``ctx.clock.now()``
 (``bot.schedule.due``: the channel's post time, in its zone, within the catch-up).
@@ -6,7 +6,8 @@ It runs on ``Prepbot.tick``: from the console's clock, the tests, and the runner
 short-interval tick and catch-up on start. It can be called any number of times,
 from any number of processes, at any moment: a post is claimed with a unique
 (channel, local date) row before anything is sent, and only the holder of the
-row's send lease sends it (``bot.services.leases.leased_send``).
+row's send lease sends it (``bot.services.leases.leased_send``). A channel's
+schedule is set by ``/prep schedule`` (``bot.services.prompt_schedule``).
 """
 
 from __future__ import annotations
@@ -27,25 +28,21 @@ from bot.feature import Feature
 from bot.logs import log_context
 from bot.ports import find_posted
 from bot.render import OutboundMessage, Section, clip
-from bot.schedule import (
-    ScheduleError,
-    next_occurrence,
-    parse_request,
-)
+from bot.schedule import next_occurrence
 from bot.services import fanout, focus, leases
 from bot.services.context import ServiceContext, UserError
 from bot.services.delivery import CHANNEL_GONE, channel_fix, require_channel
 from bot.services.fanout import Composed
+from bot.services.prompt_schedule import set_schedule
 from bot.settings import Settings
+from bot.store import prompt_transitions as transitions
 from bot.store import prompts as store
 from bot.store import quizzes
-from bot.store.channels import save_schedule
 from bot.store.models import Channel, PromptPost, Space
 
 # schedule_of stays importable from here: the scheduler reads schedules through this module.
 from bot.store.schedules import schedule_of as schedule_of
-from bot.store.schedules import stored_weekdays
-from bot.store.tenants import ensure_channel, ensure_member
+from bot.store.tenants import ensure_channel
 
 if TYPE_CHECKING:
     from bot.ports import ChatPort
@@ -171,7 +168,7 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         ctx,
         prompt_id=prompt_id,
         length=SEND_LEASE,
-        taker=store.take_send_lease,
+        taker=transitions.take_send_lease,
         load=lambda session: store.load(session, prompt_id=prompt_id),
     )
     if taken is None:
@@ -189,7 +186,7 @@ async def deliver(ctx: ServiceContext, port: ChatPort, prompt_id: int) -> Outcom
         return earlier or await port.post(target, message)
 
     async def record(session: AsyncSession, ref: MessageRef) -> None:
-        await store.mark_posted(
+        await transitions.mark_posted(
             session, prompt_id=prompt_id, message_id=ref.id, posted_at=now, closes_at=composed.closes_at
         )
 
@@ -267,54 +264,6 @@ async def post_now(turn: Turn, args: tuple[str, ...]) -> None:
         raise RuntimeError(f"could not post prompt {prompt.id}")
     if outcome == "undeliverable":
         raise UserError(await why_undeliverable(turn, prompt.id))
-
-
-async def set_schedule(turn: Turn, args: tuple[str, ...]) -> None:
-    """``/prep schedule HH:MM [Area/City] [weekdays]`` and ``/prep schedule off`` (admins)."""
-    ctx = turn.ctx
-    now = ctx.clock.now()
-    async with ctx.db.unit() as session:
-        channel = await ensure_channel(session, ref=turn.channel)
-        try:
-            request = parse_request(args, zone=channel.timezone, weekdays=stored_weekdays(channel))
-        except ScheduleError as exc:
-            raise UserError(
-                f"{exc}\nUsage: `/prep schedule HH:MM [Area/City] [weekdays]` or `/prep schedule off`."
-            ) from None
-    schedule = request.schedule
-    if schedule is not None:
-        # Never a silent schedule: a channel prepbot cannot post in is refused with the fix.
-        await require_channel(turn)
-    async with ctx.db.unit() as session:
-        channel = await ensure_channel(session, ref=turn.channel)
-        assert channel.id is not None
-        setter = await ensure_member(session, ref=turn.member)
-        was_on = schedule_of(channel) is not None
-        paused = await save_schedule(
-            session, channel=channel, schedule=schedule, set_by=setter.id, reminders=request.reminders, at=now
-        )
-        resumed = paused and schedule is not None
-        if schedule is not None:
-            # Digests held back while the channel was unreachable go out on the next tick.
-            await store.retry_stuck(session, channel_id=channel.id)
-    if schedule is None:
-        state = "are now off" if was_on else "were already off"
-        await turn.whisper(
-            f"Daily culture prompts {state} in this channel. `/prep prompt` still posts one now."
-        )
-        return
-    upcoming = next_occurrence(schedule, now).instant.astimezone(schedule.tz)
-    resumed_note = " (resumed: it was paused because prepbot could not post here)" if resumed else ""
-    await turn.whisper(
-        OutboundMessage(
-            text=f"Daily culture prompt set: {schedule.describe()}{resumed_note}.",
-            sections=(Section(f"Next post: {upcoming:%a %d %b %Y %H:%M} ({upcoming.tzname()})."),),
-            footer=(
-                "Nothing is posted in the thread before voting closes: members who answered get one "
-                "private nudge to vote, and `/prep reminders on` asks for a reminder to answer."
-            ),
-        )
-    )
 
 
 FEATURE = Feature("prompts", commands={"schedule": set_schedule, "prompt": post_now}, ticks=(_tick,))

@@ -7,28 +7,27 @@ challenges, where typing is the point.
 A shown question is recorded (``QuizPresentation``) before it is sent, under a
 token derived from the delivery that asked for it; its buttons carry that token,
 and ``QuizAttempt``'s unique (member, token) key makes a second click count once.
-Review questions (``/prep review``) use the same message and buttons.
+Review questions (``/prep review``) use the same message and buttons
+(``bot.services.quiz_messages``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import memory, quiz
-from bot.buttons import ButtonCodec, NextCard, NextQuestion, QuizAnswer
+from bot.buttons import NextCard, NextQuestion, QuizAnswer
 from bot.content import Pack
-from bot.content_schema import FreeText, MultipleChoice
+from bot.content_schema import MultipleChoice
 from bot.domain import MessageRef
 from bot.feature import Feature, button
-from bot.render import Button, OutboundMessage, Section, clip
 from bot.services.context import UserError
 from bot.services.forecast import member_deadline
-from bot.services.reports import report_button
+from bot.services.quiz_messages import feedback_footer, feedback_message, question_message
 from bot.store import ledger
 from bot.store import quizzes as store
 from bot.store.enums import QuizMode
@@ -61,65 +60,6 @@ def practice_topics(pack: Pack) -> dict[str, list[MultipleChoice]]:
         if items:
             found[topic.id] = items
     return found
-
-
-def choice_buttons(
-    item: MultipleChoice, answer: Callable[[int], ButtonCodec]
-) -> tuple[tuple[Button, ...], bool]:
-    """One button per choice (``A. …``, carrying ``answer(index)``), clipped to the label limit;
-    True when any was clipped."""
-    buttons, clipped = [], False
-    for index, choice in enumerate(item.choices):
-        full = f"{quiz.LETTERS[index]}. {choice}"
-        label = clip(full, quiz.LABEL_LIMIT)
-        clipped = clipped or label != full
-        buttons.append(answer(index).button(label))
-    return tuple(buttons), clipped
-
-
-def choices_section(item: MultipleChoice) -> Section:
-    return Section("\n".join(f"{quiz.LETTERS[i]}. {c}" for i, c in enumerate(item.choices)))
-
-
-def question_message(item: MultipleChoice, *, token: str, footer: str) -> OutboundMessage:
-    """The question with a button per choice; full choice texts in the body when labels are clipped."""
-    buttons, clipped = choice_buttons(item, lambda index: QuizAnswer(token, item.id, index))
-    return OutboundMessage(
-        text=item.question,
-        sections=(choices_section(item),) if clipped else (),
-        buttons=buttons,
-        footer=footer,
-    )
-
-
-def feedback_text(item: MultipleChoice | FreeText, correct: bool) -> str:
-    """Feedback always begins with the verdict, then the explanation."""
-    mark = "✅ Correct." if correct else "❌ Incorrect."
-    return f"{mark} {item.explanation}"
-
-
-def answer_text(item: MultipleChoice | FreeText) -> str:
-    if isinstance(item, FreeText):
-        return item.accepted[0]
-    return f"{quiz.LETTERS[item.answer_index]}. {item.answer}"
-
-
-def feedback_message(
-    item: MultipleChoice, *, correct: bool, mode: str, next_value: str, footer: str, pack_id: str
-) -> OutboundMessage:
-    """The verdict, the answer and the source, with Next and Report buttons."""
-    sections = [Section(answer_text(item), title="Answer")]
-    if item.source is not None:
-        sections.append(Section(str(item.source), title="Source"))
-    return OutboundMessage(
-        text=feedback_text(item, correct),
-        sections=tuple(sections),
-        buttons=(
-            (NextQuestion(next_value) if mode == PRACTICE else NextCard()).button("Next", "primary"),
-            report_button(pack_id, item.id),
-        ),
-        footer=footer,
-    )
 
 
 def resolve_topic(pack: Pack, word: str | None) -> str | None:
@@ -294,13 +234,6 @@ async def update_card(
         at=now,
     )
     return state
-
-
-def feedback_footer(points: int, state: memory.Memory | None) -> str:
-    parts = [f"+{points} points"] if points else []
-    if state is not None and state.due_at is not None:
-        parts.append(f"you'll review it again on {state.due_at:%a %d %b %H:%M} UTC")
-    return " · ".join(parts) or "Keep going"
 
 
 FEATURE = Feature(

@@ -21,6 +21,7 @@ from bot.domain import MessageRef
 from bot.feature import Feature, button
 from bot.render import OutboundMessage
 from bot.services import quiz as practice
+from bot.services import quiz_messages
 from bot.services.forecast import member_deadline
 from bot.store import quizzes as store
 from bot.store.tenants import ensure_member
@@ -81,7 +82,7 @@ async def present_due(turn: Turn) -> None:
         f"{LABEL} · missed {card.memory.lapses} time(s) · predicted recall now "
         f"{memory.recall(card.memory, now):.0%}{why} · {left} more due after this"
     )
-    await turn.whisper(practice.question_message(item, token=token, footer=footer))
+    await turn.whisper(quiz_messages.question_message(item, token=token, footer=footer))
 
 
 def empty_message(upcoming: dt.datetime | None, now: dt.datetime) -> OutboundMessage:

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 
 class PromptStatus(StrEnum):
-    """Where a prompt is in its life (see :mod:`bot.store.prompts` for the transitions)."""
+    """Where a prompt is in its life (see :mod:`bot.store.prompt_transitions` for the transitions)."""
 
     CLAIMED = "claimed"
     OPEN = "open"

@@ -91,7 +91,7 @@ async def own_answers(session: AsyncSession, *, member_id: int) -> list[Exported
 async def top_peer_answers(
     session: AsyncSession, *, space_id: int, member_id: int, channel_ids: set[int], limit: int = PEER_ANSWERS
 ) -> list[ExportedAnswer]:
-    """Crowned answers by others (see ``bot.services.digest.crowned``) in revealed prompts of
+    """Crowned answers by others (see ``bot.services.digest_ranking.crowned``) in revealed prompts of
     ``channel_ids`` (the channels the member sees), most votes first."""
     if not channel_ids:
         return []

@@ -2,8 +2,9 @@
 
 A thousand channels due at one minute would otherwise cost a thousand round trips
 per step (and, on SQLite, a thousand write transactions queued behind one lock).
-Each function here is the bulk form of one in :mod:`bot.store.prompts` (or, for
-the team-focus figures, :mod:`bot.store.quizzes`) and keeps its guarantee: a
+Each function here is the bulk form of one in :mod:`bot.store.prompts` or
+:mod:`bot.store.prompt_transitions` (or, for the team-focus figures,
+:mod:`bot.store.quizzes`) and keeps its guarantee: a
 claim is an insert against the unique (channel, local date) key, a lease one
 conditional UPDATE per row (a row another process holds is simply not
 returned), a record only moves a row that is still ``claimed``.
@@ -78,7 +79,7 @@ async def claim_daily(session: AsyncSession, *, claims: Sequence[dict[str, Any]]
 async def take_send_leases(
     session: AsyncSession, *, prompt_ids: Sequence[int], now: dt.datetime, until: dt.datetime
 ) -> list[tuple[PromptPost, Channel, Space]]:
-    """``prompts.take_send_lease`` for many posts: lease the claimed, unheld ones and load them.
+    """``prompt_transitions.take_send_lease`` for many posts: lease the claimed, unheld ones and load them.
 
     Only the rows this UPDATE changed are returned: a row another process holds, or
     one sent meanwhile, is left to its holder.
@@ -143,7 +144,10 @@ _MARK_POSTED = (
 
 
 async def mark_posted(session: AsyncSession, *, posts: Sequence[dict[str, Any]]) -> None:
-    """Many ``prompts.mark_posted`` (``prompt_id``, ``message_id``, ``posted_at``, ``closes_at``)."""
+    """Many ``prompt_transitions.mark_posted``.
+
+    Each post: ``prompt_id``, ``message_id``, ``posted_at``, ``closes_at``.
+    """
     if posts:
         await session.execute(_MARK_POSTED, list(posts))
 

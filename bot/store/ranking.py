@@ -4,8 +4,9 @@ Votes are counted per answer, thread numbers come from a window function, and
 the rows arrive most votes first (ties in thread order), each answer's parts
 together and in order: the database does in one query what two queries and a
 sort in Python did. Shared ranks (1, 2, 2, 4) follow from that order as the
-rows are read (``digest.ranked_answers``); a second window sorting the answers
-by votes again cost more than counting them off.
+rows are read (``digest_ranking.ranked_answers``); a second window sorting the answers
+by votes again cost more than counting them off. The votes per answer and the
+number of voters are counted here too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, Select, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.store.models import Answer, AnswerPart, Member, Vote
 
@@ -37,6 +39,22 @@ async def ranked_parts(session: AsyncSession, *, prompt_id: int) -> list[RankedP
     """Every answer of a prompt with at least one reply, most votes first (ties in thread order)."""
     rows = (await session.execute(_statement(), {"prompt_id": prompt_id})).all()
     return [RankedPart._make(row) for row in rows]
+
+
+async def voter_count(session: AsyncSession, *, prompt_id: int) -> int:
+    """How many members voted on the prompt."""
+    stmt = select(func.count(func.distinct(col(Vote.voter_id)))).where(col(Vote.prompt_id) == prompt_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def tally(session: AsyncSession, *, prompt_id: int) -> dict[int, int]:
+    """Votes per answer of the prompt (an answer nobody voted for is left out)."""
+    stmt = (
+        select(col(Vote.answer_id), func.count())
+        .where(col(Vote.prompt_id) == prompt_id)
+        .group_by(col(Vote.answer_id))
+    )
+    return {answer_id: int(n) for answer_id, n in (await session.execute(stmt)).all()}
 
 
 @cache
