@@ -10,8 +10,11 @@ from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.render import OutboundMessage, Section
 from bot.services import quiz as practice
+from bot.services.delivery import channel_fix
 from bot.services.reports import report_button
 from bot.store.models import Challenge, ChallengeRound
+
+POST_TRIES = 4  # how often a round's question is posted before the challenge stops
 
 PRIVATE = {
     "late": "✅ Correct, but {winner} answered first.",
@@ -88,6 +91,22 @@ def final(scores: Sequence[tuple[str, int]], reason: str) -> OutboundMessage:
         sections=(Section("\n".join(lines)),) if lines else (),
         footer="Points count on /prep leaderboard.",
     )
+
+
+def unposted(round_no: int, platform: str, gone: str | None) -> str:
+    """Why a challenge stopped when round ``round_no``'s question could not be posted, and what to do.
+
+    ``gone``: the channel's ``Undeliverable`` reason when only a person can fix it.
+    """
+    again = "then start a new one with `/prep challenge`"
+    if gone is not None:
+        fix = channel_fix(platform, gone, then=again)
+    else:
+        fix = (
+            f"The platform did not take it after {POST_TRIES} tries: check that prepbot can still post "
+            f"in this channel, {again}."
+        )
+    return f"Stopped: round {round_no}'s question could not be posted. {fix}"
 
 
 def too_soon(round_no: int, text: str) -> str:
