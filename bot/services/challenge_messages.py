@@ -93,20 +93,21 @@ def final(scores: Sequence[tuple[str, int]], reason: str) -> OutboundMessage:
     )
 
 
-def unposted(round_no: int, platform: str, gone: str | None) -> str:
+def unposted(round_no: int, platform: str, gone: str | None, where: str = "") -> str:
     """Why a challenge stopped when round ``round_no``'s question could not be posted, and what to do.
 
-    ``gone``: the channel's ``Undeliverable`` reason when only a person can fix it.
+    ``gone``: the channel's ``Undeliverable`` reason when only a person can fix it;
+    ``where``: the channel's name when this is told elsewhere (its starter's DMs).
     """
     again = "then start a new one with `/prep challenge`"
     if gone is not None:
-        fix = channel_fix(platform, gone, then=again)
+        fix = channel_fix(platform, gone, where=where or "this channel", then=again)
     else:
         fix = (
             f"The platform did not take it after {POST_TRIES} tries: check that prepbot can still post "
-            f"in this channel, {again}."
+            f"in {where or 'this channel'}, {again}."
         )
-    return f"Stopped: round {round_no}'s question could not be posted. {fix}"
+    return f"Stopped: round {round_no}'s question could not be posted{f' in {where}' if where else ''}. {fix}"
 
 
 def too_soon(round_no: int, text: str) -> str:

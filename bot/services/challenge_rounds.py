@@ -145,12 +145,13 @@ async def give_up(
         counted = await bank(session, challenge=challenge)
         scores = await standings(session, challenge_id=challenge.id)
         starter = await store.member_ref(session, member_id=challenge.started_by, space=channel.space)
-    final = msg.final(scores, ending(msg.unposted(rnd.round_no, channel.space.platform, gone), counted))
+    told = msg.unposted(rnd.round_no, channel.space.platform, gone)
     try:
-        await port.post(channel, final)
+        await port.post(channel, msg.final(scores, ending(told, counted)))
     except Exception as exc:
-        log.warning("challenge %s: its final post failed (%s)", challenge.id, type(exc).__name__)
-        await send_direct(ctx, port, starter, final)
+        log.warning("challenge %s: its final post failed too (%s)", challenge.id, type(exc).__name__)
+        told = msg.unposted(rnd.round_no, channel.space.platform, gone, f"#{channel.name or channel.id}")
+        await send_direct(ctx, port, starter, msg.final(scores, ending(told, counted)))
 
 
 async def standings(session: AsyncSession, *, challenge_id: int) -> list[tuple[str, int]]:

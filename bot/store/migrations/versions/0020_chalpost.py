@@ -1,4 +1,4 @@
-"""A challenge round's question is posted under a lease (challengeround.posted_at, post_lease_until, post_attempts)
+"""A challenge round's question is posted under a lease (challengeround.posted_at, post_lease_until, …)
 
 A round used to be stored and then posted: when the post failed, the round stood
 open with nobody having seen its question, and the clock timed it out as unanswered.
