@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from adapters.console.session import ConsoleSession
@@ -25,7 +26,7 @@ from bot.render import OutboundMessage
 from bot.services import challenge, challenge_clock
 from bot.services.challenge_rounds import POST_ATTEMPTS
 from bot.store.models import Challenge, ChallengeRound, QuizAttempt
-from tests.support.quizplay import count, question
+from tests.support.quizplay import button_number, count, question
 from tests.test_challenge import letter, posts, read, start, topic_of
 
 
@@ -167,3 +168,19 @@ async def test_a_channel_that_refuses_the_bot_stops_the_challenge_and_its_starte
     assert f"round 2's question could not be posted in {where}" in told.text
     assert f"Invite prepbot first: type `/invite @prepbot` in {where}" in told.text
     assert await count(session.bot.ctx.db, Challenge, col(Challenge.active_slot).is_(None)) == 1
+
+
+async def test_a_round_stored_by_a_replica_before_the_post_lease_is_timed_out_not_posted_again(
+    session: ConsoleSession,
+) -> None:
+    """During a rolling upgrade, a replica on the old code stores and posts a round without
+    recording either: that round is treated as shown (answered, timed out), never re-posted."""
+    shown = await start(session, rounds=2)
+    await session.push("bob: say I have no idea")
+    async with session.bot.ctx.db.unit() as s:
+        await s.execute(update(ChallengeRound).values(posted_at=None, post_attempts=0))
+    await session.push(f"carol: say {quiz.LETTERS[button_number(session, shown, correct=False) - 1]}")
+    typed = [s for s in session.chat.log if s.author == "carol"][-1]
+    assert typed.reactions == ["x"]  # judged against round 1: a wrong answer
+    await session.push("clock +1m")
+    assert len(posts(session, "Round 1/2")) == 1 and len(posts(session, "Time's up")) == 1

@@ -43,6 +43,7 @@ from bot.services.challenge_rounds import (
     pool,
     post_round,
     settle,
+    shown,
     standings,
 )
 from bot.services.context import ServiceContext, UserError
@@ -261,7 +262,7 @@ async def latest_round(session: AsyncSession, channel: ChannelRef) -> tuple[Chal
     if challenge is None or challenge.id is None:
         return None
     # A question not posted yet (its post failed, a tick retries it) was seen by nobody.
-    rounds = [r for r in await store.rounds_of(session, challenge_id=challenge.id) if r.posted_at]
+    rounds = [r for r in await store.rounds_of(session, challenge_id=challenge.id) if shown(r)]
     return (challenge, rounds[-1]) if rounds else None
 
 

@@ -20,6 +20,7 @@ from bot.services.challenge_rounds import (
     give_up,
     next_step,
     post_round,
+    shown,
 )
 from bot.services.context import ServiceContext
 from bot.store import challenges as store
@@ -51,7 +52,7 @@ async def check(ctx: ServiceContext, port: ChatPort, challenge_id: int) -> None:
         current = rounds[-1]
         assert current.id is not None
         channel = await store.channel_ref(session, channel_id=challenge.channel_id)
-        unposted = current.posted_at is None and current.closed_at is None
+        unposted = not shown(current) and current.closed_at is None
         if unposted:
             # Nobody has seen this question: it is never timed out, only posted again.
             held = current.post_lease_until is not None and current.post_lease_until > now

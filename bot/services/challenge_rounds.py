@@ -68,6 +68,15 @@ def choose_item(
     return quiz.pick_item(candidates, Counter(used), ctx.rng) if candidates else None
 
 
+def shown(rnd: ChallengeRound) -> bool:
+    """Whether members saw the round's question (it is open to answers and on the clock).
+
+    A round with no post attempt was stored by a replica still on the code before
+    0020_chalpost, which posted it under the old rule: it counts as shown, never posted again.
+    """
+    return rnd.posted_at is not None or rnd.post_attempts == 0
+
+
 async def post_round(
     ctx: ServiceContext,
     port: ChatPort,
