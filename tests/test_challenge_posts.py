@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from adapters.console.session import ConsoleSession
 from bot import quiz
 from bot.content_schema import MultipleChoice
-from bot.domain import ChannelRef
+from bot.domain import ChannelRef, MessageRef
 from bot.events import MessagePosted
 from bot.render import OutboundMessage
 from bot.services import challenge, challenge_clock
@@ -184,3 +184,33 @@ async def test_a_round_stored_by_a_replica_before_the_post_lease_is_timed_out_no
     assert typed.reactions == ["x"]  # judged against round 1: a wrong answer
     await session.push("clock +1m")
     assert len(posts(session, "Round 1/2")) == 1 and len(posts(session, "Time's up")) == 1
+
+
+async def test_a_question_that_arrived_though_its_answer_was_lost_is_not_posted_twice(
+    session: ConsoleSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform took round 2's question but its answer never came back (a timeout): the
+    retry finds that copy by the post's key, as Slack's history and Discord's nonce can."""
+    shown = await start(session, rounds=3)
+    chat, real = session.chat, session.chat.post
+    lost = [1]
+
+    async def post(channel: ChannelRef, message: OutboundMessage) -> MessageRef:
+        ref = await real(channel, message)
+        if message.text.startswith("Round 2/") and lost[0]:
+            lost[0] -= 1
+            raise TimeoutError("the platform's answer never came")
+        return ref
+
+    async def find_posted(channel: ChannelRef, key: str) -> MessageRef | None:
+        return next((s.ref for s in chat.log if s.message.key == key and s.ref.channel == channel), None)
+
+    monkeypatch.setattr(chat, "post", post)
+    monkeypatch.setattr(chat, "find_posted", find_posted, raising=False)
+    await session.push("bob: say I have no idea")
+    await session.push(f"carol: say {letter(session, shown)}")
+    [seen] = posts(session, "Round 2/3")
+    await session.push("clock +10s")
+    assert posts(session, "Round 2/3") == [seen]  # found, not posted again
+    rnd = await second_round(session)
+    assert rnd.message_id == seen.ref.id and rnd.posted_at == session.clock.now()

@@ -42,8 +42,11 @@ def intro(starter: str, challenge: Challenge, pack: Pack) -> OutboundMessage:
 def question(item: MultipleChoice | FreeText, challenge: Challenge, rnd: ChallengeRound) -> OutboundMessage:
     """A round's question: buttons for a multiple-choice item, a typing hint for a free-text one."""
     text = f"Round {rnd.round_no}/{challenge.rounds}: {item.question}"
+    # A retry looks for an earlier copy by this key (a post that arrived though its answer was lost).
+    key = f"prepbot-challenge-{challenge.id}-round-{rnd.round_no}"
     if isinstance(item, FreeText):
-        return OutboundMessage(text=text, footer=f"Type your answer in the channel · {quiz.ROUND_SECONDS}s")
+        footer = f"Type your answer in the channel · {quiz.ROUND_SECONDS}s"
+        return OutboundMessage(text=text, footer=footer, key=key)
     assert rnd.id is not None
     round_id = rnd.id
     buttons, clipped = practice.choice_buttons(item, lambda index: ChallengeAnswer(round_id, item.id, index))
@@ -53,6 +56,7 @@ def question(item: MultipleChoice | FreeText, challenge: Challenge, rnd: Challen
         sections=(practice.choices_section(item),) if clipped else (),
         buttons=buttons,
         footer=f"Press a button or type A–{last} · {quiz.ROUND_SECONDS}s",
+        key=key,
     )
 
 

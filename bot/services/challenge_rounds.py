@@ -22,7 +22,7 @@ from bot.buttons import ChallengeAnswer
 from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.domain import ChannelRef, MemberRef
-from bot.ports import ChatPort, Undeliverable
+from bot.ports import ChatPort, Undeliverable, find_posted
 from bot.services import challenge_messages as msg
 from bot.services.challenge_answers import ROUND as ROUND
 from bot.services.challenge_answers import Outcome as Outcome
@@ -92,8 +92,9 @@ async def post_round(
     The round's clock starts when the question arrives. A failed post leaves it
     unposted (neither timed out nor answerable) for a later tick to retry
     (``bot.services.challenge_clock``); after ``POST_ATTEMPTS``, or when only a person
-    can fix the channel, the challenge stops and says so. A post the platform took but
-    whose answer was lost is posted again by the retry: at least once in that window.
+    can fix the channel, the challenge stops and says so. A retry first looks for a copy
+    that reached the platform though its answer was lost (``find_posted``, by the post's
+    key; Discord's nonce does the same), where the platform can tell.
     """
     assert rnd.id is not None and challenge.id is not None
     round_id = rnd.id
@@ -107,7 +108,10 @@ async def post_round(
     try:
         # Renewed while the port waits out a 429, so that no other tick posts it again.
         async with renewing(ctx, renew, until=held, length=POST_LEASE, what=f"challenge round {round_id}"):
-            ref = await port.post(channel, msg.question(item, challenge, rnd))
+            question = msg.question(item, challenge, rnd)
+            # An earlier attempt may have reached the platform and lost its answer.
+            earlier = await find_posted(port, channel, question.key or "") if attempt > 1 else None
+            ref = earlier or await port.post(channel, question)
     except Exception as exc:
         gone = exc.reason if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE else None
         ctx.metrics.inc(METRIC, reason=gone or "error")
