@@ -1,11 +1,11 @@
-"""The life of a challenge round: asking, settling answers, timing out, and moving on.
+"""The life of a challenge round: asking its question, announcing it, and moving on.
 
-The first correct answer wins a round through an atomic ``UPDATE … WHERE
-winner_id IS NULL`` (see ``bot.store.challenges``), so two answers in the same
-instant give one winner, and its points go through the ledger under the
-round's key. Whoever closes a round (a winner, or the clock's tick) posts its
-summary and opens the next one; opening is an insert on (challenge, round), so
-only one of them posts it.
+The first correct answer wins a round (``bot.services.challenge_answers``) and its
+points go through the ledger under the round's key. Whoever closes a round (a
+winner, or the clock's tick in ``bot.services.challenge_clock``) posts its summary
+and opens the next one; opening is an insert on (challenge, round) that also leases
+the question's post, so only one of them posts it. A round's clock starts when its
+question arrives; until then nobody answers it, and a failed post is retried.
 """
 
 from __future__ import annotations
