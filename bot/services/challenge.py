@@ -8,7 +8,8 @@ against this one); a wrong typed answer gets quiet feedback (a reaction where
 the platform takes one, else a private note). One challenge runs per channel
 at a time (``Challenge.active_slot``);
 the starter or an admin can stop it; rounds time out and idle challenges stop
-on the clock's ticks (``bot.services.challenge_rounds``).
+on the clock's ticks (``bot.services.challenge_clock``), which also retry a
+question whose post failed: until it is posted, nobody answers it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from bot.render import OutboundMessage
 from bot.services import challenge_messages as msg
 from bot.services import public_posts
 from bot.services import quiz as practice
+from bot.services.challenge_clock import tick
 from bot.services.challenge_rounds import (
+    POST_LEASE,
     REACTION,
     announce_win,
     bank,
@@ -40,8 +43,8 @@ from bot.services.challenge_rounds import (
     pool,
     post_round,
     settle,
+    shown,
     standings,
-    tick,
 )
 from bot.services.context import ServiceContext, UserError
 from bot.services.public_posts import CHALLENGE
@@ -134,7 +137,7 @@ async def command(turn: Turn, args: tuple[str, ...]) -> None:
                 f"Try again after {again}, or practise privately with `/prep quiz`."
             ) from None
         first = await store.add_round(
-            session, challenge_id=challenge.id, round_no=1, item_id=first_item, at=now
+            session, challenge_id=challenge.id, round_no=1, item_id=first_item, at=now, lease=POST_LEASE
         )
     await turn.post(msg.intro(turn.member.label, challenge, ctx.library.default))
     if first is not None:
@@ -217,7 +220,7 @@ async def typed(ctx: ServiceContext, port: ChatPort, event: Event) -> bool:
             )
             late = await store.winner_name(session, round_id=rnd.id or 0) if outcome.kind == "late" else None
     # The play committed with the delivery's claim: telling its outcome is best effort and never
-    # gives the claim back. A next round stored but not posted is only ended by its time-out.
+    # gives the claim back. A next round stored but not posted is posted again by a tick.
     try:
         if rnd is None:  # the first round's question had only just appeared
             await _quietly(port, event, msg.too_soon(current.round_no, event.text))
@@ -249,7 +252,7 @@ async def _quietly(port: ChatPort, event: MessagePosted, text: str) -> None:
 
 
 async def latest_round(session: AsyncSession, channel: ChannelRef) -> tuple[Challenge, ChallengeRound] | None:
-    """The channel's running challenge and its latest round (open, or just won), creating nothing.
+    """The channel's running challenge and its latest posted round (open, or just won), creating nothing.
 
     A round stays the latest from its win until the next question is posted: a right
     answer typed in that moment is a play of the round ("late"), not chat that is lost.
@@ -258,7 +261,8 @@ async def latest_round(session: AsyncSession, channel: ChannelRef) -> tuple[Chal
     challenge = await store.active_in(session, channel_id=row.id) if row and row.id else None
     if challenge is None or challenge.id is None:
         return None
-    rounds = await store.rounds_of(session, challenge_id=challenge.id)
+    # A question not posted yet (its post failed, a tick retries it) was seen by nobody.
+    rounds = [r for r in await store.rounds_of(session, challenge_id=challenge.id) if shown(r)]
     return (challenge, rounds[-1]) if rounds else None
 
 

@@ -10,8 +10,11 @@ from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.render import OutboundMessage, Section
 from bot.services import quiz_messages as practice
+from bot.services.delivery import channel_fix
 from bot.services.reports import report_button
 from bot.store.models import Challenge, ChallengeRound
+
+POST_TRIES = 4  # how often a round's question is posted before the challenge stops
 
 PRIVATE = {
     "late": "✅ Correct, but {winner} answered first.",
@@ -39,8 +42,11 @@ def intro(starter: str, challenge: Challenge, pack: Pack) -> OutboundMessage:
 def question(item: MultipleChoice | FreeText, challenge: Challenge, rnd: ChallengeRound) -> OutboundMessage:
     """A round's question: buttons for a multiple-choice item, a typing hint for a free-text one."""
     text = f"Round {rnd.round_no}/{challenge.rounds}: {item.question}"
+    # A retry looks for an earlier copy by this key (a post that arrived though its answer was lost).
+    key = f"prepbot-challenge-{challenge.id}-round-{rnd.round_no}"
     if isinstance(item, FreeText):
-        return OutboundMessage(text=text, footer=f"Type your answer in the channel · {quiz.ROUND_SECONDS}s")
+        footer = f"Type your answer in the channel · {quiz.ROUND_SECONDS}s"
+        return OutboundMessage(text=text, footer=footer, key=key)
     assert rnd.id is not None
     round_id = rnd.id
     buttons, clipped = practice.choice_buttons(item, lambda index: ChallengeAnswer(round_id, item.id, index))
@@ -50,6 +56,7 @@ def question(item: MultipleChoice | FreeText, challenge: Challenge, rnd: Challen
         sections=(practice.choices_section(item),) if clipped else (),
         buttons=buttons,
         footer=f"Press a button or type A–{last} · {quiz.ROUND_SECONDS}s",
+        key=key,
     )
 
 
@@ -88,6 +95,23 @@ def final(scores: Sequence[tuple[str, int]], reason: str) -> OutboundMessage:
         sections=(Section("\n".join(lines)),) if lines else (),
         footer="Points count on /prep leaderboard.",
     )
+
+
+def unposted(round_no: int, platform: str, gone: str | None, where: str = "") -> str:
+    """Why a challenge stopped when round ``round_no``'s question could not be posted, and what to do.
+
+    ``gone``: the channel's ``Undeliverable`` reason when only a person can fix it;
+    ``where``: the channel's name when this is told elsewhere (its starter's DMs).
+    """
+    again = "then start a new one with `/prep challenge`"
+    if gone is not None:
+        fix = channel_fix(platform, gone, where=where or "this channel", then=again)
+    else:
+        fix = (
+            f"The platform did not take it after {POST_TRIES} tries: check that prepbot can still post "
+            f"in {where or 'this channel'}, {again}."
+        )
+    return f"Stopped: round {round_no}'s question could not be posted{f' in {where}' if where else ''}. {fix}"
 
 
 def too_soon(round_no: int, text: str) -> str:

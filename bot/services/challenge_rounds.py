@@ -1,11 +1,11 @@
-"""The life of a challenge round: asking, settling answers, timing out, and moving on.
+"""The life of a challenge round: asking its question, announcing it, and moving on.
 
-The first correct answer wins a round through an atomic ``UPDATE … WHERE
-winner_id IS NULL`` (see ``bot.store.challenges``), so two answers in the same
-instant give one winner, and its points go through the ledger under the
-round's key. Whoever closes a round (a winner, or the clock's tick) posts its
-summary and opens the next one; opening is an insert on (challenge, round), so
-only one of them posts it.
+The first correct answer wins a round (``bot.services.challenge_answers``) and its
+points go through the ledger under the round's key. Whoever closes a round (a
+winner, or the clock's tick in ``bot.services.challenge_clock``) posts its summary
+and opens the next one; opening is an insert on (challenge, round) that also leases
+the question's post, so only one of them posts it. A round's clock starts when its
+question arrives; until then nobody answers it, and a failed post is retried.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,19 +22,20 @@ from bot.buttons import ChallengeAnswer
 from bot.content import Pack
 from bot.content_schema import FreeText, MultipleChoice
 from bot.domain import ChannelRef, MemberRef
-from bot.ports import ChatPort
+from bot.ports import ChatPort, Undeliverable, find_posted
 from bot.services import challenge_messages as msg
-from bot.services import quiz as practice
+from bot.services.challenge_answers import ROUND as ROUND
+from bot.services.challenge_answers import Outcome as Outcome
+from bot.services.challenge_answers import settle as settle
 from bot.services.context import ServiceContext
+from bot.services.delivery import CHANNEL_GONE, METRIC, send_direct
+from bot.services.leases import renewing
 from bot.store import challenges as store
 from bot.store import ledger, reports
-from bot.store import quizzes as attempts
-from bot.store.enums import QuizMode
-from bot.store.models import Challenge, ChallengeRound, Member
+from bot.store.models import Challenge, ChallengeRound
 
 log = logging.getLogger(__name__)
 ANSWER = ChallengeAnswer.ACTION
-ROUND = dt.timedelta(seconds=quiz.ROUND_SECONDS)
 IDLE = dt.timedelta(seconds=quiz.IDLE_SECONDS)
 MIN_PLAYERS = 2  # challenge points count only when at least this many members played
 NO_COMPANY = "No points this time: challenge points count when at least two members play."
@@ -44,15 +44,12 @@ NO_COMPANY = "No points this time: challenge points count when at least two memb
 # this one, and the member's try for it stays open.
 REACTION = dt.timedelta(seconds=1.5)
 STALLED = dt.timedelta(seconds=5)  # a round closed this long ago with no next one: its poster failed
+# A question's post is leased (renewed while it runs) so one process posts it; a failed
+# post is retried by the clock's ticks 5, 10 and 20 seconds later, then the challenge stops.
+POST_LEASE = dt.timedelta(seconds=20)
+POST_ATTEMPTS = msg.POST_TRIES
+POST_BACKOFF = dt.timedelta(seconds=5)
 QuizItem = MultipleChoice | FreeText
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one answer did: won, late, wrong, already (answered this round) or closed."""
-
-    kind: str
-    points: int = 0
 
 
 def pool(pack: Pack, topic: str | None) -> dict[str, QuizItem]:
@@ -71,84 +68,103 @@ def choose_item(
     return quiz.pick_item(candidates, Counter(used), ctx.rng) if candidates else None
 
 
+def shown(rnd: ChallengeRound) -> bool:
+    """Whether members saw the round's question (it is open to answers and on the clock).
+
+    A round with no post attempt was stored by a replica still on the code before
+    0020_chalpost, which posted it under the old rule: it counts as shown, never posted again.
+    """
+    return rnd.posted_at is not None or rnd.post_attempts == 0
+
+
 async def post_round(
-    ctx: ServiceContext, port: ChatPort, channel: ChannelRef, challenge: Challenge, rnd: ChallengeRound
-) -> None:
-    """Post the question of a round that is already stored, then remember its message."""
-    item = pool(ctx.library.default, None)[rnd.item_id]
-    ref = await port.post(channel, msg.question(item, challenge, rnd))
-    async with ctx.db.unit() as session:
-        assert rnd.id is not None
-        await store.set_message(session, round_id=rnd.id, message_id=ref.id)
-
-
-async def settle(
-    session: AsyncSession,
-    *,
-    member: Member,
+    ctx: ServiceContext,
+    port: ChatPort,
+    channel: ChannelRef,
     challenge: Challenge,
     rnd: ChallengeRound,
-    topic: str,
-    correct: bool,
-    now: dt.datetime,
-    target: float,
-) -> Outcome:
-    """Record one answer to a round: one try per member, and one winner per round."""
-    assert member.id is not None and challenge.id is not None and rnd.id is not None
-    await store.touch(session, challenge_id=challenge.id, at=now)
-    item, member_id = rnd.item_id, member.id
+    *,
+    attempt: int = 1,
+    until: dt.datetime | None = None,
+) -> None:
+    """Post the question of a stored round whose post lease the caller holds (``until``).
 
-    async def attempt() -> bool:
-        return await attempts.record_attempt(
-            session,
-            space_id=member.space_id,
-            member_id=member_id,
-            item_id=item,
-            topic=topic,
-            mode=QuizMode.CHALLENGE,
-            token=f"challenge:{rnd.id}",
-            correct=correct,
-            at=now,
-        )
+    The round's clock starts when the question arrives. A failed post leaves it
+    unposted (neither timed out nor answerable) for a later tick to retry
+    (``bot.services.challenge_clock``); after ``POST_ATTEMPTS``, or when only a person
+    can fix the channel, the challenge stops and says so. A retry first looks for a copy
+    that reached the platform though its answer was lost (``find_posted``, by the post's
+    key; Discord's nonce does the same), where the platform can tell.
+    """
+    assert rnd.id is not None and challenge.id is not None
+    round_id = rnd.id
+    held = until or rnd.post_lease_until
+    assert held is not None
+    item = pool(ctx.library.default, None)[rnd.item_id]
 
-    if rnd.closed_at is not None:
-        # Under SQLite's serialised writers a rival's win shows up here rather than as a lost update.
-        if correct and rnd.winner_id is not None:
-            await attempt()  # a right answer a moment late: this member played the round
-            return Outcome("late")
-        return Outcome("closed")
-    first = await attempt()
-    if not first:
-        return Outcome("already")
-    if not correct:
-        await practice.update_card(
-            session,
-            space_id=member.space_id,
-            member_id=member.id,
-            item_id=item,
-            mode=QuizMode.CHALLENGE,
-            correct=False,
-            now=now,
-            token=f"challenge:{rnd.id}",
-            target=target,
+    async def renew(session: AsyncSession, was: dt.datetime, new: dt.datetime) -> bool:
+        return await store.renew_post(session, round_id=round_id, held_until=was, until=new)
+
+    try:
+        # Renewed while the port waits out a 429, so that no other tick posts it again.
+        async with renewing(ctx, renew, until=held, length=POST_LEASE, what=f"challenge round {round_id}"):
+            question = msg.question(item, challenge, rnd)
+            # An earlier attempt may have reached the platform and lost its answer.
+            earlier = await find_posted(port, channel, question.key or "") if attempt > 1 else None
+            ref = earlier or await port.post(channel, question)
+    except Exception as exc:
+        gone = exc.reason if isinstance(exc, Undeliverable) and exc.reason in CHANNEL_GONE else None
+        ctx.metrics.inc(METRIC, reason=gone or "error")
+        last = gone is not None or attempt >= POST_ATTEMPTS
+        log.warning(
+            "challenge %s: round %s's question was not posted (attempt %s of %s)%s",
+            challenge.id,
+            rnd.round_no,
+            attempt,
+            POST_ATTEMPTS,
+            "; stopping the challenge" if last else "; a later tick retries it",
+            exc_info=gone is None,
         )
-        return Outcome("wrong")
-    # A win moves a card the member already has (a right answer is evidence of recall).
-    await practice.update_card(
-        session,
-        space_id=member.space_id,
-        member_id=member.id,
-        item_id=item,
-        mode=QuizMode.CHALLENGE,
-        correct=True,
-        now=now,
-        token=f"challenge:{rnd.id}",
-        target=target,
-    )
-    if not await store.claim_win(session, round_id=rnd.id, member_id=member.id, at=now):
-        return Outcome("late")
-    # The points reach the ledger when the challenge ends, and only with company (see bank()).
-    return Outcome("won", quiz.challenge_points(now - rnd.started_at, ROUND))
+        if last:
+            await give_up(ctx, port, channel, challenge, rnd, gone)
+            return
+        async with ctx.db.unit() as session:
+            retry_at = ctx.clock.now() + POST_BACKOFF * 2 ** (attempt - 1)
+            await store.post_failed(session, round_id=round_id, retry_at=retry_at)
+        return
+    async with ctx.db.unit() as session:
+        await store.set_posted(session, round_id=round_id, message_id=ref.id, at=ctx.clock.now())
+
+
+async def give_up(
+    ctx: ServiceContext,
+    port: ChatPort,
+    channel: ChannelRef,
+    challenge: Challenge,
+    rnd: ChallengeRound,
+    gone: str | None,
+) -> None:
+    """Stop a challenge whose next question could not be posted, and say what to do (once).
+
+    ``gone``: the ``Undeliverable`` reason when only a person can fix the channel. When
+    the channel refuses the final post too, its starter hears it directly.
+    """
+    assert challenge.id is not None and rnd.id is not None
+    now = ctx.clock.now()
+    async with ctx.db.unit() as session:
+        if not await store.finish(session, challenge_id=challenge.id, at=now):
+            return  # stopped meanwhile, or another tick gave up first
+        await store.close_round(session, round_id=rnd.id, at=now)
+        counted = await bank(session, challenge=challenge)
+        scores = await standings(session, challenge_id=challenge.id)
+        starter = await store.member_ref(session, member_id=challenge.started_by, space=channel.space)
+    told = msg.unposted(rnd.round_no, channel.space.platform, gone)
+    try:
+        await port.post(channel, msg.final(scores, ending(told, counted)))
+    except Exception as exc:
+        log.warning("challenge %s: its final post failed too (%s)", challenge.id, type(exc).__name__)
+        told = msg.unposted(rnd.round_no, channel.space.platform, gone, f"#{channel.name or channel.id}")
+        await send_direct(ctx, port, starter, msg.final(scores, ending(told, counted)))
 
 
 async def standings(session: AsyncSession, *, challenge_id: int) -> list[tuple[str, int]]:
@@ -233,7 +249,12 @@ async def next_step(
                 counted = ended and await bank(session, challenge=challenge)
             else:
                 nxt = await store.add_round(
-                    session, challenge_id=challenge.id, round_no=rnd.round_no + 1, item_id=item_id, at=now
+                    session,
+                    challenge_id=challenge.id,
+                    round_no=rnd.round_no + 1,
+                    item_id=item_id,
+                    at=now,
+                    lease=POST_LEASE,
                 )
         scores = await standings(session, challenge_id=challenge.id)
     item = pool(ctx.library.default, None).get(rnd.item_id)
@@ -243,41 +264,3 @@ async def next_step(
         await port.post(channel, msg.final(scores, ending(stop_reason or "All rounds played.", counted)))
     elif nxt is not None:
         await post_round(ctx, port, channel, challenge, nxt)
-
-
-async def tick(ctx: ServiceContext, port: ChatPort) -> None:
-    """Time out rounds, stop idle challenges, and resume a challenge whose next post failed."""
-    async with ctx.db.unit() as session:
-        running = [c.id for c in await store.all_active(session) if c.id is not None]
-    for challenge_id in running:
-        try:
-            await check(ctx, port, challenge_id)
-        except Exception:
-            log.exception("challenge %s: timeout handling failed", challenge_id)
-
-
-async def check(ctx: ServiceContext, port: ChatPort, challenge_id: int) -> None:
-    """One challenge on the clock: whoever closes the round (a conditional update) posts."""
-    now = ctx.clock.now()
-    async with ctx.db.unit() as session:
-        challenge = await store.get(session, challenge_id=challenge_id)
-        rounds = await store.rounds_of(session, challenge_id=challenge_id)
-        if challenge is None or challenge.active_slot is None or not rounds:
-            return
-        current = rounds[-1]
-        channel = await store.channel_ref(session, channel_id=challenge.channel_id)
-        if current.closed_at is None:
-            if now - current.started_at < ROUND:
-                return
-            assert current.id is not None
-            if not await store.close_round(session, round_id=current.id, at=now):
-                return
-            headline: str | None = "⏱ Time's up! Nobody got this one."
-        elif now - current.closed_at >= STALLED:
-            headline = None
-        else:
-            return
-    # The last round ends the challenge anyway; "idle" only stops one with rounds to go.
-    idle = now - challenge.last_activity_at >= IDLE and current.round_no < challenge.rounds
-    reason = f"Stopped: nobody answered for {quiz.IDLE_SECONDS // 60} minutes." if idle else None
-    await next_step(ctx, port, channel, challenge, current, headline, reason)

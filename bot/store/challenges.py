@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, cast, func, literal, update
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.domain import ChannelRef
+from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.store import refs
 from bot.store.enums import QuizMode
 from bot.store.lifecycle import installed_spaces
@@ -75,11 +75,24 @@ async def get(session: AsyncSession, *, challenge_id: int) -> Challenge | None:
 
 
 async def add_round(
-    session: AsyncSession, *, challenge_id: int, round_no: int, item_id: str, at: dt.datetime
+    session: AsyncSession,
+    *,
+    challenge_id: int,
+    round_no: int,
+    item_id: str,
+    at: dt.datetime,
+    lease: dt.timedelta,
 ) -> ChallengeRound | None:
-    """Open round ``round_no``; None when someone else opened it first."""
+    """Open round ``round_no``, its first post leased to the caller; None when someone else opened it."""
     opened = await insert_ignore(
-        session, ChallengeRound, challenge_id=challenge_id, round_no=round_no, item_id=item_id, started_at=at
+        session,
+        ChallengeRound,
+        challenge_id=challenge_id,
+        round_no=round_no,
+        item_id=item_id,
+        started_at=at,
+        post_lease_until=at + lease,
+        post_attempts=1,
     )
     if not opened:
         return None
@@ -102,10 +115,62 @@ async def get_round(session: AsyncSession, *, round_id: int) -> ChallengeRound |
     return await scalar_first(session, select(ChallengeRound).where(col(ChallengeRound.id) == round_id))
 
 
-async def set_message(session: AsyncSession, *, round_id: int, message_id: str) -> None:
-    await session.execute(
-        update(ChallengeRound).where(col(ChallengeRound.id) == round_id).values(message_id=message_id)
+def _unposted(round_id: int) -> ColumnElement[bool]:
+    return and_(col(ChallengeRound.id) == round_id, col(ChallengeRound.posted_at).is_(None))
+
+
+async def take_post(
+    session: AsyncSession, *, round_id: int, now: dt.datetime, until: dt.datetime, attempts: int
+) -> int | None:
+    """Hold the retry of an unposted open round's question until ``until``; this attempt's number.
+
+    None when it was posted or closed, ``attempts`` were used, or another poster (or a
+    failed post's back-off) holds it: one conditional UPDATE, so two ticks never both post.
+    """
+    taken = await session.execute(
+        update(ChallengeRound)
+        .where(
+            _unposted(round_id),
+            col(ChallengeRound.closed_at).is_(None),
+            col(ChallengeRound.post_attempts) < attempts,
+            or_(
+                col(ChallengeRound.post_lease_until).is_(None),
+                col(ChallengeRound.post_lease_until) <= now,
+            ),
+        )
+        .values(post_lease_until=until, post_attempts=col(ChallengeRound.post_attempts) + 1)
     )
+    if not taken.rowcount:  # type: ignore[attr-defined]
+        return None
+    stmt = select(col(ChallengeRound.post_attempts)).where(col(ChallengeRound.id) == round_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def renew_post(
+    session: AsyncSession, *, round_id: int, held_until: dt.datetime, until: dt.datetime
+) -> bool:
+    """Extend the post lease while the post runs, only if still held as ``held_until``."""
+    result = await session.execute(
+        update(ChallengeRound)
+        .where(_unposted(round_id), col(ChallengeRound.post_lease_until) == held_until)
+        .values(post_lease_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_posted(session: AsyncSession, *, round_id: int, message_id: str, at: dt.datetime) -> None:
+    """The question arrived at ``at``: the round's clock starts now (unless it was closed meanwhile)."""
+    started = case((col(ChallengeRound.closed_at).is_(None), at), else_=col(ChallengeRound.started_at))
+    await session.execute(
+        update(ChallengeRound)
+        .where(_unposted(round_id))
+        .values(message_id=message_id, posted_at=at, started_at=started, post_lease_until=None)
+    )
+
+
+async def post_failed(session: AsyncSession, *, round_id: int, retry_at: dt.datetime) -> None:
+    """A post did not arrive: the next retry may be taken from ``retry_at``."""
+    await session.execute(update(ChallengeRound).where(_unposted(round_id)).values(post_lease_until=retry_at))
 
 
 async def claim_win(session: AsyncSession, *, round_id: int, member_id: int, at: dt.datetime) -> bool:
@@ -154,6 +219,12 @@ async def touch(session: AsyncSession, *, challenge_id: int, at: dt.datetime) ->
 async def member_name(session: AsyncSession, *, member_id: int) -> str:
     member = await scalar_one(session, select(Member).where(col(Member.id) == member_id))
     return member.display_name or member.external_id
+
+
+async def member_ref(session: AsyncSession, *, member_id: int, space: SpaceRef) -> MemberRef:
+    """The platform reference of a member (a challenge's starter, to tell them directly)."""
+    member = await scalar_one(session, select(Member).where(col(Member.id) == member_id))
+    return refs.member_ref(member, space)
 
 
 async def channel_ref(session: AsyncSession, *, channel_id: int) -> ChannelRef:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from bot.store.engine import SQLITE_BUSY_MS, Database
 
-HEAD = "0019_key_indexes"  # the newest migration; tests check it against alembic's scripts
+HEAD = "0020_chalpost"  # the newest migration; tests check it against alembic's scripts
 MIGRATIONS = Path(__file__).parent / "migrations"
 SNAPSHOT = MIGRATIONS / "schema.sql"
 

@@ -1,4 +1,4 @@
--- revision: 0019_key_indexes
+-- revision: 0020_chalpost
 -- The schema the migrations build on a new SQLite file, which bot/store/schema.py
 -- loads into new files instead. Written by `make schema-snapshot`; do not edit.
 
@@ -171,7 +171,7 @@ CREATE TABLE challengeround (
 	message_id VARCHAR(64), 
 	winner_id INTEGER, 
 	won_at DATETIME, 
-	closed_at DATETIME, 
+	closed_at DATETIME, posted_at DATETIME, post_lease_until DATETIME, post_attempts INTEGER DEFAULT '0' NOT NULL, 
 	PRIMARY KEY (id), 
 	FOREIGN KEY(challenge_id) REFERENCES challenge (id), 
 	FOREIGN KEY(winner_id) REFERENCES member (id), 

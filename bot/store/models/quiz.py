@@ -97,7 +97,12 @@ class Challenge(Table, table=True):
 
 
 class ChallengeRound(Table, table=True):
-    """One question of a challenge; the winner is set once, by an atomic conditional update."""
+    """One question of a challenge; the winner is set once, by an atomic conditional update.
+
+    Its question is posted under a lease (``post_lease_until``, ``post_attempts``):
+    until ``posted_at`` is set nobody has seen it, so it is neither timed out nor
+    answered; ``started_at`` then moves to the moment it was posted.
+    """
 
     __table_args__ = (UniqueConstraint("challenge_id", "round_no", name="uq_round_challenge_no"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -109,6 +114,9 @@ class ChallengeRound(Table, table=True):
     winner_id: int | None = Field(default=None, foreign_key="member.id")
     won_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    posted_at: dt.datetime | None = None
+    post_lease_until: dt.datetime | None = None
+    post_attempts: int = 0
 
 
 class SavedQuestion(Table, table=True):
