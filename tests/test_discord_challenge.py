@@ -26,7 +26,11 @@ async def test_a_question_the_channel_refuses_stops_the_challenge_and_tells_its_
     assert isinstance(item, MultipleChoice)
     await fake.restrict(fake.general, send=False)
     app.clock.advance(REACTION * 2)
+    posts = ("POST", f"/api/v10/channels/{fake.general}/messages")
+    tried = fake.requests.count(posts)
     await app.send("MESSAGE_CREATE", fake.member_message("bob", fake.general, "ABCDEFGH"[item.answer_index]))
+    # Bob's win closes round 1 before any tick: its announcement is tried (and refused).
+    await fake.until(lambda: fake.requests.count(posts) > tried)
     await app.settle()
     for _ in range(6):  # a minute of ticks: past the round's 45 s and the post's lease
         app.clock.advance(dt.timedelta(seconds=10))
@@ -37,3 +41,22 @@ async def test_a_question_the_channel_refuses_stops_the_challenge_and_tells_its_
     assert "round 2's question could not be posted in #" in told
     assert "give prepbot the View Channel and Send Messages permissions" in told
     assert "then start a new one with `/prep challenge`" in told
+
+
+async def test_a_round_that_times_out_in_a_channel_that_refuses_the_bot_still_stops_the_challenge(
+    app: Running, library: Library
+) -> None:
+    """Nobody answers round 1 and Send Messages is gone: its "time's up" is refused, and the
+    next question is tried at once (not after its post's lease), which stops the challenge."""
+    fake = app.fake
+    topic = next(iter(practice_topics(library.default)))
+    await app.send("INTERACTION_CREATE", fake.command("alice", "challenge", topic=topic, rounds=3))
+    await fake.until(lambda: [p for p in fake.posts() if buttons(p)])
+    await fake.restrict(fake.general, send=False)
+    for _ in range(6):  # a minute of ticks: round 1 times out at 45 s
+        app.clock.advance(dt.timedelta(seconds=10))
+        await app.bot.tick(app.client.handler.port)
+    await app.settle()
+    assert [text_of(p) for p in fake.posts() if "Round 2/3" in text_of(p) or "Time's up" in text_of(p)] == []
+    [told] = [text_of(m) for m in fake.whispers("alice") if "Challenge over" in text_of(m)]
+    assert "round 2's question could not be posted in #" in told

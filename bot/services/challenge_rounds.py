@@ -259,7 +259,15 @@ async def next_step(
         scores = await standings(session, challenge_id=challenge.id)
     item = pool(ctx.library.default, None).get(rnd.item_id)
     if headline is not None and item is not None:
-        await port.post(channel, msg.round_summary(item, headline, scores, ctx.library.default.id))
+        try:
+            await port.post(channel, msg.round_summary(item, headline, scores, ctx.library.default.id))
+        except Exception as exc:  # noqa: BLE001 - the next question still goes: its post handles refusals
+            log.warning(
+                "challenge %s: round %s's summary was not posted (%s)",
+                challenge.id,
+                rnd.round_no,
+                type(exc).__name__,
+            )
     if ended:
         await port.post(channel, msg.final(scores, ending(stop_reason or "All rounds played.", counted)))
     elif nxt is not None:
