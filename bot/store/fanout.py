@@ -128,6 +128,21 @@ async def renew_leases(
     return renewed
 
 
+async def leased_now(session: AsyncSession, *, prompt_ids: Sequence[int]) -> set[int]:
+    """Which of ``prompt_ids`` are under a lease: after this process's renewal missed them, taken over.
+
+    Recording a post, freeing its lease after a failure and giving it up all clear
+    ``lease_until``; a row still leased that a renewal did not match is another sender's.
+    """
+    leased: set[int] = set()
+    for part in _chunks(prompt_ids):
+        stmt = select(col(PromptPost.id)).where(
+            col(PromptPost.id).in_(list(part)), col(PromptPost.lease_until).is_not(None)
+        )
+        leased |= {i for i in (await session.execute(stmt)).scalars().all() if i is not None}
+    return leased
+
+
 _table = PromptPost.__table__  # type: ignore[attr-defined]
 _MARK_POSTED = (
     update(_table)
