@@ -2,15 +2,16 @@
 
 ``/prep forget-me`` and ``prepbot data forget`` call :func:`forget_batch` in one
 transaction each until it finds nothing more, then :func:`bot.store.forget.forget_member`
-for the rest (points, totals, plans, roles, seats, pointers in others' rows, the
-profile row) in one last transaction. So no transaction grows with a member's history.
+for the rest in one last transaction, which then holds only what grows slowly: a
+totals row per day active, roles, seats, ratings and notes, pointers in others'
+rows, the profile row.
 
 Each batch leaves what others see exact when it commits: votes it deletes come off
-their authors' running totals (the member's own too, for votes on their answers)
-and it returns what revealed answers lost, for the caller to shrink their vote
-awards in the same transaction. Deleted rows no longer match, so a forget that
-stopped midway (an outage, a restart) is finished by the next press, which
-removes only what is left.
+their authors' running totals (the member's own too, for votes on their answers),
+awards it deletes off the member's, and it returns what revealed answers lost, for
+the caller to shrink their vote awards in the same transaction. Deleted rows no
+longer match, so a forget that stopped midway (an outage, a restart) is finished by
+the next press, which removes only what is left.
 
 On PostgreSQL a batch first takes the member's row ``FOR NO KEY UPDATE``: two
 forgets of one member (and the last transaction's ``FOR UPDATE``) go one after the
@@ -19,6 +20,7 @@ other, while votes, awards and totals naming the member (key-share locks) go on.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -27,17 +29,22 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.store import totals
 from bot.store.forget import LostVotes, take_back
 from bot.store.models import (
     Answer,
     AnswerPart,
     LateAnswer,
     Member,
+    MemberPlan,
+    PointEvent,
     PromptNotice,
     PromptPost,
     QuizAttempt,
     QuizPresentation,
+    ReviewCard,
     ReviewLog,
+    SavedQuestion,
     Vote,
 )
 from bot.store.sql import is_postgres
@@ -48,6 +55,9 @@ PLAIN: tuple[tuple[str, Any], ...] = (
     ("quiz and challenge answers", QuizAttempt),
     ("questions shown to you", QuizPresentation),
     ("review history entries", ReviewLog),
+    ("review cards", ReviewCard),
+    ("saved questions", SavedQuestion),
+    ("daily plans", MemberPlan),
     ("notices sent to you", PromptNotice),  # not a kind members are told of, as in ``forget_member``
 )
 
@@ -115,6 +125,28 @@ async def forget_batch(
             n = await _deleted(session, AnswerPart, parts)
             return Counter({"replies in those answers": n}), Counter()
         return Counter({"answers to culture prompts": await _deleted(session, Answer, answers)}), Counter()
+
+    # Their points: each award off their running totals for its day, as the ledger's own shrink does.
+    awards = (
+        delete(PointEvent)
+        .where(
+            col(PointEvent.id).in_(
+                select(col(PointEvent.id)).where(col(PointEvent.member_id) == mid).limit(limit)
+            )
+        )
+        .returning(col(PointEvent.space_id), col(PointEvent.points), col(PointEvent.created_at))
+    )
+    gone = (await session.execute(awards)).all()
+    if gone:
+        days: dict[tuple[int, dt.date], list[int]] = {}
+        for space_id, points, at in gone:
+            day = days.setdefault((space_id, totals.day_of(at)), [0, 0])
+            day[0], day[1] = day[0] + points, day[1] + 1
+        for (space_id, day_key), (points, n) in sorted(days.items()):
+            await totals.add(
+                session, space_id=space_id, member_id=mid, day=day_key, points=-points, awards=-n
+            )
+        return Counter({"point awards": len(gone)}), Counter()
 
     for label, model in PLAIN:
         chosen = await _ids(
