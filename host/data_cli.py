@@ -121,9 +121,10 @@ def forget(
 ) -> None:
     """Delete everything prepbot keeps about the member in that space, as /prep forget-me does."""
     from bot.services.forget import forget_for_operator
+    from host.cli import _settings
 
-    ref = _ref(platform, space, member)
-    counts = _run(lambda db: forget_for_operator(db, ref))
+    ref, batch = _ref(platform, space, member), _settings().delete_batch
+    counts = _run(lambda db: forget_for_operator(db, ref, batch=batch))
     if counts is None:
         _unknown(ref)
         return

@@ -210,3 +210,46 @@ async def test_a_command_and_a_click_on_a_locked_database_say_try_again_and_the_
     await fake.until(lambda: len(fake.whispers("alice")) > before)
     await app.settle()
     assert len([t for t in told() if DATABASE_DOWN in t]) == 2
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def lockable_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[str, Holder]]:
+    async with lockable(request, tmp_path, monkeypatch) as (url, holder):
+        yield url, holder
+
+
+async def test_after_a_restart_the_bots_own_post_is_recognised_over_rest_as_a_threads_starter(
+    lockable_url: tuple[str, Holder], fake: FakeDiscord, library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The prompt went out before a restart and a member opened the thread on it afterwards: the new
+    # process has neither the thread nor its starter message in discord.py's cache, so it reads both
+    # over REST and must recognise the starter as its own post (the thread is a member's).
+    caplog.set_level(logging.INFO)
+    url, holder = lockable_url
+    general = fake.channels[fake.general]
+    no_threads = {"id": fake.bot.id, "type": 1, "allow": "0", "deny": str(CREATE_PUBLIC_THREADS)}
+    async with running_bot(fake, url, library) as first:
+        # Taken away as the prompt goes out, as above: the bot cannot open the thread.
+        general["permission_overwrites"] = [*general["permission_overwrites"], no_threads]
+        await first.send("INTERACTION_CREATE", fake.command("dana", "prompt"))
+        [post] = await fake.until(lambda: [p for p in fake.posts() if buttons(p)])
+        await first.settle()
+    assert post["id"] not in fake.threads()
+    async with running_bot(fake, url, library) as app:  # a new process: nothing cached
+        thread = thread_channel(post["id"], general, "answers", fake.people["alice"].id)
+        fake.channels[post["id"]] = post["thread"] = thread
+        assert app.client.get_channel(int(post["id"])) is None
+        assert app.client._connection._get_message(int(post["id"])) is None  # noqa: SLF001
+        message = fake.member_message("alice", post["id"], ANSWER)
+        async with holder.hold():
+            await app.send("MESSAGE_CREATE", message)
+            await app.settle()
+        [reply] = await fake.until(lambda: _replies_to(fake, str(message["id"])))
+    assert reply["content"] == NOT_SAVED
+    reads = {path for verb, path in fake.requests if verb == "GET"}
+    assert f"/api/v10/channels/{post['id']}" in reads  # the thread, over REST
+    assert f"/api/v10/channels/{fake.general}/messages/{post['id']}" in reads  # its starter, over REST
+    assert "could not read" not in caplog.text
+    assert "Roll back" not in caplog.text

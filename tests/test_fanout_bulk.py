@@ -13,6 +13,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from adapters.console.chat import ConsoleChat
@@ -242,3 +243,54 @@ async def test_the_focus_figures_read_in_bulk_equal_the_per_channel_ones(db: Dat
     assert together[ids["C0UNQUIZZED"]] == {}
     assert together[ids["C0QUIET"]] == {"a": (4, 10, 2), "b": (2, 4, 1)}
     assert together[ids["C0ELSEWHERE"]] == {"a": (5, 5, 1)}
+
+
+async def test_the_focus_figures_of_more_channels_than_a_chunk_are_read_in_bounded_statements(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Statements whose size grows with the channels due reach a database's bound-parameter limit
+    # (PostgreSQL's is 32,767) with a large enough fan-out; read in chunks, they never do.
+    one, two = SPACES[0], SPACES[1]
+    for name, topic, right, wrong in [("bob", "a", 1, 4), ("carol", "b", 3, 2)]:
+        await _quizzed(db, one, name, topic, right, wrong)
+    await _quizzed(db, two, "dave", "a", 2, 0)
+    channels = [ChannelRef(one, f"C0MANY{n:02d}") for n in range(9)] + [ChannelRef(two, "C0TWO")]
+    for n, ref in enumerate(channels[:5]):  # some answered by their people, the rest lean on the space
+        await _answered(db, ref, ["bob", "carol"][: n % 2 + 1])
+    ids = await _schedule(db, channels)
+    sizes: list[int] = []
+
+    def count(conn: object, cursor: object, statement: str, params: object, *rest: object) -> None:
+        sizes.append(len(params) if isinstance(params, tuple | list | dict) else 0)
+
+    monkeypatch.setattr(bulk, "CHUNK", 3)
+    async with db.unit() as session:
+        spaces = {cid: (await session.get(Channel, cid)).space_id for cid in ids.values()}  # type: ignore[union-attr]
+        alone = {
+            cid: await quizzes.channel_accuracy(session, space_id=sid, channel_id=cid)
+            for cid, sid in spaces.items()
+        }
+        few = dict(list(spaces.items())[:3])
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            assert await bulk.channels_accuracy(session, channels=few) == {c: alone[c] for c in few}
+            largest_for_one_chunk, sizes[:] = max(sizes), []
+            together = await bulk.channels_accuracy(session, channels=spaces)
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert together == alone
+    assert max(sizes) <= largest_for_one_chunk  # no statement grew with the number of channels
+    assert together[ids["C0MANY05"]] == {"a": (1, 5, 1), "b": (3, 5, 1)}  # nobody answered: the space
+    assert together[ids["C0MANY01"]] == {"a": (1, 5, 1), "b": (3, 5, 1)}  # bob and carol answered
+    assert together[ids["C0MANY00"]] == {"a": (1, 5, 1)}  # only bob
+    assert together[ids["C0TWO"]] == {"a": (2, 2, 1)}
+
+    # With the real chunk size, more channels than PostgreSQL takes parameters in one statement.
+    monkeypatch.setattr(bulk, "CHUNK", 500)
+    space_id = spaces[ids["C0MANY05"]]
+    many = {cid: space_id for cid in range(10_000_000, 10_040_000)}
+    async with db.unit() as session:
+        found = await bulk.channels_accuracy(session, channels={**many, **spaces})
+    assert len(found) == 40_000 + len(spaces)
+    assert found[10_000_000] == found[10_039_999] == together[ids["C0MANY05"]]
+    assert {c: found[c] for c in spaces} == alone

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 
-from bot.clock import SystemClock
-from bot.domain import ChannelRef, SpaceRef
+import pytest
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from adapters.console.chat import ConsoleChat
+from bot.clock import ManualClock, SystemClock
+from bot.domain import ChannelRef, MessageRef, SpaceRef
+from bot.services import prompts
 from bot.services.context import ServiceContext
 from bot.services.leases import kept_alive, kept_alive_many
 from bot.store import fanout
 from bot.store import prompt_transitions as transitions
 from bot.store import prompts as store
+from bot.store.models import PromptPost
 from bot.store.tenants import ensure_channel
 
 LEASE = dt.timedelta(seconds=0.6)
@@ -80,3 +88,66 @@ async def test_leases_taken_together_are_kept_together_until_each_is_recorded(ct
     await asyncio.sleep(LEASE.total_seconds() + 0.2)
     # The sender is gone: the unrecorded posts can be taken over; the recorded one is done for good.
     assert [await _take(ctx, i) for i in ids] == [False, True, True]
+
+
+class SlowThreads(ConsoleChat):
+    """A platform slow to open threads (Discord's thread route under its rate limit)."""
+
+    async def open_thread(self, parent: MessageRef, name: str) -> MessageRef:
+        await asyncio.sleep(LEASE.total_seconds() * 2)  # six renewals' worth, after every post is recorded
+        return await super().open_thread(parent, name)
+
+
+async def test_a_fan_out_whose_posts_are_all_recorded_never_says_it_lost_their_leases(
+    ctx: ServiceContext, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setattr(prompts, "SEND_LEASE", LEASE)
+    posting = dt.datetime(2026, 1, 5, 9, 0, 5, tzinfo=dt.UTC)
+    async with ctx.db.unit() as session:
+        for n in range(3):
+            channel = await ensure_channel(session, ref=ChannelRef(SpaceRef("slack", "T1"), f"C{n}"))
+            channel.post_time, channel.schedule_from = "09:00", posting - dt.timedelta(days=1)
+            session.add(channel)
+    clock.set(posting)
+    chat = SlowThreads()
+    assert await prompts.post_due(ctx, chat) == 3
+    assert "lost the lease" not in caplog.text  # recorded is not lost
+    async with ctx.db.unit() as session:
+        rows = (await session.execute(select(PromptPost))).scalars().all()
+    assert [(r.status, r.lease_until) for r in rows] == [("open", None)] * 3
+
+
+async def test_leases_taken_over_are_reported_by_count_and_id(
+    ctx: ServiceContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx.clock = SystemClock()
+    async with ctx.db.unit() as session:
+        channel = await ensure_channel(session, ref=ChannelRef(SpaceRef("slack", "T1"), "C1"))
+        assert channel.id is not None
+        ids = []
+        for key in ("d1", "d2", "d3"):
+            post = await store.claim(
+                session, space_id=channel.space_id, channel_id=channel.id, scenario_id="x", delivery_key=key
+            )
+            assert post.id is not None
+            ids.append(post.id)
+    now = dt.datetime.now(dt.UTC)
+    async with ctx.db.unit() as session:
+        await fanout.take_send_leases(session, prompt_ids=ids, now=now, until=now + LEASE)
+    async with kept_alive_many(ctx, prompt_ids=ids, until=now + LEASE, length=LEASE):
+        async with ctx.db.unit() as session:  # the first is recorded; the second taken by another process
+            await fanout.mark_posted(
+                session, posts=[{"prompt_id": ids[0], "message_id": "1", "posted_at": now, "closes_at": now}]
+            )
+            await session.execute(
+                update(PromptPost).where(col(PromptPost.id) == ids[1]).values(lease_until=now + 5 * LEASE)
+            )
+        for _ in range(100):  # the next renewal (a third of the lease) notices; waits 10 s at most
+            if "lost the lease" in caplog.text:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(LEASE.total_seconds() / 2)  # and the one after says nothing more
+        assert not await _take(ctx, ids[2])  # the third is still kept
+    lost = [r.getMessage() for r in caplog.records if "lost the lease" in r.getMessage()]
+    assert lost == [f"lost the lease on 1 of 3 prompts while sending (taken over): {ids[1]}"]

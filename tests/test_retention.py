@@ -10,14 +10,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text, update
 from sqlmodel import SQLModel, col
 
 from adapters.console.session import ConsoleSession
+from bot.clock import ManualClock
+from bot.domain import ChannelRef, MemberRef, SpaceRef
 from bot.services import retention
 from bot.services.context import ServiceContext
+from bot.store import retention as store
 from bot.store.engine import Database
-from bot.store.models import Answer, AnswerPart, DailyClaim, LateAnswer, PromptPost, Space, Vote
+from bot.store.models import (
+    Answer,
+    AnswerPart,
+    Channel,
+    DailyClaim,
+    LateAnswer,
+    Member,
+    PromptPost,
+    Space,
+    Vote,
+)
+from bot.store.tenants import ensure_channel, ensure_member
 from tests.test_forget import TEXT, points, two_prompts, vote
 from tests.test_totals import kept, recount
 
@@ -176,3 +191,64 @@ async def test_a_removed_space_is_purged_after_the_window_not_before_and_not_aft
     await uninstall(ctx.db, gone, session.clock.now() - 31 * DAY)
     assert await retention.purge_due(ctx) == [gone]
     assert sum((await space_rows(ctx.db, gone)).values()) <= 1  # the first purge's claim may remain
+
+
+async def pointers(db: Database, space_id: int) -> int:
+    """Members and channels of the space that still point at each other."""
+    return await count(
+        db, Channel, col(Channel.space_id) == space_id, col(Channel.schedule_set_by).is_not(None)
+    ) + await count(db, Member, col(Member.space_id) == space_id, col(Member.plan_channel_id).is_not(None))
+
+
+async def test_a_purge_unlinks_members_and_channels_in_bounded_batches_and_a_retry_finishes_it(
+    ctx: ServiceContext, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(ctx, uninstall_retention_days=30, delete_batch=2)
+    space = SpaceRef("console", "wide")
+    async with ctx.db.unit() as s:  # seven channels whose schedule a member set, each one's plan channel
+        for n in range(7):
+            channel = await ensure_channel(s, ref=ChannelRef(space, f"C{n}"))
+            member = await ensure_member(s, ref=MemberRef(space, f"U{n}", f"m{n}"))
+            channel.schedule_set_by, member.plan_channel_id = member.id, channel.id
+            s.add_all([channel, member])
+    gone = await space_id_of(ctx.db, "wide")
+    await uninstall(ctx.db, gone, clock.now() - 31 * DAY)
+    work = sum((await space_rows(ctx.db, gone)).values()) + await pointers(ctx.db, gone)
+    assert await pointers(ctx.db, gone) == 14
+
+    def window() -> dt.datetime:
+        return clock.now() - 30 * DAY
+
+    done, failed_once = 0, False
+    while await pointers(ctx.db, gone) > 5:
+        before = await pointers(ctx.db, gone)
+        try:
+            async with ctx.db.unit() as s:
+                n = await store.purge_batch(
+                    s, space_id=gone, uninstalled_before=window(), limit=2, now=clock.now()
+                )
+                assert n is not None and 0 < n <= 2  # one batch: at most PREPBOT_DELETE_BATCH rows
+                if before < 10 and not failed_once:  # the process dies before this batch commits
+                    failed_once = True
+                    raise ConnectionError
+        except ConnectionError:
+            assert await pointers(ctx.db, gone) == before  # nothing of the lost batch stayed
+            continue
+        done += n
+        assert await pointers(ctx.db, gone) == before - n
+    assert failed_once
+    # The next run (a new process: the operator's command) finishes, redoing nothing done before.
+    redone = 0
+    purge_batch = store.purge_batch
+
+    async def counted(*args: Any, **kwargs: Any) -> int | None:
+        nonlocal redone
+        n = await purge_batch(*args, **kwargs)
+        redone += n or 0
+        return n
+
+    monkeypatch.setattr(store, "purge_batch", counted)
+    assert await retention.purge_space(ctx, space_id=gone)
+    assert done + redone == work  # every row deleted or unlinked once, across both runs
+    assert await pointers(ctx.db, gone) == 0
+    assert {t: n for t, n in (await space_rows(ctx.db, gone)).items() if n} == {}

@@ -1,12 +1,15 @@
 """``/prep forget-me``, and the operator's ``prepbot data export|forget``: a member's data, theirs to remove.
 
 The command answers privately with a confirmation (Forget me / Cancel). Confirming
-deletes everything prepbot keeps about the member in that space in one transaction
-(``bot.store.forget``: what goes, and what happens to rows of others that point at
-them), fixes what was derived from it (vote counts and running totals, vote awards
-of revealed answers; an open prompt's digest ranks without them because it is
-counted at the reveal), and tells the member what was removed, in counts. A second
-press finds nothing of theirs and says so; a platform's retry of the same press is
+deletes everything prepbot keeps about the member in that space: the bulk of their
+rows ``PREPBOT_DELETE_BATCH`` a transaction (``bot.store.forget_batches``), then the
+rest in one (``bot.store.forget``: what goes, and what happens to rows of others that
+point at them). Each transaction fixes what was derived from what it deleted (vote
+counts and running totals, vote awards of revealed answers; an open prompt's digest
+ranks without them because it is counted at the reveal), so totals are exact even
+if a forget stops midway; pressing again then removes the rest. The member is told
+what was removed, in counts (after an interrupted forget, what that press removed).
+A second press finds nothing of theirs and says so; a platform's retry of the same press is
 dropped by its delivery claim.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from bot.buttons import ForgetMe, KeepMyData
@@ -26,6 +30,7 @@ from bot.services.context import UserError
 from bot.services.digest import POINTS_PER_VOTE, award_key
 from bot.store import exports, ledger
 from bot.store import forget as store
+from bot.store import forget_batches as batches
 from bot.store.engine import Database
 
 if TYPE_CHECKING:
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DELETE_BATCH = 500  # PREPBOT_DELETE_BATCH's default, for a caller without settings
 CONFIRM_FOR = dt.timedelta(minutes=15)  # an old confirmation in a scrolled-up chat does not fire
 NOTHING = "prepbot keeps nothing about you in this workspace, so there is nothing to forget."
 ALREADY = (
@@ -85,10 +91,39 @@ async def erase(session: AsyncSession, *, space_id: int, member_id: int) -> dict
     if forgotten is None:
         return None
     counts, lost = forgotten
+    await _shrink(session, space_id=space_id, lost=lost)
+    return counts
+
+
+async def _shrink(session: AsyncSession, *, space_id: int, lost: store.LostVotes) -> None:
     for (prompt_id, author_id), n in sorted(lost.items()):
         key = f"{award_key(prompt_id, author_id)}:votes"
         await ledger.shrink(session, space_id=space_id, key=key, points=POINTS_PER_VOTE * n)
-    return counts
+
+
+async def forget_all(
+    db: Database, *, space_id: int, member_id: int, batch: int = DELETE_BATCH
+) -> dict[str, int] | None:
+    """Forget one member: the bulk of their rows ``batch`` at a time, then the rest in one transaction.
+
+    Each batch commits with the totals and awards it corrects, so an interrupted forget leaves
+    exact totals, and the next press removes what is left (and counts only that). None when
+    another forget finished first.
+    """
+    removed: Counter[str] = Counter()
+    while True:
+        async with db.unit() as session:
+            counts, lost = await batches.forget_batch(session, member_id=member_id, limit=batch)
+            await _shrink(session, space_id=space_id, lost=lost)
+        if not counts:
+            break
+        removed += counts
+    async with db.unit() as session:
+        rest = await erase(session, space_id=space_id, member_id=member_id)
+    if rest is None:
+        return None
+    removed.update(rest)
+    return {kind: removed[kind] for kind in store.KINDS if removed[kind]}
 
 
 async def forget_command(turn: Turn, args: tuple[str, ...]) -> None:
@@ -110,11 +145,11 @@ async def confirm(turn: Turn, value: ForgetMe, message: MessageRef | None) -> No
         raise UserError("This confirmation has expired; nothing was removed. Run `/prep forget-me` again.")
     async with turn.ctx.db.unit() as session:
         member = await store.find_member(session, ref=turn.member)
-        counts = None
-        if member is not None and member.id == value.member_id:
-            space_id, member_id = member.space_id, value.member_id
-            session.expunge(member)  # its row is deleted below, not flushed
-            counts = await erase(session, space_id=space_id, member_id=member_id)
+    counts = None
+    if member is not None and member.id == value.member_id:
+        space_id, member_id = member.space_id, value.member_id
+        batch = turn.ctx.settings.delete_batch
+        counts = await forget_all(turn.ctx.db, space_id=space_id, member_id=member_id, batch=batch)
     if counts is None:
         await turn.whisper(ALREADY)
         return
@@ -129,15 +164,16 @@ async def cancel(turn: Turn, value: KeepMyData, message: MessageRef | None) -> N
 # --- the operator's side (``prepbot data``) ---------------------------------------------
 
 
-async def forget_for_operator(db: Database, ref: MemberRef) -> dict[str, int] | None:
+async def forget_for_operator(
+    db: Database, ref: MemberRef, *, batch: int = DELETE_BATCH
+) -> dict[str, int] | None:
     """``prepbot data forget``: as a confirmed ``/prep forget-me``; None when the member is unknown."""
     async with db.unit() as session:
         member = await store.find_member(session, ref=ref)
         if member is None or member.id is None:
             return None
         space_id, member_id = member.space_id, member.id
-        session.expunge(member)
-        counts = await erase(session, space_id=space_id, member_id=member_id)
+    counts = await forget_all(db, space_id=space_id, member_id=member_id, batch=batch)
     log.info("an operator forgot member row %s of space row %s", member_id, space_id)
     return counts
 

@@ -160,7 +160,8 @@ async def failed(
     return "failed"
 
 
-Renew = Callable[[AsyncSession, dt.datetime, dt.datetime], Awaitable[bool]]
+# True: renewed; False: lost (``renewing`` says so); None: nothing left to renew, the holder logged why.
+Renew = Callable[[AsyncSession, dt.datetime, dt.datetime], Awaitable[bool | None]]
 
 
 @contextlib.asynccontextmanager
@@ -182,12 +183,26 @@ async def kept_alive_many(
 ) -> AsyncIterator[None]:
     """:func:`kept_alive` for leases taken together: one UPDATE renews all still held.
 
-    A lease whose post was recorded meanwhile is released by the record and no longer matches.
+    A post recorded (or freed, or given up) meanwhile clears its lease and is no longer
+    renewed; once none is left, renewal stops quietly. Only a lease another process
+    took over is reported lost, counted and named by id.
     """
+    held = set(prompt_ids)
 
-    async def renew(session: AsyncSession, held: dt.datetime, new: dt.datetime) -> bool:
-        kept = await fan.renew_leases(session, prompt_ids=prompt_ids, held_until=held, until=new)
-        return bool(kept)
+    async def renew(session: AsyncSession, old: dt.datetime, new: dt.datetime) -> bool | None:
+        kept = await fan.renew_leases(session, prompt_ids=sorted(held), held_until=old, until=new)
+        missed = sorted(held - kept)
+        lost = sorted(await fan.leased_now(session, prompt_ids=missed)) if missed else []
+        held.intersection_update(kept)
+        if lost:
+            ids = ", ".join(map(str, lost))
+            log.warning(
+                "lost the lease on %d of %d prompts while sending (taken over): %s",
+                len(lost),
+                len(prompt_ids),
+                ids,
+            )
+        return True if held else None
 
     async with renewing(ctx, renew, until=until, length=length, what=f"{len(prompt_ids)} prompts"):
         yield
@@ -211,9 +226,12 @@ async def renewing(
             new = ctx.clock.now() + length
             try:
                 async with ctx.db.unit() as session:
-                    if not await renew_once(session, held, new):
-                        log.warning("lost the lease on %s while sending", what)
-                        return
+                    renewed = await renew_once(session, held, new)
+                if renewed is None:
+                    return
+                if not renewed:
+                    log.warning("lost the lease on %s while sending", what)
+                    return
             except Exception:
                 log.warning("could not renew the lease on %s; retrying", what, exc_info=True)
                 continue

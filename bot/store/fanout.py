@@ -129,6 +129,21 @@ async def renew_leases(
     return renewed
 
 
+async def leased_now(session: AsyncSession, *, prompt_ids: Sequence[int]) -> set[int]:
+    """Which of ``prompt_ids`` are under a lease: after this process's renewal missed them, taken over.
+
+    Recording a post, freeing its lease after a failure and giving it up all clear
+    ``lease_until``; a row still leased that a renewal did not match is another sender's.
+    """
+    leased: set[int] = set()
+    for part in _chunks(prompt_ids):
+        stmt = select(col(PromptPost.id)).where(
+            col(PromptPost.id).in_(list(part)), col(PromptPost.lease_until).is_not(None)
+        )
+        leased |= {i for i in (await session.execute(stmt)).scalars().all() if i is not None}
+    return leased
+
+
 _table = PromptPost.__table__  # type: ignore[attr-defined]
 _MARK_POSTED = (
     update(_table)
@@ -155,24 +170,51 @@ async def mark_posted(session: AsyncSession, *, posts: Sequence[dict[str, Any]])
 async def channels_accuracy(
     session: AsyncSession, *, channels: dict[int, int]
 ) -> dict[int, dict[str, tuple[int, int, int]]]:
-    """``quizzes.channel_accuracy`` for many channels ({channel id: space id}), in three queries."""
+    """``quizzes.channel_accuracy`` for many channels ({channel id: space id}), three queries a chunk.
+
+    A channel's figures depend on its own answerers or on its space alone, so each
+    chunk of :data:`CHUNK` channels (and of spaces) is read on its own, as one read of all would be.
+    """
     found: dict[int, dict[str, tuple[int, int, int]]] = {c: {} for c in channels}
-    if not channels:
-        return found
-    ids = list(channels)
+    with_people: set[int] = set()
+    for part in _chunks(list(channels)):
+        with_people |= await _by_answerers(session, channel_ids=part, found=found)
+    # A channel nobody has answered in yet leans on its whole space.
+    spaces = sorted({s for c, s in channels.items() if c not in with_people})
+    per_space: dict[int, dict[str, tuple[int, int, int]]] = {}
+    for spaces_part in _chunks(spaces):
+        by_space = (
+            select_many(col(QuizAttempt.space_id), col(QuizAttempt.topic), _RIGHT, func.count(), _MEMBERS)
+            .where(col(QuizAttempt.space_id).in_(list(spaces_part)))
+            .group_by(col(QuizAttempt.space_id), col(QuizAttempt.topic))
+        )
+        for space_id, topic, ok, n, people in (await session.execute(by_space)).all():
+            per_space.setdefault(space_id, {})[topic] = (int(ok or 0), int(n), int(people))
+    for channel_id, space_id in channels.items():
+        if channel_id not in with_people:
+            found[channel_id] = dict(per_space.get(space_id, {}))
+    return found
+
+
+_RIGHT = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
+_MEMBERS = func.count(col(QuizAttempt.member_id).distinct())
+
+
+async def _by_answerers(
+    session: AsyncSession, *, channel_ids: Sequence[int], found: dict[int, dict[str, tuple[int, int, int]]]
+) -> set[int]:
+    """Fill ``found`` for the channels of ``channel_ids`` someone answered in; returns those channels."""
     answered = (
         select(col(PromptPost.channel_id), col(PromptPost.space_id), col(Answer.member_id))
         .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
-        .where(col(PromptPost.channel_id).in_(ids))
+        .where(col(PromptPost.channel_id).in_(list(channel_ids)))
         .distinct()
         .subquery()
     )
     with_people = set((await session.execute(select(answered.c.channel_id).distinct())).scalars().all())
-    right = func.sum(case((col(QuizAttempt.correct), 1), else_=0))
-    members = func.count(col(QuizAttempt.member_id).distinct())
     if with_people:
         by_people = (
-            select_many(answered.c.channel_id, col(QuizAttempt.topic), right, func.count(), members)
+            select_many(answered.c.channel_id, col(QuizAttempt.topic), _RIGHT, func.count(), _MEMBERS)
             .join(
                 answered,
                 (answered.c.member_id == col(QuizAttempt.member_id))
@@ -182,18 +224,4 @@ async def channels_accuracy(
         )
         for channel_id, topic, ok, n, people in (await session.execute(by_people)).all():
             found[channel_id][topic] = (int(ok or 0), int(n), int(people))
-    # A channel nobody has answered in yet leans on its whole space.
-    spaces = {s for c, s in channels.items() if c not in with_people}
-    if spaces:
-        by_space = (
-            select_many(col(QuizAttempt.space_id), col(QuizAttempt.topic), right, func.count(), members)
-            .where(col(QuizAttempt.space_id).in_(spaces))
-            .group_by(col(QuizAttempt.space_id), col(QuizAttempt.topic))
-        )
-        per_space: dict[int, dict[str, tuple[int, int, int]]] = {}
-        for space_id, topic, ok, n, people in (await session.execute(by_space)).all():
-            per_space.setdefault(space_id, {})[topic] = (int(ok or 0), int(n), int(people))
-        for channel_id, space_id in channels.items():
-            if channel_id not in with_people:
-                found[channel_id] = dict(per_space.get(space_id, {}))
-    return found
+    return with_people

@@ -1,9 +1,10 @@
 """Forgetting one member of one space: every row that is theirs, and the totals derived from them.
 
-:func:`forget_member` runs in the caller's transaction (``/prep forget-me`` and
-``prepbot data forget`` each make it one unit of work), so the member's data goes
-all at once or not at all. Rows that are not theirs but point at them keep the
-others' part and drop theirs:
+:func:`forget_member` runs in the caller's transaction and removes everything left
+of the member at once; ``/prep forget-me`` and ``prepbot data forget`` first remove
+the bulk of a long history in bounded batches (:mod:`bot.store.forget_batches`),
+so that last transaction stays small. Rows that are not theirs but point at them
+keep the others' part and drop theirs:
 
 - votes they cast go, and their authors' running totals with them; on a revealed
   prompt, the author's vote award shrinks by what those votes earned (the posted
@@ -23,9 +24,10 @@ Delivery and daily claims hold ids only and are pruned by housekeeping within a 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import Row, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -104,6 +106,29 @@ async def find_member(session: AsyncSession, *, ref: MemberRef) -> Member | None
     return (await session.execute(stmt)).scalars().first()
 
 
+async def take_back(session: AsyncSession, gone: Sequence[Row[Any]]) -> LostVotes:
+    """Deleted votes (answer id, time) come off their authors' totals; returns what revealed answers lost.
+
+    The totals change in the deleting transaction, so they equal a recount whenever it commits.
+    """
+    per_answer: dict[int, Counter[Any]] = {}
+    for answer_id, at in gone:
+        per_answer.setdefault(answer_id, Counter())[totals.day_of(at)] += 1
+    lost: LostVotes = Counter()
+    if per_answer:
+        authors = await session.execute(
+            select(col(Answer.id), col(Answer.prompt_id), col(Answer.member_id))
+            .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
+            .where(col(Answer.id).in_(sorted(per_answer)), col(PromptPost.status) == PromptStatus.REVEALED)
+        )
+        for answer_id, prompt_id, author_id in authors.all():
+            lost[(prompt_id, author_id)] += sum(per_answer[answer_id].values())
+    for answer_id in sorted(per_answer):  # one order: concurrent forgets never wait in a cycle
+        days = per_answer[answer_id]
+        await totals.add_votes(session, answer_id=answer_id, days={day: -n for day, n in days.items()})
+    return lost
+
+
 async def _count(session: AsyncSession, stmt: Any) -> int:
     return int((await session.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
 
@@ -146,21 +171,7 @@ async def forget_member(
     )
     gone = (await session.execute(cast)).all()
     counts["votes you cast"] = len(gone)
-    per_answer: dict[int, Counter[Any]] = {}
-    for answer_id, at in gone:
-        per_answer.setdefault(answer_id, Counter())[totals.day_of(at)] += 1
-    lost: LostVotes = Counter()
-    if per_answer:
-        authors = await session.execute(
-            select(col(Answer.id), col(Answer.prompt_id), col(Answer.member_id))
-            .join(PromptPost, col(PromptPost.id) == col(Answer.prompt_id))
-            .where(col(Answer.id).in_(sorted(per_answer)), col(PromptPost.status) == PromptStatus.REVEALED)
-        )
-        for answer_id, prompt_id, author_id in authors.all():
-            lost[(prompt_id, author_id)] += sum(per_answer[answer_id].values())
-    for answer_id in sorted(per_answer):  # one order: concurrent forgets never wait in a cycle
-        days = per_answer[answer_id]
-        await totals.add_votes(session, answer_id=answer_id, days={day: -n for day, n in days.items()})
+    lost = await take_back(session, gone)
 
     # Their answers, with the votes on them and their replies; their own totals go whole below.
     counts["votes others cast on your answers"] = await _count(

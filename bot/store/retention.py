@@ -1,6 +1,6 @@
 """Deleting old data in bounded batches: answers and votes past their retention, removed spaces.
 
-Each function deletes at most ``limit`` rows of one table in the caller's transaction
+Each function deletes (or unlinks) at most ``limit`` rows of one table in the caller's transaction
 and returns how many went (0: nothing of that kind is left), so the daily job
 (``bot.services.retention``) commits one batch at a time and no transaction grows
 with a space's history.
@@ -83,6 +83,14 @@ async def _batch(session: AsyncSession, model: type[SQLModel], where: Any, limit
     if len(keys) == 1:
         return await _rows(session, delete(model).where(keys[0].in_(chosen)))
     return await _rows(session, delete(model).where(tuple_(*keys).in_(chosen)))
+
+
+async def _unlink(
+    session: AsyncSession, model: type[Channel] | type[Member], pointer: Any, *, space_id: int, limit: int
+) -> int:
+    """Clear ``pointer`` on at most ``limit`` of the space's rows of ``model`` that still have it."""
+    chosen = select(col(model.id)).where(col(model.space_id) == space_id, pointer.is_not(None)).limit(limit)
+    return await _rows(session, update(model).where(col(model.id).in_(chosen)).values({pointer.key: None}))
 
 
 async def spaces_with_expired_answers(session: AsyncSession, *, before: dt.datetime) -> list[int]:
@@ -196,21 +204,13 @@ async def purge_batch(
     for model, where in _purge_steps(space_id):
         if n := await _batch(session, model, where, limit):
             return n
-    # Members and channels point at each other (who set a schedule, where a plan goes).
-    unlinked = await _rows(
-        session,
-        update(Channel)
-        .where(col(Channel.space_id) == space_id, col(Channel.schedule_set_by).is_not(None))
-        .values(schedule_set_by=None),
-    )
-    unlinked += await _rows(
-        session,
-        update(Member)
-        .where(col(Member.space_id) == space_id, col(Member.plan_channel_id).is_not(None))
-        .values(plan_channel_id=None),
-    )
-    if unlinked:
-        return unlinked
+    # Members and channels point at each other (who set a schedule, where a plan goes): the
+    # pointers go first, a batch at a time. A row unlinked is committed and no longer matches,
+    # so a purge that stopped midway carries on where it stopped.
+    if n := await _unlink(session, Channel, col(Channel.schedule_set_by), space_id=space_id, limit=limit):
+        return n
+    if n := await _unlink(session, Member, col(Member.plan_channel_id), space_id=space_id, limit=limit):
+        return n
     for model, where in (
         (Member, col(Member.space_id) == space_id),
         (Channel, col(Channel.space_id) == space_id),

@@ -1,0 +1,124 @@
+"""``/prep forget-me`` for a member with a long history: bounded batches, and a retry that finishes.
+
+The bulk of her rows (votes, answers and replies, points, quiz history) goes a
+batch of ``PREPBOT_DELETE_BATCH`` rows a transaction, the rest in one last one.
+Every batch commits with the totals and awards it corrects, so a forget that fails
+midway (a real database fault: a trigger refusing a delete) leaves exact totals,
+and pressing again removes what is left, counting only that.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select, text
+from sqlmodel import col
+
+from adapters.console.session import ConsoleSession
+from bot.router import PARTLY_SAVED
+from bot.services.context import ServiceContext
+from bot.store import forget_batches
+from bot.store.engine import Database
+from bot.store.models import Answer, QuizAttempt, Vote
+from tests.test_forget import member_id, points, rows_naming, two_prompts
+from tests.test_retention import configure
+from tests.test_totals import kept, recount
+
+
+async def _refuse_quiz_deletes(db: Database, *, on: bool) -> None:
+    """A real database fault: a trigger that refuses to delete quiz attempts."""
+    sqlite = db.url.get_backend_name() == "sqlite"
+    async with db.unit() as s:
+        if not on:
+            await s.execute(text("DROP TRIGGER refuse" + ("" if sqlite else " ON quizattempt")))
+        elif sqlite:
+            await s.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE DELETE ON quizattempt "
+                    "BEGIN SELECT RAISE(ABORT, 'disk quota exceeded'); END"
+                )
+            )
+        else:
+            await s.execute(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'disk quota exceeded'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await s.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE DELETE ON quizattempt "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+
+
+async def _count(db: Database, stmt: object) -> int:
+    async with db.unit() as s:
+        return int((await s.execute(stmt)).scalar_one())  # type: ignore[call-overload]
+
+
+async def _history(session: ConsoleSession) -> None:
+    """The prompts of ``two_prompts``, and three quiz answers of carol's: more of each than a batch of 2."""
+    await two_prompts(session)
+    for _ in range(3):
+        await session.push("carol: /prep quiz culture-values")
+        await session.push("carol: press 1")
+
+
+async def test_a_forget_that_fails_midway_leaves_exact_totals_and_pressing_again_finishes_it(
+    session: ConsoleSession, ctx: ServiceContext
+) -> None:
+    configure(ctx, delete_batch=2)
+    await _history(session)
+    carol = await member_id(ctx.db, "carol")
+    assert carol is not None
+    assert await _count(ctx.db, select(func.count()).where(col(QuizAttempt.member_id) == carol)) == 3
+    [ask] = await session.push("carol: /prep forget-me")
+
+    await _refuse_quiz_deletes(ctx.db, on=True)
+    [failed] = await session.push("carol: press Forget me", delivery_id="forget-1")
+    assert failed.visible_to == "carol" and failed.text == PARTLY_SAVED
+    # What went before the fault stays gone (committed batch by batch), with the totals it corrected.
+    assert await _count(ctx.db, select(func.count()).where(col(Vote.voter_id) == carol)) == 0
+    assert await _count(ctx.db, select(func.count()).where(col(Answer.member_id) == carol)) == 0
+    assert await _count(ctx.db, select(func.count()).where(col(QuizAttempt.member_id) == carol)) == 3
+    assert await member_id(ctx.db, "carol") == carol
+    assert await kept(ctx.db) == await recount(ctx.db)
+    standing = await points(ctx)
+    assert (standing["bob"], standing["dave"]) == (7, 5)  # bob's P1 award lost what carol's vote earned
+
+    # The fault is gone; pressing again (a new delivery) removes the rest, and says what that was.
+    await _refuse_quiz_deletes(ctx.db, on=False)
+    [done] = await session.push("carol: press Forget me on " + ask.ref.id)
+    assert done.text.startswith("Done: prepbot has forgotten you")
+    assert "quiz and challenge answers: 3" in done.text
+    assert "votes you cast" not in done.text and "answers to culture prompts" not in done.text
+    assert "point awards" not in done.text  # gone before the fault, with her totals
+    assert await rows_naming(ctx.db, carol) == {}
+    assert await member_id(ctx.db, "carol") is None
+    assert await kept(ctx.db) == await recount(ctx.db)
+    assert await points(ctx) == {"bob": 7, "dave": 5}
+
+
+async def test_each_batch_deletes_at_most_its_size_and_together_they_count_what_one_transaction_did(
+    session: ConsoleSession, ctx: ServiceContext
+) -> None:
+    await _history(session)
+    carol = await member_id(ctx.db, "carol")
+    assert carol is not None
+    total: Counter[str] = Counter()
+    while True:
+        async with ctx.db.unit() as s:
+            counts, _ = await forget_batches.forget_batch(s, member_id=carol, limit=2)
+        if not counts:
+            break
+        assert 0 < sum(counts.values()) <= 2
+        assert await kept(ctx.db) == await recount(ctx.db)  # exact after every batch
+        total += counts
+    assert total["votes you cast"] == 2 and total["votes others cast on your answers"] == 1
+    assert total["answers to culture prompts"] == 2 and total["replies in those answers"] == 2
+    assert total["quiz and challenge answers"] == 3 and total["point awards"] >= 2
+    # Redone (a press after an interrupted one), a batch finds nothing of what went.
+    async with ctx.db.unit() as s:
+        assert await forget_batches.forget_batch(s, member_id=carol, limit=2) == (Counter(), Counter())
