@@ -1,9 +1,9 @@
 """A database another connection really locks: for tests of what prepbot does when it cannot write.
 
 SQLite: a second connection takes the write lock (``BEGIN EXCLUSIVE``) and prepbot's
-busy timeout is shortened to 0.2 s, so its ``BEGIN IMMEDIATE`` fails with
+busy timeout is shortened to 1 s (BUSY_MS), so its ``BEGIN IMMEDIATE`` fails with
 SQLITE_BUSY ("database is locked"). PostgreSQL: the test database gets
-``lock_timeout = 200ms`` (a server setting, for prepbot's connections) and a second
+``lock_timeout`` of BUSY_MS (a server setting, for prepbot's connections) and a second
 connection holds the tables answers and claims are written to in ACCESS EXCLUSIVE
 mode, so prepbot's statements fail with 55P03 (lock_not_available). ``refuse()``
 makes the database refuse every answer part (a trigger): a failure no retry fixes.
@@ -104,6 +104,9 @@ class PostgresHolder(Holder):
         await self.other.close()
 
 
+BUSY_MS = 1_000  # how long a write waits for a lock in these tests
+
+
 @asynccontextmanager
 async def lockable(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -115,14 +118,16 @@ async def lockable(
     """
     holder: Holder
     if request.param == "sqlite":
-        monkeypatch.setattr(engine, "SQLITE_BUSY_MS", 200)
+        # Long enough that the bot's own writes at start (the catch-up tick, the install)
+        # never outlast it on a loaded machine; short enough that a held lock fails fast.
+        monkeypatch.setattr(engine, "SQLITE_BUSY_MS", BUSY_MS)
         path = tmp_path / "prepbot.db"
         url, holder = f"sqlite+aiosqlite:///{path}", SqliteHolder(path)
     else:
         cluster: PostgresCluster = request.getfixturevalue("postgres")
         url = cluster.new_database()
         other = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-        await other.execute(f"ALTER DATABASE {url.rsplit('/', 1)[1]} SET lock_timeout = '200ms'")
+        await other.execute(f"ALTER DATABASE {url.rsplit('/', 1)[1]} SET lock_timeout = '{BUSY_MS}ms'")
         holder = PostgresHolder(other)
     try:
         yield url, holder
