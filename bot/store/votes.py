@@ -7,7 +7,9 @@ here once, in SQL, whatever the batch's size (one, when the bot is quiet): the
 voter must not be the author, the prompt must be open when the write runs (so a
 reveal that lands after the checks wins), and the unique keys (answer, voter) and
 (prompt, voter, slot) keep a vote exactly-once and within the voter's budget,
-whatever the platforms re-deliver and however two replicas race.
+whatever the platforms re-deliver and however two replicas race. The batch's
+read that comes first (each press's seat, with its delivery claim) is in
+``bot.store.ballot_reads``.
 """
 
 from __future__ import annotations
@@ -16,20 +18,21 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Integer, String, func
+from sqlalchemy import Integer, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.domain import MemberRef
 from bot.store import totals
-from bot.store.claims import ClaimRow, record_claims
+from bot.store.ballot_reads import Seat, claim_and_seat, free_slot
+from bot.store.ballot_reads import seats as read_seats
+from bot.store.claims import ClaimRow
 from bot.store.enums import PromptStatus
 from bot.store.models import Vote
 from bot.store.shared import Shared
-from bot.store.sql import Rows, is_postgres
+from bot.store.sql import Rows
 from bot.store.tenants import ensure_member
 
 OPEN = PromptStatus.OPEN
@@ -71,13 +74,13 @@ async def toggle_votes(
     Each press's delivery claim is recorded first (on PostgreSQL in the statement that
     reads the seats); a press whose delivery was claimed before does nothing (None).
     """
-    seats, fresh = await _claim_and_seat(session, presses, claims)
+    seats, fresh = await claim_and_seat(session, presses, claims)
     live = [i for i in range(len(presses)) if fresh[i]]
     unknown = [i for i in live if i not in seats]
     if unknown:  # never seen: their row is made as on any first action
         for i in unknown:
             await ensure_member(session, ref=presses[i].voter)
-        seats.update(await _seats(session, presses, unknown))
+        seats.update(await read_seats(session, presses, unknown))
     refused = {i: _refusal(seats[i]) for i in live}
     wanted = {
         i: _Cast(presses[i].prompt_id, presses[i].answer_id, seats[i].voter, presses[i].budget, presses[i].at)
@@ -155,19 +158,6 @@ async def votes_left(session: AsyncSession, *, prompt_id: int, voter_id: int, bu
 
 
 @dataclass(frozen=True)
-class _Seat:
-    """A press as read before writing: the voter's row, the prompt's status, the answer's author…"""
-
-    voter: int
-    status: str | None  # None: the prompt is not in the voter's space
-    author: int | None  # None: the answer is not (or no longer) in that prompt
-    number: int
-    used: int
-    free: int | None  # the voter's first free slot on the prompt
-    voted: bool  # the voter's vote for the answer is there
-
-
-@dataclass(frozen=True)
 class _Cast:
     prompt_id: int
     answer_id: int
@@ -176,7 +166,7 @@ class _Cast:
     at: dt.datetime
 
 
-def _refusal(seat: _Seat) -> str | None:
+def _refusal(seat: Seat) -> str | None:
     if seat.status is None:
         return NO_PROMPT
     if seat.status != OPEN:
@@ -184,105 +174,6 @@ def _refusal(seat: _Seat) -> str | None:
     if seat.author is None:
         return NO_ANSWER
     return OWN_ANSWER if seat.author == seat.voter else None
-
-
-def _free_slot(prompt: str, voter: str) -> str:
-    """SQL for the voter's lowest free slot on the prompt: 1, or the first taken one's free successor."""
-    taken = f"FROM vote AS s1 WHERE s1.prompt_id = {prompt} AND s1.voter_id = {voter}"
-    return (
-        f"CASE WHEN NOT EXISTS (SELECT 1 {taken} AND s1.slot = 1) THEN 1 "
-        f"ELSE (SELECT MIN(s1.slot) + 1 {taken} AND NOT EXISTS (SELECT 1 FROM vote AS s2 "
-        "WHERE s2.prompt_id = s1.prompt_id AND s2.voter_id = s1.voter_id AND s2.slot = s1.slot + 1)) END"
-    )
-
-
-_PRESS_COLUMNS = (("i", Integer()), ("platform", String()), ("space", String()), ("voter", String())) + (
-    ("prompt_id", Integer()),
-    ("answer_id", Integer()),
-)
-_PRESSES = Rows("p", _PRESS_COLUMNS)
-# With each press's delivery claim (PostgreSQL: recorded in the same statement).
-_CLAIMED_PRESSES = Rows(
-    "p", _PRESS_COLUMNS + (("claim_space", Integer()), ("claim_key", String()), ("claim_at", UTCDateTime()))
-)
-# One read per batch: who votes, on what, and what the reply needs (the answer's number, votes used).
-# The voter and the answer are found by their keys, each in a lookup of its own: joined
-# on the space alone, PostgreSQL (before it has statistics for a freshly filled table)
-# would scan all the space's members or all the prompt's answers for every press.
-_SEATS = (
-    "SELECT p.i, member.id, promptpost.status, answer.member_id, "
-    "(SELECT COUNT(*) FROM answer AS earlier WHERE earlier.prompt_id = answer.prompt_id "
-    "AND (earlier.created_at < answer.created_at "
-    "OR (earlier.created_at = answer.created_at AND earlier.id <= answer.id))), "
-    "(SELECT COUNT(*) FROM vote WHERE vote.prompt_id = p.prompt_id AND vote.voter_id = member.id), "
-    f"{_free_slot('p.prompt_id', 'member.id')}, "
-    "EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = p.answer_id AND vote.voter_id = member.id)"
-    "{fresh} "
-    "FROM p JOIN space ON space.platform = p.platform AND space.external_id = p.space "
-    "JOIN member ON member.id = "
-    "(SELECT m.id FROM member AS m WHERE m.space_id = space.id AND m.external_id = p.voter) "
-    "LEFT JOIN promptpost ON promptpost.id = p.prompt_id AND promptpost.space_id = space.id "
-    "LEFT JOIN answer ON answer.id = p.answer_id AND answer.prompt_id = p.prompt_id "
-    "AND promptpost.id IS NOT NULL"
-)
-_SEATS_ONLY = _SEATS.replace("{fresh}", "")
-# The claims go in first, in one order (two replicas claiming the same ones never deadlock).
-# The seats come as before (a voter never seen has none), then one row per press saying
-# whether its claim is new (no member id: the seat rows always have one). The read sees
-# the claims' RETURNING, not their rows, which is all it needs. Outer joins to keep every
-# press in one row would lead PostgreSQL, without statistics, to scan whole tables.
-_CLAIM_AND_SEAT = (
-    ", claimed AS (INSERT INTO delivery (space_id, key, created_at) "
-    "SELECT claim_space, claim_key, claim_at FROM p WHERE claim_key IS NOT NULL "
-    "ORDER BY claim_space, claim_key ON CONFLICT DO NOTHING RETURNING space_id, key) "
-    + _SEATS.replace("{fresh}", ", NULL")
-    + " UNION ALL SELECT p.i, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (p.claim_key IS NULL OR EXISTS "
-    "(SELECT 1 FROM claimed WHERE claimed.space_id = p.claim_space AND claimed.key = p.claim_key)) FROM p"
-)
-
-
-async def _claim_and_seat(
-    session: AsyncSession, presses: Sequence[Press], claims: Sequence[ClaimRow | None]
-) -> tuple[dict[int, _Seat], list[bool]]:
-    """Record the presses' claims and read their seats: the seats, and per press whether it is new."""
-    if not is_postgres(session):  # SQLite takes no INSERT inside a WITH: two statements
-        fresh = await record_claims(session, claims=claims)
-        live = [i for i in range(len(presses)) if fresh[i]]
-        return (await _seats(session, presses, live) if live else {}), fresh
-    rows = [
-        (*_press_row(i, presses[i]), *(claim if claim is not None else (None, None, None)))
-        for i, claim in enumerate(claims)
-    ]
-    result = (await _CLAIMED_PRESSES.run(session, _CLAIM_AND_SEAT, rows)).all()
-    fresh = [False] * len(presses)
-    for row in result:
-        if row[1] is None:  # a press's claim, not a seat
-            fresh[int(row[0])] = bool(row[-1])
-    return _seated([row[:-1] for row in result if row[1] is not None and fresh[int(row[0])]]), fresh
-
-
-def _press_row(i: int, press: Press) -> tuple[int, str, str, str, int, int]:
-    return (
-        i,
-        press.voter.space.platform,
-        press.voter.space.id,
-        press.voter.id,
-        press.prompt_id,
-        press.answer_id,
-    )
-
-
-def _seated(result: Sequence[Any]) -> dict[int, _Seat]:
-    """The seats read, by press."""
-    return {
-        int(i): _Seat(int(voter), status, author, int(number or 0), int(used or 0), free, bool(voted))
-        for i, voter, status, author, number, used, free, voted in result
-    }
-
-
-async def _seats(session: AsyncSession, presses: Sequence[Press], which: Sequence[int]) -> dict[int, _Seat]:
-    result = await _PRESSES.run(session, _SEATS_ONLY, [_press_row(i, presses[i]) for i in which])
-    return _seated(result.all())
 
 
 _PAIRS = Rows("w", (("prompt_id", Integer()), ("answer_id", Integer()), ("voter_id", Integer())))
@@ -326,7 +217,7 @@ _CAST_VOTES = (
     "ORDER BY c.voter_id, c.answer_id{lock} ON CONFLICT DO NOTHING RETURNING answer_id, voter_id"
 )
 _FREE = Rows("f", (("i", Integer()), ("prompt_id", Integer()), ("voter_id", Integer())))
-_FREE_SLOTS = f"SELECT f.i, {_free_slot('f.prompt_id', 'f.voter_id')} FROM f"
+_FREE_SLOTS = f"SELECT f.i, {free_slot('f.prompt_id', 'f.voter_id')} FROM f"
 
 
 async def _cast(session: AsyncSession, rows: Sequence[_Cast], free: Sequence[int | None] | None) -> set[int]:
