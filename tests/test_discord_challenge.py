@@ -22,6 +22,9 @@ async def test_a_question_the_channel_refuses_stops_the_challenge_and_tells_its_
     topic = next(iter(practice_topics(library.default)))
     await app.send("INTERACTION_CREATE", fake.command("alice", "challenge", topic=topic, rounds=3))
     question = (await fake.until(lambda: [p for p in fake.posts() if buttons(p)]))[0]
+    # The question is on Discord before its post is recorded (and its clock started): bob,
+    # typing before then, would be answering a round nobody had seen yet.
+    await app.settle()
     item = library.default.get(custom_ids(question)[0].split("|")[1])
     assert isinstance(item, MultipleChoice)
     await fake.restrict(fake.general, send=False)
@@ -52,6 +55,7 @@ async def test_a_round_that_times_out_in_a_channel_that_refuses_the_bot_still_st
     topic = next(iter(practice_topics(library.default)))
     await app.send("INTERACTION_CREATE", fake.command("alice", "challenge", topic=topic, rounds=3))
     await fake.until(lambda: [p for p in fake.posts() if buttons(p)])
+    await app.settle()  # round 1's post recorded before the clock moves: its 45 s start there
     await fake.restrict(fake.general, send=False)
     for _ in range(6):  # a minute of ticks: round 1 times out at 45 s
         app.clock.advance(dt.timedelta(seconds=10))

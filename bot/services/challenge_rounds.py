@@ -87,7 +87,10 @@ async def post_round(
     attempt: int = 1,
     until: dt.datetime | None = None,
 ) -> None:
-    """Post the question of a stored round whose post lease the caller holds (``until``).
+    """Post the question of a stored round whose post lease the caller was given (``until``).
+
+    The lease is taken again right before the post, and nothing is posted when it is no
+    longer the caller's (a tick took it over) or the round or challenge ended meanwhile.
 
     The round's clock starts when the question arrives. A failed post leaves it
     unposted (neither timed out nor answerable) for a later tick to retry
@@ -101,13 +104,30 @@ async def post_round(
     held = until or rnd.post_lease_until
     assert held is not None
     item = pool(ctx.library.default, None)[rnd.item_id]
+    # Taken again right before posting: the lease may have run out while the caller posted
+    # something else first (a slow summary or intro) and a tick taken the question over, or
+    # the challenge been stopped meanwhile. Either way this poster leaves it alone.
+    lease = [ctx.clock.now() + POST_LEASE]
+    async with ctx.db.unit() as session:
+        if not await store.renew_post(session, round_id=round_id, held_until=held, until=lease[0]):
+            log.info(
+                "challenge %s: round %s's question left alone (its lease was taken over, or it ended)",
+                challenge.id,
+                rnd.round_no,
+            )
+            return
 
     async def renew(session: AsyncSession, was: dt.datetime, new: dt.datetime) -> bool:
-        return await store.renew_post(session, round_id=round_id, held_until=was, until=new)
+        renewed = await store.renew_post(session, round_id=round_id, held_until=was, until=new)
+        if renewed:
+            lease[0] = new
+        return renewed
 
     try:
         # Renewed while the port waits out a 429, so that no other tick posts it again.
-        async with renewing(ctx, renew, until=held, length=POST_LEASE, what=f"challenge round {round_id}"):
+        async with renewing(
+            ctx, renew, until=lease[0], length=POST_LEASE, what=f"challenge round {round_id}"
+        ):
             question = msg.question(item, challenge, rnd)
             # An earlier attempt may have reached the platform and lost its answer.
             earlier = await find_posted(port, channel, question.key or "") if attempt > 1 else None
@@ -130,7 +150,8 @@ async def post_round(
             return
         async with ctx.db.unit() as session:
             retry_at = ctx.clock.now() + POST_BACKOFF * 2 ** (attempt - 1)
-            await store.post_failed(session, round_id=round_id, retry_at=retry_at)
+            # Only by the lease's holder: a poster whose lease ran out leaves the new holder's alone.
+            await store.post_failed(session, round_id=round_id, held_until=lease[0], retry_at=retry_at)
         return
     async with ctx.db.unit() as session:
         await store.set_posted(session, round_id=round_id, message_id=ref.id, at=ctx.clock.now())

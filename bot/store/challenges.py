@@ -149,10 +149,22 @@ async def take_post(
 async def renew_post(
     session: AsyncSession, *, round_id: int, held_until: dt.datetime, until: dt.datetime
 ) -> bool:
-    """Extend the post lease while the post runs, only if still held as ``held_until``."""
+    """Take (right before posting) or extend (while posting) the post lease held as ``held_until``.
+
+    Only while the round is open and unposted and its challenge runs: after a tick took an
+    expired lease over, a stop, or a give-up, the one-time holder gets False and must not post.
+    """
+    running = select(col(Challenge.id)).where(
+        col(Challenge.id) == col(ChallengeRound.challenge_id), col(Challenge.active_slot).is_not(None)
+    )
     result = await session.execute(
         update(ChallengeRound)
-        .where(_unposted(round_id), col(ChallengeRound.post_lease_until) == held_until)
+        .where(
+            _unposted(round_id),
+            col(ChallengeRound.closed_at).is_(None),
+            col(ChallengeRound.post_lease_until) == held_until,
+            running.exists(),
+        )
         .values(post_lease_until=until)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -168,9 +180,20 @@ async def set_posted(session: AsyncSession, *, round_id: int, message_id: str, a
     )
 
 
-async def post_failed(session: AsyncSession, *, round_id: int, retry_at: dt.datetime) -> None:
-    """A post did not arrive: the next retry may be taken from ``retry_at``."""
-    await session.execute(update(ChallengeRound).where(_unposted(round_id)).values(post_lease_until=retry_at))
+async def post_failed(
+    session: AsyncSession, *, round_id: int, held_until: dt.datetime, retry_at: dt.datetime
+) -> bool:
+    """A post did not arrive: the next retry may be taken from ``retry_at``.
+
+    Only while the failed poster still holds the lease (``held_until``): one whose lease ran
+    out must not move a lease another poster now holds. False when it no longer held it.
+    """
+    result = await session.execute(
+        update(ChallengeRound)
+        .where(_unposted(round_id), col(ChallengeRound.post_lease_until) == held_until)
+        .values(post_lease_until=retry_at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def claim_win(session: AsyncSession, *, round_id: int, member_id: int, at: dt.datetime) -> bool:
