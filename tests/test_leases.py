@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import update
@@ -37,7 +38,7 @@ async def _claimed(ctx: ServiceContext) -> int:
 
 
 async def _take(ctx: ServiceContext, prompt_id: int) -> bool:
-    now = dt.datetime.now(dt.UTC)
+    now = ctx.clock.now()
     async with ctx.db.unit() as session:
         return await transitions.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + LEASE)
 
@@ -118,10 +119,20 @@ async def test_a_fan_out_whose_posts_are_all_recorded_never_says_it_lost_their_l
     assert [(r.status, r.lease_until) for r in rows] == [("open", None)] * 3
 
 
+async def _eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    """Wait (10 s at most) for what the renewal task does between its renewals."""
+    for _ in range(100):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the renewal task never got there")
+
+
 async def test_leases_taken_over_are_reported_by_count_and_id(
-    ctx: ServiceContext, caplog: pytest.LogCaptureFixture
+    ctx: ServiceContext, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ctx.clock = SystemClock()
+    # The leases run on the manual clock, so a stalled renewal cannot let one run out: only
+    # the renewals the test waits for move them.
     async with ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=ChannelRef(SpaceRef("slack", "T1"), "C1"))
         assert channel.id is not None
@@ -132,9 +143,19 @@ async def test_leases_taken_over_are_reported_by_count_and_id(
             )
             assert post.id is not None
             ids.append(post.id)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     async with ctx.db.unit() as session:
         await fanout.take_send_leases(session, prompt_ids=ids, now=now, until=now + LEASE)
+
+    async def lease_of(prompt_id: int) -> dt.datetime | None:
+        async with ctx.db.unit() as session:
+            post = await session.get(PromptPost, prompt_id)
+            assert post is not None
+            return post.lease_until
+
+    async def reported() -> bool:
+        return "lost the lease" in caplog.text
+
     async with kept_alive_many(ctx, prompt_ids=ids, until=now + LEASE, length=LEASE):
         async with ctx.db.unit() as session:  # the first is recorded; the second taken by another process
             await fanout.mark_posted(
@@ -143,11 +164,17 @@ async def test_leases_taken_over_are_reported_by_count_and_id(
             await session.execute(
                 update(PromptPost).where(col(PromptPost.id) == ids[1]).values(lease_until=now + 5 * LEASE)
             )
-        for _ in range(100):  # the next renewal (a third of the lease) notices; waits 10 s at most
-            if "lost the lease" in caplog.text:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(LEASE.total_seconds() / 2)  # and the one after says nothing more
+        await _eventually(reported)  # the next renewal notices
+        # Past the lease taken at the start: the third is kept only by a renewal after the report,
+        # which says nothing more.
+        clock.advance(LEASE)
+        later = clock.now() + LEASE
+
+        async def renewed_after() -> bool:
+            held = await lease_of(ids[2])
+            return held is not None and (held if held.tzinfo else held.replace(tzinfo=dt.UTC)) == later
+
+        await _eventually(renewed_after)
         assert not await _take(ctx, ids[2])  # the third is still kept
     lost = [r.getMessage() for r in caplog.records if "lost the lease" in r.getMessage()]
     assert lost == [f"lost the lease on 1 of 3 prompts while sending (taken over): {ids[1]}"]
