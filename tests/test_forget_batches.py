@@ -9,20 +9,36 @@ and pressing again removes what is left, counting only that.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from adapters.console.session import ConsoleSession
+from bot.events import ButtonPressed
 from bot.router import PARTLY_SAVED
+from bot.services import forget
 from bot.services.context import ServiceContext
 from bot.store import forget_batches
 from bot.store.engine import Database
-from bot.store.models import Answer, QuizAttempt, Vote
+from bot.store.models import Answer, Member, QuizAttempt, Vote
+from tests.support.console import ephemerals
 from tests.test_forget import member_id, points, rows_naming, two_prompts
 from tests.test_retention import configure
 from tests.test_totals import kept, recount
+
+# What forgetting carol after ``two_prompts`` removes, in the member's words.
+ONE_PRESS = Counter(
+    {
+        "answers to culture prompts": 2,
+        "replies in those answers": 2,
+        "votes you cast": 2,
+        "votes others cast on your answers": 1,
+        "point awards": 2,
+        "your profile (name, time zone, interview date)": 1,
+    }
+)
 
 
 async def _refuse_quiz_deletes(db: Database, *, on: bool) -> None:
@@ -122,3 +138,61 @@ async def test_each_batch_deletes_at_most_its_size_and_together_they_count_what_
     # Redone (a press after an interrupted one), a batch finds nothing of what went.
     async with ctx.db.unit() as s:
         assert await forget_batches.forget_batch(s, member_id=carol, limit=2) == (Counter(), Counter())
+
+
+def _removed(answer: str) -> Counter[str]:
+    """The counts a Forget me answer lists (the profile counts 1)."""
+    lines = (line[2:].partition(": ") for line in answer.splitlines() if line.startswith("• "))
+    return Counter({kind: int(n or 1) for kind, _, n in lines})
+
+
+async def test_two_presses_at_once_forget_once_and_each_says_what_it_removed(
+    session: ConsoleSession, ctx: ServiceContext
+) -> None:
+    """Two deliveries of Forget me at once (two devices or replicas), a row a batch so their batches mix."""
+    configure(ctx, delete_batch=1)
+    await two_prompts(session)
+    [ask] = await session.push("carol: /prep forget-me")
+    button = ask.message.buttons[0]
+    carol = session.member("carol")
+    presses = [
+        session.bot.handle(
+            ButtonPressed(f"race-{n}", ask.ref.channel, carol, button.action, button.value, ask.ref),
+            session.chat,
+        )
+        for n in (1, 2)
+    ]
+    await asyncio.gather(*presses)
+    # Each says what it removed, one perhaps nothing; together, what one press would have.
+    removed: Counter[str] = Counter()
+    for answer in [s.text for s in ephemerals(session, "carol")[-2:]]:
+        assert answer.startswith(("Done: prepbot has forgotten you", "There is nothing left to remove")), (
+            answer
+        )
+        removed += _removed(answer)
+    assert removed == ONE_PRESS
+    assert await member_id(ctx.db, "carol") is None
+    assert await kept(ctx.db) == await recount(ctx.db)
+    assert await points(ctx) == {"bob": 7, "dave": 5}
+
+
+async def test_a_press_whose_batches_ran_before_another_press_finished_says_what_they_removed(
+    session: ConsoleSession, ctx: ServiceContext
+) -> None:
+    await two_prompts(session)
+    carol = await member_id(ctx.db, "carol")
+    assert carol is not None
+    async with ctx.db.unit() as s:
+        space_id = (await s.execute(select(col(Member.space_id)).where(col(Member.id) == carol))).scalar_one()
+    # The first press removes the bulk in its batches (committed), then another press finishes.
+    first = await forget.forget_in_batches(ctx.db, space_id=space_id, member_id=carol, batch=2)
+    [ask] = await session.push("carol: /prep forget-me")
+    [second] = await session.push("carol: press Forget me")
+    assert second.text.startswith("Done: prepbot has forgotten you")
+    assert _removed(second.text) == Counter({"your profile (name, time zone, interview date)": 1})
+    # The first press's last transaction finds her gone: it says what its batches removed.
+    told = await forget.forget_rest(ctx.db, space_id=space_id, member_id=carol, removed=first)
+    assert told is not None and Counter(told) + _removed(second.text) == ONE_PRESS
+    # A press that removed nothing at all still finds nothing to forget.
+    assert await forget.forget_all(ctx.db, space_id=space_id, member_id=carol) is None
+    assert await kept(ctx.db) == await recount(ctx.db)
