@@ -10,20 +10,25 @@ and pressing again removes what is left, counting only that.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections import Counter
 
 from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from adapters.console.session import ConsoleSession
+from bot.domain import MemberRef, SpaceRef
 from bot.events import ButtonPressed
 from bot.router import PARTLY_SAVED
 from bot.services import forget
 from bot.services.context import ServiceContext
-from bot.store import forget_batches
+from bot.store import forget_batches, ledger
 from bot.store.engine import Database
-from bot.store.models import Answer, Member, QuizAttempt, Vote
+from bot.store.migrate import upgrade
+from bot.store.models import Answer, Member, MemberDay, QuizAttempt, Vote
+from bot.store.tenants import ensure_member
 from tests.support.console import ephemerals
+from tests.support.postgres import PostgresCluster
 from tests.test_forget import member_id, points, rows_naming, two_prompts
 from tests.test_retention import configure
 from tests.test_totals import kept, recount
@@ -196,3 +201,50 @@ async def test_a_press_whose_batches_ran_before_another_press_finished_says_what
     # A press that removed nothing at all still finds nothing to forget.
     assert await forget.forget_all(ctx.db, space_id=space_id, member_id=carol) is None
     assert await kept(ctx.db) == await recount(ctx.db)
+
+
+async def _forget_points(db: Database, member_id: int, pid: asyncio.Future[int]) -> Counter[str]:
+    async with db.unit() as s:
+        pid.set_result(int((await s.execute(text("SELECT pg_backend_pid()"))).scalar_one()))
+        counts, _ = await forget_batches.forget_batch(s, member_id=member_id, limit=10)
+    return counts
+
+
+async def test_on_postgresql_a_batch_of_point_awards_and_an_award_at_once_never_wait_in_a_cycle(
+    postgres: PostgresCluster,
+) -> None:
+    """The batch takes every day row of the member before their all-time row, as an award does (day first)."""
+    first, second = (dt.datetime(2026, 1, d, 9, tzinfo=dt.UTC) for d in (5, 6))
+    db = Database(postgres.new_database())
+    try:
+        await upgrade(db)
+        async with db.unit() as s:
+            carol = await ensure_member(s, ref=MemberRef(SpaceRef("slack", "T1"), "carol"))
+            assert carol.id is not None
+            space_id, mid = carol.space_id, carol.id
+            for n, at in enumerate((first, second)):
+                await ledger.award(
+                    s, space_id=space_id, member_id=mid, points=5, reason="x", key=f"k{n}", at=at
+                )
+        async with db.unit() as award:
+            # An award on the second day, half done: its day row taken, its all-time row not yet.
+            await award.execute(text("SET LOCAL lock_timeout = '20s'"))  # a cycle fails fast instead
+            day = (col(MemberDay.member_id) == mid, col(MemberDay.day) == second.date())
+            await award.execute(select(col(MemberDay.points)).where(*day).with_for_update())
+            pid: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            forgetting = asyncio.create_task(_forget_points(db, mid, pid))
+            blocked = text("SELECT cardinality(pg_blocking_pids(:pid)) > 0")
+            for _ in range(200):  # until the batch waits for that day row (10 s at most)
+                async with db.unit() as s:
+                    if pid.done() and (await s.execute(blocked, {"pid": pid.result()})).scalar_one():
+                        break
+                await asyncio.sleep(0.05)
+            assert not forgetting.done()
+            # The award goes on to the all-time row, which the waiting batch must not hold.
+            await ledger.award(
+                award, space_id=space_id, member_id=mid, points=1, reason="x", key="k2", at=second
+            )
+        assert await forgetting == Counter({"point awards": 2})
+        assert await kept(db) == await recount(db)
+    finally:
+        await db.dispose()
