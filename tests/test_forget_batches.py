@@ -11,25 +11,30 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 from collections import Counter
 
 from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from adapters.console.session import ConsoleSession
+from bot.clock import ManualClock
+from bot.content import Library
 from bot.domain import MemberRef, SpaceRef
 from bot.events import ButtonPressed
+from bot.features import build_bot
 from bot.router import PARTLY_SAVED
 from bot.services import forget
 from bot.services.context import ServiceContext
+from bot.settings import Settings
 from bot.store import forget_batches, ledger
 from bot.store.engine import Database
 from bot.store.migrate import upgrade
-from bot.store.models import Answer, Member, MemberDay, QuizAttempt, Vote
+from bot.store.models import Answer, Member, MemberDay, MemberTotal, QuizAttempt, Vote
 from bot.store.tenants import ensure_member
 from tests.support.console import ephemerals
 from tests.support.postgres import PostgresCluster
-from tests.test_forget import member_id, points, rows_naming, two_prompts
+from tests.test_forget import member_id, points, rows_naming, two_prompts, vote
 from tests.test_retention import configure
 from tests.test_totals import kept, recount
 
@@ -203,11 +208,25 @@ async def test_a_press_whose_batches_ran_before_another_press_finished_says_what
     assert await kept(ctx.db) == await recount(ctx.db)
 
 
-async def _forget_points(db: Database, member_id: int, pid: asyncio.Future[int]) -> Counter[str]:
+async def _forget_batch(db: Database, member_id: int, pid: asyncio.Future[int]) -> Counter[str]:
     async with db.unit() as s:
         pid.set_result(int((await s.execute(text("SELECT pg_backend_pid()"))).scalar_one()))
         counts, _ = await forget_batches.forget_batch(s, member_id=member_id, limit=10)
     return counts
+
+
+async def _waiting_batch(db: Database, member_id: int) -> asyncio.Task[Counter[str]]:
+    """A forget batch started in a task, once PostgreSQL says it waits for a lock (10 s at most)."""
+    pid: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    forgetting = asyncio.create_task(_forget_batch(db, member_id, pid))
+    blocked = text("SELECT cardinality(pg_blocking_pids(:pid)) > 0")
+    for _ in range(200):
+        async with db.unit() as s:
+            if pid.done() and (await s.execute(blocked, {"pid": pid.result()})).scalar_one():
+                break
+        await asyncio.sleep(0.05)
+    assert not forgetting.done()
+    return forgetting
 
 
 async def test_on_postgresql_a_batch_of_point_awards_and_an_award_at_once_never_wait_in_a_cycle(
@@ -231,20 +250,51 @@ async def test_on_postgresql_a_batch_of_point_awards_and_an_award_at_once_never_
             await award.execute(text("SET LOCAL lock_timeout = '20s'"))  # a cycle fails fast instead
             day = (col(MemberDay.member_id) == mid, col(MemberDay.day) == second.date())
             await award.execute(select(col(MemberDay.points)).where(*day).with_for_update())
-            pid: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-            forgetting = asyncio.create_task(_forget_points(db, mid, pid))
-            blocked = text("SELECT cardinality(pg_blocking_pids(:pid)) > 0")
-            for _ in range(200):  # until the batch waits for that day row (10 s at most)
-                async with db.unit() as s:
-                    if pid.done() and (await s.execute(blocked, {"pid": pid.result()})).scalar_one():
-                        break
-                await asyncio.sleep(0.05)
-            assert not forgetting.done()
+            forgetting = await _waiting_batch(db, mid)  # for that day row
             # The award goes on to the all-time row, which the waiting batch must not hold.
             await ledger.award(
                 award, space_id=space_id, member_id=mid, points=1, reason="x", key="k2", at=second
             )
         assert await forgetting == Counter({"point awards": 2})
+        assert await kept(db) == await recount(db)
+    finally:
+        await db.dispose()
+
+
+async def test_on_postgresql_a_batch_of_votes_cast_and_a_vote_at_once_never_wait_in_a_cycle(
+    postgres: PostgresCluster, library: Library
+) -> None:
+    """Carol's votes for bob on two days: his day rows go before his all-time row, as in a vote's batch."""
+    db, clock = Database(postgres.new_database()), ManualClock()
+    try:
+        await upgrade(db)
+        ctx = ServiceContext(db=db, library=library, clock=clock, settings=Settings(), rng=random.Random(7))
+        session = ConsoleSession(build_bot(ctx), clock)
+        session.admins.add("alice")
+        for _ in range(2):
+            await session.push("alice: /prep prompt")
+            await session.push(
+                "bob: reply I would roll back first, then read the logs with the on-call engineer."
+            )
+            await vote(session, "carol", 1)
+            await session.push("alice: /prep reveal")
+            clock.advance(dt.timedelta(days=1))
+        bob, carol = await member_id(db, "bob"), await member_id(db, "carol")
+        assert bob is not None and carol is not None
+        second = (clock.now() - dt.timedelta(days=1)).date()
+        async with db.unit() as other:
+            # A vote for bob on the second day, half done: his day row taken, his all-time row not yet.
+            await other.execute(text("SET LOCAL lock_timeout = '20s'"))  # a cycle fails fast instead
+            day = (col(MemberDay.member_id) == bob, col(MemberDay.day) == second)
+            assert (
+                await other.execute(select(col(MemberDay.votes)).where(*day).with_for_update())
+            ).scalar_one()
+            forgetting = await _waiting_batch(db, carol)  # for that day row
+            # The vote goes on to bob's all-time row, which the waiting batch must not hold.
+            await other.execute(
+                select(col(MemberTotal.votes)).where(col(MemberTotal.member_id) == bob).with_for_update()
+            )
+        assert await forgetting == Counter({"votes you cast": 2})
         assert await kept(db) == await recount(db)
     finally:
         await db.dispose()
