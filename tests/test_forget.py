@@ -9,7 +9,6 @@ open prompt's digest ranks without her.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 from sqlalchemy import func, select, text
@@ -271,24 +270,3 @@ async def test_answers_votes_cast_on_others_leave_their_totals_exact(
         ).scalar_one() == 0
     assert await kept(ctx.db) == await recount(ctx.db)
     assert await points(ctx) == {"carol": 5, "dave": 5}  # carol's P1 vote award (bob's vote) is gone
-
-
-async def test_two_presses_at_once_forget_once(session: ConsoleSession, ctx: ServiceContext) -> None:
-    """Two deliveries of Forget me at once (two devices or replicas): one does it, the other finds nothing."""
-    await two_prompts(session)
-    [ask] = await session.push("carol: /prep forget-me")
-    button = ask.message.buttons[0]
-    carol = session.member("carol")
-    presses = [
-        session.bot.handle(
-            ButtonPressed(f"race-{n}", ask.ref.channel, carol, button.action, button.value, ask.ref),
-            session.chat,
-        )
-        for n in (1, 2)
-    ]
-    await asyncio.gather(*presses)
-    answers = [s.text for s in ephemerals(session, "carol")[-2:]]
-    assert sorted(a.split(":")[0] for a in answers) == ["Done", "There is nothing left to remove"]
-    assert await member_id(ctx.db, "carol") is None
-    assert await kept(ctx.db) == await recount(ctx.db)
-    assert await points(ctx) == {"bob": 7, "dave": 5}

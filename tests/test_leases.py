@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from adapters.console.chat import ConsoleChat
-from bot.clock import ManualClock, SystemClock
+from bot.clock import ManualClock
 from bot.domain import ChannelRef, MessageRef, SpaceRef
 from bot.services import prompts
 from bot.services.context import ServiceContext
@@ -23,6 +24,7 @@ from bot.store.models import PromptPost
 from bot.store.tenants import ensure_channel
 
 LEASE = dt.timedelta(seconds=0.6)
+PAST = LEASE + dt.timedelta(milliseconds=1)  # a clock moved this far is past a lease taken before
 
 
 async def _claimed(ctx: ServiceContext) -> int:
@@ -37,30 +39,59 @@ async def _claimed(ctx: ServiceContext) -> int:
 
 
 async def _take(ctx: ServiceContext, prompt_id: int) -> bool:
-    now = dt.datetime.now(dt.UTC)
+    now = ctx.clock.now()
     async with ctx.db.unit() as session:
         return await transitions.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + LEASE)
 
 
-async def test_a_slow_send_keeps_its_lease_and_a_dead_one_loses_it(ctx: ServiceContext) -> None:
-    ctx.clock = SystemClock()
+async def _eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    """Wait (10 s at most) for what the renewal task does between its renewals."""
+    for _ in range(100):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the renewal task never got there")
+
+
+async def _leases(ctx: ServiceContext, ids: list[int]) -> list[dt.datetime | None]:
+    async with ctx.db.unit() as session:
+        rows = (await session.execute(select(PromptPost).where(col(PromptPost.id).in_(ids)))).scalars().all()
+    held = {r.id: r.lease_until for r in rows}
+    return [None if (at := held[i]) is None else at if at.tzinfo else at.replace(tzinfo=dt.UTC) for i in ids]
+
+
+async def _kept_through_three_lease_lengths(ctx: ServiceContext, clock: ManualClock, ids: list[int]) -> None:
+    """A send waiting out 429s: the clock passes the lease three times; each time a renewal keeps it."""
+    for _ in range(3):
+        clock.advance(PAST)  # the lease held so far has run out: only a renewal keeps the work
+        later = clock.now() + LEASE
+
+        async def renewed(later: dt.datetime = later) -> bool:
+            return await _leases(ctx, ids) == [later] * len(ids)
+
+        await _eventually(renewed)
+        assert not any([await _take(ctx, i) for i in ids])
+
+
+async def test_a_slow_send_keeps_its_lease_and_a_dead_one_loses_it(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
+    # The lease runs on the manual clock: a stalled renewal cannot let it run out, and the test
+    # moves the clock only once the renewal it waits for is stored.
     prompt_id = await _claimed(ctx)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     async with ctx.db.unit() as session:
         assert await transitions.take_send_lease(session, prompt_id=prompt_id, now=now, until=now + LEASE)
-    stolen = []
     async with kept_alive(ctx, prompt_id=prompt_id, until=now + LEASE, length=LEASE):
-        for _ in range(12):  # 1.8 s: three lease lengths of a send waiting out 429s
-            await asyncio.sleep(0.15)
-            stolen.append(await _take(ctx, prompt_id))
-    assert not any(stolen)
+        await _kept_through_three_lease_lengths(ctx, clock, [prompt_id])
     # The sender is gone (no more renewals): its lease runs out and the work can be taken over.
-    await asyncio.sleep(LEASE.total_seconds() + 0.2)
+    clock.advance(PAST)
     assert await _take(ctx, prompt_id)
 
 
-async def test_leases_taken_together_are_kept_together_until_each_is_recorded(ctx: ServiceContext) -> None:
-    ctx.clock = SystemClock()
+async def test_leases_taken_together_are_kept_together_until_each_is_recorded(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
     async with ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=ChannelRef(SpaceRef("slack", "T1"), "C1"))
         assert channel.id is not None
@@ -71,21 +102,18 @@ async def test_leases_taken_together_are_kept_together_until_each_is_recorded(ct
             )
             assert post.id is not None
             ids.append(post.id)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     async with ctx.db.unit() as session:
         taken = await fanout.take_send_leases(session, prompt_ids=ids, now=now, until=now + LEASE)
     assert [p.id for p, _, _ in taken] == ids
-    stolen = []
     async with kept_alive_many(ctx, prompt_ids=ids, until=now + LEASE, length=LEASE):
         async with ctx.db.unit() as session:  # the first one is sent and recorded at once
             await fanout.mark_posted(
                 session, posts=[{"prompt_id": ids[0], "message_id": "1", "posted_at": now, "closes_at": now}]
             )
-        for _ in range(12):  # 1.8 s: three lease lengths of sends waiting out 429s
-            await asyncio.sleep(0.15)
-            stolen += [await _take(ctx, i) for i in ids[1:]]
-    assert not any(stolen)
-    await asyncio.sleep(LEASE.total_seconds() + 0.2)
+        await _kept_through_three_lease_lengths(ctx, clock, ids[1:])
+        assert (await _leases(ctx, ids))[0] is None  # recorded: no longer renewed
+    clock.advance(PAST)
     # The sender is gone: the unrecorded posts can be taken over; the recorded one is done for good.
     assert [await _take(ctx, i) for i in ids] == [False, True, True]
 
@@ -119,9 +147,10 @@ async def test_a_fan_out_whose_posts_are_all_recorded_never_says_it_lost_their_l
 
 
 async def test_leases_taken_over_are_reported_by_count_and_id(
-    ctx: ServiceContext, caplog: pytest.LogCaptureFixture
+    ctx: ServiceContext, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ctx.clock = SystemClock()
+    # The leases run on the manual clock, so a stalled renewal cannot let one run out: only
+    # the renewals the test waits for move them.
     async with ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=ChannelRef(SpaceRef("slack", "T1"), "C1"))
         assert channel.id is not None
@@ -132,9 +161,13 @@ async def test_leases_taken_over_are_reported_by_count_and_id(
             )
             assert post.id is not None
             ids.append(post.id)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     async with ctx.db.unit() as session:
         await fanout.take_send_leases(session, prompt_ids=ids, now=now, until=now + LEASE)
+
+    async def reported() -> bool:
+        return "lost the lease" in caplog.text
+
     async with kept_alive_many(ctx, prompt_ids=ids, until=now + LEASE, length=LEASE):
         async with ctx.db.unit() as session:  # the first is recorded; the second taken by another process
             await fanout.mark_posted(
@@ -143,11 +176,16 @@ async def test_leases_taken_over_are_reported_by_count_and_id(
             await session.execute(
                 update(PromptPost).where(col(PromptPost.id) == ids[1]).values(lease_until=now + 5 * LEASE)
             )
-        for _ in range(100):  # the next renewal (a third of the lease) notices; waits 10 s at most
-            if "lost the lease" in caplog.text:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(LEASE.total_seconds() / 2)  # and the one after says nothing more
+        await _eventually(reported)  # the next renewal notices
+        # Past the lease taken at the start: the third is kept only by a renewal after the report,
+        # which says nothing more.
+        clock.advance(PAST)
+        later = clock.now() + LEASE
+
+        async def renewed_after() -> bool:
+            return (await _leases(ctx, ids[2:])) == [later]
+
+        await _eventually(renewed_after)
         assert not await _take(ctx, ids[2])  # the third is still kept
     lost = [r.getMessage() for r in caplog.records if "lost the lease" in r.getMessage()]
     assert lost == [f"lost the lease on 1 of 3 prompts while sending (taken over): {ids[1]}"]

@@ -9,8 +9,8 @@ counts and running totals, vote awards of revealed answers; an open prompt's dig
 ranks without them because it is counted at the reveal), so totals are exact even
 if a forget stops midway; pressing again then removes the rest. The member is told
 what was removed, in counts (after an interrupted forget, what that press removed).
-A second press finds nothing of theirs and says so; a platform's retry of the same press is
-dropped by its delivery claim.
+A second press finds nothing of theirs and says so; two at once each say what they removed
+(one may find nothing); a platform's retry of the same press is dropped by its delivery claim.
 """
 
 from __future__ import annotations
@@ -108,21 +108,37 @@ async def forget_all(
 
     Each batch commits with the totals and awards it corrects, so an interrupted forget leaves
     exact totals, and the next press removes what is left (and counts only that). None when
-    another forget finished first.
+    another forget finished first and this one removed nothing.
     """
+    removed = await forget_in_batches(db, space_id=space_id, member_id=member_id, batch=batch)
+    return await forget_rest(db, space_id=space_id, member_id=member_id, removed=removed)
+
+
+async def forget_in_batches(db: Database, *, space_id: int, member_id: int, batch: int) -> Counter[str]:
+    """The bulk of the member's rows, ``batch`` a transaction until none is left: what went, per kind."""
     removed: Counter[str] = Counter()
     while True:
         async with db.unit() as session:
             counts, lost = await batches.forget_batch(session, member_id=member_id, limit=batch)
             await _shrink(session, space_id=space_id, lost=lost)
         if not counts:
-            break
+            return removed
         removed += counts
+
+
+async def forget_rest(
+    db: Database, *, space_id: int, member_id: int, removed: Counter[str]
+) -> dict[str, int] | None:
+    """The last transaction: the rest; what this forget removed in all (``removed`` by its batches too).
+
+    When another forget finished first, this one still says what its own batches removed
+    (they committed); None only when it removed nothing.
+    """
     async with db.unit() as session:
         rest = await erase(session, space_id=space_id, member_id=member_id)
-    if rest is None:
+    removed = removed + Counter(rest or {})
+    if not removed:
         return None
-    removed.update(rest)
     return {kind: removed[kind] for kind in store.KINDS if removed[kind]}
 
 

@@ -123,9 +123,10 @@ async def take_back(session: AsyncSession, gone: Sequence[Row[Any]]) -> LostVote
         )
         for answer_id, prompt_id, author_id in authors.all():
             lost[(prompt_id, author_id)] += sum(per_answer[answer_id].values())
-    for answer_id in sorted(per_answer):  # one order: concurrent forgets never wait in a cycle
-        days = per_answer[answer_id]
-        await totals.add_votes(session, answer_id=answer_id, days={day: -n for day, n in days.items()})
+    # One statement set for all of them: every author's day rows (by space, member, day), then the
+    # all-time rows, the order a vote's own batch keeps, so neither waits on the other in a cycle.
+    changes = {(answer_id, day): -n for answer_id, days in per_answer.items() for day, n in days.items()}
+    await totals.add_vote_changes(session, changes=changes)
     return lost
 
 

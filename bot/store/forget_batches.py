@@ -138,14 +138,14 @@ async def forget_batch(
     )
     gone = (await session.execute(awards)).all()
     if gone:
-        days: dict[tuple[int, dt.date], list[int]] = {}
+        days: dict[tuple[int, int, dt.date], tuple[int, int]] = {}
         for space_id, points, at in gone:
-            day = days.setdefault((space_id, totals.day_of(at)), [0, 0])
-            day[0], day[1] = day[0] + points, day[1] + 1
-        for (space_id, day_key), (points, n) in sorted(days.items()):
-            await totals.add(
-                session, space_id=space_id, member_id=mid, day=day_key, points=-points, awards=-n
-            )
+            key = (space_id, mid, totals.day_of(at))
+            before = days.get(key, (0, 0))
+            days[key] = (before[0] - points, before[1] - 1)
+        # All their day rows, then their all-time row once: the order a concurrent award's
+        # ``totals.add`` (day, then all-time) keeps, so neither waits on the other in a cycle.
+        await totals.add_days(session, changes=days)
         return Counter({"point awards": len(gone)}), Counter()
 
     for label, model in PLAIN:

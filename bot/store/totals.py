@@ -48,6 +48,36 @@ async def add(
         await session.execute(_add_on_conflict(stmt, model, ("points", "awards")))
 
 
+async def add_days(
+    session: AsyncSession, *, changes: Mapping[tuple[int, int, dt.date], tuple[int, int]]
+) -> None:
+    """Add ``changes[(space, member, day)]`` = (points, awards) to those day rows, then to the all-time rows.
+
+    Set-based and in ``add_vote_changes``'s order (every day row by space, member, day, then
+    each all-time row once), for a caller changing many days at once (a forget's point
+    awards): one day and its all-time row at a time would interleave with a concurrent
+    :func:`add` (day, then all-time) into a wait cycle on PostgreSQL.
+    """
+    days = [(key, change) for key, change in sorted(changes.items()) if any(change)]
+    if not days:
+        return
+    all_time: dict[tuple[int, int], tuple[int, int]] = {}
+    for (space_id, member_id, _), (points, awards) in days:
+        before = all_time.get((space_id, member_id), (0, 0))
+        all_time[(space_id, member_id)] = (before[0] + points, before[1] + awards)
+    by_day = [
+        {"space_id": s, "member_id": m, "day": d, "points": p, "awards": a, "votes": 0}
+        for (s, m, d), (p, a) in days
+    ]
+    whole = [
+        {"space_id": s, "member_id": m, "points": p, "awards": a, "votes": 0}
+        for (s, m), (p, a) in sorted(all_time.items())
+    ]
+    for model, rows in ((MemberDay, by_day), (MemberTotal, whole)):
+        stmt = _upsert(session)(model).values(rows)  # VALUES rows are inserted (and locked) in list order
+        await session.execute(_add_on_conflict(stmt, model, ("points", "awards")))
+
+
 async def add_votes(session: AsyncSession, *, answer_id: int, days: Mapping[dt.date, int]) -> None:
     """Add ``days[d]`` votes (negative to take back) to the author of ``answer_id`` on each day ``d``."""
     await add_vote_changes(session, changes={(answer_id, day): n for day, n in days.items()})
