@@ -68,31 +68,20 @@ async def settle(
     first = await attempt()
     if not first:
         return Outcome("already")
-    if not correct:
-        await practice.update_card(
-            session,
-            space_id=member.space_id,
-            member_id=member.id,
-            item_id=item,
-            mode=QuizMode.CHALLENGE,
-            correct=False,
-            now=now,
-            token=f"challenge:{rnd.id}",
-            target=target,
-        )
-        return Outcome("wrong")
-    # A win moves a card the member already has (a right answer is evidence of recall).
+    # A right answer moves a card the member already has (evidence of recall); a miss makes or moves it.
     await practice.update_card(
         session,
         space_id=member.space_id,
         member_id=member.id,
         item_id=item,
         mode=QuizMode.CHALLENGE,
-        correct=True,
+        correct=correct,
         now=now,
         token=f"challenge:{rnd.id}",
         target=target,
     )
+    if not correct:
+        return Outcome("wrong")
     if not await store.claim_win(session, round_id=rnd.id, member_id=member.id, at=now):
         return Outcome("late")
     # The points reach the ledger when the challenge ends, and only with company (see bank()).
