@@ -118,15 +118,20 @@ async def post_round(
             return
 
     async def renew(session: AsyncSession, was: dt.datetime, new: dt.datetime) -> bool:
-        renewed = await store.renew_post(session, round_id=round_id, held_until=was, until=new)
-        if renewed:
-            lease[0] = new
-        return renewed
+        return await store.renew_post(session, round_id=round_id, held_until=was, until=new)
+
+    def held_to(new: dt.datetime) -> None:
+        lease[0] = new  # only once committed: post_failed must name the lease the database has
 
     try:
         # Renewed while the port waits out a 429, so that no other tick posts it again.
         async with renewing(
-            ctx, renew, until=lease[0], length=POST_LEASE, what=f"challenge round {round_id}"
+            ctx,
+            renew,
+            until=lease[0],
+            length=POST_LEASE,
+            what=f"challenge round {round_id}",
+            renewed_to=held_to,
         ):
             question = msg.question(item, challenge, rnd)
             # An earlier attempt may have reached the platform and lost its answer.

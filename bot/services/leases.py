@@ -210,10 +210,19 @@ async def kept_alive_many(
 
 @contextlib.asynccontextmanager
 async def renewing(
-    ctx: ServiceContext, renew_once: Renew, *, until: dt.datetime, length: dt.timedelta, what: str
+    ctx: ServiceContext,
+    renew_once: Renew,
+    *,
+    until: dt.datetime,
+    length: dt.timedelta,
+    what: str,
+    renewed_to: Callable[[dt.datetime], None] | None = None,
 ) -> AsyncIterator[None]:
     """Call ``renew_once(session, held_until, new_until)`` every third of ``length`` while the body
-    runs (any leased send: prompts here, once-a-day messages in ``bot.services.sent_once``)."""
+    runs (any leased send: prompts here, once-a-day messages in ``bot.services.sent_once``).
+
+    ``renewed_to`` hears each new ``held_until`` once its renewal has committed (a renewal
+    whose commit failed never moved the lease)."""
     done = asyncio.Event()
 
     async def renew() -> None:
@@ -236,6 +245,8 @@ async def renewing(
                 log.warning("could not renew the lease on %s; retrying", what, exc_info=True)
                 continue
             held = new
+            if renewed_to is not None:
+                renewed_to(held)
 
     task = asyncio.create_task(renew())
     try:
