@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from bot.domain import ChannelRef, MessageRef, SpaceRef
 from bot.services import prompts
 from bot.services.context import ServiceContext
-from bot.services.leases import kept_alive, kept_alive_many
+from bot.services.leases import kept_alive, kept_alive_many, renewing
 from bot.store import fanout
 from bot.store import prompt_transitions as transitions
 from bot.store import prompts as store
@@ -189,3 +189,28 @@ async def test_leases_taken_over_are_reported_by_count_and_id(
         assert not await _take(ctx, ids[2])  # the third is still kept
     lost = [r.getMessage() for r in caplog.records if "lost the lease" in r.getMessage()]
     assert lost == [f"lost the lease on 1 of 3 prompts while sending (taken over): {ids[1]}"]
+
+
+async def test_a_renewal_is_heard_only_once_it_has_committed(ctx: ServiceContext) -> None:
+    # A holder that must name its lease later (a challenge's failed post records its back-off
+    # only under the lease it holds) learns the new lease from renewing, never from a renewal
+    # whose transaction rolled back.
+    tried: list[dt.datetime] = []
+
+    async def renew_once(session: object, held: dt.datetime, new: dt.datetime) -> bool:
+        tried.append(new)
+        if len(tried) == 1:
+            raise RuntimeError("the renewal's transaction fails")  # rolled back: the lease did not move
+        return True
+
+    assert isinstance(ctx.clock, ManualClock)
+    heard: list[dt.datetime] = []
+    start = ctx.clock.now()
+    async with renewing(
+        ctx, renew_once, until=start, length=dt.timedelta(seconds=0.3), what="a test", renewed_to=heard.append
+    ):
+        while len(tried) < 2:
+            await asyncio.sleep(0.01)
+            ctx.clock.advance(dt.timedelta(seconds=1))  # each attempt asks for a later lease
+    assert len(tried) >= 2 and tried[0] != tried[1]
+    assert tried[0] not in heard and heard == tried[1 : len(heard) + 1]
