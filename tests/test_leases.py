@@ -89,9 +89,8 @@ async def test_a_slow_send_keeps_its_lease_and_a_dead_one_loses_it(
     assert await _take(ctx, prompt_id)
 
 
-async def test_leases_taken_together_are_kept_together_until_each_is_recorded(
-    ctx: ServiceContext, clock: ManualClock
-) -> None:
+async def _three_claimed(ctx: ServiceContext) -> list[int]:
+    """Three prompts claimed for one channel (not yet leased): their ids, in order."""
     async with ctx.db.unit() as session:
         channel = await ensure_channel(session, ref=ChannelRef(SpaceRef("slack", "T1"), "C1"))
         assert channel.id is not None
@@ -102,6 +101,13 @@ async def test_leases_taken_together_are_kept_together_until_each_is_recorded(
             )
             assert post.id is not None
             ids.append(post.id)
+    return ids
+
+
+async def test_leases_taken_together_are_kept_together_until_each_is_recorded(
+    ctx: ServiceContext, clock: ManualClock
+) -> None:
+    ids = await _three_claimed(ctx)
     now = clock.now()
     async with ctx.db.unit() as session:
         taken = await fanout.take_send_leases(session, prompt_ids=ids, now=now, until=now + LEASE)
@@ -151,16 +157,7 @@ async def test_leases_taken_over_are_reported_by_count_and_id(
 ) -> None:
     # The leases run on the manual clock, so a stalled renewal cannot let one run out: only
     # the renewals the test waits for move them.
-    async with ctx.db.unit() as session:
-        channel = await ensure_channel(session, ref=ChannelRef(SpaceRef("slack", "T1"), "C1"))
-        assert channel.id is not None
-        ids = []
-        for key in ("d1", "d2", "d3"):
-            post = await store.claim(
-                session, space_id=channel.space_id, channel_id=channel.id, scenario_id="x", delivery_key=key
-            )
-            assert post.id is not None
-            ids.append(post.id)
+    ids = await _three_claimed(ctx)
     now = clock.now()
     async with ctx.db.unit() as session:
         await fanout.take_send_leases(session, prompt_ids=ids, now=now, until=now + LEASE)
