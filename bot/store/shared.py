@@ -65,7 +65,7 @@ class Shared(Generic[I, O]):
     in that transaction before doing anything else for it, and answers None for an
     item whose delivery was claimed before: recording them itself lets it fold the
     claims into its first statement where the database allows (PostgreSQL), one
-    round trip less (``bot.store.claims.claim_deliveries`` records them alone).
+    round trip less (``bot.store.claims.record_claims`` records them alone).
     ``conflict`` names what an item must not share a batch over (the voter).
     """
 
