@@ -24,8 +24,9 @@ from bot.domain import ChannelRef, MemberRef, MessageRef, SpaceRef
 from bot.ports import ChatPort
 from bot.render import OutboundMessage
 from bot.store.engine import Database
-from bot.store.shared import Redelivered, Shared, Ticket
+from bot.store.shared import Shared
 from bot.store.tenants import claim_delivery, ensure_space, release_delivery
+from bot.store.tickets import Redelivered, Ticket
 
 I = TypeVar("I")  # noqa: E741
 O = TypeVar("O")  # noqa: E741

@@ -26,7 +26,8 @@ from bot.services.votes import VOTE_ACTION
 from bot.store.claims import ClaimRow
 from bot.store.engine import Database
 from bot.store.models import Answer, Delivery, MemberTotal, Vote
-from bot.store.shared import Redelivered, Shared, Ticket
+from bot.store.shared import Shared
+from bot.store.tickets import Redelivered, Ticket
 from bot.store.votes import TOGGLES, Press, Toggled
 from tests.support.votes import open_ballot
 

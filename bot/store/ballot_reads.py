@@ -79,6 +79,13 @@ _SEATS = (
     "AND promptpost.id IS NOT NULL"
 )
 _SEATS_ONLY = _SEATS.replace("{fresh}", "")
+
+
+def seat_select(extra: str) -> str:
+    """The seats' SELECT over presses ``p``, with ``extra`` columns after the eight a :class:`Seat` reads."""
+    return _SEATS.replace("{fresh}", extra)
+
+
 # The claims go in first, in one order (two replicas claiming the same ones never deadlock).
 # The seats come as before (a voter never seen has none), then one row per press saying
 # whether its claim is new (no member id: the seat rows always have one). The read sees
@@ -88,7 +95,7 @@ _CLAIM_AND_SEAT = (
     ", claimed AS (INSERT INTO delivery (space_id, key, created_at) "
     "SELECT claim_space, claim_key, claim_at FROM p WHERE claim_key IS NOT NULL "
     "ORDER BY claim_space, claim_key ON CONFLICT DO NOTHING RETURNING space_id, key) "
-    + _SEATS.replace("{fresh}", ", NULL")
+    + seat_select(", NULL")
     + " UNION ALL SELECT p.i, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (p.claim_key IS NULL OR EXISTS "
     "(SELECT 1 FROM claimed WHERE claimed.space_id = p.claim_space AND claimed.key = p.claim_key)) FROM p"
 )

@@ -9,6 +9,11 @@ connection SQLAlchemy checked out, in the transaction SQLAlchemy's asyncpg adapt
 began (or begins here, as its cursor would): commit, rollback and the pool stay
 SQLAlchemy's. Errors come out as SQLAlchemy's ``DBAPIError``, as from ``execute``.
 
+With ``alone``, the statement runs outside any transaction on a session bound to
+one connection (a group-commit lane's): PostgreSQL makes a single statement its own
+transaction, so a statement that claims, reads and writes in one piece costs one
+round trip instead of BEGIN, the statement and COMMIT.
+
 The price: it uses private parts of SQLAlchemy's asyncpg adapter (``_execute_mutex``,
 ``_started``, ``_start_transaction``, ``_handle_exception``), written against the
 SQLAlchemy that requirements/lock.txt pins; tests/test_store_rows.py exercises each on
@@ -48,14 +53,22 @@ async def fetch(
     stmt: Executable,
     params: dict[str, Any],
     types: tuple[tuple[str, TypeEngine[Any]], ...],
+    *,
+    alone: bool = False,
 ) -> Fetched:
-    """Run ``stmt`` (driver-ready ``params``) on the asyncpg connection of ``session``'s transaction."""
-    connection, adapted = await _driver_of(session)
+    """Run ``stmt`` (driver-ready ``params``) on the asyncpg connection of ``session``'s transaction.
+
+    ``alone``: as a transaction of its own, on the connection ``session`` is bound to
+    (no transaction may be open on it; raises ``RuntimeError`` otherwise).
+    """
+    connection, adapted = await (_bare_driver_of(session) if alone else _driver_of(session))
     dialect = connection.dialect
     sql, order = _compiled(stmt, dialect)
+    if alone and adapted._started:
+        raise RuntimeError("a statement alone cannot run inside a transaction")
     try:
         async with adapted._execute_mutex:
-            if not adapted._started:
+            if not adapted._started and not alone:
                 await adapted._start_transaction()
             records = await adapted.driver_connection.fetch(sql, *[params[name] for name in order])
     except Exception as exc:
@@ -80,6 +93,15 @@ async def _driver_of(session: AsyncSession) -> tuple[AsyncConnection, Any]:
     adapted: Any = fairy.dbapi_connection  # SQLAlchemy's AsyncAdapt_asyncpg_connection
     session.info[_HELD] = (session.sync_session.get_transaction(), connection, adapted)
     return connection, adapted
+
+
+async def _bare_driver_of(session: AsyncSession) -> tuple[AsyncConnection, Any]:
+    """The connection ``session`` is bound to and its asyncpg adapter, with no transaction begun."""
+    connection = session.bind
+    if not isinstance(connection, AsyncConnection) or session.in_transaction():
+        raise RuntimeError("a statement alone needs a session bound to one connection, outside a transaction")
+    fairy = await connection.get_raw_connection()
+    return connection, fairy.dbapi_connection
 
 
 @functools.lru_cache(maxsize=256)

@@ -17,7 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.store.shared import Group, Shared, Ticket
+from bot.store.shared import Group, Shared
+from bot.store.tickets import Ticket
 
 SQLITE_BUSY_MS = 30_000
 I = TypeVar("I")  # noqa: E741
@@ -44,16 +45,18 @@ class Database:
         """Do ``item`` in a transaction shared with concurrent calls of the same ``work`` (group commit).
 
         With ``ticket``, the delivery's claim is recorded in that transaction too
-        (raises :class:`bot.store.shared.Redelivered` for a re-delivery). Alone, it
+        (raises :class:`bot.store.tickets.Redelivered` for a re-delivery). Alone, it
         is one transaction of its own, as ``unit()`` would be.
         """
         group = self._groups.get(work)
         if group is None:
             # SQLite writes one transaction at a time: a second lane would only wait on the lock.
-            lanes = 1 if self.url.get_backend_name() == "sqlite" else work.lanes
+            sqlite = self.url.get_backend_name() == "sqlite"
+            lanes = 1 if sqlite else work.lanes
             unit = functools.partial(_transaction, self._sessions)
             held = functools.partial(_held, self.engine)
-            group = self._groups[work] = Group(work, unit, held, lanes=lanes)
+            # SQLite takes no data-modifying WITH: no one-statement batches there.
+            group = self._groups[work] = Group(work, unit, held, lanes=lanes, alone=not sqlite)
         return await group.submit(item, ticket)
 
     async def ping(self) -> bool:

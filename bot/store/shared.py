@@ -18,7 +18,6 @@ unique keys each statement writes against.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Sequence
@@ -28,9 +27,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import SpaceRef
 from bot.store.claims import ClaimRow
-from bot.store.tenants import ensure_space
+from bot.store.tickets import Later, Redelivered, Ticket, claim_rows, known_claim
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +36,10 @@ I = TypeVar("I")  # noqa: E741 - an item of work
 O = TypeVar("O")  # noqa: E741 - its outcome
 
 
-class Redelivered(Exception):
-    """The call's delivery was claimed before: nothing of it ran (``bot.claims`` says AlreadyHandled)."""
-
-
-@dataclass
-class Ticket:
-    """A delivery's claim, recorded in the transaction of the work it came with.
-
-    ``space_id`` is the space's row id when known; the batch finds or creates the
-    row otherwise and leaves its id here once the transaction has committed.
-    """
-
-    space: SpaceRef
-    space_id: int | None
-    key: str
-    at: dt.datetime
+# The work as one statement that is its own transaction (see Shared.alone).
+Alone = Callable[
+    [AsyncSession, Sequence[I], Sequence[ClaimRow | None]], Awaitable[Sequence[O | None | Later]]
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +53,11 @@ class Shared(Generic[I, O]):
     claims into its first statement where the database allows (PostgreSQL), one
     round trip less (``bot.store.claims.record_claims`` records them alone).
     ``conflict`` names what an item must not share a batch over (the voter).
+
+    ``alone``, where the database runs it (PostgreSQL): the same work as one statement
+    that is its own transaction (no BEGIN, no COMMIT: one round trip), tried first on
+    the items whose space's row id is known; it answers each item as ``run`` would,
+    or :data:`LATER` for one it left unwritten and unclaimed, which ``run`` then does.
     """
 
     name: str
@@ -74,6 +65,7 @@ class Shared(Generic[I, O]):
     conflict: Callable[[I], Hashable]
     limit: int = 32
     lanes: int = 2  # batches written at once, where the database takes concurrent writers
+    alone: Alone[I, O] | None = None
 
 
 @dataclass(eq=False)
@@ -93,8 +85,11 @@ class Group(Generic[I, O]):
     round trips of one overlap the work of the next; SQLite takes one at a time.
     """
 
-    def __init__(self, work: Shared[I, O], unit: Unit, held: Unit, *, lanes: int = 1) -> None:
+    def __init__(
+        self, work: Shared[I, O], unit: Unit, held: Unit, *, lanes: int = 1, alone: bool = False
+    ) -> None:
         self.work, self.unit, self.held, self.lanes = work, unit, held, lanes
+        self.alone = work.alone if alone else None  # the database runs the work's statement alone
         self._queue: deque[_Call[I, O]] = deque()
         self._drains: set[asyncio.Task[None]] = set()
         self._writing = 0  # batches being written now
@@ -200,6 +195,10 @@ class Group(Generic[I, O]):
     async def _commit(self, batch: list[_Call[I, O]], session: AsyncSession) -> bool:
         """Write ``batch`` and answer its calls; False when it failed (each was retried alone)."""
         try:
+            if self.alone is not None:
+                batch = await self._alone(self.alone, batch, session)
+                if not batch:
+                    return True
             try:
                 async with session.begin():
                     results = await self._once(session, batch)
@@ -229,9 +228,40 @@ class Group(Generic[I, O]):
                     call.done.cancel()
             raise
 
+    async def _alone(
+        self, alone: Alone[I, O], batch: list[_Call[I, O]], session: AsyncSession
+    ) -> list[_Call[I, O]]:
+        """Settle what the work's one statement can; the calls left for a transaction.
+
+        The statement is all or nothing: if it fails, every call goes the long way.
+        """
+        known = [c for c in batch if c.ticket is None or c.ticket.space_id is not None]
+        if not known:
+            return batch
+        claims = [known_claim(call.ticket) for call in known]
+        try:
+            outcomes = await alone(session, [call.item for call in known], claims)
+        except Exception as exc:  # noqa: BLE001 - nothing of it was written: the transaction does it all
+            log.info(
+                "%s: the one-statement batch failed (%s); it goes the long way",
+                self.work.name,
+                type(exc).__name__,
+            )
+            return batch
+        left = [c for c in batch if c.ticket is not None and c.ticket.space_id is None]
+        for call, outcome in zip(known, outcomes, strict=True):
+            if isinstance(outcome, Later):
+                left.append(call)
+            elif not call.done.done():
+                if outcome is None:
+                    call.done.set_exception(Redelivered(call.ticket.key if call.ticket else ""))
+                else:
+                    call.done.set_result(outcome)
+        return left
+
     async def _once(self, session: AsyncSession, batch: list[_Call[I, O]]) -> list[tuple[Any, int | None]]:
         """Run ``batch`` in the session's transaction: each call's outcome (or Redelivered), its space id."""
-        claims = await _claim_rows(session, [call.ticket for call in batch])
+        claims = await claim_rows(session, [call.ticket for call in batch])
         outcomes = await self.work.run(session, [call.item for call in batch], [c for c, _ in claims])
         return [
             (outcome if outcome is not None else Redelivered(call.ticket.key if call.ticket else ""), space)
@@ -254,28 +284,3 @@ class Group(Generic[I, O]):
 def _fail(call: _Call[Any, Any], exc: Exception) -> None:
     if not call.done.done():
         call.done.set_exception(exc)
-
-
-async def _claim_rows(
-    session: AsyncSession, tickets: list[Ticket | None]
-) -> list[tuple[ClaimRow | None, int | None]]:
-    """Each ticket's claim to record (its space's row id found, or made on first sight) and that id."""
-    spaces: dict[tuple[str, str], int] = {}
-    for ticket in tickets:
-        if ticket is None:
-            continue
-        where = (ticket.space.platform, ticket.space.id)
-        if ticket.space_id is not None:
-            spaces[where] = ticket.space_id
-        elif where not in spaces:  # first sight of the space in this process
-            row = await ensure_space(session, ref=ticket.space)
-            assert row.id is not None
-            spaces[where] = row.id
-    out: list[tuple[ClaimRow | None, int | None]] = []
-    for ticket in tickets:
-        if ticket is None:
-            out.append((None, None))
-            continue
-        space = spaces[(ticket.space.platform, ticket.space.id)]
-        out.append(((space, ticket.key[:200], ticket.at), space))
-    return out

@@ -142,6 +142,7 @@ class Rows:
         *,
         lock: str = "",
         values: dict[str, Any] | None = None,
+        alone: bool = False,
         **types: TypeEngine[Any],
     ) -> Fetched:
         """Run ``body`` after the CTE of ``rows`` (in column order), with ``values`` for its own parameters.
@@ -151,7 +152,8 @@ class Rows:
         the result columns (a time read back from SQLite). It runs on the session's
         connection (Core): the ORM's bookkeeping would double the cost of a statement;
         on PostgreSQL straight on the driver, in that connection's transaction
-        (``bot.store.driver``), which is cheaper again.
+        (``bot.store.driver``), which is cheaper again. ``alone`` (PostgreSQL only): the
+        statement is its own transaction, on a session bound to one connection.
         """
         bind = session.bind  # its dialect without a greenlet hop (sessions here have one bind)
         dialect = bind.dialect if bind is not None else (await session.connection()).dialect
@@ -164,7 +166,9 @@ class Rows:
                 params[f"{self.name}_{column}"] = [binder(row[j]) if binder else row[j] for row in rows]
             from bot.store import driver  # only a PostgreSQL process loads it
 
-            return await driver.fetch(session, stmt, params, typed)
+            return await driver.fetch(session, stmt, params, typed, alone=alone)
+        if alone:
+            raise ValueError("only PostgreSQL runs a statement alone here")
         connection = await session.connection()
         stmt = _rows_statement(self, dialect.name, body, lock, typed)
         binds = [_binder(kind, dialect) for _, kind in self.columns]

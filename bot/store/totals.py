@@ -125,10 +125,9 @@ _VOTES_ALL_TIME = (
     "GROUP BY s.space_id, s.member_id HAVING SUM(s.n) <> 0 ORDER BY s.space_id, s.member_id "
     "ON CONFLICT (space_id, member_id) DO UPDATE SET votes = membertotal.votes + excluded.votes"
 )
-_BOTH_TABLES = (
-    _SUMS
-    + f", d AS ({_VOTES_BY_DAY} RETURNING space_id, member_id, day) "
-    + _VOTES_ALL_TIME.format(
-        source="s JOIN d ON d.space_id = s.space_id AND d.member_id = s.member_id AND d.day = s.day"
-    )
-)
+_DAYS_FIRST = _SUMS + f", d AS ({_VOTES_BY_DAY} RETURNING space_id, member_id, day) "
+_AFTER_DAYS = "s JOIN d ON d.space_id = s.space_id AND d.member_id = s.member_id AND d.day = s.day"
+_BOTH_TABLES = _DAYS_FIRST + _VOTES_ALL_TIME.format(source=_AFTER_DAYS)
+# For a PostgreSQL statement that has its vote changes as ``c(answer_id, day, n)``: both
+# tables moved by data-modifying WITH parts, in the same order (``bot.store.vote_statement``).
+VOTE_TOTALS_WITH = _DAYS_FIRST + f", t AS ({_VOTES_ALL_TIME.format(source=_AFTER_DAYS)} RETURNING 1) "

@@ -34,6 +34,7 @@ from bot.store.models import Vote
 from bot.store.shared import Shared
 from bot.store.sql import Rows
 from bot.store.tenants import ensure_member
+from bot.store.vote_statement import toggle_alone
 
 OPEN = PromptStatus.OPEN
 # Why a press changed nothing before any write was tried (the service words each).
@@ -81,7 +82,7 @@ async def toggle_votes(
         for i in unknown:
             await ensure_member(session, ref=presses[i].voter)
         seats.update(await read_seats(session, presses, unknown))
-    refused = {i: _refusal(seats[i]) for i in live}
+    refused = {i: refusal(seats[i]) for i in live}
     wanted = {
         i: _Cast(presses[i].prompt_id, presses[i].answer_id, seats[i].voter, presses[i].budget, presses[i].at)
         for i in live
@@ -113,7 +114,10 @@ async def toggle_votes(
 
 
 TOGGLES: Shared[Press, Toggled] = Shared(
-    "vote toggle", toggle_votes, conflict=lambda p: (p.voter.space.platform, p.voter.space.id, p.voter.id)
+    "vote toggle",
+    toggle_votes,
+    conflict=lambda p: (p.voter.space.platform, p.voter.space.id, p.voter.id),
+    alone=toggle_alone,  # PostgreSQL: most batches in one statement, the rest through toggle_votes
 )
 
 
@@ -166,7 +170,8 @@ class _Cast:
     at: dt.datetime
 
 
-def _refusal(seat: Seat) -> str | None:
+def refusal(seat: Seat) -> str | None:
+    """Why a press on this seat changes nothing before any write (None: it may vote or withdraw)."""
     if seat.status is None:
         return NO_PROMPT
     if seat.status != OPEN:

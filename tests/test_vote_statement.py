@@ -1,0 +1,169 @@
+"""The Vote click as one statement on PostgreSQL: what it settles, and what it leaves untouched.
+
+``bot.store.vote_statement`` runs a batch of presses as one statement of its own.
+A press whose write finds the world changed since the statement's read (another
+transaction withdrew the vote, took the slot, closed the voting) must be left
+unwritten and unclaimed, and the transaction path must then do what the press
+asks. Each test holds another transaction open on a row the press needs, starts
+the press, waits until PostgreSQL reports it blocked, then commits the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import func, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.domain import MemberRef, SpaceRef
+from bot.store.engine import Database
+from bot.store.migrate import upgrade
+from bot.store.models import Delivery, Member, Vote
+from bot.store.tickets import LATER, Ticket
+from bot.store.vote_statement import toggle_alone
+from bot.store.votes import CLOSED, TOGGLES, Press, Toggled, insert_vote_if_open, withdraw_vote_if_open
+from tests.support.postgres import PostgresCluster
+from tests.support.votes import Ballot, cast, open_ballot
+from tests.test_vote_batches import totals_match_votes
+
+SPACE = SpaceRef("console", "alone")
+AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def pg(postgres: PostgresCluster) -> AsyncIterator[Database]:
+    db = Database(postgres.new_database())
+    await upgrade(db)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+def press(voter: str, ballot: Ballot, answer: int) -> Press:
+    return Press(MemberRef(SPACE, voter), ballot.prompt_id, ballot.answer_ids[answer], 2, AT)
+
+
+async def space_id(db: Database) -> int:
+    async with db.unit() as s:
+        return int((await s.execute(select(col(Member.space_id)).limit(1))).scalar_one())
+
+
+async def ticket(db: Database, key: str) -> Ticket:
+    """A claim whose space's row id is known, as after a process's first click: the statement's way."""
+    return Ticket(SPACE, await space_id(db), key, AT)
+
+
+async def until_blocked(db: Database, work: asyncio.Future[Any]) -> None:
+    """Wait (10 s at most) until some connection of the test's database waits for a lock."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0"
+    )
+    for _ in range(200):
+        async with db.unit() as s:
+            if (await s.execute(waiting)).scalar_one():
+                return
+        assert not work.done(), work.result()
+        await asyncio.sleep(0.05)
+    raise AssertionError("the press never waited for the other transaction")
+
+
+async def held_while(
+    db: Database, write: Callable[[AsyncSession], Awaitable[object]], work: asyncio.Future[Any]
+) -> None:
+    """Do ``write`` in another transaction, keep it open until ``work`` waits on it, then commit."""
+    async with db.unit() as other:
+        await write(other)
+        await until_blocked(db, work)
+
+
+def sql(statement: str) -> Callable[[AsyncSession], Awaitable[object]]:
+    return lambda session: session.execute(text(statement))
+
+
+async def votes_of(db: Database, voter: int) -> list[tuple[int, int]]:
+    async with db.unit() as s:
+        rows = await s.execute(
+            select(col(Vote.answer_id), col(Vote.slot)).where(col(Vote.voter_id) == voter).order_by("slot")
+        )
+        return [(int(a), int(slot)) for a, slot in rows.all()]
+
+
+async def test_a_withdrawal_whose_vote_went_meanwhile_is_cast_by_the_transaction(pg: Database) -> None:
+    ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
+    ada, answer = ballot.voter_ids[0], ballot.answer_ids[0]
+    assert await cast(pg, prompt_id=ballot.prompt_id, answer_id=answer, voter_id=ada)
+    pressing = asyncio.ensure_future(
+        pg.shared(TOGGLES, press("ada", ballot, 0), ticket=await ticket(pg, "b1"))
+    )
+    # Her earlier press's withdrawal commits after the statement read her vote.
+    withdraw = {"prompt_id": ballot.prompt_id, "answer_id": answer, "voter_id": ada}
+    await held_while(pg, lambda other: withdraw_vote_if_open(other, **withdraw), pressing)
+    outcome = await pressing
+    # The statement found no vote to delete and left the press; the transaction toggled it on.
+    assert isinstance(outcome, Toggled) and outcome.cast and not outcome.withdrawn
+    assert await votes_of(pg, ada) == [(answer, 1)]
+    await totals_match_votes(pg)
+
+
+async def test_a_cast_whose_slot_was_taken_meanwhile_takes_the_next_one(pg: Database) -> None:
+    ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
+    ada = ballot.voter_ids[0]
+    pressing = asyncio.ensure_future(
+        pg.shared(TOGGLES, press("ada", ballot, 1), ticket=await ticket(pg, "b1"))
+    )
+    # Another replica casts her vote for the first answer into slot 1.
+    first = {"prompt_id": ballot.prompt_id, "answer_id": ballot.answer_ids[0], "voter_id": ada, "budget": 2}
+    await held_while(pg, lambda other: insert_vote_if_open(other, **first), pressing)
+    outcome = await pressing
+    assert isinstance(outcome, Toggled) and outcome.cast and outcome.left == 0
+    assert await votes_of(pg, ada) == [(ballot.answer_ids[0], 1), (ballot.answer_ids[1], 2)]
+    await totals_match_votes(pg)
+
+
+async def test_a_cast_behind_the_reveal_is_refused_as_closed(pg: Database) -> None:
+    ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
+    pressing = asyncio.ensure_future(
+        pg.shared(TOGGLES, press("ada", ballot, 0), ticket=await ticket(pg, "b1"))
+    )
+    await held_while(
+        pg, sql(f"UPDATE promptpost SET status = 'closed' WHERE id = {ballot.prompt_id}"), pressing
+    )
+    outcome = await pressing
+    assert isinstance(outcome, Toggled) and outcome.refused == CLOSED and not outcome.cast
+    assert await votes_of(pg, ballot.voter_ids[0]) == []
+
+
+async def test_a_press_the_statement_leaves_is_neither_written_nor_claimed(pg: Database) -> None:
+    ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada", "bob"])
+    ada, bob = ballot.voter_ids
+    space = await space_id(pg)
+    presses = [press("ada", ballot, 1), press("bob", ballot, 1)]
+    claims = [(space, "ada-press", AT), (space, "bob-press", AT)]
+    async with pg.engine.connect() as connection:
+        lane = AsyncSession(bind=connection)
+        alone = asyncio.ensure_future(toggle_alone(lane, presses, claims))
+        await held_while(
+            pg,
+            sql(
+                "INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, slot, created_at) "
+                f"VALUES ({space}, {ballot.prompt_id}, {ballot.answer_ids[0]}, {ada}, 1, now())"
+            ),
+            alone,
+        )
+        ada_outcome, bob_outcome = await alone
+        await lane.close()
+    assert ada_outcome is LATER
+    assert isinstance(bob_outcome, Toggled) and bob_outcome.cast and bob_outcome.left == 1
+    async with pg.unit() as s:
+        keys = (await s.execute(select(col(Delivery.key)).order_by("key"))).scalars().all()
+        vote_count = (await s.execute(select(func.count()).select_from(Vote))).scalar_one()
+    assert keys == ["bob-press"]  # ada's press: no claim, so the transaction way can still take it
+    assert vote_count == 2  # the other replica's and bob's
+    assert await votes_of(pg, bob) == [(ballot.answer_ids[1], 1)]
