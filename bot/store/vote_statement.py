@@ -15,6 +15,12 @@ nothing to do), a delivery claimed meanwhile. The rules stay the ones ``votes``
 states: the prompt open when the write runs (``FOR SHARE`` orders it against the
 reveal), the unique keys, the voter's budget. SQLite takes no data-modifying
 ``WITH``: there every press goes the transaction's way.
+
+Locks come in the order of the transaction path but for the claims, which come
+last here (a claim is recorded only for a press settled). So only two deliveries
+of one click, one here and one in a transaction, can wait on each other in a
+cycle: PostgreSQL aborts one side, and the batch goes the transaction's way, where
+the click's claim is found.
 """
 
 from __future__ import annotations
