@@ -66,11 +66,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
+async def db(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
     """A migrated database on each backend."""
-    database = Database(database_url)
     # As `prepbot serve` does: a new SQLite file gets the head schema snapshot (the same
-    # schema, tests/test_schema_snapshot.py); migrations run in tests/test_store.py & co.
+    # schema, tests/test_schema_snapshot.py); a PostgreSQL database becomes a copy of one
+    # migrated once per run; migrations run in tests/test_store.py & co.
+    if database_url.startswith("postgresql"):
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        cluster.migrated_database(database_url)
+    database = Database(database_url)
     if not await ready_async(database):
         await upgrade(database)
     try:

@@ -4,8 +4,9 @@
 A press whose write finds the world changed since the statement's read (another
 transaction withdrew the vote, took the slot, closed the voting) must be left
 unwritten and unclaimed, and the transaction path must then do what the press
-asks. Each test holds another transaction open on a row the press needs, starts
-the press, waits until PostgreSQL reports it blocked, then commits the other.
+asks. Each test writes in another transaction and keeps it open, starts the press
+(whose read comes before that write commits), waits until PostgreSQL reports the
+press blocked on the write, then commits.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, text
@@ -31,6 +32,7 @@ from tests.support.postgres import PostgresCluster
 from tests.support.votes import Ballot, cast, open_ballot
 from tests.test_vote_batches import totals_match_votes
 
+T = TypeVar("T")
 SPACE = SpaceRef("console", "alone")
 AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -75,12 +77,14 @@ async def until_blocked(db: Database, work: asyncio.Future[Any]) -> None:
 
 
 async def held_while(
-    db: Database, write: Callable[[AsyncSession], Awaitable[object]], work: asyncio.Future[Any]
-) -> None:
-    """Do ``write`` in another transaction, keep it open until ``work`` waits on it, then commit."""
+    db: Database, write: Callable[[AsyncSession], Awaitable[object]], start: Callable[[], Awaitable[T]]
+) -> T:
+    """Do ``write`` in another transaction, then ``start`` the work; commit once it waits; its result."""
     async with db.unit() as other:
         await write(other)
+        work = asyncio.ensure_future(start())
         await until_blocked(db, work)
+    return await work
 
 
 def sql(statement: str) -> Callable[[AsyncSession], Awaitable[object]]:
@@ -99,13 +103,14 @@ async def test_a_withdrawal_whose_vote_went_meanwhile_is_cast_by_the_transaction
     ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
     ada, answer = ballot.voter_ids[0], ballot.answer_ids[0]
     assert await cast(pg, prompt_id=ballot.prompt_id, answer_id=answer, voter_id=ada)
-    pressing = asyncio.ensure_future(
-        pg.shared(TOGGLES, press("ada", ballot, 0), ticket=await ticket(pg, "b1"))
-    )
+    claim = await ticket(pg, "b1")
     # Her earlier press's withdrawal commits after the statement read her vote.
     withdraw = {"prompt_id": ballot.prompt_id, "answer_id": answer, "voter_id": ada}
-    await held_while(pg, lambda other: withdraw_vote_if_open(other, **withdraw), pressing)
-    outcome = await pressing
+    outcome = await held_while(
+        pg,
+        lambda other: withdraw_vote_if_open(other, **withdraw),
+        lambda: pg.shared(TOGGLES, press("ada", ballot, 0), ticket=claim),
+    )
     # The statement found no vote to delete and left the press; the transaction toggled it on.
     assert isinstance(outcome, Toggled) and outcome.cast and not outcome.withdrawn
     assert await votes_of(pg, ada) == [(answer, 1)]
@@ -115,13 +120,14 @@ async def test_a_withdrawal_whose_vote_went_meanwhile_is_cast_by_the_transaction
 async def test_a_cast_whose_slot_was_taken_meanwhile_takes_the_next_one(pg: Database) -> None:
     ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
     ada = ballot.voter_ids[0]
-    pressing = asyncio.ensure_future(
-        pg.shared(TOGGLES, press("ada", ballot, 1), ticket=await ticket(pg, "b1"))
-    )
+    claim = await ticket(pg, "b1")
     # Another replica casts her vote for the first answer into slot 1.
     first = {"prompt_id": ballot.prompt_id, "answer_id": ballot.answer_ids[0], "voter_id": ada, "budget": 2}
-    await held_while(pg, lambda other: insert_vote_if_open(other, **first), pressing)
-    outcome = await pressing
+    outcome = await held_while(
+        pg,
+        lambda other: insert_vote_if_open(other, **first),
+        lambda: pg.shared(TOGGLES, press("ada", ballot, 1), ticket=claim),
+    )
     assert isinstance(outcome, Toggled) and outcome.cast and outcome.left == 0
     assert await votes_of(pg, ada) == [(ballot.answer_ids[0], 1), (ballot.answer_ids[1], 2)]
     await totals_match_votes(pg)
@@ -129,13 +135,12 @@ async def test_a_cast_whose_slot_was_taken_meanwhile_takes_the_next_one(pg: Data
 
 async def test_a_cast_behind_the_reveal_is_refused_as_closed(pg: Database) -> None:
     ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
-    pressing = asyncio.ensure_future(
-        pg.shared(TOGGLES, press("ada", ballot, 0), ticket=await ticket(pg, "b1"))
+    claim = await ticket(pg, "b1")
+    outcome = await held_while(
+        pg,
+        sql(f"UPDATE promptpost SET status = 'closed' WHERE id = {ballot.prompt_id}"),
+        lambda: pg.shared(TOGGLES, press("ada", ballot, 0), ticket=claim),
     )
-    await held_while(
-        pg, sql(f"UPDATE promptpost SET status = 'closed' WHERE id = {ballot.prompt_id}"), pressing
-    )
-    outcome = await pressing
     assert isinstance(outcome, Toggled) and outcome.refused == CLOSED and not outcome.cast
     assert await votes_of(pg, ballot.voter_ids[0]) == []
 
@@ -148,16 +153,14 @@ async def test_a_press_the_statement_leaves_is_neither_written_nor_claimed(pg: D
     claims = [(space, "ada-press", AT), (space, "bob-press", AT)]
     async with pg.engine.connect() as connection:
         lane = AsyncSession(bind=connection)
-        alone = asyncio.ensure_future(toggle_alone(lane, presses, claims))
-        await held_while(
+        ada_outcome, bob_outcome = await held_while(
             pg,
             sql(
                 "INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, slot, created_at) "
                 f"VALUES ({space}, {ballot.prompt_id}, {ballot.answer_ids[0]}, {ada}, 1, now())"
             ),
-            alone,
+            lambda: toggle_alone(lane, presses, claims),
         )
-        ada_outcome, bob_outcome = await alone
         await lane.close()
     assert ada_outcome is LATER
     assert isinstance(bob_outcome, Toggled) and bob_outcome.cast and bob_outcome.left == 1
