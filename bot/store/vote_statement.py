@@ -56,7 +56,7 @@ _P = Rows(
 _SEAT_COLUMNS = "i, voter_id, status, author, number, used, free, voted"
 _PRESS_COLUMNS = "prompt_id, answer_id, budget, day, at, claim_space, claim_key, claim_at, seen"
 # What each press calls for, decided on its seat as ``votes`` decides it: a claim seen
-# before (nothing to do), a refusal (``votes._refusal``'s four checks), a withdrawal
+# before (nothing to do), a refusal (``votes.refusal``'s four checks), a withdrawal
 # (their vote is there), no vote left, or a cast into the first free slot.
 _ACTIONS = (
     f", seat({_SEAT_COLUMNS}, {_PRESS_COLUMNS}) AS MATERIALIZED ("
