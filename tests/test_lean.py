@@ -11,8 +11,9 @@ the process and without a migration's fork; the fork that migrates apart is for
 older databases), the other platform's SDK, the PostgreSQL drivers and dialect on a SQLite
 database, the command-line framework and the CLI's commands, modules only a rare
 answer or a content check uses, PyYAML and the content loader (a forked child loads
-the library and sends it back, host.content_apart), and no table's validator
-(tables defer it: rows are never validated while serving).
+the library and sends it back, host.content_apart), and no table's or content
+model's validator (both defer it: rows and loaded content are never validated while
+serving).
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def watch() -> None:
         time.sleep(0.02)
     tables = [m.class_ for m in sys.modules["sqlmodel"].SQLModel._sa_registry.mappers]
     built = [t.__name__ for t in tables if type(t.__pydantic_validator__).__name__ != "MockValSer"]
+    schema = sys.modules["bot.content_schema"]
+    models = (schema.PackMeta, schema.MultipleChoice, schema.Scenario)
+    content = {m.__name__: m.__pydantic_validator__ for m in models}
+    content["ITEM_ADAPTER"] = schema.ITEM_ADAPTER.validator
+    built += [name for name, v in content.items() if type(v).__name__ != "MockValSer"]
     seen = {"modules": sorted(sys.modules), "forks": len(forks), "tables": len(tables), "built": built}
     partial = answer.with_suffix(".partial")
     partial.write_text(json.dumps(seen))
