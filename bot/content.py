@@ -3,6 +3,11 @@
 The loader never stops at the first error: a writer fixing a pack wants the whole
 list. ``load_library`` raises :class:`ContentInvalid` with all of them (the errors
 and the rules they report: ``bot.content_errors``).
+
+The loading half (YAML with its lines, the errors, the validators) is imported by
+the functions that load: a server gets its library from a child that loaded it
+(:mod:`host.content_apart`) and never needs PyYAML or the rules, only the classes
+below that hold what was loaded.
 """
 
 from __future__ import annotations
@@ -11,20 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from bot.content_errors import ContentError, ContentInvalid, duplicate_ids, item_rules, validation_errors
-from bot.content_schema import (
-    ITEM_ADAPTER,
-    KINDS,
-    QUIZ_KINDS,
-    Item,
-    PackMeta,
-    Scenario,
-    Topic,
-)
-from bot.yamlmap import LocatedDocument, YamlSyntaxError, load_located
+from bot.content_schema import KINDS, QUIZ_KINDS, Item, PackMeta, Scenario, Topic
+
+if TYPE_CHECKING:
+    from bot.content_errors import ContentError
+    from bot.settings import Settings
+    from bot.yamlmap import LocatedDocument
 
 PACK_FILE = "pack.yaml"
 
@@ -115,6 +116,11 @@ def shipped_content_root() -> Path:
     return Path(str(resources.files("content")))
 
 
+def content_paths(settings: Settings) -> list[Path]:
+    """The shipped packs first, then the folders named in ``PREPBOT_CONTENT_PATH``."""
+    return [shipped_content_root(), *settings.extra_content_paths()]
+
+
 def pack_dirs(paths: Iterable[Path]) -> list[Path]:
     """Expand each path into pack folders: a pack itself, or a folder of packs."""
     found: list[Path] = []
@@ -128,6 +134,8 @@ def pack_dirs(paths: Iterable[Path]) -> list[Path]:
 
 def load_library(paths: Iterable[Path]) -> Library:
     """Load and validate every pack under ``paths``; raise with all errors found."""
+    from bot.content_errors import ContentError, ContentInvalid
+
     packs: dict[str, Pack] = {}
     errors: list[ContentError] = []
     dirs = pack_dirs(paths)
@@ -150,6 +158,8 @@ def load_library(paths: Iterable[Path]) -> Library:
 
 def load_pack(root: Path) -> tuple[Pack | None, list[ContentError]]:
     """Load one pack folder; returns the pack (if its metadata is valid) and its errors."""
+    from bot.content_errors import duplicate_ids, validation_errors
+
     errors: list[ContentError] = []
     meta_file = root / PACK_FILE
     doc = _read(meta_file, errors)
@@ -172,6 +182,9 @@ def load_pack(root: Path) -> tuple[Pack | None, list[ContentError]]:
 
 
 def _read(path: Path, errors: list[ContentError]) -> LocatedDocument | None:
+    from bot.content_errors import ContentError
+    from bot.yamlmap import YamlSyntaxError, load_located
+
     try:
         doc = load_located(path.read_text(encoding="utf-8"))
     except YamlSyntaxError as exc:
@@ -192,6 +205,9 @@ def _load_item_file(
     errors: list[ContentError],
     ids: list[tuple[str, str, int]],
 ) -> list[LocatedItem]:
+    from bot.content_errors import ContentError, item_rules, validation_errors
+    from bot.content_schema import ITEM_ADAPTER
+
     doc = _read(path, errors)
     if doc is None:
         return []

@@ -23,7 +23,9 @@ Interviewer = Literal[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Validators are built on first use (defer_build): only loading content validates it, and a
+    # server gets its library already loaded (host.content_apart), so it never builds them.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 class Source(Strict):
@@ -157,7 +159,7 @@ Item = Annotated[
     MultipleChoice | FreeText | Scenario | AskQuestion | Reflection,
     Field(discriminator="kind"),
 ]
-ITEM_ADAPTER: TypeAdapter[Item] = TypeAdapter(Item)
+ITEM_ADAPTER: TypeAdapter[Item] = TypeAdapter(Item, config=ConfigDict(defer_build=True))
 KINDS = ("mcq", "free_text", "scenario", "ask", "reflection")
 QUIZ_KINDS = ("mcq", "free_text")
 FACT_KINDS = ("mcq", "free_text")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from bot.clock import Clock, SystemClock
-from bot.content import Library, load_library, shipped_content_root
+from bot.content import Library, content_paths, load_library
 from bot.features import build_bot
 from bot.router import Prepbot
 from bot.services.context import ServiceContext
@@ -15,10 +14,7 @@ from bot.settings import Settings
 from bot.store.engine import Database
 from bot.store.schema import ready_async
 
-
-def content_paths(settings: Settings) -> list[Path]:
-    """The shipped packs first, then the folders named in ``PREPBOT_CONTENT_PATH``."""
-    return [shipped_content_root(), *settings.extra_content_paths()]
+__all__ = ["content_paths", "load_content", "running_core"]
 
 
 def load_content(settings: Settings) -> Library:
@@ -27,10 +23,15 @@ def load_content(settings: Settings) -> Library:
 
 @asynccontextmanager
 async def running_core(
-    settings: Settings, *, clock: Clock | None = None, migrate: bool = True
+    settings: Settings, *, clock: Clock | None = None, migrate: bool = True, library: Library | None = None
 ) -> AsyncIterator[Prepbot]:
-    """A Prepbot on the configured database; the engine is disposed on exit."""
-    library = load_content(settings)
+    """A Prepbot on the configured database; the engine is disposed on exit.
+
+    ``library`` is the content already loaded (by a child, see host.content_apart); by default it is
+    loaded here.
+    """
+    if library is None:
+        library = load_content(settings)
     db = Database(settings.database_url)
     try:
         # A new SQLite file gets the head schema from its snapshot, a database at head is

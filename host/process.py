@@ -25,6 +25,7 @@ from bot.connector import Connector, Misconfigured
 from bot.logs import configure
 from bot.router import Prepbot
 from bot.settings import Settings
+from host.content_apart import ContentApart, load_apart
 from host.web import web_app
 
 log = logging.getLogger(__name__)
@@ -139,18 +140,23 @@ def _main(platform: str, settings: Settings, *, migrate: bool, **options: Any) -
     except Misconfigured as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    configure(json_lines=settings.log_json, level=settings.log_level)
-    if migrate and hasattr(os, "fork"):
-        from bot.store.schema import ready
+    content = load_apart(settings)  # before any thread or loop exists; see host.content_apart
+    try:
+        configure(json_lines=settings.log_json, level=settings.log_level)
+        if migrate and hasattr(os, "fork"):
+            from bot.store.schema import ready
 
-        # A new SQLite file gets the head schema from its snapshot and a database at head is
-        # left alone, in a few milliseconds; only the rest needs alembic, in the fork.
-        if not ready(settings.database_url):
-            code = migrate_apart(settings, connector)
-            if code != 0:
-                return code
-        migrate = False
-    return asyncio.run(serve(connector, settings, migrate=migrate))
+            # A new SQLite file gets the head schema from its snapshot and a database at head is
+            # left alone, in a few milliseconds; only the rest needs alembic, in the fork.
+            if not ready(settings.database_url):
+                code = migrate_apart(settings, connector)
+                if code != 0:
+                    return code
+            migrate = False
+        return asyncio.run(serve(connector, settings, migrate=migrate, content=content))
+    finally:
+        if content is not None:
+            content.close()
 
 
 def migrate_apart(settings: Settings, connector: Connector) -> int:
@@ -195,8 +201,13 @@ def _explain(connector: Connector, exc: Exception) -> tuple[int, str]:
     return explained or (1, f"prepbot: cannot start on {connector.name}: {type(exc).__name__}: {exc}")
 
 
-async def serve(connector: Connector, settings: Settings, *, migrate: bool = True) -> int:
-    """Run ``connector`` until SIGINT/SIGTERM (or the platform ends it); returns the exit code."""
+async def serve(
+    connector: Connector, settings: Settings, *, migrate: bool = True, content: ContentApart | None = None
+) -> int:
+    """Run ``connector`` until SIGINT/SIGTERM (or the platform ends it); returns the exit code.
+
+    ``content``: the child loading the content library, if one was begun (else it is loaded here).
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -204,8 +215,9 @@ async def serve(connector: Connector, settings: Settings, *, migrate: bool = Tru
             loop.add_signal_handler(signum, stop.set)
     from bot.runtime import running_core  # the core's imports, after the settings are known good
 
+    library = content.library() if content is not None else None
     try:
-        async with running_core(settings, migrate=migrate) as core:
+        async with running_core(settings, migrate=migrate, library=library) as core:
             await run(core, connector, settings, stop)
     except Misconfigured as exc:
         print(str(exc), file=sys.stderr)

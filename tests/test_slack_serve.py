@@ -219,3 +219,28 @@ async def test_a_database_from_a_newer_prepbot_stops_the_start_with_alembics_lin
     ]
     assert slack.calls == []  # stopped before the credential check
     assert _revision(tmp_path / "serve.db") == [("9999_from_a_newer_prepbot",)]
+
+
+async def test_invalid_content_stops_the_start_with_every_problem_before_the_credential_check(
+    tmp_path: Path,
+) -> None:
+    # The content's child sends nothing for invalid content: the server loads it itself and
+    # reports every problem, as it did when it always loaded the content itself.
+    broken = ROOT / "tests" / "fixtures" / "broken" / "badpack"
+    async with FakeSlack() as slack:
+        env = _env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-serve",
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            SLACK_API_URL=slack.api_url,
+            PREPBOT_HOST="127.0.0.1",
+            PREPBOT_PORT=str(_free_port()),
+            PREPBOT_CONTENT_PATH=str(broken),
+        )
+        code, err = await _run("serve", "slack", env=env)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("prepbot: cannot start on Slack: ContentInvalid: ")
+    assert f"{broken / 'items.yaml'}:10: first: answer must be exactly one of the choices" in lines[0]
+    assert f"{broken / 'items.yaml'}:29: situation: field required" in lines
+    assert slack.calls == []  # stopped before the credential check
