@@ -37,11 +37,11 @@ class ContentApart:
         """The child's library (waits for it), or None if it sent none; once only."""
         if self._done:
             return None
+        self._done = True  # the pipe is closed below whatever happens (close() must not close it again)
         chunks = []
         with open(self.fd, "rb", closefd=True) as pipe:
             while chunk := pipe.read(1 << 16):
                 chunks.append(chunk)
-        self._done = True
         _, status = os.waitpid(self.pid, 0)
         data = b"".join(chunks)
         if os.waitstatus_to_exitcode(status) != 0 or not data:
@@ -70,7 +70,12 @@ def load_apart(settings: Settings) -> ContentApart | None:
     if not hasattr(os, "fork"):
         return None
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare (EAGAIN, ENOMEM): the server loads it itself
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
     if pid == 0:  # pragma: no cover - the child leaves by os._exit
         os.close(read_fd)
         _child(settings, write_fd)

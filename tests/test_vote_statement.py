@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.domain import MemberRef, SpaceRef
+from bot.store.claims import ClaimRow
 from bot.store.engine import Database
-from bot.store.migrate import upgrade
 from bot.store.models import Delivery, Member, Vote
-from bot.store.tickets import LATER, Ticket
+from bot.store.shared import Shared
+from bot.store.tickets import LATER, Later, Redelivered, Ticket
 from bot.store.vote_statement import toggle_alone
 from bot.store.votes import CLOSED, TOGGLES, Press, Toggled, insert_vote_if_open, withdraw_vote_if_open
 from tests.support.postgres import PostgresCluster
@@ -39,12 +41,38 @@ AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 async def pg(postgres: PostgresCluster) -> AsyncIterator[Database]:
-    db = Database(postgres.new_database())
-    await upgrade(db)
+    url = postgres.new_database()
+    postgres.migrated_database(url)
+    db = Database(url)
     try:
         yield db
     finally:
         await db.dispose()
+
+
+class Counted:
+    """The Vote click's shared work, counting the batches each way takes; its statement fails on demand."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.statements = self.transactions = 0
+        self.fail = fail
+        self.work: Shared[Press, Toggled] = Shared(
+            "counted toggle", self._run, TOGGLES.conflict, alone=self._alone
+        )
+
+    async def _run(
+        self, session: AsyncSession, presses: Sequence[Press], claims: Sequence[ClaimRow | None]
+    ) -> Sequence[Toggled | None]:
+        self.transactions += 1
+        return await TOGGLES.run(session, presses, claims)
+
+    async def _alone(
+        self, session: AsyncSession, presses: Sequence[Press], claims: Sequence[ClaimRow | None]
+    ) -> Sequence[Toggled | None | Later]:
+        self.statements += 1
+        if self.fail is not None:
+            raise self.fail
+        return await toggle_alone(session, presses, claims)
 
 
 def press(voter: str, ballot: Ballot, answer: int) -> Press:
@@ -103,14 +131,15 @@ async def test_a_withdrawal_whose_vote_went_meanwhile_is_cast_by_the_transaction
     ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
     ada, answer = ballot.voter_ids[0], ballot.answer_ids[0]
     assert await cast(pg, prompt_id=ballot.prompt_id, answer_id=answer, voter_id=ada)
-    claim = await ticket(pg, "b1")
+    claim, toggles = await ticket(pg, "b1"), Counted()
     # Her earlier press's withdrawal commits after the statement read her vote.
     withdraw = {"prompt_id": ballot.prompt_id, "answer_id": answer, "voter_id": ada}
     outcome = await held_while(
         pg,
         lambda other: withdraw_vote_if_open(other, **withdraw),
-        lambda: pg.shared(TOGGLES, press("ada", ballot, 0), ticket=claim),
+        lambda: pg.shared(toggles.work, press("ada", ballot, 0), ticket=claim),
     )
+    assert (toggles.statements, toggles.transactions) == (1, 1)
     # The statement found no vote to delete and left the press; the transaction toggled it on.
     assert isinstance(outcome, Toggled) and outcome.cast and not outcome.withdrawn
     assert await votes_of(pg, ada) == [(answer, 1)]
@@ -120,14 +149,15 @@ async def test_a_withdrawal_whose_vote_went_meanwhile_is_cast_by_the_transaction
 async def test_a_cast_whose_slot_was_taken_meanwhile_takes_the_next_one(pg: Database) -> None:
     ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
     ada = ballot.voter_ids[0]
-    claim = await ticket(pg, "b1")
+    claim, toggles = await ticket(pg, "b1"), Counted()
     # Another replica casts her vote for the first answer into slot 1.
     first = {"prompt_id": ballot.prompt_id, "answer_id": ballot.answer_ids[0], "voter_id": ada, "budget": 2}
     outcome = await held_while(
         pg,
         lambda other: insert_vote_if_open(other, **first),
-        lambda: pg.shared(TOGGLES, press("ada", ballot, 1), ticket=claim),
+        lambda: pg.shared(toggles.work, press("ada", ballot, 1), ticket=claim),
     )
+    assert (toggles.statements, toggles.transactions) == (1, 1)
     assert isinstance(outcome, Toggled) and outcome.cast and outcome.left == 0
     assert await votes_of(pg, ada) == [(ballot.answer_ids[0], 1), (ballot.answer_ids[1], 2)]
     await totals_match_votes(pg)
@@ -135,12 +165,13 @@ async def test_a_cast_whose_slot_was_taken_meanwhile_takes_the_next_one(pg: Data
 
 async def test_a_cast_behind_the_reveal_is_refused_as_closed(pg: Database) -> None:
     ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada"])
-    claim = await ticket(pg, "b1")
+    claim, toggles = await ticket(pg, "b1"), Counted()
     outcome = await held_while(
         pg,
         sql(f"UPDATE promptpost SET status = 'closed' WHERE id = {ballot.prompt_id}"),
-        lambda: pg.shared(TOGGLES, press("ada", ballot, 0), ticket=claim),
+        lambda: pg.shared(toggles.work, press("ada", ballot, 0), ticket=claim),
     )
+    assert (toggles.statements, toggles.transactions) == (1, 1)
     assert isinstance(outcome, Toggled) and outcome.refused == CLOSED and not outcome.cast
     assert await votes_of(pg, ballot.voter_ids[0]) == []
 
@@ -170,3 +201,44 @@ async def test_a_press_the_statement_leaves_is_neither_written_nor_claimed(pg: D
     assert keys == ["bob-press"]  # ada's press: no claim, so the transaction way can still take it
     assert vote_count == 2  # the other replica's and bob's
     assert await votes_of(pg, bob) == [(ballot.answer_ids[1], 1)]
+
+
+async def test_clicks_on_a_quiet_ballot_are_settled_by_the_statement_alone(pg: Database) -> None:
+    ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada", "bob", "cy"])
+    toggles, space = Counted(), await space_id(pg)
+    # A process's first click in a space finds the space's row id: the transaction's way.
+    first = await pg.shared(toggles.work, press("ada", ballot, 0), ticket=Ticket(SPACE, None, "k0", AT))
+    assert first.cast and (toggles.statements, toggles.transactions) == (0, 1)
+    outcomes = await asyncio.gather(
+        *(
+            pg.shared(toggles.work, press(voter, ballot, 1), ticket=Ticket(SPACE, space, f"k-{voter}", AT))
+            for voter in ("ada", "bob", "cy")
+        )
+    )
+    assert all(o.cast for o in outcomes) and [o.left for o in outcomes] == [0, 1, 1]
+    assert toggles.transactions == 1 and toggles.statements >= 1
+    again = pg.shared(toggles.work, press("bob", ballot, 1), ticket=Ticket(SPACE, space, "k-bob", AT))
+    with pytest.raises(Redelivered):
+        await again
+    await totals_match_votes(pg)
+
+
+@pytest.mark.parametrize("lost", [False, True])
+async def test_a_failed_statement_leaves_claimed_clicks_to_the_transaction(pg: Database, lost: bool) -> None:
+    """Refused by the database: nothing was written, all go the long way. Lost: it may have committed."""
+    ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada", "bob"])
+    space = await space_id(pg)
+    failure = DBAPIError("the statement", None, ConnectionError("gone"), connection_invalidated=lost)
+    toggles = Counted(fail=failure)
+    claimed, unclaimed = await asyncio.gather(
+        pg.shared(toggles.work, press("ada", ballot, 0), ticket=Ticket(SPACE, space, "k-ada", AT)),
+        pg.shared(toggles.work, press("bob", ballot, 0)),  # no claim: it could not tell it was written
+        return_exceptions=True,
+    )
+    assert toggles.statements == 1  # one batch, both presses
+    assert isinstance(claimed, Toggled) and claimed.cast
+    if lost:
+        assert unclaimed is failure
+        assert await votes_of(pg, ballot.voter_ids[1]) == []
+    else:
+        assert isinstance(unclaimed, Toggled) and unclaimed.cast

@@ -25,6 +25,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.claims import ClaimRow
@@ -195,15 +196,16 @@ class Group(Generic[I, O]):
     async def _commit(self, batch: list[_Call[I, O]], session: AsyncSession) -> bool:
         """Write ``batch`` and answer its calls; False when it failed (each was retried alone)."""
         try:
+            healthy = True  # False: the one statement failed past the database's refusal
             if self.alone is not None:
-                batch = await self._alone(self.alone, batch, session)
+                batch, healthy = await self._alone(self.alone, batch, session)
                 if not batch:
-                    return True
+                    return healthy
             try:
                 async with session.begin():
                     results = await self._once(session, batch)
                 self._answer(batch, results)
-                return True
+                return healthy
             except Exception as exc:
                 if len(batch) == 1:
                     _fail(batch[0], exc)
@@ -230,24 +232,36 @@ class Group(Generic[I, O]):
 
     async def _alone(
         self, alone: Alone[I, O], batch: list[_Call[I, O]], session: AsyncSession
-    ) -> list[_Call[I, O]]:
-        """Settle what the work's one statement can; the calls left for a transaction.
+    ) -> tuple[list[_Call[I, O]], bool]:
+        """Settle what the work's one statement can; the calls left for a transaction, and
+        whether the lane's connection may serve on (False after a failure the database did
+        not answer as a refusal: the lane takes a fresh one).
 
-        The statement is all or nothing: if it fails, every call goes the long way.
+        The statement is all or nothing. When the database refused it (a deadlock, a
+        constraint), nothing was written and every call goes the long way. Any other
+        failure (the connection lost, an error past the statement) may come after it
+        committed: a call with a claim goes the long way all the same, where its claim
+        tells (re-delivered when it was written); one without fails, as after a failed
+        commit, since running it again could do it twice.
         """
         known = [c for c in batch if c.ticket is None or c.ticket.space_id is not None]
         if not known:
-            return batch
+            return batch, True
         claims = [known_claim(call.ticket) for call in known]
         try:
             outcomes = await alone(session, [call.item for call in known], claims)
-        except Exception as exc:  # noqa: BLE001 - nothing of it was written: the transaction does it all
+        except Exception as exc:  # noqa: BLE001 - what it may have written decides (above)
+            refused = isinstance(exc, DBAPIError) and not exc.connection_invalidated
             log.info(
                 "%s: the one-statement batch failed (%s); it goes the long way",
                 self.work.name,
-                type(exc).__name__,
+                type(exc).__name__ if refused else f"{type(exc).__name__}, perhaps after committing",
             )
-            return batch
+            if not refused:
+                for call in known:
+                    if call.ticket is None:
+                        _fail(call, exc)
+            return [c for c in batch if not c.done.done()], refused
         left = [c for c in batch if c.ticket is not None and c.ticket.space_id is None]
         for call, outcome in zip(known, outcomes, strict=True):
             if isinstance(outcome, Later):
@@ -257,7 +271,7 @@ class Group(Generic[I, O]):
                     call.done.set_exception(Redelivered(call.ticket.key if call.ticket else ""))
                 else:
                     call.done.set_result(outcome)
-        return left
+        return left, True
 
     async def _once(self, session: AsyncSession, batch: list[_Call[I, O]]) -> list[tuple[Any, int | None]]:
         """Run ``batch`` in the session's transaction: each call's outcome (or Redelivered), its space id."""

@@ -11,7 +11,10 @@ A press it cannot settle in that one piece is left, unclaimed and unwritten, to 
 transaction of ``bot.store.votes.toggle_votes`` (:data:`LATER`): a voter never seen
 (their row is made there), a vote that another transaction changed after the read
 (a slot taken, a vote already withdrawn, voting closed meanwhile: the write found
-nothing to do), a delivery claimed meanwhile. The rules stay the ones ``votes``
+nothing to do; this is also how a delivery of the same click in another process
+shows, its write having come first). A press that writes nothing (a refusal, no
+vote left) whose claim another delivery recorded meanwhile is answered as claimed
+before (None): that delivery answers it. The rules stay the ones ``votes``
 states: the prompt open when the write runs (``FOR SHARE`` orders it against the
 reveal), the unique keys, the voter's budget. SQLite takes no data-modifying
 ``WITH``: there every press goes the transaction's way.
@@ -77,8 +80,8 @@ _ACTIONS = (
 _WRITES = (
     ", gone AS (DELETE FROM vote WHERE vote.id IN (SELECT given.id FROM act JOIN vote AS given "
     "ON given.answer_id = act.answer_id AND given.voter_id = act.voter_id "
-    "AND given.prompt_id = act.prompt_id WHERE act.what = 'withdraw') AND vote.prompt_id IN "
-    "(SELECT promptpost.id FROM promptpost WHERE promptpost.status = :open FOR SHARE) "
+    "AND given.prompt_id = act.prompt_id WHERE act.what = 'withdraw') AND EXISTS (SELECT 1 FROM promptpost "
+    "WHERE promptpost.id = vote.prompt_id AND promptpost.status = :open FOR SHARE) "
     "RETURNING vote.answer_id, vote.voter_id, vote.created_at) "
     ", ins AS (INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, slot, created_at) "
     "SELECT promptpost.space_id, promptpost.id, act.answer_id, act.voter_id, act.free, act.at "
@@ -106,7 +109,9 @@ _TOGGLE = (
     + _WRITES
     + f"SELECT act.i, {', '.join('act.' + c for c in _SEAT_COLUMNS.split(', ')[1:])}, act.what, "
     "EXISTS (SELECT 1 FROM done WHERE done.i = act.i), "
-    "EXISTS (SELECT 1 FROM gone WHERE gone.answer_id = act.answer_id AND gone.voter_id = act.voter_id) "
+    "EXISTS (SELECT 1 FROM gone WHERE gone.answer_id = act.answer_id AND gone.voter_id = act.voter_id), "
+    "(act.claim_key IS NULL OR EXISTS (SELECT 1 FROM claimed "
+    "WHERE claimed.space_id = act.claim_space AND claimed.key = act.claim_key)) "
     "FROM act"
 )
 
@@ -139,8 +144,10 @@ async def toggle_alone(
     ]
     result = await _P.run(session, _TOGGLE, rows, values={"open": PromptStatus.OPEN}, alone=True)
     out: list[Toggled | None | Later] = [LATER] * len(presses)
-    for i, voter, status, author, number, used, free, voted, what, done, withdrawn in result.all():
-        if what == "seen":
+    for i, voter, status, author, number, used, free, voted, what, done, withdrawn, claimed in result.all():
+        if what == "seen" or (what in ("refused", "full") and not claimed):
+            # Claimed before; or claimed meanwhile by another delivery of the click, which
+            # answers it (a press that wrote cannot get here: the other's write came first).
             out[i] = None
         elif done:
             seat = Seat(int(voter), status, author, int(number or 0), int(used or 0), free, bool(voted))

@@ -182,12 +182,12 @@ def refusal(seat: Seat) -> str | None:
 
 
 _PAIRS = Rows("w", (("prompt_id", Integer()), ("answer_id", Integer()), ("voter_id", Integer())))
-# FOR SHARE (PostgreSQL), as for a vote: a withdrawal is ordered against the reveal.
+# FOR SHARE (PostgreSQL), as for a vote: a withdrawal is ordered against the reveal of its prompt.
 _WITHDRAW = (
     "DELETE FROM vote WHERE vote.id IN (SELECT given.id FROM w JOIN vote AS given "
     "ON given.answer_id = w.answer_id AND given.voter_id = w.voter_id AND given.prompt_id = w.prompt_id) "
-    "AND vote.prompt_id IN "
-    "(SELECT promptpost.id FROM promptpost WHERE promptpost.status = :open{lock}) "
+    "AND EXISTS (SELECT 1 FROM promptpost "
+    "WHERE promptpost.id = vote.prompt_id AND promptpost.status = :open{lock}) "
     "RETURNING vote.answer_id, vote.voter_id, vote.created_at"
 )
 
