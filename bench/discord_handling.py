@@ -27,6 +27,7 @@ import discord
 from aiohttp import web
 from discord import app_commands
 
+from adapters.discord.client import cancel_pending_ready
 from adapters.discord.server import apply_endpoints
 from bench.common import Result, percentile
 from bot.content import load_library, shipped_content_root
@@ -121,6 +122,7 @@ async def _bare_running(fake: TimedFake, database_url: str) -> AsyncIterator[Bar
                 await fake.until(lambda: client.get_guild(int(fake.guild_id)), timeout=30)
                 yield client
             finally:
+                cancel_pending_ready(client)  # as prepbot's client does on close
                 await client.close()
                 await asyncio.wait({runner}, timeout=10)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
@@ -169,3 +170,21 @@ async def test_sharded_client_asks_for_shards_and_serves_its_guild(tmp_path: Pat
 
 def test_member_permissions_in_fixtures_lack_manage_server() -> None:
     assert not MEMBER_PERMISSIONS & (1 << 5)
+
+
+async def test_a_client_closed_before_ready_fires_leaves_no_failing_task(
+    fake: FakeDiscord, sqlite_url: str, library: Library
+) -> None:
+    """discord.py fires READY from a task that first waits 2 s for more guilds: closing cancels it."""
+    loop = asyncio.get_running_loop()
+    failures: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: failures.append(context))
+    try:
+        async with running_bot(fake, sqlite_url, library):
+            pass  # stopped at once, as by a SIGTERM during start
+        await asyncio.sleep(2.5)  # past the wait: a READY task still pending would fail now
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert failures == []

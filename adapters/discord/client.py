@@ -95,7 +95,23 @@ class PrepClient(GuildMembership, Lifecycle):
             await self.handler.drain(timeout=10.0)
         except TimeoutError:
             log.warning("closing with handlers still running")
+        cancel_pending_ready(self)
         await super().close()
+
+
+def cancel_pending_ready(client: discord.Client) -> None:
+    """Cancel discord.py's READY task if it is still waiting for more guilds (guild_ready_timeout).
+
+    Closed within those seconds of connecting, the client would leave that task to fire
+    READY on a closed client, which fails and prints a traceback ("Task exception was
+    never retrieved"). ``_ready_task`` is discord.py's own (pinned by the lock file); it
+    cancels the same task itself when a new READY arrives.
+    """
+    state = client._connection
+    pending = [getattr(state, "_ready_task", None), *getattr(state, "_ready_tasks", {}).values()]  # shards
+    for task in pending:
+        if task is not None:
+            task.cancel()
 
 
 class ShardedPrepClient(PrepClient, ShardedLifecycle):
