@@ -242,3 +242,32 @@ async def test_a_failed_statement_leaves_claimed_clicks_to_the_transaction(pg: D
         assert await votes_of(pg, ballot.voter_ids[1]) == []
     else:
         assert isinstance(unclaimed, Toggled) and unclaimed.cast
+
+
+async def test_a_statement_whose_connection_dies_leaves_claimed_clicks_to_the_transaction(
+    pg: Database,
+) -> None:
+    """The connection lost in the middle of the statement: it may have committed, so only claims tell."""
+    ballot = await open_ballot(pg, space=SPACE.id, answers=2, voters=["ada", "bob"])
+    space, toggles = await space_id(pg), Counted()
+    blocked = (
+        "SELECT pid FROM pg_stat_activity "
+        "WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0"
+    )
+    async with pg.unit() as other:
+        # The reveal's lock: the statement's votes wait for it, then their backend is cut off.
+        await other.execute(text(f"SELECT id FROM promptpost WHERE id = {ballot.prompt_id} FOR UPDATE"))
+        work = asyncio.gather(
+            pg.shared(toggles.work, press("ada", ballot, 0), ticket=Ticket(SPACE, space, "k-ada", AT)),
+            pg.shared(toggles.work, press("bob", ballot, 0)),
+            return_exceptions=True,
+        )
+        await until_blocked(pg, work)
+        [pid] = (await other.execute(text(blocked))).scalars().all()
+        await other.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+    claimed, unclaimed = await work
+    assert toggles.statements == 1 and toggles.transactions == 1
+    assert isinstance(claimed, Toggled) and claimed.cast  # the transaction found no claim, and cast it
+    assert isinstance(unclaimed, DBAPIError) and unclaimed.connection_invalidated
+    assert await votes_of(pg, ballot.voter_ids[1]) == []
+    await totals_match_votes(pg)

@@ -97,6 +97,7 @@ class PrepClient(GuildMembership, Lifecycle):
             log.warning("closing with handlers still running")
         cancel_pending_ready(self)
         await super().close()
+        cancel_pending_ready(self)  # a READY that arrived while the gateway was closing
 
 
 def cancel_pending_ready(client: discord.Client) -> None:

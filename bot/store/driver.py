@@ -134,7 +134,9 @@ async def _translated(connection: AsyncConnection, adapted: Any, exc: Exception,
             error = mapped
     if not isinstance(error, dbapi.Error):
         return error
-    lost = connection.dialect.is_disconnect(error, None, None)
+    # With the adapter, the dialect asks asyncpg whether the connection is closed: a
+    # connection lost in the middle of a statement says so in no message it knows.
+    lost = connection.dialect.is_disconnect(error, adapted, None)
     if lost:
         await connection.invalidate(error)
     return DBAPIError.instance(

@@ -257,11 +257,10 @@ class Group(Generic[I, O]):
                 self.work.name,
                 type(exc).__name__ if refused else f"{type(exc).__name__}, perhaps after committing",
             )
-            if not refused:
-                for call in known:
-                    if call.ticket is None:
-                        _fail(call, exc)
-            return [c for c in batch if not c.done.done()], refused
+            unclaimed = [] if refused else [call for call in known if call.ticket is None]
+            for call in unclaimed:
+                _fail(call, exc)
+            return [c for c in batch if c not in unclaimed], refused
         left = [c for c in batch if c.ticket is not None and c.ticket.space_id is None]
         for call, outcome in zip(known, outcomes, strict=True):
             if isinstance(outcome, Later):

@@ -80,8 +80,9 @@ _ACTIONS = (
 _WRITES = (
     ", gone AS (DELETE FROM vote WHERE vote.id IN (SELECT given.id FROM act JOIN vote AS given "
     "ON given.answer_id = act.answer_id AND given.voter_id = act.voter_id "
-    "AND given.prompt_id = act.prompt_id WHERE act.what = 'withdraw') AND EXISTS (SELECT 1 FROM promptpost "
-    "WHERE promptpost.id = vote.prompt_id AND promptpost.status = :open FOR SHARE) "
+    "AND given.prompt_id = act.prompt_id WHERE act.what = 'withdraw') AND vote.prompt_id IN "
+    "(SELECT promptpost.id FROM promptpost JOIN act ON act.prompt_id = promptpost.id "
+    "WHERE act.what = 'withdraw' AND promptpost.status = :open FOR SHARE OF promptpost) "
     "RETURNING vote.answer_id, vote.voter_id, vote.created_at) "
     ", ins AS (INSERT INTO vote (space_id, prompt_id, answer_id, voter_id, slot, created_at) "
     "SELECT promptpost.space_id, promptpost.id, act.answer_id, act.voter_id, act.free, act.at "

@@ -182,12 +182,13 @@ def refusal(seat: Seat) -> str | None:
 
 
 _PAIRS = Rows("w", (("prompt_id", Integer()), ("answer_id", Integer()), ("voter_id", Integer())))
-# FOR SHARE (PostgreSQL), as for a vote: a withdrawal is ordered against the reveal of its prompt.
+# FOR SHARE (PostgreSQL), as for a vote: a withdrawal is ordered against the reveal of its
+# prompt; taken through the batch's own prompts, so no plan locks any other.
 _WITHDRAW = (
     "DELETE FROM vote WHERE vote.id IN (SELECT given.id FROM w JOIN vote AS given "
     "ON given.answer_id = w.answer_id AND given.voter_id = w.voter_id AND given.prompt_id = w.prompt_id) "
-    "AND EXISTS (SELECT 1 FROM promptpost "
-    "WHERE promptpost.id = vote.prompt_id AND promptpost.status = :open{lock}) "
+    "AND vote.prompt_id IN (SELECT promptpost.id FROM promptpost JOIN w ON w.prompt_id = promptpost.id "
+    "WHERE promptpost.status = :open{lock}) "
     "RETURNING vote.answer_id, vote.voter_id, vote.created_at"
 )
 
@@ -198,8 +199,9 @@ async def _withdraw(
     """Delete the (prompt, answer, voter) votes of open prompts; the (answer, voter, created) of each gone."""
     if not pairs:
         return []
+    lock = " FOR SHARE OF promptpost"
     result = await _PAIRS.run(
-        session, _WITHDRAW, pairs, lock=" FOR SHARE", values={"open": OPEN}, created_at=UTCDateTime()
+        session, _WITHDRAW, pairs, lock=lock, values={"open": OPEN}, created_at=UTCDateTime()
     )
     return [(int(a), int(v), at) for a, v, at in result.all()]
 

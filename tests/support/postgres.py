@@ -110,6 +110,8 @@ class PostgresCluster:
                 database,
                 "-v",
                 "ON_ERROR_STOP=1",
+                "-v",
+                "VERBOSITY=verbose",  # errors carry their SQLSTATE, whatever the server's language
                 "-q",
                 "-c",
                 sql,
@@ -141,7 +143,7 @@ class PostgresCluster:
         try:
             self.psql(f"DROP DATABASE {name}")
         except subprocess.CalledProcessError as exc:
-            if b"is being accessed by other users" not in exc.stderr:
+            if b"55006" not in exc.stderr:  # object_in_use: another session is connected to it
                 raise
             return False  # in use already (another fixture connected first): leave it as it is
         self.psql(f"CREATE DATABASE {name} TEMPLATE {self._head}")
