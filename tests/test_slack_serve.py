@@ -31,6 +31,19 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env | extra
 
 
+def _serve_env(tmp_path: Path, slack: FakeSlack, port: int | None = None, **extra: str) -> dict[str, str]:
+    """The environment of ``prepbot serve slack`` against ``slack``, on ``port`` (a free one by default)."""
+    return _env(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-serve",
+        SLACK_SIGNING_SECRET=slack.signing_secret,
+        SLACK_API_URL=slack.api_url,
+        PREPBOT_HOST="127.0.0.1",
+        PREPBOT_PORT=str(port if port is not None else _free_port()),
+        **extra,
+    )
+
+
 async def _run(*args: str, env: dict[str, str]) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "host.cli", *args, env=env, cwd=ROOT, stderr=asyncio.subprocess.PIPE
@@ -92,14 +105,7 @@ async def test_serve_answers_health_and_commands_then_stops_on_sigterm(tmp_path:
     port = _free_port()
     async with FakeSlack() as slack:
         slack.add_user("U0ALICE", "alice")
-        env = _env(
-            tmp_path,
-            SLACK_BOT_TOKEN="xoxb-serve",
-            SLACK_SIGNING_SECRET=slack.signing_secret,
-            SLACK_API_URL=slack.api_url,
-            PREPBOT_HOST="127.0.0.1",
-            PREPBOT_PORT=str(port),
-        )
+        env = _serve_env(tmp_path, slack, port)
         process = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "host.cli", "serve", "slack"),
             env=env,
@@ -141,15 +147,7 @@ async def _serve_until_healthy(tmp_path: Path, **extra: str) -> tuple[int | None
     """``prepbot serve slack`` until /healthz answers 200, then SIGTERM: (exit code, stderr)."""
     port = _free_port()
     async with FakeSlack() as slack:
-        env = _env(
-            tmp_path,
-            SLACK_BOT_TOKEN="xoxb-serve",
-            SLACK_SIGNING_SECRET=slack.signing_secret,
-            SLACK_API_URL=slack.api_url,
-            PREPBOT_HOST="127.0.0.1",
-            PREPBOT_PORT=str(port),
-            **extra,
-        )
+        env = _serve_env(tmp_path, slack, port, **extra)
         process = await asyncio.create_subprocess_exec(
             *(sys.executable, "-m", "host.cli", "serve", "slack"),
             env=env,
@@ -203,14 +201,7 @@ async def test_a_database_from_a_newer_prepbot_stops_the_start_with_alembics_lin
     with sqlite3.connect(tmp_path / "serve.db") as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_from_a_newer_prepbot'")
     async with FakeSlack() as slack:
-        env = _env(
-            tmp_path,
-            SLACK_BOT_TOKEN="xoxb-serve",
-            SLACK_SIGNING_SECRET=slack.signing_secret,
-            SLACK_API_URL=slack.api_url,
-            PREPBOT_HOST="127.0.0.1",
-            PREPBOT_PORT=str(_free_port()),
-        )
+        env = _serve_env(tmp_path, slack)
         code, err = await _run("serve", "slack", env=env)
     assert code == 1
     assert err.strip().splitlines() == [
@@ -228,15 +219,7 @@ async def test_invalid_content_stops_the_start_with_every_problem_before_the_cre
     # reports every problem, as it did when it always loaded the content itself.
     broken = ROOT / "tests" / "fixtures" / "broken" / "badpack"
     async with FakeSlack() as slack:
-        env = _env(
-            tmp_path,
-            SLACK_BOT_TOKEN="xoxb-serve",
-            SLACK_SIGNING_SECRET=slack.signing_secret,
-            SLACK_API_URL=slack.api_url,
-            PREPBOT_HOST="127.0.0.1",
-            PREPBOT_PORT=str(_free_port()),
-            PREPBOT_CONTENT_PATH=str(broken),
-        )
+        env = _serve_env(tmp_path, slack, PREPBOT_CONTENT_PATH=str(broken))
         code, err = await _run("serve", "slack", env=env)
     assert code == 1
     lines = err.strip().splitlines()
