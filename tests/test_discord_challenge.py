@@ -13,6 +13,18 @@ from tests.support.discord_payloads import buttons
 from tests.test_discord_commands import custom_ids, text_of
 
 
+async def a_minute_later_told(app: Running) -> str:
+    """A minute of ticks; no later round nor "time's up" posted; what the starter (alice) was told."""
+    for _ in range(6):
+        app.clock.advance(dt.timedelta(seconds=10))
+        await app.bot.tick(app.client.handler.port)
+    await app.settle()
+    fake = app.fake
+    assert [text_of(p) for p in fake.posts() if "Round 2/3" in text_of(p) or "Time's up" in text_of(p)] == []
+    [told] = [text_of(m) for m in fake.whispers("alice") if "Challenge over" in text_of(m)]
+    return told
+
+
 async def test_a_question_the_channel_refuses_stops_the_challenge_and_tells_its_starter(
     app: Running, library: Library
 ) -> None:
@@ -35,12 +47,7 @@ async def test_a_question_the_channel_refuses_stops_the_challenge_and_tells_its_
     # Bob's win closes round 1 before any tick: its announcement is tried (and refused).
     await fake.until(lambda: fake.requests.count(posts) > tried)
     await app.settle()
-    for _ in range(6):  # a minute of ticks: past the round's 45 s and the post's lease
-        app.clock.advance(dt.timedelta(seconds=10))
-        await app.bot.tick(app.client.handler.port)
-    await app.settle()
-    assert [text_of(p) for p in fake.posts() if "Round 2/3" in text_of(p) or "Time's up" in text_of(p)] == []
-    [told] = [text_of(m) for m in fake.whispers("alice") if "Challenge over" in text_of(m)]
+    told = await a_minute_later_told(app)  # past the round's 45 s and the post's lease
     assert "round 2's question could not be posted in #" in told
     assert "give prepbot the View Channel and Send Messages permissions" in told
     assert "then start a new one with `/prep challenge`" in told
@@ -57,10 +64,5 @@ async def test_a_round_that_times_out_in_a_channel_that_refuses_the_bot_still_st
     await fake.until(lambda: [p for p in fake.posts() if buttons(p)])
     await app.settle()  # round 1's post recorded before the clock moves: its 45 s start there
     await fake.restrict(fake.general, send=False)
-    for _ in range(6):  # a minute of ticks: round 1 times out at 45 s
-        app.clock.advance(dt.timedelta(seconds=10))
-        await app.bot.tick(app.client.handler.port)
-    await app.settle()
-    assert [text_of(p) for p in fake.posts() if "Round 2/3" in text_of(p) or "Time's up" in text_of(p)] == []
-    [told] = [text_of(m) for m in fake.whispers("alice") if "Challenge over" in text_of(m)]
+    told = await a_minute_later_told(app)  # round 1 times out at 45 s
     assert "round 2's question could not be posted in #" in told

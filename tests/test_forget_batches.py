@@ -92,6 +92,13 @@ async def _history(session: ConsoleSession) -> None:
         await session.push("carol: press 1")
 
 
+async def carol_forgotten_and_totals_exact(ctx: ServiceContext) -> None:
+    """Carol is gone, the running totals match a recount, and the others keep their points."""
+    assert await member_id(ctx.db, "carol") is None
+    assert await kept(ctx.db) == await recount(ctx.db)
+    assert await points(ctx) == {"bob": 7, "dave": 5}
+
+
 async def test_a_forget_that_fails_midway_leaves_exact_totals_and_pressing_again_finishes_it(
     session: ConsoleSession, ctx: ServiceContext
 ) -> None:
@@ -122,9 +129,7 @@ async def test_a_forget_that_fails_midway_leaves_exact_totals_and_pressing_again
     assert "votes you cast" not in done.text and "answers to culture prompts" not in done.text
     assert "point awards" not in done.text  # gone before the fault, with her totals
     assert await rows_naming(ctx.db, carol) == {}
-    assert await member_id(ctx.db, "carol") is None
-    assert await kept(ctx.db) == await recount(ctx.db)
-    assert await points(ctx) == {"bob": 7, "dave": 5}
+    await carol_forgotten_and_totals_exact(ctx)
 
 
 async def test_each_batch_deletes_at_most_its_size_and_together_they_count_what_one_transaction_did(
@@ -181,9 +186,7 @@ async def test_two_presses_at_once_forget_once_and_each_says_what_it_removed(
         )
         removed += _removed(answer)
     assert removed == ONE_PRESS
-    assert await member_id(ctx.db, "carol") is None
-    assert await kept(ctx.db) == await recount(ctx.db)
-    assert await points(ctx) == {"bob": 7, "dave": 5}
+    await carol_forgotten_and_totals_exact(ctx)
 
 
 async def test_a_press_whose_batches_ran_before_another_press_finished_says_what_they_removed(
